@@ -1,0 +1,66 @@
+# The two commands a newcomer needs: `make demo` and `make check`.
+# Both install missing Debian packages first (scripts/deps).
+
+JOBS ?= 2
+DEV   := build/dev
+ASAN  := build/asan
+REL   := build/release
+FUZZ  := build/fuzz
+
+.PHONY: all deps dev asan release fuzz check check-dev check-asan fuzz-run demo bench format clean
+
+all: dev
+
+deps:
+	@scripts/deps
+
+$(DEV)/Makefile: CMakeLists.txt | deps
+	cmake -S . -B $(DEV) -DCMAKE_BUILD_TYPE=Debug -DLIAISON_WERROR=ON >/dev/null
+
+dev: deps $(DEV)/Makefile
+	cmake --build $(DEV) -j$(JOBS)
+
+asan: deps
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DLIAISON_SANITIZE=ON -DLIAISON_WERROR=ON >/dev/null
+	cmake --build $(ASAN) -j$(JOBS)
+
+release: deps
+	cmake -S . -B $(REL) -DCMAKE_BUILD_TYPE=Release -DLIAISON_HARDEN=ON -DLIAISON_WERROR=OFF >/dev/null
+	cmake --build $(REL) -j$(JOBS)
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DLIAISON_FUZZ=ON -DLIAISON_WERROR=ON >/dev/null
+	cmake --build $(FUZZ) -j$(JOBS)
+
+check-dev: dev
+	cd $(DEV) && ctest --output-on-failure -j$(JOBS)
+
+check-asan: asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j$(JOBS)
+
+# Every test, once normally and once under ASan+UBSan.
+check: check-dev check-asan
+
+# A short real fuzzing session of every target (not part of check: it is
+# open-ended; run it before releases and after touching a parser).
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@for t in $(FUZZ)/fuzz/fuzz_*; do \
+		case $$t in *_replay) continue;; esac; \
+		n=$$(basename $$t); mkdir -p $(FUZZ)/corpus/$$n; \
+		echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ)/corpus/$$n fuzz/corpus/$$n || exit 1; \
+	done
+
+demo: release
+	@scripts/demo.sh $(REL)/liaison
+
+bench: release
+	@bench/run.sh $(REL)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

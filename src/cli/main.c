@@ -1,0 +1,8 @@
+/* main.c - the liaison command (placeholder until the CLI lands). */
+#include <stdio.h>
+
+int main(void)
+{
+	fputs("liaison: not built yet\n", stderr);
+	return 70;
+}
