@@ -1,0 +1,88 @@
+/*
+ * migrations.c - the versioned schema of the SQLite store.
+ *
+ * Each entry takes the database from PRAGMA user_version i to i + 1 and runs
+ * inside the one transaction store_open() wraps around all pending steps, so
+ * a crash half-way leaves the old version intact. Steps are append-only:
+ * never edit a step that has shipped, add a new one.
+ */
+#include "store/store_int.h"
+
+const char *const store_sqlite_migrations[] = {
+	/* 0 -> 1: the initial schema. */
+	"CREATE TABLE imports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  format TEXT NOT NULL,"
+	"  files TEXT NOT NULL,"
+	"  sha256 TEXT,"
+	"  actor TEXT NOT NULL,"
+	"  started TEXT NOT NULL,"
+	"  finished TEXT,"
+	"  seen INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL DEFAULT 0,"
+	"  changed INTEGER NOT NULL DEFAULT 0,"
+	"  unchanged INTEGER NOT NULL DEFAULT 0"
+	");"
+	/* Markings are few and shared by many records: stored once. */
+	"CREATE TABLE markings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  json TEXT NOT NULL"
+	");"
+	/* The current version of every record. rid is an explicit INTEGER
+	 * PRIMARY KEY so it survives VACUUM: the FTS rows are keyed on it. */
+	"CREATE TABLE records ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  schema TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  marking_id INTEGER NOT NULL REFERENCES markings(id),"
+	"  import_id INTEGER NOT NULL REFERENCES imports(id),"
+	"  agency TEXT NOT NULL,"
+	"  class_rank INTEGER NOT NULL,"
+	"  countries TEXT NOT NULL,"
+	"  date_min TEXT,"
+	"  date_max TEXT,"
+	"  caption TEXT NOT NULL,"
+	"  first_seen TEXT NOT NULL,"
+	"  last_changed TEXT NOT NULL"
+	");"
+	"CREATE INDEX records_schema ON records(schema);"
+	/* Every version ever written; never updated or deleted. */
+	"CREATE TABLE versions ("
+	"  entity_id TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  marking_id INTEGER NOT NULL REFERENCES markings(id),"
+	"  import_id INTEGER NOT NULL REFERENCES imports(id),"
+	"  created TEXT NOT NULL,"
+	"  PRIMARY KEY (entity_id, version)"
+	") WITHOUT ROWID;"
+	"CREATE TRIGGER versions_no_update BEFORE UPDATE ON versions"
+	" BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;"
+	"CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions"
+	" BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;"
+	/* Full text over the current versions, rowid = records.rid. */
+	"CREATE VIRTUAL TABLE records_fts USING fts5("
+	"  id UNINDEXED, names, text,"
+	"  tokenize = 'unicode61 remove_diacritics 2'"
+	");"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT,"
+	"  detail TEXT"
+	");"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+};
+
+const int store_sqlite_migrations_n =
+	(int)(sizeof(store_sqlite_migrations) /
+	      sizeof(store_sqlite_migrations[0]));

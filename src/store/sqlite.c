@@ -1,0 +1,1338 @@
+/*
+ * sqlite.c - the store on SQLite: one file dir/store.db in WAL mode.
+ *
+ * Layout (see migrations.c): imports (provenance), markings (deduplicated
+ * by hash), records (the current version of each entity, with the columns
+ * filters need), versions (every version ever written, append-only),
+ * records_fts (FTS5 over names and other text, rowid = records.rid) and
+ * audit (append-only).
+ *
+ * An import is one BEGIN IMMEDIATE transaction, so it is stored whole or
+ * not at all, also across kill -9. store_put() costs one indexed lookup of
+ * the current hash plus the inserts; statements are prepared once per
+ * handle and the buffers for the canonical JSON live on the handle, so the
+ * import path does not allocate per record in this file.
+ *
+ * The busy timeout is STORE_BUSY_MS_DEFAULT milliseconds; the environment
+ * variable LIAISON_BUSY_MS (0..600000) overrides it, which tests use to
+ * see LIA_EBUSY quickly. A handle must be used by one thread at a time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "liaison/entity.h"
+#include "liaison/marking.h"
+#include "liaison/schema.h"
+#include "liaison/strbuf.h"
+#include "liaison/types.h"
+#include "store/store_int.h"
+
+#define HASH_LEN crypto_hash_sha256_BYTES
+
+enum stmt_id {
+	S_CUR,
+	S_MARK_INS,
+	S_MARK_ID,
+	S_IMP_INS,
+	S_IMP_FIN,
+	S_VER_INS,
+	S_REC_INS,
+	S_REC_UPD,
+	S_FTS_DEL,
+	S_FTS_INS,
+	S_GET,
+	S_HIST,
+	S_SEARCH_TEXT,
+	S_SEARCH,
+	S_EACH,
+	S_COUNTS,
+	S_PER_SCHEMA,
+	S_AUDIT_INS,
+	S_AUDIT_EACH,
+	S__COUNT
+};
+
+/*
+ * The filters shared by search and export. Parameters ?10..?15 are the
+ * resolved store_filter; NULL disables a filter. Partial dates are ranges:
+ * "1970" covers the whole year, so two dates are compared on their common
+ * prefix ("1970" vs "1970-05-12" compares "1970" with "1970"). A record
+ * matches [from, to] when its own [date_min, date_max] overlaps it.
+ */
+#define FILTERS                                                               \
+	" AND (?10 IS NULL OR r.schema IN (SELECT value FROM json_each(?10)))" \
+	" AND (?11 IS NULL OR"                                                \
+	"      instr(' ' || r.countries || ' ', ' ' || ?11 || ' ') > 0)"      \
+	" AND (?12 IS NULL OR r.class_rank <= ?12)"                           \
+	" AND (?13 IS NULL OR r.agency = ?13)"                                \
+	" AND (?14 IS NULL OR (r.date_max IS NOT NULL AND"                    \
+	"      substr(r.date_max, 1, min(length(r.date_max), length(?14))) >=" \
+	"      substr(?14, 1, min(length(r.date_max), length(?14)))))"        \
+	" AND (?15 IS NULL OR (r.date_min IS NOT NULL AND"                    \
+	"      substr(r.date_min, 1, min(length(r.date_min), length(?15))) <=" \
+	"      substr(?15, 1, min(length(r.date_min), length(?15)))))"
+
+static const char *const stmt_sql[S__COUNT] = {
+	[S_CUR] = "SELECT rid, version, hash FROM records WHERE id = ?1",
+	[S_MARK_INS] = "INSERT INTO markings(hash, json) VALUES (?1, ?2)"
+		       " ON CONFLICT(hash) DO NOTHING",
+	[S_MARK_ID] = "SELECT id FROM markings WHERE hash = ?1",
+	[S_IMP_INS] = "INSERT INTO imports(format, files, sha256, actor,"
+		      " started) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_IMP_FIN] = "UPDATE imports SET finished = ?2, seen = ?3,"
+		      " created = ?4, changed = ?5, unchanged = ?6"
+		      " WHERE id = ?1",
+	[S_VER_INS] = "INSERT INTO versions(entity_id, version, hash, body,"
+		      " marking_id, import_id, created)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_REC_INS] = "INSERT INTO records(id, schema, version, hash,"
+		      " marking_id, import_id, agency, class_rank, countries,"
+		      " date_min, date_max, caption, first_seen, last_changed)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		      " ?12, ?13, ?13)",
+	[S_REC_UPD] = "UPDATE records SET schema = ?2, version = ?3,"
+		      " hash = ?4, marking_id = ?5, import_id = ?6,"
+		      " agency = ?7, class_rank = ?8, countries = ?9,"
+		      " date_min = ?10, date_max = ?11, caption = ?12,"
+		      " last_changed = ?13 WHERE rid = ?14",
+	[S_FTS_DEL] = "DELETE FROM records_fts WHERE rowid = ?1",
+	[S_FTS_INS] = "INSERT INTO records_fts(rowid, id, names, text)"
+		      " VALUES (?1, ?2, ?3, ?4)",
+	[S_GET] = "SELECT r.version, r.import_id, r.first_seen,"
+		  " r.last_changed, v.body, r.marking_id, m.json"
+		  " FROM records r"
+		  " JOIN versions v ON v.entity_id = r.id"
+		  "  AND v.version = r.version"
+		  " JOIN markings m ON m.id = r.marking_id"
+		  " WHERE r.id = ?1",
+	[S_HIST] = "SELECT v.version, v.import_id, i.format, i.files,"
+		   " i.actor, v.created, v.hash, v.body, v.marking_id, m.json"
+		   " FROM versions v"
+		   " JOIN imports i ON i.id = v.import_id"
+		   " JOIN markings m ON m.id = v.marking_id"
+		   " WHERE v.entity_id = ?1 ORDER BY v.version",
+	[S_SEARCH_TEXT] = "SELECT r.id, r.schema, r.caption, records_fts.rank,"
+			  " r.marking_id, m.json"
+			  " FROM records_fts"
+			  " JOIN records r ON r.rid = records_fts.rowid"
+			  " JOIN markings m ON m.id = r.marking_id"
+			  " WHERE records_fts MATCH ?1" FILTERS
+			  " ORDER BY records_fts.rank LIMIT ?2 OFFSET ?3",
+	[S_SEARCH] = "SELECT r.id, r.schema, r.caption, 0.0,"
+		     " r.marking_id, m.json"
+		     " FROM records r"
+		     " JOIN markings m ON m.id = r.marking_id"
+		     " WHERE 1" FILTERS " ORDER BY r.id LIMIT ?2 OFFSET ?3",
+	[S_EACH] = "SELECT r.id, r.version, r.import_id, r.first_seen,"
+		   " r.last_changed, v.body, r.marking_id, m.json"
+		   " FROM records r"
+		   " JOIN versions v ON v.entity_id = r.id"
+		   "  AND v.version = r.version"
+		   " JOIN markings m ON m.id = r.marking_id"
+		   " WHERE 1" FILTERS " ORDER BY r.id LIMIT ?2 OFFSET ?3",
+	[S_COUNTS] = "SELECT (SELECT count(*) FROM records),"
+		     " (SELECT count(*) FROM versions),"
+		     " (SELECT count(*) FROM imports)",
+	[S_PER_SCHEMA] = "SELECT schema, count(*) FROM records"
+			 " GROUP BY schema ORDER BY schema",
+	[S_AUDIT_INS] = "INSERT INTO audit(at, actor, action, object, detail)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_AUDIT_EACH] = "SELECT id, at, actor, action, object, detail"
+			 " FROM audit WHERE id > ?1 ORDER BY id",
+};
+
+struct sq {
+	struct store base;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S__COUNT];
+	int version;
+	int busy_ms;
+
+	/* The open import. */
+	int64_t import_id;
+	struct store_counts counts;
+	bool failed;         /* a write failed: only abort is possible */
+
+	/* The last marking put, its canonical JSON, hash and row id: an
+	 * import normally uses one marking for all its records. */
+	bool mc_valid;
+	struct marking mc;
+	int64_t mc_id;
+	struct strbuf mjson;
+
+	/* Reused per-record buffers. */
+	struct strbuf body;
+	struct strbuf names;
+	struct strbuf text;
+	struct strbuf countries;
+
+	time_t now_t;
+	char now[32];
+};
+
+/* Per-record values collected from the entity for the filter columns and
+ * the full-text index. */
+struct derive {
+	struct sq *s;
+	const char *caption;
+	const char *date_min;
+	const char *date_max;
+	int err;
+};
+
+static int sq_err(struct sq *s, const char *what, struct diag *d)
+{
+	int rc = sqlite3_errcode(s->db);
+
+	diag_set(d, "store: %s: %s", what, sqlite3_errmsg(s->db));
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return LIA_EBUSY;
+	return LIA_ESTORE;
+}
+
+static void sq_now(struct sq *s)
+{
+	time_t t = time(NULL);
+
+	if (t != s->now_t || !s->now[0]) {
+		s->now_t = t;
+		store_iso_time(t, s->now, sizeof(s->now));
+	}
+}
+
+/* Fetch a cached statement, preparing it on first use. A statement still
+ * running means a callback re-entered the same kind of query: refused,
+ * because resetting it would pull the rows from under the outer loop. */
+static int stmt_get(struct sq *s, enum stmt_id id, sqlite3_stmt **out,
+		    struct diag *d)
+{
+	if (!s->stmt[id]) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+				       SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
+				       NULL) != SQLITE_OK)
+			return sq_err(s, "prepare", d);
+	} else if (sqlite3_stmt_busy(s->stmt[id])) {
+		diag_set(d, "store: re-entrant use of the same query from a "
+			    "callback");
+		return LIA_EINVAL;
+	}
+	*out = s->stmt[id];
+	return 0;
+}
+
+static void stmt_done(sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+/* Run a statement that returns no rows. */
+static int stmt_exec(struct sq *s, sqlite3_stmt *st, const char *what,
+		     struct diag *d)
+{
+	int err = 0;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		err = sq_err(s, what, d);
+	stmt_done(st);
+	return err;
+}
+
+static int exec_sql(struct sq *s, const char *sql, const char *what,
+		    struct diag *d)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sq_err(s, what, d);
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* --- markings -------------------------------------------------------- */
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool marking_eq(const struct marking *a, const struct marking *b)
+{
+	if (strcmp(a->agency, b->agency) ||
+	    strcmp(a->classification, b->classification) ||
+	    a->handling != b->handling || !str_eq(a->conditions, b->conditions) ||
+	    a->tlp != b->tlp || a->reliability != b->reliability ||
+	    a->credibility != b->credibility ||
+	    strcmp(a->review_by, b->review_by) ||
+	    a->n_audience != b->n_audience)
+		return false;
+	for (size_t i = 0; i < a->n_audience; i++)
+		if (!str_eq(a->audience[i], b->audience[i]))
+			return false;
+	return true;
+}
+
+static void mcache_drop(struct sq *s)
+{
+	if (s->mc_valid)
+		marking_free(&s->mc);
+	marking_init(&s->mc);
+	s->mc_valid = false;
+	s->mc_id = 0;
+	strbuf_reset(&s->mjson);
+}
+
+/* Make m the cached marking: its canonical JSON and its row id, inserting
+ * the row if this marking was never stored. */
+static int mcache_set(struct sq *s, const struct marking *m, struct diag *d)
+{
+	unsigned char h[HASH_LEN];
+	json_t *obj = NULL;
+	char *js = NULL;
+	sqlite3_stmt *st;
+	int err;
+
+	if (s->mc_valid && marking_eq(&s->mc, m))
+		return 0;
+	mcache_drop(s);
+	if ((err = marking_to_json(m, &obj)))
+		goto out;
+	js = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!js) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = strbuf_addstr(&s->mjson, js)))
+		goto out;
+	crypto_hash_sha256(h, (const unsigned char *)s->mjson.buf,
+			   s->mjson.len);
+
+	if ((err = stmt_get(s, S_MARK_INS, &st, d)))
+		goto out;
+	sqlite3_bind_blob(st, 1, h, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->mjson.buf, (int)s->mjson.len,
+			  SQLITE_STATIC);
+	if ((err = stmt_exec(s, st, "store marking", d)))
+		goto out;
+
+	if ((err = stmt_get(s, S_MARK_ID, &st, d)))
+		goto out;
+	sqlite3_bind_blob(st, 1, h, HASH_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err = sq_err(s, "find marking", d);
+		stmt_done(st);
+		goto out;
+	}
+	s->mc_id = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+
+	if ((err = marking_copy(&s->mc, m)))
+		goto out;
+	s->mc_valid = true;
+out:
+	if (err && !s->mc_valid)
+		mcache_drop(s);
+	free(js);
+	json_decref(obj);
+	return err;
+}
+
+/* A marking read back from the store, parsed once per distinct row id
+ * within one read call. */
+struct mread {
+	bool valid;
+	int64_t id;
+	struct marking m;
+};
+
+static int mread_load(struct sq *s, struct mread *c, int64_t id,
+		      const char *js, size_t len, struct diag *d)
+{
+	json_error_t jerr;
+	json_t *obj;
+	struct marking m;
+	int err;
+
+	if (c->valid && c->id == id)
+		return 0;
+	obj = json_loadb(js, len, 0, &jerr);
+	if (!obj) {
+		diag_set(d, "store: marking %lld: %s", (long long)id, jerr.text);
+		return LIA_ESTORE;
+	}
+	marking_init(&m);
+	err = marking_from_json(obj, &s->base.ladder, &m, d);
+	json_decref(obj);
+	if (err) {
+		diag_prefix(d, "store: marking %lld: ", (long long)id);
+		return err;
+	}
+	if (c->valid)
+		marking_free(&c->m);
+	c->m = m;
+	c->id = id;
+	c->valid = true;
+	return 0;
+}
+
+static void mread_free(struct mread *c)
+{
+	if (c->valid)
+		marking_free(&c->m);
+	c->valid = false;
+}
+
+/* --- open, migrate, close -------------------------------------------- */
+
+static int busy_ms_from_env(int *out, struct diag *d)
+{
+	const char *v = getenv("LIAISON_BUSY_MS");
+	int64_t ms;
+
+	if (!v) {
+		*out = STORE_BUSY_MS_DEFAULT;
+		return 0;
+	}
+	if (str_to_i64(v, strlen(v), &ms) || ms < 0 || ms > 600000) {
+		diag_set(d, "store: LIAISON_BUSY_MS must be 0..600000");
+		return LIA_ECONFIG;
+	}
+	*out = (int)ms;
+	return 0;
+}
+
+static int read_user_version(struct sq *s, int *out, struct diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		err = sq_err(s, "read schema version", d);
+		goto out;
+	}
+	*out = sqlite3_column_int(st, 0);
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int migrate(struct sq *s, struct diag *d)
+{
+	char sql[64];
+	int v, err;
+
+	if (s->base.readonly) {
+		if ((err = read_user_version(s, &v, d)))
+			return err;
+		if (v > store_sqlite_migrations_n)
+			goto newer;
+		if (v < store_sqlite_migrations_n) {
+			diag_set(d, "store: schema version %d needs migrating "
+				    "to %d; open it read-write once", v,
+				 store_sqlite_migrations_n);
+			return LIA_ESTORE;
+		}
+		s->version = v;
+		return 0;
+	}
+
+	/* IMMEDIATE: two processes opening a new store at once must not
+	 * both run the migrations. */
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin migration", d)))
+		return err;
+	if ((err = read_user_version(s, &v, d)))
+		goto fail;
+	if (v > store_sqlite_migrations_n) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto newer;
+	}
+	for (int i = v; i < store_sqlite_migrations_n; i++) {
+		if (sqlite3_exec(s->db, store_sqlite_migrations[i], NULL, NULL,
+				 NULL) != SQLITE_OK) {
+			err = sq_err(s, "migration", d);
+			diag_prefix(d, "step %d: ", i + 1);
+			goto fail;
+		}
+	}
+	if (v < store_sqlite_migrations_n) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+			 store_sqlite_migrations_n);
+		if ((err = exec_sql(s, sql, "set schema version", d)))
+			goto fail;
+	}
+	if ((err = exec_sql(s, "COMMIT", "commit migration", d)))
+		goto fail;
+	s->version = store_sqlite_migrations_n;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+newer:
+	diag_set(d, "store: schema version %d is newer than this program's %d",
+		 v, store_sqlite_migrations_n);
+	return LIA_EVERSION;
+}
+
+static void sq_close(struct store *st)
+{
+	struct sq *s = (struct sq *)st;
+
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	/* An import still open is rolled back by SQLite on close. */
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	mcache_drop(s);
+	strbuf_release(&s->mjson);
+	strbuf_release(&s->body);
+	strbuf_release(&s->names);
+	strbuf_release(&s->text);
+	strbuf_release(&s->countries);
+	free(s);
+}
+
+static int sq_schema_version(struct store *st)
+{
+	return ((struct sq *)st)->version;
+}
+
+/* Create dir/store.db readable by its owner only, before SQLite opens it:
+ * SQLite gives the -wal and -shm files the mode of the database. */
+static int create_file(const char *path, struct diag *d)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		diag_set(d, "store: cannot create %s: %s", path,
+			 strerror(errno));
+		return LIA_EIO;
+	}
+	/* The umask may only have removed bits; make the mode exact. */
+	if (fchmod(fd, 0600) < 0) {
+		diag_set(d, "store: chmod %s: %s", path, strerror(errno));
+		close(fd);
+		return LIA_EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static const struct store_ops sqlite_ops;
+
+int store_sqlite_open(const char *dir, const struct store_opts *o,
+		      struct store **out, struct diag *d)
+{
+	struct sq *s = NULL;
+	char path[PATH_MAX];
+	struct stat sb;
+	int flags, n, err = 0;
+
+	if (sodium_init() < 0) {
+		diag_set(d, "store: libsodium failed to initialise");
+		return LIA_ECRYPTO;
+	}
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		diag_set(d, "store: %s is not a directory", dir);
+		return LIA_ENOTFOUND;
+	}
+	n = snprintf(path, sizeof(path), "%s/store.db", dir);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		diag_set(d, "store: path too long");
+		return LIA_ETOOBIG;
+	}
+	if (lstat(path, &sb) < 0) {
+		if (errno != ENOENT) {
+			diag_set(d, "store: %s: %s", path, strerror(errno));
+			return LIA_EIO;
+		}
+		if (!o->create || o->readonly) {
+			diag_set(d, "store: no store at %s", path);
+			return LIA_ENOTFOUND;
+		}
+		if ((err = create_file(path, d)))
+			return err;
+	} else if (!S_ISREG(sb.st_mode)) {
+		diag_set(d, "store: %s is not a regular file", path);
+		return LIA_ESTORE;
+	} else if (sb.st_mode & 077) {
+		/* Records are personal data: a store others can read is a
+		 * leak already, and we refuse to add to it. */
+		diag_set(d, "store: %s is accessible to other users (mode %o); "
+			    "run chmod 600 on it", path,
+			 (unsigned)(sb.st_mode & 0777));
+		return LIA_EDENIED;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return LIA_ENOMEM;
+	s->base.ops = &sqlite_ops;
+	s->base.readonly = o->readonly;
+	if (o->ladder)
+		s->base.ladder = *o->ladder;
+	else
+		marking_ladder_default(&s->base.ladder);
+	marking_init(&s->mc);
+	strbuf_init(&s->mjson, 0);
+	strbuf_init(&s->body, 0);
+	strbuf_init(&s->names, 0);
+	strbuf_init(&s->text, 0);
+	strbuf_init(&s->countries, 0);
+	if ((err = busy_ms_from_env(&s->busy_ms, d)))
+		goto out;
+
+	flags = (o->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+		SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		diag_set(d, "store: cannot open %s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		err = LIA_ESTORE;
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	if ((err = exec_sql(s, "PRAGMA foreign_keys = ON", "open", d)))
+		goto out;
+	if (!o->readonly) {
+		sqlite3_stmt *st = NULL;
+		bool wal;
+
+		if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1,
+				       &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW) {
+			err = sq_err(s, "set WAL mode", d);
+			sqlite3_finalize(st);
+			goto out;
+		}
+		wal = sqlite3_stricmp(col_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (!wal) {
+			diag_set(d, "store: cannot switch %s to WAL mode", path);
+			err = LIA_ESTORE;
+			goto out;
+		}
+		/* In WAL mode NORMAL loses no committed transaction on a
+		 * process crash, only possibly the last ones on power loss. */
+		if ((err = exec_sql(s,
+				    "PRAGMA synchronous = NORMAL;"
+				    "PRAGMA cache_size = -32768;"
+				    "PRAGMA temp_store = MEMORY",
+				    "open", d)))
+			goto out;
+	}
+	if ((err = migrate(s, d)))
+		goto out;
+	*out = &s->base;
+	s = NULL;
+out:
+	if (s)
+		sq_close(&s->base);
+	return err;
+}
+
+/* --- imports --------------------------------------------------------- */
+
+static int sq_import_begin(struct store *st, const struct store_import *imp,
+			   int64_t *import_id, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int err;
+
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		err = sq_err(s, "begin import", d);
+		if (err == LIA_EBUSY)
+			diag_set(d, "store: another writer holds the store "
+				    "(waited %d ms): %s", s->busy_ms,
+				 sqlite3_errmsg(s->db));
+		return err;
+	}
+	sq_now(s);
+	if ((err = stmt_get(s, S_IMP_INS, &q, d)))
+		goto fail;
+	sqlite3_bind_text(q, 1, imp->format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, imp->files ? imp->files : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, imp->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, imp->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, s->now, -1, SQLITE_STATIC);
+	if ((err = stmt_exec(s, q, "record import", d)))
+		goto fail;
+	s->import_id = sqlite3_last_insert_rowid(s->db);
+	memset(&s->counts, 0, sizeof(s->counts));
+	s->failed = false;
+	st->in_import = true;
+	if (import_id)
+		*import_id = s->import_id;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+static void sq_import_abort(struct store *st)
+{
+	struct sq *s = (struct sq *)st;
+
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The cached marking row may have been rolled back with it. */
+	mcache_drop(s);
+	st->in_import = false;
+	s->failed = false;
+}
+
+static int sq_import_commit(struct store *st, struct store_counts *counts,
+			    struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int err;
+
+	if (s->failed) {
+		diag_set(d, "store: a write of this import failed; it was "
+			    "rolled back");
+		err = LIA_ESTORE;
+		goto fail;
+	}
+	sq_now(s);
+	if ((err = stmt_get(s, S_IMP_FIN, &q, d)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, s->import_id);
+	sqlite3_bind_text(q, 2, s->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)s->counts.seen);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)s->counts.created);
+	sqlite3_bind_int64(q, 5, (sqlite3_int64)s->counts.changed);
+	sqlite3_bind_int64(q, 6, (sqlite3_int64)s->counts.unchanged);
+	if ((err = stmt_exec(s, q, "finish import", d)))
+		goto fail;
+	if ((err = exec_sql(s, "COMMIT", "commit import", d)))
+		goto fail;
+	st->in_import = false;
+	if (counts)
+		*counts = s->counts;
+	return 0;
+fail:
+	sq_import_abort(st);
+	return err;
+}
+
+/* --- put ------------------------------------------------------------- */
+
+static bool is_text_type(enum ptype t)
+{
+	switch (t) {
+	case PTYPE_STRING:
+	case PTYPE_TEXT:
+	case PTYPE_ADDRESS:
+	case PTYPE_IDENTIFIER:
+	case PTYPE_EMAIL:
+	case PTYPE_PHONE:
+	case PTYPE_URL:
+	case PTYPE_IBAN:
+	case PTYPE_MRZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int add_line(struct strbuf *sb, const char *v)
+{
+	int err;
+
+	if (sb->len && (err = strbuf_addch(sb, '\n')))
+		return err;
+	return strbuf_addstr(sb, v);
+}
+
+static int derive_cb(const struct schema_prop *p, const char *v, void *ctx)
+{
+	struct derive *dv = ctx;
+	struct sq *s = dv->s;
+	int err = 0;
+
+	switch (p->type) {
+	case PTYPE_NAME:
+		if (!str_eq(v, dv->caption))
+			err = add_line(&s->names, v);
+		break;
+	case PTYPE_COUNTRY: {
+		size_t n = strlen(v);
+		bool dup = false;
+
+		/* Countries are few per record: a linear scan is cheaper
+		 * than any set. */
+		for (const char *c = s->countries.buf; *c && !dup;) {
+			const char *e = strchr(c, ' ');
+			size_t l = e ? (size_t)(e - c) : strlen(c);
+
+			dup = l == n && memcmp(c, v, n) == 0;
+			c += l + (e ? 1 : 0);
+		}
+		if (dup)
+			break;
+		if (s->countries.len && (err = strbuf_addch(&s->countries,
+							   ' ')))
+			break;
+		err = strbuf_add(&s->countries, v, n);
+		break;
+	}
+	case PTYPE_DATE:
+		if (!dv->date_min || strcmp(v, dv->date_min) < 0)
+			dv->date_min = v;
+		if (!dv->date_max || strcmp(v, dv->date_max) > 0)
+			dv->date_max = v;
+		break;
+	default:
+		if (!is_text_type(p->type))
+			break;
+		err = add_line(&s->text, v);
+		/* Numbers are searched as typed, without separators. */
+		if (!err && p->type == PTYPE_PHONE) {
+			if ((err = strbuf_addch(&s->text, '\n')))
+				break;
+			err = types_phone_digits(v, strlen(v), &s->text, NULL);
+		}
+		break;
+	}
+	if (err)
+		dv->err = err;
+	return err;
+}
+
+static int sq_put(struct store *st, const struct entity *e,
+		  const struct marking *m, enum store_change *change,
+		  struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	crypto_hash_sha256_state hs;
+	unsigned char h[HASH_LEN], lenbuf[8];
+	struct derive dv = { .s = s };
+	const char *id = entity_id(e);
+	const char *schema = entity_schema(e)->name;
+	sqlite3_stmt *q;
+	sqlite3_int64 rid = 0, version = 0;
+	enum store_change ch;
+	int err;
+
+	if (s->failed) {
+		diag_set(d, "store: an earlier write of this import failed");
+		return LIA_ESTORE;
+	}
+	if ((err = mcache_set(s, m, d)))
+		goto fail;
+	strbuf_reset(&s->body);
+	if ((err = entity_to_json(e, &s->body))) {
+		diag_set(d, "store: %s: cannot serialise: %s", id,
+			 err_str(err));
+		return err;
+	}
+
+	/* Length prefixes keep (entity, marking) pairs unambiguous. */
+	crypto_hash_sha256_init(&hs);
+	for (int i = 0; i < 8; i++)
+		lenbuf[i] = (unsigned char)((uint64_t)s->body.len >> (8 * i));
+	crypto_hash_sha256_update(&hs, lenbuf, 8);
+	crypto_hash_sha256_update(&hs, (const unsigned char *)s->body.buf,
+				  s->body.len);
+	for (int i = 0; i < 8; i++)
+		lenbuf[i] = (unsigned char)((uint64_t)s->mjson.len >> (8 * i));
+	crypto_hash_sha256_update(&hs, lenbuf, 8);
+	crypto_hash_sha256_update(&hs, (const unsigned char *)s->mjson.buf,
+				  s->mjson.len);
+	crypto_hash_sha256_final(&hs, h);
+
+	if ((err = stmt_get(s, S_CUR, &q, d)))
+		goto fail;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		rid = sqlite3_column_int64(q, 0);
+		version = sqlite3_column_int64(q, 1);
+		if (sqlite3_column_bytes(q, 2) == HASH_LEN &&
+		    memcmp(sqlite3_column_blob(q, 2), h, HASH_LEN) == 0) {
+			stmt_done(q);
+			s->counts.seen++;
+			s->counts.unchanged++;
+			if (change)
+				*change = STORE_UNCHANGED;
+			return 0;
+		}
+		ch = STORE_CHANGED;
+		break;
+	case SQLITE_DONE:
+		ch = STORE_NEW;
+		break;
+	default:
+		err = sq_err(s, "look up record", d);
+		stmt_done(q);
+		goto fail;
+	}
+	stmt_done(q);
+
+	strbuf_reset(&s->names);
+	strbuf_reset(&s->text);
+	strbuf_reset(&s->countries);
+	dv.caption = entity_caption(e);
+	if (!dv.caption)
+		dv.caption = id;
+	if ((err = strbuf_addstr(&s->names, dv.caption)))
+		return err;
+	if (entity_each(e, derive_cb, &dv) || dv.err) {
+		err = dv.err ? dv.err : LIA_EINTERNAL;
+		diag_set(d, "store: %s: cannot index: %s", id, err_str(err));
+		return err;
+	}
+	sq_now(s);
+
+	if ((err = stmt_get(s, S_VER_INS, &q, d)))
+		goto fail;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, version + 1);
+	sqlite3_bind_blob(q, 3, h, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, s->body.buf, (int)s->body.len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, s->mc_id);
+	sqlite3_bind_int64(q, 6, s->import_id);
+	sqlite3_bind_text(q, 7, s->now, -1, SQLITE_STATIC);
+	if ((err = stmt_exec(s, q, "write version", d)))
+		goto fail;
+
+	if ((err = stmt_get(s, ch == STORE_NEW ? S_REC_INS : S_REC_UPD, &q,
+			    d)))
+		goto fail;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, schema, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, version + 1);
+	sqlite3_bind_blob(q, 4, h, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, s->mc_id);
+	sqlite3_bind_int64(q, 6, s->import_id);
+	sqlite3_bind_text(q, 7, m->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 8,
+			 marking_ladder_index(&st->ladder, m->classification));
+	sqlite3_bind_text(q, 9, s->countries.buf, (int)s->countries.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 10, dv.date_min, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 11, dv.date_max, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 12, dv.caption, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 13, s->now, -1, SQLITE_STATIC);
+	if (ch == STORE_CHANGED)
+		sqlite3_bind_int64(q, 14, rid);
+	if ((err = stmt_exec(s, q, "write record", d)))
+		goto fail;
+
+	if (ch == STORE_NEW) {
+		rid = sqlite3_last_insert_rowid(s->db);
+	} else {
+		if ((err = stmt_get(s, S_FTS_DEL, &q, d)))
+			goto fail;
+		sqlite3_bind_int64(q, 1, rid);
+		if ((err = stmt_exec(s, q, "unindex record", d)))
+			goto fail;
+	}
+	if ((err = stmt_get(s, S_FTS_INS, &q, d)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, rid);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, s->names.buf, (int)s->names.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, s->text.buf, (int)s->text.len, SQLITE_STATIC);
+	if ((err = stmt_exec(s, q, "index record", d)))
+		goto fail;
+
+	s->counts.seen++;
+	if (ch == STORE_NEW)
+		s->counts.created++;
+	else
+		s->counts.changed++;
+	if (change)
+		*change = ch;
+	return 0;
+fail:
+	/* Part of this record may be written: the import must not commit. */
+	s->failed = true;
+	diag_prefix(d, "%s: ", id);
+	return err;
+}
+
+/* --- reading --------------------------------------------------------- */
+
+static int parse_body(sqlite3_stmt *q, int col, struct entity **out,
+		      struct diag *d)
+{
+	const char *b = (const char *)sqlite3_column_text(q, col);
+	int err;
+
+	if (!b) {
+		diag_set(d, "store: version without a body");
+		return LIA_ESTORE;
+	}
+	err = entity_parse(b, (size_t)sqlite3_column_bytes(q, col), out, d);
+	if (err)
+		diag_prefix(d, "store: stored entity: ");
+	return err;
+}
+
+static int load_marking(struct sq *s, struct mread *c, sqlite3_stmt *q,
+			int idcol, struct diag *d)
+{
+	return mread_load(s, c, sqlite3_column_int64(q, idcol),
+			  (const char *)sqlite3_column_text(q, idcol + 1),
+			  (size_t)sqlite3_column_bytes(q, idcol + 1), d);
+}
+
+static int sq_get(struct store *st, const char *id, struct store_record **out,
+		  struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_record *r = NULL;
+	struct mread mc = { 0 };
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, S_GET, &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		diag_set(d, "store: no record %s", id);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_err(s, "read record", d);
+		goto out;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	marking_init(&r->marking);
+	r->version = sqlite3_column_int64(q, 0);
+	r->import_id = sqlite3_column_int64(q, 1);
+	if ((err = str_copy(r->first_seen, sizeof(r->first_seen),
+			    col_text(q, 2))) ||
+	    (err = str_copy(r->last_changed, sizeof(r->last_changed),
+			    col_text(q, 3))) ||
+	    (err = parse_body(q, 4, &r->entity, d)) ||
+	    (err = load_marking(s, &mc, q, 5, d)) ||
+	    (err = marking_copy(&r->marking, &mc.m)))
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	stmt_done(q);
+	mread_free(&mc);
+	store_record_free(r);
+	return err;
+}
+
+void store_record_free(struct store_record *r)
+{
+	if (!r)
+		return;
+	entity_free(r->entity);
+	marking_free(&r->marking);
+	free(r);
+}
+
+static int sq_history(struct store *st, const char *id,
+		      int (*fn)(const struct store_version *v, void *ctx),
+		      void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct mread mc = { 0 };
+	struct entity *e = NULL;
+	char hex[HASH_LEN * 2 + 1];
+	sqlite3_stmt *q;
+	int rc, err, n = 0;
+
+	if ((err = stmt_get(s, S_HIST, &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_version v = { 0 };
+
+		if (sqlite3_column_bytes(q, 6) != HASH_LEN) {
+			diag_set(d, "store: %s: bad stored hash", id);
+			err = LIA_ESTORE;
+			goto out;
+		}
+		sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(q, 6),
+			       HASH_LEN);
+		if ((err = parse_body(q, 7, &e, d)) ||
+		    (err = load_marking(s, &mc, q, 8, d)))
+			goto out;
+		v.version = sqlite3_column_int64(q, 0);
+		v.import_id = sqlite3_column_int64(q, 1);
+		v.format = col_text(q, 2);
+		v.files = col_text(q, 3);
+		v.actor = col_text(q, 4);
+		v.created = col_text(q, 5);
+		v.hash = hex;
+		v.entity = e;
+		v.marking = &mc.m;
+		n++;
+		err = fn(&v, ctx);
+		entity_free(e);
+		e = NULL;
+		if (err)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		err = sq_err(s, "read history", d);
+		goto out;
+	}
+	if (n == 0) {
+		diag_set(d, "store: no record %s", id);
+		err = LIA_ENOTFOUND;
+	}
+out:
+	stmt_done(q);
+	entity_free(e);
+	mread_free(&mc);
+	return err;
+}
+
+static void bind_filter(sqlite3_stmt *q, const struct store_filter *f)
+{
+	sqlite3_bind_int64(q, 2, f->limit);
+	sqlite3_bind_int64(q, 3, f->offset);
+	sqlite3_bind_text(q, 10, f->schemas_json, -1, SQLITE_STATIC);
+	if (f->country[0])
+		sqlite3_bind_text(q, 11, f->country, -1, SQLITE_STATIC);
+	if (f->max_rank >= 0)
+		sqlite3_bind_int(q, 12, f->max_rank);
+	sqlite3_bind_text(q, 13, f->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 14, f->date_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 15, f->date_to, -1, SQLITE_STATIC);
+}
+
+static int sq_search(struct store *st, const struct store_query *qr,
+		     int (*fn)(const struct store_hit *h, void *ctx),
+		     void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_filter f;
+	struct mread mc = { 0 };
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = store_filter_build(st, qr, true, &f, d)))
+		return err;
+	/* Text that held only spaces searches nothing rather than all. */
+	if (f.match_none)
+		goto out;
+	if ((err = stmt_get(s, f.fts ? S_SEARCH_TEXT : S_SEARCH, &q, d)))
+		goto out;
+	bind_filter(q, &f);
+	if (f.fts)
+		sqlite3_bind_text(q, 1, f.fts, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_hit h;
+
+		if ((err = load_marking(s, &mc, q, 4, d)))
+			goto out;
+		h.id = col_text(q, 0);
+		h.schema = col_text(q, 1);
+		h.caption = col_text(q, 2);
+		h.rank = sqlite3_column_double(q, 3);
+		h.marking = &mc.m;
+		if ((err = fn(&h, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "search", d);
+out:
+	stmt_done(q);
+	mread_free(&mc);
+	store_filter_release(&f);
+	return err;
+}
+
+static int sq_each(struct store *st, const struct store_query *qr,
+		   int (*fn)(const struct store_record *r, void *ctx),
+		   void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_filter f;
+	struct mread mc = { 0 };
+	sqlite3_stmt *q = NULL;
+	struct store_record r;
+	int rc, err;
+
+	memset(&r, 0, sizeof(r));
+	if ((err = store_filter_build(st, qr, false, &f, d)))
+		return err;
+	if ((err = stmt_get(s, S_EACH, &q, d)))
+		goto out;
+	bind_filter(q, &f);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((err = parse_body(q, 5, &r.entity, d)) ||
+		    (err = load_marking(s, &mc, q, 6, d)))
+			goto out;
+		/* The callback borrows the cached marking for this row. */
+		r.marking = mc.m;
+		r.version = sqlite3_column_int64(q, 1);
+		r.import_id = sqlite3_column_int64(q, 2);
+		if ((err = str_copy(r.first_seen, sizeof(r.first_seen),
+				    col_text(q, 3))) ||
+		    (err = str_copy(r.last_changed, sizeof(r.last_changed),
+				    col_text(q, 4))))
+			goto out;
+		err = fn(&r, ctx);
+		entity_free(r.entity);
+		r.entity = NULL;
+		if (err)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "export", d);
+out:
+	entity_free(r.entity);
+	stmt_done(q);
+	mread_free(&mc);
+	store_filter_release(&f);
+	return err;
+}
+
+static int sq_stats(struct store *st, struct store_stats *out,
+		    int (*per_schema)(const char *schema, uint64_t n,
+				      void *ctx),
+		    void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_stats res;
+	sqlite3_stmt *q = NULL;
+	bool txn = false;
+	int rc, err;
+
+	/* One snapshot, so the totals and the per-schema counts agree. */
+	if (!st->in_import) {
+		if ((err = exec_sql(s, "BEGIN", "stats", d)))
+			return err;
+		txn = true;
+	}
+	if ((err = stmt_get(s, S_COUNTS, &q, d)))
+		goto out;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		err = sq_err(s, "count", d);
+		goto out;
+	}
+	res.records = (uint64_t)sqlite3_column_int64(q, 0);
+	res.versions = (uint64_t)sqlite3_column_int64(q, 1);
+	res.imports = (uint64_t)sqlite3_column_int64(q, 2);
+	stmt_done(q);
+	q = NULL;
+	if (per_schema) {
+		if ((err = stmt_get(s, S_PER_SCHEMA, &q, d)))
+			goto out;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			if ((err = per_schema(col_text(q, 0),
+					      (uint64_t)sqlite3_column_int64(q,
+									     1),
+					      ctx)))
+				goto out;
+		}
+		if (rc != SQLITE_DONE) {
+			err = sq_err(s, "count per schema", d);
+			goto out;
+		}
+	}
+	*out = res;
+out:
+	stmt_done(q);
+	if (txn)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return err;
+}
+
+/* --- audit ----------------------------------------------------------- */
+
+static int sq_audit(struct store *st, const char *actor, const char *action,
+		    const char *object, const char *detail, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	char at[32];
+	int err;
+
+	store_iso_time(time(NULL), at, sizeof(at));
+	if ((err = stmt_get(s, S_AUDIT_INS, &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
+	return stmt_exec(s, q, "append audit", d);
+}
+
+static int sq_audit_each(struct store *st, int64_t since_id,
+			 int (*fn)(int64_t id, const char *at,
+				   const char *actor, const char *action,
+				   const char *object, const char *detail,
+				   void *ctx),
+			 void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, S_AUDIT_EACH, &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, since_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((err = fn(sqlite3_column_int64(q, 0), col_text(q, 1),
+			      col_text(q, 2), col_text(q, 3),
+			      (const char *)sqlite3_column_text(q, 4),
+			      (const char *)sqlite3_column_text(q, 5), ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read audit", d);
+out:
+	stmt_done(q);
+	return err;
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.import_begin = sq_import_begin,
+	.put = sq_put,
+	.import_commit = sq_import_commit,
+	.import_abort = sq_import_abort,
+	.get = sq_get,
+	.history = sq_history,
+	.search = sq_search,
+	.each = sq_each,
+	.stats = sq_stats,
+	.audit = sq_audit,
+	.audit_each = sq_audit_each,
+};

@@ -1,0 +1,501 @@
+/*
+ * store.c - the backend-neutral face of the store.
+ *
+ * Every public function checks its arguments here, once for all backends,
+ * and then calls the backend through its table of operations. Untrusted
+ * strings (query text, filters, ids, audit fields) are bounded and checked
+ * for valid UTF-8 before any backend sees them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "liaison/schema.h"
+#include "liaison/strbuf.h"
+#include "store/store_int.h"
+
+void store_iso_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, n, "1970-01-01T00:00:00Z");
+		return;
+	}
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A bounded, valid UTF-8 string without control characters. */
+static int check_str(const char *what, const char *s, size_t max,
+		     bool required, struct diag *d)
+{
+	size_t len;
+
+	if (!s) {
+		if (!required)
+			return 0;
+		diag_set(d, "store: %s is required", what);
+		return LIA_EINVAL;
+	}
+	len = strnlen(s, max + 1);
+	if (len > max) {
+		diag_set(d, "store: %s longer than %zu bytes", what, max);
+		return LIA_ETOOBIG;
+	}
+	if (required && len == 0) {
+		diag_set(d, "store: %s is empty", what);
+		return LIA_EINVAL;
+	}
+	if (!utf8_valid(s, len, NULL)) {
+		diag_set(d, "store: %s is not valid UTF-8", what);
+		return LIA_EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+			diag_set(d, "store: %s contains a control character",
+				 what);
+			return LIA_EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_id(const char *id, struct diag *d)
+{
+	size_t len;
+
+	if (!id) {
+		diag_set(d, "store: record id is required");
+		return LIA_EINVAL;
+	}
+	len = strnlen(id, ENTITY_ID_MAX + 1);
+	if (len == 0 || len > ENTITY_ID_MAX) {
+		diag_set(d, "store: record id must be 1..%d bytes",
+			 ENTITY_ID_MAX);
+		return LIA_EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)id[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == ':' || c == '-')) {
+			diag_set(d, "store: record id has a character outside "
+				    "[A-Za-z0-9._:-]");
+			return LIA_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* YYYY, YYYY-MM or YYYY-MM-DD with plausible month and day numbers. */
+static int check_date(const char *what, const char *s, struct diag *d)
+{
+	size_t len;
+	bool ok;
+
+	if (!s)
+		return 0;
+	len = strnlen(s, 11);
+	ok = len == 4 || len == 7 || len == 10;
+	for (size_t i = 0; ok && i < len; i++) {
+		if (i == 4 || i == 7)
+			ok = s[i] == '-';
+		else
+			ok = s[i] >= '0' && s[i] <= '9';
+	}
+	if (ok && len >= 7) {
+		int mm = (s[5] - '0') * 10 + (s[6] - '0');
+		ok = mm >= 1 && mm <= 12;
+	}
+	if (ok && len == 10) {
+		int dd = (s[8] - '0') * 10 + (s[9] - '0');
+		ok = dd >= 1 && dd <= 31;
+	}
+	if (!ok) {
+		diag_set(d, "store: %s must be YYYY, YYYY-MM or YYYY-MM-DD",
+			 what);
+		return LIA_EINVAL;
+	}
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Turn user text into an FTS5 query in which every whitespace-separated
+ * token is an FTS5 string ("..." with inner quotes doubled). Operators such
+ * as OR, NOT, NEAR(, *, ^ and column filters are then plain text: user
+ * input can neither change the query's structure nor make it a syntax
+ * error. Tokens are ANDed, which is what people expect of a search box.
+ */
+static int fts_quote(const char *text, char **out, struct diag *d)
+{
+	struct strbuf sb;
+	size_t ntok = 0;
+	const char *p = text;
+	int err = 0;
+
+	strbuf_init(&sb, STORE_QUERY_TEXT_MAX * 2 + 3 * STORE_QUERY_TOKENS_MAX);
+	for (;;) {
+		while (*p && is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		if (++ntok > STORE_QUERY_TOKENS_MAX) {
+			diag_set(d, "store: search text has more than %d words",
+				 STORE_QUERY_TOKENS_MAX);
+			err = LIA_ETOOBIG;
+			goto out;
+		}
+		if (sb.len && (err = strbuf_addch(&sb, ' ')))
+			goto out;
+		if ((err = strbuf_addch(&sb, '"')))
+			goto out;
+		for (; *p && !is_space(*p); p++) {
+			if (*p == '"' && (err = strbuf_addch(&sb, '"')))
+				goto out;
+			if ((err = strbuf_addch(&sb, *p)))
+				goto out;
+		}
+		if ((err = strbuf_addch(&sb, '"')))
+			goto out;
+	}
+	if (ntok == 0) {
+		*out = NULL;
+		goto out;
+	}
+	*out = strbuf_detach(&sb, NULL);
+	if (!*out)
+		err = LIA_ENOMEM;
+out:
+	strbuf_release(&sb);
+	return err;
+}
+
+static int schemas_json(const char *name, char **out, struct diag *d)
+{
+	json_t *arr = NULL;
+	char *s = NULL;
+	int err = 0;
+
+	if (!schema_get(name)) {
+		diag_set(d, "store: unknown schema '%s'", name);
+		err = LIA_ESCHEMA;
+		goto out;
+	}
+	arr = json_array();
+	if (!arr) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < schema_count(); i++) {
+		const struct schema *s_i = schema_at(i);
+
+		if (!s_i || !schema_is_a(s_i, name))
+			continue;
+		if (json_array_append_new(arr, json_string(s_i->name))) {
+			err = LIA_ENOMEM;
+			goto out;
+		}
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+	if (!s) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	*out = s;
+out:
+	json_decref(arr);
+	return err;
+}
+
+void store_filter_release(struct store_filter *f)
+{
+	free(f->schemas_json);
+	free(f->fts);
+	memset(f, 0, sizeof(*f));
+}
+
+int store_filter_build(const struct store *st, const struct store_query *q,
+		       bool with_text, struct store_filter *out,
+		       struct diag *d)
+{
+	struct store_filter f = { .max_rank = -1 };
+	int err = 0;
+
+	if (!q)
+		goto done;
+	if ((err = check_str("schema filter", q->schema, 64, false, d)) ||
+	    (err = check_str("country filter", q->country, 2, false, d)) ||
+	    (err = check_str("class filter", q->max_class, MARKING_CODE_MAX,
+			     false, d)) ||
+	    (err = check_str("agency filter", q->agency, MARKING_CODE_MAX,
+			     false, d)) ||
+	    (err = check_date("date_from", q->date_from, d)) ||
+	    (err = check_date("date_to", q->date_to, d)))
+		goto out;
+	if (q->schema && (err = schemas_json(q->schema, &f.schemas_json, d)))
+		goto out;
+	if (q->country) {
+		char a = q->country[0], b = a ? q->country[1] : 0;
+
+		a = (char)(a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a);
+		b = (char)(b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+		if (!(a >= 'a' && a <= 'z' && b >= 'a' && b <= 'z')) {
+			diag_set(d, "store: country filter must be an ISO "
+				    "alpha-2 code");
+			err = LIA_EINVAL;
+			goto out;
+		}
+		f.country[0] = a;
+		f.country[1] = b;
+	}
+	if (q->max_class) {
+		f.max_rank = marking_ladder_index(&st->ladder, q->max_class);
+		if (f.max_rank < 0) {
+			diag_set(d, "store: class filter '%s' is not on the "
+				    "classification ladder", q->max_class);
+			err = LIA_EINVAL;
+			goto out;
+		}
+	}
+	f.agency = q->agency && *q->agency ? q->agency : NULL;
+	f.date_from = q->date_from;
+	f.date_to = q->date_to;
+	if (with_text && q->text) {
+		if ((err = check_str("search text", q->text,
+				     STORE_QUERY_TEXT_MAX, false, d)) ||
+		    (err = fts_quote(q->text, &f.fts, d)))
+			goto out;
+		f.match_none = !f.fts;
+	}
+	if (q->offset > (size_t)INT64_MAX) {
+		diag_set(d, "store: offset out of range");
+		err = LIA_EINVAL;
+		goto out;
+	}
+	f.offset = (int64_t)q->offset;
+	if (q->limit > STORE_LIMIT_MAX && with_text) {
+		diag_set(d, "store: limit above the maximum of %d",
+			 STORE_LIMIT_MAX);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if (q->limit > (size_t)INT64_MAX) {
+		diag_set(d, "store: limit out of range");
+		err = LIA_EINVAL;
+		goto out;
+	}
+	f.limit = (int64_t)q->limit;
+done:
+	/* A search shows a page (default 100); an export wants everything. */
+	if (f.limit == 0)
+		f.limit = with_text ? STORE_LIMIT_DEFAULT : -1;
+	*out = f;
+	return 0;
+out:
+	store_filter_release(&f);
+	return err;
+}
+
+int store_open(const char *dir, const struct store_opts *o,
+	       struct store **out, struct diag *d)
+{
+	static const struct store_opts defaults;
+
+	if (!dir || !*dir || !out) {
+		diag_set(d, "store: no directory given");
+		return LIA_EINVAL;
+	}
+	return store_sqlite_open(dir, o ? o : &defaults, out, d);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	if (!st)
+		return LIA_EINVAL;
+	return st->ops->schema_version(st);
+}
+
+int store_import_begin(struct store *st, const struct store_import *imp,
+		       int64_t *import_id, struct diag *d)
+{
+	int err;
+
+	if (!st || !imp) {
+		diag_set(d, "store: no store or import given");
+		return LIA_EINVAL;
+	}
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	if (st->in_import) {
+		diag_set(d, "store: an import is already open on this handle");
+		return LIA_EINVAL;
+	}
+	if ((err = check_str("import format", imp->format, STORE_FORMAT_MAX,
+			     true, d)) ||
+	    (err = check_str("import files", imp->files, STORE_FILES_MAX,
+			     false, d)) ||
+	    (err = check_str("import actor", imp->actor, STORE_ACTOR_MAX, true,
+			     d)))
+		return err;
+	if (imp->sha256) {
+		size_t n = strnlen(imp->sha256, 65);
+		bool ok = n == 64;
+
+		for (size_t i = 0; ok && i < n; i++) {
+			char c = imp->sha256[i];
+			ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		}
+		if (!ok) {
+			diag_set(d, "store: import sha256 must be 64 lower-case "
+				    "hex digits");
+			return LIA_EINVAL;
+		}
+	}
+	return st->ops->import_begin(st, imp, import_id, d);
+}
+
+int store_put(struct store *st, const struct entity *e,
+	      const struct marking *m, enum store_change *change,
+	      struct diag *d)
+{
+	int err;
+
+	if (!st || !e || !m) {
+		diag_set(d, "store: no store, entity or marking given");
+		return LIA_EINVAL;
+	}
+	if (!st->in_import) {
+		diag_set(d, "store: put outside an import");
+		return LIA_EINVAL;
+	}
+	if ((err = marking_validate(m, &st->ladder, d))) {
+		diag_prefix(d, "store: %s: marking: ", entity_id(e));
+		return err;
+	}
+	return st->ops->put(st, e, m, change, d);
+}
+
+int store_import_commit(struct store *st, struct store_counts *counts,
+			struct diag *d)
+{
+	if (!st || !st->in_import) {
+		diag_set(d, "store: no import open");
+		return LIA_EINVAL;
+	}
+	return st->ops->import_commit(st, counts, d);
+}
+
+void store_import_abort(struct store *st)
+{
+	if (st && st->in_import)
+		st->ops->import_abort(st);
+}
+
+int store_get(struct store *st, const char *id, struct store_record **out,
+	      struct diag *d)
+{
+	int err;
+
+	if (!st || !out)
+		return LIA_EINVAL;
+	if ((err = check_id(id, d)))
+		return err;
+	return st->ops->get(st, id, out, d);
+}
+
+int store_history(struct store *st, const char *id,
+		  int (*fn)(const struct store_version *v, void *ctx),
+		  void *ctx, struct diag *d)
+{
+	int err;
+
+	if (!st || !fn)
+		return LIA_EINVAL;
+	if ((err = check_id(id, d)))
+		return err;
+	return st->ops->history(st, id, fn, ctx, d);
+}
+
+int store_search(struct store *st, const struct store_query *q,
+		 int (*fn)(const struct store_hit *h, void *ctx), void *ctx,
+		 struct diag *d)
+{
+	if (!st || !q || !fn)
+		return LIA_EINVAL;
+	return st->ops->search(st, q, fn, ctx, d);
+}
+
+int store_each(struct store *st, const struct store_query *filter,
+	       int (*fn)(const struct store_record *r, void *ctx), void *ctx,
+	       struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->each(st, filter, fn, ctx, d);
+}
+
+int store_stats(struct store *st, struct store_stats *out,
+		int (*per_schema)(const char *schema, uint64_t n, void *ctx),
+		void *ctx, struct diag *d)
+{
+	if (!st || !out)
+		return LIA_EINVAL;
+	return st->ops->stats(st, out, per_schema, ctx, d);
+}
+
+int store_audit(struct store *st, const char *actor, const char *action,
+		const char *object, const char *detail, struct diag *d)
+{
+	int err;
+
+	if (!st)
+		return LIA_EINVAL;
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	/* An audit entry written inside an open import would vanish if the
+	 * import were aborted; the trail must never lose an entry. */
+	if (st->in_import) {
+		diag_set(d, "store: cannot audit while an import is open on "
+			    "this handle");
+		return LIA_EINVAL;
+	}
+	if ((err = check_str("audit actor", actor, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("audit action", action, STORE_ACTION_MAX, true,
+			     d)) ||
+	    (err = check_str("audit object", object, STORE_OBJECT_MAX, false,
+			     d)) ||
+	    (err = check_str("audit detail", detail, STORE_DETAIL_MAX, false,
+			     d)))
+		return err;
+	return st->ops->audit(st, actor, action, object, detail, d);
+}
+
+int store_audit_each(struct store *st, int64_t since_id,
+		     int (*fn)(int64_t id, const char *at, const char *actor,
+			       const char *action, const char *object,
+			       const char *detail, void *ctx),
+		     void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->audit_each(st, since_id, fn, ctx, d);
+}

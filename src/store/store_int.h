@@ -1,0 +1,108 @@
+/*
+ * store_int.h - private to src/store: the table of operations a backend
+ * implements, and the part of the handle every backend shares.
+ *
+ * store.c checks the caller's arguments once for every backend and then
+ * calls through ops; sqlite.c is the only backend today. A PostgreSQL
+ * backend would add its own open function and fill the same table.
+ */
+#ifndef LIAISON_STORE_INT_H
+#define LIAISON_STORE_INT_H
+
+#include <time.h>
+
+#include "liaison/store.h"
+
+/* Hard limits on the caller-supplied strings the store keeps. */
+#define STORE_FORMAT_MAX 32
+#define STORE_FILES_MAX 4096
+#define STORE_ACTOR_MAX 256
+#define STORE_ACTION_MAX 64
+#define STORE_OBJECT_MAX 1024
+#define STORE_DETAIL_MAX 8192
+#define STORE_QUERY_TEXT_MAX 1024
+#define STORE_QUERY_TOKENS_MAX 32
+#define STORE_LIMIT_DEFAULT 100
+#define STORE_LIMIT_MAX 10000
+
+/* Busy timeout when LIAISON_BUSY_MS is not set. */
+#define STORE_BUSY_MS_DEFAULT 5000
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *st);
+	int (*schema_version)(struct store *st);
+	int (*import_begin)(struct store *st, const struct store_import *imp,
+			    int64_t *import_id, struct diag *d);
+	int (*put)(struct store *st, const struct entity *e,
+		   const struct marking *m, enum store_change *change,
+		   struct diag *d);
+	int (*import_commit)(struct store *st, struct store_counts *counts,
+			     struct diag *d);
+	void (*import_abort)(struct store *st);
+	int (*get)(struct store *st, const char *id, struct store_record **out,
+		   struct diag *d);
+	int (*history)(struct store *st, const char *id,
+		       int (*fn)(const struct store_version *v, void *ctx),
+		       void *ctx, struct diag *d);
+	int (*search)(struct store *st, const struct store_query *q,
+		      int (*fn)(const struct store_hit *h, void *ctx),
+		      void *ctx, struct diag *d);
+	int (*each)(struct store *st, const struct store_query *filter,
+		    int (*fn)(const struct store_record *r, void *ctx),
+		    void *ctx, struct diag *d);
+	int (*stats)(struct store *st, struct store_stats *out,
+		     int (*per_schema)(const char *schema, uint64_t n,
+				       void *ctx),
+		     void *ctx, struct diag *d);
+	int (*audit)(struct store *st, const char *actor, const char *action,
+		     const char *object, const char *detail, struct diag *d);
+	int (*audit_each)(struct store *st, int64_t since_id,
+			  int (*fn)(int64_t id, const char *at,
+				    const char *actor, const char *action,
+				    const char *object, const char *detail,
+				    void *ctx),
+			  void *ctx, struct diag *d);
+};
+
+/* Every backend's handle starts with this. */
+struct store {
+	const struct store_ops *ops;
+	struct ladder ladder;
+	bool readonly;
+	bool in_import;
+};
+
+/* A filter checked and resolved into values a backend can bind directly. */
+struct store_filter {
+	char *schemas_json;  /* JSON array of schema names, or NULL = any */
+	char country[3];     /* lower-case alpha-2, or "" = any */
+	int max_rank;        /* ladder index, or -1 = any */
+	const char *agency;  /* or NULL */
+	const char *date_from;
+	const char *date_to;
+	char *fts;           /* quoted FTS5 query, or NULL = no text */
+	bool match_none;     /* text given but without a word: no hits */
+	int64_t limit;
+	int64_t offset;
+};
+
+/* Check q and fill f; with_text false ignores q->text. Release with
+ * store_filter_release(). */
+int store_filter_build(const struct store *st, const struct store_query *q,
+		       bool with_text, struct store_filter *f, struct diag *d);
+void store_filter_release(struct store_filter *f);
+
+/* The SQLite backend (sqlite.c). */
+int store_sqlite_open(const char *dir, const struct store_opts *o,
+		      struct store **out, struct diag *d);
+
+/* Ordered migration steps of the SQLite schema (migrations.c): step i takes
+ * a database from user_version i to i + 1. */
+extern const char *const store_sqlite_migrations[];
+extern const int store_sqlite_migrations_n;
+
+/* "YYYY-MM-DDTHH:MM:SSZ" for t into buf (at least 21 bytes). */
+void store_iso_time(time_t t, char *buf, size_t n);
+
+#endif
