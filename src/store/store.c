@@ -28,7 +28,9 @@ void store_iso_time(time_t t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* A bounded, valid UTF-8 string without control characters. */
+/* A bounded, valid UTF-8 string without control characters: one line
+ * (tabs allowed), so that stored values cannot forge lines in listings of
+ * the audit trail or the imports. */
 static int check_str(const char *what, const char *s, size_t max,
 		     bool required, struct diag *d)
 {
@@ -55,7 +57,7 @@ static int check_str(const char *what, const char *s, size_t max,
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
 			diag_set(d, "store: %s contains a control character",
 				 what);
 			return LIA_EINVAL;
