@@ -78,13 +78,17 @@ static bool eq_nocase(const char *a, size_t alen, const char *b)
 static void trim(const char **v, size_t *len)
 {
 	const char *s = *v;
-	size_t n = *len;
+	size_t n = *len, full;
 
 	while (n && is_space((unsigned char)s[0])) {
 		s++;
 		n--;
 	}
-	while (n && is_space((unsigned char)s[n - 1]))
+	full = n;
+	/* A '\r' directly before a trimmed '\n' is part of a CRLF line end
+	 * (check_common admits it only there). */
+	while (n && (is_space((unsigned char)s[n - 1]) ||
+		     (s[n - 1] == '\r' && n < full && s[n] == '\n')))
 		n--;
 	*v = s;
 	*len = n;
@@ -97,7 +101,7 @@ static void trim(const char **v, size_t *len)
  * log lines and hide text from a reviewer.
  */
 static int check_common(const char *v, size_t len, bool allow_nl,
-			struct diag *d)
+			bool allow_crlf, struct diag *d)
 {
 	size_t bad;
 
@@ -118,6 +122,9 @@ static int check_common(const char *v, size_t len, bool allow_nl,
 		unsigned char c = (unsigned char)v[i];
 
 		if (c == '\t' || (c == '\n' && allow_nl))
+			continue;
+		/* A machine readable zone may come with CRLF line ends. */
+		if (c == '\r' && allow_crlf && i + 1 < len && v[i + 1] == '\n')
 			continue;
 		if (c < 0x20 || c == 0x7f) {
 			diag_set(d, "control character 0x%02x at byte %zu", c,
@@ -263,7 +270,7 @@ int types_date(const char *v, size_t len, struct strbuf *out, struct diag *d)
 	size_t i = 0;
 	int rc;
 
-	if ((rc = check_common(v, len, false, d)))
+	if ((rc = check_common(v, len, false, false, d)))
 		return rc;
 	if (len < 4 || !digits(v, 4, &y)) {
 		diag_set(d, "not a valid date: expected a four-digit year");
@@ -332,7 +339,7 @@ int types_country(const char *v, size_t len, char out[3], struct diag *d)
 	const char *code = NULL;
 	int rc;
 
-	if ((rc = check_common(v, len, false, d)))
+	if ((rc = check_common(v, len, false, false, d)))
 		return rc;
 	trim(&v, &len);
 	if ((rc = empty_check(len, d)))
@@ -408,7 +415,7 @@ int types_iban(const char *v, size_t len, struct strbuf *out, struct diag *d)
 	unsigned rem = 0;
 	int rc;
 
-	if ((rc = check_common(v, len, false, d)))
+	if ((rc = check_common(v, len, false, false, d)))
 		return rc;
 	trim(&v, &len);
 	for (size_t i = 0; i < len; i++) {
@@ -613,7 +620,7 @@ int types_phone_digits(const char *v, size_t len, struct strbuf *out,
 {
 	int rc;
 
-	if ((rc = check_common(v, len, false, d)))
+	if ((rc = check_common(v, len, false, false, d)))
 		return rc;
 	trim(&v, &len);
 	return phone(v, len, out, true, d);
@@ -1132,7 +1139,7 @@ int types_mrz(const char *v, size_t len, struct mrz *out, struct diag *d)
 		diag_set(d, "MRZ longer than three lines of 30 or two of 44");
 		return LIA_EVALUE;
 	}
-	if ((rc = check_common(v, len, true, d)))
+	if ((rc = check_common(v, len, true, true, d)))
 		return rc;
 	trim(&v, &len);
 	if ((rc = mrz_lines(v, len, line, linelen, &nlines, d)))
@@ -1249,7 +1256,8 @@ int types_normalize(enum ptype t, const char *v, size_t len,
 		diag_set(d, "unknown property type %d", (int)t);
 		return LIA_EINVAL;
 	}
-	if ((rc = check_common(v, len, t == PTYPE_TEXT || t == PTYPE_MRZ, d)))
+	if ((rc = check_common(v, len, t == PTYPE_TEXT || t == PTYPE_MRZ,
+				t == PTYPE_MRZ, d)))
 		return rc;
 	trim(&v, &len);
 	if ((rc = empty_check(len, d)))
