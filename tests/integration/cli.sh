@@ -1,6 +1,6 @@
 #!/bin/bash
 # The command line: help everywhere, sysexits codes, one-line errors.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 H="$TMP/node"
 for c in init import export get search stats; do
 	expect_exit 0 "$LIAISON" "$c" --help

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Import every real file of ../shared/data and check counts against the
 # sources; re-importing changes nothing; get/search/stats work on them.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need_data
 H="$TMP/node"
 lia "$H" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null

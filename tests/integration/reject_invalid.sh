@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every malformed file is rejected with file:line: reason, exit 65, and the
 # store is left exactly as it was.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need_data
 H="$TMP/node"
 S="$DATA/sanctions"

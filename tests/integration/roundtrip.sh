@@ -1,7 +1,7 @@
 #!/bin/bash
 # import -> export -> import into a new node -> export gives identical
 # records, markings included.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need_data
 A="$TMP/a"; B="$TMP/b"; S="$DATA/sanctions"
 lia "$A" init --agency NL-NP >/dev/null

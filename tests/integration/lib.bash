@@ -1,4 +1,4 @@
-# lib.sh - helpers shared by the integration tests (sourced, not a test).
+# lib.bash - helpers shared by the integration tests (sourced, not a test).
 set -euo pipefail
 
 : "${LIAISON:?LIAISON must point at the liaison binary}"
