@@ -54,7 +54,7 @@ fuzz-run: fuzz
 	done
 
 demo: release
-	@scripts/demo.sh $(REL)/liaison
+	@scripts/demo.sh $(REL)/liaison $(DATA)
 
 bench: release
 	@bench/run.sh $(REL)
