@@ -2,8 +2,8 @@
  * schema_table.c - the FollowTheMoney schemata as one static data table.
  *
  * Names, types, ranges and inheritance follow the FtM schema definitions
- * (the YAML files in followthemoney/schema/) so that FtM JSON written by other tools
- * imports without translation. Where liaison needs more than FtM defines
+ * (the YAML files in followthemoney/schema/) so that FtM JSON written by
+ * other tools imports without translation. Where liaison needs more than FtM defines
  * (Passport.mrz, Identification.issueDate/expiryDate), the extension is
  * marked in a comment. Labels are English, for people.
  *

@@ -576,9 +576,9 @@ static int email(const char *v, size_t len, struct strbuf *out,
 	return 0;
 }
 
-/* Validate a phone number; with digits set, append the digits form. */
-static int phone(const char *v, size_t len, struct strbuf *out, bool digits_form,
-		 struct diag *d)
+/* Validate a phone number; with digits_form set, append the digits form. */
+static int phone(const char *v, size_t len, struct strbuf *out,
+		 bool digits_form, struct diag *d)
 {
 	char buf[24];
 	size_t n = 0, ndig = 0;
