@@ -177,6 +177,15 @@ int types_nfc(const char *v, size_t len, struct strbuf *out, struct diag *d)
 	}
 	if (len == 0)
 		return 0;
+	/* ASCII is already in NFC; most values are ASCII, and the round trip
+	 * through UTF-16 would cost more than the rest of an import. */
+	{
+		size_t i = 0;
+		while (i < len && !((unsigned char)v[i] & 0x80))
+			i++;
+		if (i == len)
+			return strbuf_add(out, v, len);
+	}
 	nfc = unorm2_getNFCInstance(&st);
 	if (U_FAILURE(st)) {
 		diag_set(d, "ICU NFC unavailable: %s", u_errorName(st));
