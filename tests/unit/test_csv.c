@@ -378,5 +378,17 @@ int main(void)
 		cmocka_unit_test(test_long_fields),
 		cmocka_unit_test(test_real_files),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	const char *dir = getenv("LIAISON_DATA");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/sanctions/ofac_sdn.csv",
+		 dir ? dir : "");
+	/* Everything else passed, but the real files were not there. */
+	if (rc == 0 && (!dir || access(path, R_OK))) {
+		fprintf(stderr, "LIAISON_DATA not found: real-data test "
+				"skipped\n");
+		return 77;
+	}
+	return rc;
 }
