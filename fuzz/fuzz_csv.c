@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct csv_opts o = { 0 };
+	struct csv_opts o = {0};
 	struct csv_reader *r = NULL;
 	struct diag d;
 	FILE *f;

@@ -30,7 +30,7 @@ static int count_put(void *ctx, const struct entity *e, struct diag *d)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned long n = 0;
-	struct ingest_sink sink = { .put = count_put, .ctx = &n };
+	struct ingest_sink sink = {.put = count_put, .ctx = &n};
 	struct diag d;
 	int rc;
 

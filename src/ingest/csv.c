@@ -44,17 +44,17 @@ struct csv_reader {
 	size_t pos, end;
 	bool eof;
 
-	unsigned long line, col;     /* of the next unread byte */
-	unsigned long long offset;   /* bytes consumed */
-	unsigned long rec_line;      /* where the current record started */
-	unsigned long long records;  /* records returned so far */
+	unsigned long line, col;    /* of the next unread byte */
+	unsigned long long offset;  /* bytes consumed */
+	unsigned long rec_line;	    /* where the current record started */
+	unsigned long long records; /* records returned so far */
 
-	struct strbuf data;          /* field bytes, each NUL-terminated */
-	size_t *offs;                /* start of each field in data */
+	struct strbuf data; /* field bytes, each NUL-terminated */
+	size_t *offs;	    /* start of each field in data */
 	size_t *lens;
 	size_t nfields, cap_fields;
 
-	int err;                     /* sticky: once failed, always failed */
+	int err; /* sticky: once failed, always failed */
 	bool done;
 };
 
@@ -79,7 +79,7 @@ int csv_open(FILE *f, const char *name, const struct csv_opts *o,
 	r->sep = sep;
 	r->max_field = o && o->max_field ? o->max_field : CSV_DEFAULT_MAX_FIELD;
 	r->max_fields =
-		o && o->max_fields ? o->max_fields : CSV_DEFAULT_MAX_FIELDS;
+	    o && o->max_fields ? o->max_fields : CSV_DEFAULT_MAX_FIELDS;
 	r->expect_fields = o ? o->expect_fields : 0;
 	r->trim_header = o ? o->trim_header : false;
 	r->line = 1;
@@ -175,13 +175,14 @@ static int csv_check_byte(struct csv_reader *r, struct diag *d, int c)
 		return csv_fail(r, d, LIA_EPARSE, r->line, r->col,
 				"NUL byte in field");
 	if (c == CSV_SUB)
-		return csv_fail(r, d, LIA_EPARSE, r->line, r->col,
-				"0x1A end-of-file mark before the end of input");
+		return csv_fail(
+		    r, d, LIA_EPARSE, r->line, r->col,
+		    "0x1A end-of-file mark before the end of input");
 	return 0;
 }
 
-static int csv_push(struct csv_reader *r, struct diag *d, int c,
-		    size_t fstart, unsigned long fline, unsigned long fcol)
+static int csv_push(struct csv_reader *r, struct diag *d, int c, size_t fstart,
+		    unsigned long fline, unsigned long fcol)
 {
 	int err;
 
@@ -226,8 +227,7 @@ static int csv_end_field(struct csv_reader *r, struct diag *d, size_t fstart,
 
 	if (!utf8_valid(r->data.buf + fstart, len, &bad)) {
 		csv_locate(r->data.buf + fstart, bad, quoted, &fline, &fcol);
-		return csv_fail(r, d, LIA_EPARSE, fline, fcol,
-				"invalid UTF-8");
+		return csv_fail(r, d, LIA_EPARSE, fline, fcol, "invalid UTF-8");
 	}
 	if (r->nfields == r->max_fields)
 		return csv_fail(r, d, LIA_ETOOBIG, fline, fcol,

@@ -37,15 +37,15 @@
 
 enum { SRC_SDN, SRC_ALT, SRC_ADD, SRC_COMMENTS, SRC_N };
 
-static const size_t ofac_ncols[SRC_N] = { 12, 5, 6, 2 };
+static const size_t ofac_ncols[SRC_N] = {12, 5, 6, 2};
 
 struct ofac_src {
 	const char *path;
 	FILE *f;
 	struct csv_reader *r;
-	bool have;      /* a row is loaded and not yet consumed */
-	uint64_t ent;   /* its entry number */
-	uint64_t prev;  /* the previous row's entry number */
+	bool have;     /* a row is loaded and not yet consumed */
+	uint64_t ent;  /* its entry number */
+	uint64_t prev; /* the previous row's entry number */
 	bool started;
 };
 
@@ -127,8 +127,9 @@ static int ofac_advance(struct ofac_src *s, bool strict, struct diag *d)
 	if ((rc = ofac_number(s, 0, "entry number", &s->ent, d)))
 		return rc;
 	if (s->started && (s->ent < s->prev || (strict && s->ent == s->prev))) {
-		diag_set(d, "entry %" PRIu64 " out of order (after %" PRIu64
-			    ")", s->ent, s->prev);
+		diag_set(d,
+			 "entry %" PRIu64 " out of order (after %" PRIu64 ")",
+			 s->ent, s->prev);
 		diag_at(d, s->path, csv_line(s->r), 1);
 		return LIA_EPARSE;
 	}
@@ -168,8 +169,8 @@ static int ofac_note(struct ofac_ctx *c, struct entity *e, const char *label,
 }
 
 static int ofac_add_or_note(struct ofac_ctx *c, struct entity *e,
-			    const char *prop, const char *label,
-			    const char *v, size_t len, struct diag *d)
+			    const char *prop, const char *label, const char *v,
+			    size_t len, struct diag *d)
 {
 	int rc;
 
@@ -229,9 +230,9 @@ static bool starts(const char *s, size_t len, const char *prefix)
 	return len >= n && !memcmp(s, prefix, n);
 }
 
-static const char *const ofac_months[12] = { "Jan", "Feb", "Mar", "Apr",
-					     "May", "Jun", "Jul", "Aug",
-					     "Sep", "Oct", "Nov", "Dec" };
+static const char *const ofac_months[12] = {"Jan", "Feb", "Mar", "Apr",
+					    "May", "Jun", "Jul", "Aug",
+					    "Sep", "Oct", "Nov", "Dec"};
 
 /* One OFAC date ("14 Jun 1975", "Jan 1960", "1946") as ISO text in out.
  * Returns false when the text has another form. */
@@ -271,8 +272,7 @@ static bool ofac_date(const char *s, size_t len, char out[16])
 }
 
 /* "DOB 14 Jun 1975", "DOB circa 1960", "DOB 1946 to 1948". */
-static int ofac_dob(struct entity *e, const char *s, size_t len,
-		    struct diag *d)
+static int ofac_dob(struct entity *e, const char *s, size_t len, struct diag *d)
 {
 	const char *to = NULL;
 	char a[16], b[16];
@@ -290,8 +290,7 @@ static int ofac_dob(struct entity *e, const char *s, size_t len,
 	if (to) {
 		size_t l1 = (size_t)(to - s);
 
-		if (!ofac_date(s, l1, a) ||
-		    !ofac_date(to + 4, len - l1 - 4, b))
+		if (!ofac_date(s, l1, a) || !ofac_date(to + 4, len - l1 - 4, b))
 			return 0;
 		if ((rc = ofac_add(e, "birthDate", a, strlen(a), d)))
 			return rc;
@@ -368,28 +367,27 @@ static int ofac_wallet(struct ofac_ctx *c, const char *s, size_t len,
 	if ((rc = entity_adds(w, "holder", entity_id(c->e.main), d)) ||
 	    (rc = ofac_add(w, "currency", s, (size_t)(sp - s), d)))
 		return rc;
-	return ofac_add(w, "publicKey", sp + 1, len - (size_t)(sp - s) - 1,
-			d);
+	return ofac_add(w, "publicKey", sp + 1, len - (size_t)(sp - s) - 1, d);
 }
 
 struct ofac_idkind {
 	const char *prefix;
 	const char *schema; /* NULL: only the property */
 	const char *prop;
-	const char *type;   /* the document's type */
+	const char *type; /* the document's type */
 };
 
 static const struct ofac_idkind ofac_ids[] = {
-	{ "Passport ", "Passport", "passportNumber", "Passport" },
-	{ "National ID No. ", "Identification", "idNumber", "National ID" },
-	{ "Cedula No. ", "Identification", "idNumber", "Cedula" },
-	{ "Identification Number ", "Identification", "idNumber",
-	  "Identification Number" },
-	{ "D.N.I. ", "Identification", "idNumber", "D.N.I." },
-	{ "SSN ", "Identification", "idNumber", "SSN" },
-	{ "Tax ID No. ", NULL, "taxNumber", NULL },
-	{ "Registration ID ", NULL, "registrationNumber", NULL },
-	{ "Registration Number ", NULL, "registrationNumber", NULL },
+    {"Passport ", "Passport", "passportNumber", "Passport"},
+    {"National ID No. ", "Identification", "idNumber", "National ID"},
+    {"Cedula No. ", "Identification", "idNumber", "Cedula"},
+    {"Identification Number ", "Identification", "idNumber",
+     "Identification Number"},
+    {"D.N.I. ", "Identification", "idNumber", "D.N.I."},
+    {"SSN ", "Identification", "idNumber", "SSN"},
+    {"Tax ID No. ", NULL, "taxNumber", NULL},
+    {"Registration ID ", NULL, "registrationNumber", NULL},
+    {"Registration Number ", NULL, "registrationNumber", NULL},
 };
 
 static int ofac_item(struct ofac_ctx *c, const char *s, size_t len,
@@ -465,8 +463,8 @@ static int ofac_remarks(struct ofac_ctx *c, struct diag *d)
 	while (len) {
 		size_t n = 0;
 
-		while (n < len && !(n + 1 < len && s[n] == ';' &&
-				    s[n + 1] == ' '))
+		while (n < len &&
+		       !(n + 1 < len && s[n] == ';' && s[n + 1] == ' '))
 			n++;
 		if ((rc = ofac_item(c, s, n, d)))
 			return rc;
@@ -521,9 +519,8 @@ static const char *ofac_schema(const char *type, size_t len)
 
 /* Tonnage is printed with thousands separators ("99,030"). Only that exact
  * form is read; anything else is kept as labelled text. */
-static int ofac_tonnage(struct ofac_ctx *c, const char *prop,
-			const char *label, const char *v, size_t len,
-			struct diag *d)
+static int ofac_tonnage(struct ofac_ctx *c, const char *prop, const char *label,
+			const char *v, size_t len, struct diag *d)
 {
 	char num[32];
 	size_t n = 0, group = 0, groups = 0;
@@ -583,12 +580,11 @@ static int ofac_sdn_row(struct ofac_ctx *c, struct diag *d)
 				break;
 			}
 		if (comma &&
-		    ((rc = ofac_add_or_note(c, e, "lastName", "Last name",
-					    name, (size_t)(comma - name), d)) ||
-		     (rc = ofac_add_or_note(c, e, "firstName", "First name",
-					    comma + 2,
-					    nlen - (size_t)(comma - name) - 2,
-					    d))))
+		    ((rc = ofac_add_or_note(c, e, "lastName", "Last name", name,
+					    (size_t)(comma - name), d)) ||
+		     (rc = ofac_add_or_note(
+			  c, e, "firstName", "First name", comma + 2,
+			  nlen - (size_t)(comma - name) - 2, d))))
 			goto out;
 	}
 	if ((rc = entity_adds(e, "topics", "sanction", d)))
@@ -603,19 +599,19 @@ static int ofac_sdn_row(struct ofac_ctx *c, struct diag *d)
 				   "Call sign", v, len, d)))
 		goto out;
 	v = ofac_get(s, 6, &len);
-	if ((rc = ofac_add_or_note(c, e, vessel ? "type" : NULL,
-				   "Vessel type", v, len, d)))
+	if ((rc = ofac_add_or_note(c, e, vessel ? "type" : NULL, "Vessel type",
+				   v, len, d)))
 		goto out;
 	v = ofac_get(s, 7, &len);
 	if (v && (rc = vessel ? ofac_tonnage(c, "tonnage", "Tonnage", v, len, d)
 			      : ofac_note(c, e, "Tonnage", v, len, d)))
 		goto out;
 	v = ofac_get(s, 8, &len);
-	if (v && (rc = vessel ? ofac_tonnage(c, "grossRegisteredTonnage",
-					     "Gross registered tonnage", v,
-					     len, d)
-			      : ofac_note(c, e, "Gross registered tonnage", v,
-					  len, d)))
+	if (v &&
+	    (rc = vessel
+		      ? ofac_tonnage(c, "grossRegisteredTonnage",
+				     "Gross registered tonnage", v, len, d)
+		      : ofac_note(c, e, "Gross registered tonnage", v, len, d)))
 		goto out;
 	v = ofac_get(s, 9, &len);
 	if ((rc = ofac_add_or_note(c, e, vessel ? "flag" : NULL, "Vessel flag",
@@ -657,7 +653,8 @@ static int ofac_alt_row(struct ofac_ctx *c, struct diag *d)
 	type = ofac_get(s, 2, &tlen);
 	name = ofac_get(s, 3, &nlen);
 	if (!type || !name)
-		return ofac_fail(d, s, LIA_EPARSE, "alias without type or name");
+		return ofac_fail(d, s, LIA_EPARSE,
+				 "alias without type or name");
 	if (tlen == 3 && (!memcmp(type, "aka", 3) || !memcmp(type, "nka", 3)))
 		prop = "alias";
 	else if (tlen == 3 && !memcmp(type, "fka", 3))
@@ -667,8 +664,8 @@ static int ofac_alt_row(struct ofac_ctx *c, struct diag *d)
 	if ((rc = ofac_add_or_note(c, c->e.main, prop, "Alias", name, nlen, d)))
 		goto out;
 	rem = ofac_get(s, 4, &rlen);
-	rc = ofac_add_or_note(c, c->e.main, NULL, "Alias remarks", rem, rlen,
-			      d);
+	rc =
+	    ofac_add_or_note(c, c->e.main, NULL, "Alias remarks", rem, rlen, d);
 out:
 	if (rc)
 		ofac_at(d, s);
@@ -697,8 +694,8 @@ static int ofac_add_row(struct ofac_ctx *c, struct diag *d)
 	snprintf(id, sizeof(id), "ofac-%" PRIu64 "-addr-%" PRIu64, c->e.ent,
 		 num);
 	if ((rc = ofac_kid(c, "Address", id, &a, d)) ||
-	    (rc = ofac_add_or_note(c, a, "street", "Street", street, slen,
-				   d)) ||
+	    (rc =
+		 ofac_add_or_note(c, a, "street", "Street", street, slen, d)) ||
 	    (rc = ofac_add_or_note(c, a, "city", "City", city, clen, d)) ||
 	    (rc = ofac_add_or_note(c, a, "country", "Country", country, colen,
 				   d)) ||
@@ -706,20 +703,20 @@ static int ofac_add_row(struct ofac_ctx *c, struct diag *d)
 		goto out;
 	strbuf_reset(&c->tmp);
 	{
-		const char *parts[3] = { street, city, country };
-		size_t lens[3] = { slen, clen, colen };
+		const char *parts[3] = {street, city, country};
+		size_t lens[3] = {slen, clen, colen};
 
 		for (int i = 0; i < 3; i++) {
 			if (!parts[i])
 				continue;
-			if ((c->tmp.len && (rc = strbuf_add(&c->tmp, ", ", 2))) ||
+			if ((c->tmp.len &&
+			     (rc = strbuf_add(&c->tmp, ", ", 2))) ||
 			    (rc = strbuf_add(&c->tmp, parts[i], lens[i])))
 				goto out;
 		}
 	}
-	if (c->tmp.len &&
-	    (rc = ofac_add_or_note(c, a, "full", "Address", c->tmp.buf,
-				   c->tmp.len, d)))
+	if (c->tmp.len && (rc = ofac_add_or_note(c, a, "full", "Address",
+						 c->tmp.buf, c->tmp.len, d)))
 		goto out;
 	rc = entity_adds(c->e.main, "addressEntity", id, d);
 out:
@@ -749,9 +746,8 @@ typedef int (*ofac_row_fn)(struct ofac_ctx *c, struct diag *d);
 
 static int ofac_entry(struct ofac_ctx *c, struct diag *d)
 {
-	static const ofac_row_fn fns[SRC_N] = { NULL, ofac_alt_row,
-						ofac_add_row,
-						ofac_comment_row };
+	static const ofac_row_fn fns[SRC_N] = {NULL, ofac_alt_row, ofac_add_row,
+					       ofac_comment_row};
 	struct ofac_entry *en = &c->e;
 	int rc;
 
@@ -767,7 +763,8 @@ static int ofac_entry(struct ofac_ctx *c, struct diag *d)
 					 "row for an entry that is not in "
 					 "the sdn file");
 		while (s->have && s->ent == en->ent) {
-			if ((rc = fns[k](c, d)) || (rc = ofac_advance(s, false, d)))
+			if ((rc = fns[k](c, d)) ||
+			    (rc = ofac_advance(s, false, d)))
 				return rc;
 		}
 	}
@@ -786,8 +783,8 @@ static int ofac_entry(struct ofac_ctx *c, struct diag *d)
 static int ofac_open(struct ofac_src *s, const char *path, size_t ncols,
 		     struct diag *d)
 {
-	struct csv_opts o = { .max_field = OFAC_MAX_FIELD,
-			      .expect_fields = ncols };
+	struct csv_opts o = {.max_field = OFAC_MAX_FIELD,
+			     .expect_fields = ncols};
 	int rc;
 
 	s->path = path;
@@ -803,8 +800,8 @@ static int ofac_open(struct ofac_src *s, const char *path, size_t ncols,
 	return rc;
 }
 
-int ingest_ofac(const struct ofac_files *files,
-		const struct ingest_sink *sink, struct diag *d)
+int ingest_ofac(const struct ofac_files *files, const struct ingest_sink *sink,
+		struct diag *d)
 {
 	struct ofac_ctx *c;
 	const char *paths[SRC_N];
@@ -858,7 +855,8 @@ int ingest_ofac(const struct ofac_files *files,
 	}
 	for (int k = SRC_ALT; k < SRC_N; k++) {
 		if (c->src[k].have) {
-			rc = ofac_fail(d, &c->src[k], LIA_EPARSE, "row for an entry that is not in the "
+			rc = ofac_fail(d, &c->src[k], LIA_EPARSE,
+				       "row for an entry that is not in the "
 				       "sdn file");
 			goto out;
 		}

@@ -196,9 +196,9 @@ static int un_values(struct un_ctx *c, const xmlNode *n, const char *prop,
 			continue;
 		t = un_text(v);
 		rc = un_is(v, "VALUE")
-			     ? un_add(c, c->main, prop, "notes", label, t, d)
-			     : un_add(c, c->main, NULL, "notes",
-				      (const char *)v->name, t, d);
+			 ? un_add(c, c->main, prop, "notes", label, t, d)
+			 : un_add(c, c->main, NULL, "notes",
+				  (const char *)v->name, t, d);
 		xmlFree(t);
 	}
 	return rc;
@@ -261,8 +261,8 @@ static int un_dob(struct un_ctx *c, const xmlNode *n, struct diag *d)
 			rc = un_add(c, c->main, "birthDate", "notes",
 				    "Date of birth", t, d);
 		else
-			rc = un_add(c, c->main, NULL, "notes",
-				    "Date of birth", t, d);
+			rc = un_add(c, c->main, NULL, "notes", "Date of birth",
+				    t, d);
 		xmlFree(t);
 	}
 	return rc;
@@ -270,9 +270,8 @@ static int un_dob(struct un_ctx *c, const xmlNode *n, struct diag *d)
 
 static int un_pob(struct un_ctx *c, const xmlNode *n, struct diag *d)
 {
-	static const char *const parts[] = { "STREET", "CITY",
-					     "STATE_PROVINCE", "COUNTRY",
-					     NULL };
+	static const char *const parts[] = {"STREET", "CITY", "STATE_PROVINCE",
+					    "COUNTRY", NULL};
 	struct strbuf place;
 	char *country = NULL;
 	int rc;
@@ -324,9 +323,9 @@ static int un_document(struct un_ctx *c, const xmlNode *n, struct diag *d)
 			 d)) ||
 	    (rc = entity_adds(doc, "holder", entity_id(c->main), d)))
 		goto out;
-	if (number && (rc = un_add(c, c->main,
-				   passport ? "passportNumber" : "idNumber",
-				   "notes", "Document number", number, d)))
+	if (number &&
+	    (rc = un_add(c, c->main, passport ? "passportNumber" : "idNumber",
+			 "notes", "Document number", number, d)))
 		goto out;
 	for (const xmlNode *k = n->children; k && !rc; k = k->next) {
 		const char *prop = NULL, *label = NULL;
@@ -362,9 +361,8 @@ out:
 
 static int un_address(struct un_ctx *c, const xmlNode *n, struct diag *d)
 {
-	static const char *const parts[] = { "STREET", "CITY",
-					     "STATE_PROVINCE", "ZIP_CODE",
-					     "COUNTRY", NULL };
+	static const char *const parts[] = {
+	    "STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY", NULL};
 	struct strbuf full;
 	char id[ENTITY_ID_MAX];
 	struct entity *a = NULL;
@@ -433,12 +431,12 @@ static void un_clear(struct un_ctx *c)
 static int un_record(struct un_ctx *c, const xmlNode *rec, bool individual,
 		     struct diag *d)
 {
-	static const char *const names[] = { "FIRST_NAME", "SECOND_NAME",
-					     "THIRD_NAME", "FOURTH_NAME",
-					     NULL };
-	const char *alias_tag = individual ? "INDIVIDUAL_ALIAS" : "ENTITY_ALIAS";
+	static const char *const names[] = {"FIRST_NAME", "SECOND_NAME",
+					    "THIRD_NAME", "FOURTH_NAME", NULL};
+	const char *alias_tag =
+	    individual ? "INDIVIDUAL_ALIAS" : "ENTITY_ALIAS";
 	const char *addr_tag =
-		individual ? "INDIVIDUAL_ADDRESS" : "ENTITY_ADDRESS";
+	    individual ? "INDIVIDUAL_ADDRESS" : "ENTITY_ADDRESS";
 	char *dataid = un_child_text(rec, "DATAID");
 	char id[ENTITY_ID_MAX];
 	struct entity *e, *sanc;
@@ -504,8 +502,8 @@ static int un_record(struct un_ctx *c, const xmlNode *rec, bool individual,
 		    un_is(k, "LISTED_ON")) {
 			const char *prop = un_is(k, "UN_LIST_TYPE") ? "program"
 					   : un_is(k, "LISTED_ON")
-						   ? "listingDate"
-						   : "unscId";
+					       ? "listingDate"
+					       : "unscId";
 
 			t = un_text(k);
 			rc = un_add(c, sanc, prop, "description",
@@ -573,17 +571,16 @@ static int un_xml_fail(struct un_ctx *c, struct diag *d)
 		diag_at(d, c->name, c->eline, c->ecol);
 	} else {
 		diag_set(d, "malformed XML");
-		diag_at(d, c->name,
-			(unsigned long)xmlTextReaderGetParserLineNumber(
-				c->reader),
-			(unsigned long)xmlTextReaderGetParserColumnNumber(
-				c->reader));
+		diag_at(
+		    d, c->name,
+		    (unsigned long)xmlTextReaderGetParserLineNumber(c->reader),
+		    (unsigned long)xmlTextReaderGetParserColumnNumber(
+			c->reader));
 	}
 	return LIA_EPARSE;
 }
 
-static int un_structure_fail(struct un_ctx *c, struct diag *d,
-			     const char *msg)
+static int un_structure_fail(struct un_ctx *c, struct diag *d, const char *msg)
 {
 	diag_set(d, "%s", msg);
 	diag_at(d, c->name,
@@ -614,11 +611,10 @@ static int un_walk(struct un_ctx *c, struct diag *d)
 		type = xmlTextReaderNodeType(r);
 		depth = xmlTextReaderDepth(r);
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE)
-			return un_structure_fail(c, d,
-						 "DOCTYPE not allowed");
+			return un_structure_fail(c, d, "DOCTYPE not allowed");
 		if (type == XML_READER_TYPE_ENTITY_REFERENCE)
-			return un_structure_fail(c, d,
-						 "entity reference not allowed");
+			return un_structure_fail(
+			    c, d, "entity reference not allowed");
 		if (type != XML_READER_TYPE_ELEMENT) {
 			rc = xmlTextReaderRead(r);
 			continue;
@@ -630,14 +626,15 @@ static int un_walk(struct un_ctx *c, struct diag *d)
 			if (seen_root ||
 			    xmlStrcmp(tag, BAD_CAST "CONSOLIDATED_LIST"))
 				return un_structure_fail(
-					c, d, "unexpected root element");
+				    c, d, "unexpected root element");
 			seen_root = true;
 		} else if (depth == 1) {
-			in_individuals = !xmlStrcmp(tag, BAD_CAST "INDIVIDUALS");
+			in_individuals =
+			    !xmlStrcmp(tag, BAD_CAST "INDIVIDUALS");
 			if (!in_individuals &&
 			    xmlStrcmp(tag, BAD_CAST "ENTITIES"))
 				return un_structure_fail(
-					c, d, "unexpected element in list");
+				    c, d, "unexpected element in list");
 		} else if (depth == 2) {
 			bool ind = !xmlStrcmp(tag, BAD_CAST "INDIVIDUAL");
 			xmlNodePtr n;
@@ -646,7 +643,7 @@ static int un_walk(struct un_ctx *c, struct diag *d)
 			if (ind != in_individuals ||
 			    (!ind && xmlStrcmp(tag, BAD_CAST "ENTITY")))
 				return un_structure_fail(
-					c, d, "unexpected element in list");
+				    c, d, "unexpected element in list");
 			n = xmlTextReaderExpand(r);
 			if (!n || c->xml_err)
 				return un_xml_fail(c, d);
@@ -711,8 +708,7 @@ static int un_close(void *arg)
 	return 0;
 }
 
-int ingest_un(const char *path, const struct ingest_sink *sink,
-	      struct diag *d)
+int ingest_un(const char *path, const struct ingest_sink *sink, struct diag *d)
 {
 	struct un_ctx *c;
 	int rc;

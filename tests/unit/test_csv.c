@@ -55,9 +55,9 @@ static void expect_field(struct rd *t, size_t i, const char *want,
 #define OPEN(t, lit, o) rd_open(t, lit, sizeof(lit) - 1, o)
 
 /* Parse lit, expecting an error at line:col with msg in the reason. */
-static void expect_error(const char *data, size_t len,
-			 const struct csv_opts *o, int err, unsigned long line,
-			 unsigned long col, const char *msg)
+static void expect_error(const char *data, size_t len, const struct csv_opts *o,
+			 int err, unsigned long line, unsigned long col,
+			 const char *msg)
 {
 	struct rd t;
 	int rc;
@@ -168,13 +168,12 @@ static void test_unterminated_quote(void **state)
 
 static void test_field_counts(void **state)
 {
-	struct csv_opts o = { .expect_fields = 2 };
-	struct csv_opts small = { .max_fields = 3 };
+	struct csv_opts o = {.expect_fields = 2};
+	struct csv_opts small = {.max_fields = 3};
 	struct rd t;
 
 	ERR("a,b\na\n", &o, LIA_EPARSE, 2, 1, "expected 2 fields, found 1");
-	ERR("a,b\na,b,\n", &o, LIA_EPARSE, 2, 1,
-	    "expected 2 fields, found 3");
+	ERR("a,b\na,b,\n", &o, LIA_EPARSE, 2, 1, "expected 2 fields, found 3");
 	ERR("1,2,3,4\n", &small, LIA_ETOOBIG, 1, 7, "too many fields");
 	OPEN(&t, "1,2,3\n", &small);
 	assert_int_equal(csv_next(t.r, &t.d), 1);
@@ -184,7 +183,7 @@ static void test_field_counts(void **state)
 
 static void test_field_too_long(void **state)
 {
-	struct csv_opts o = { .max_field = 4 };
+	struct csv_opts o = {.max_field = 4};
 	struct rd t;
 
 	ERR("abcd,abcde\n", &o, LIA_ETOOBIG, 1, 6, "longer than the limit");
@@ -266,8 +265,8 @@ static void test_sub(void **state)
 
 static void test_separator_and_trim(void **state)
 {
-	struct csv_opts o = { .sep = ';', .trim_header = true };
-	struct csv_opts bad = { .sep = '"' };
+	struct csv_opts o = {.sep = ';', .trim_header = true};
+	struct csv_opts bad = {.sep = '"'};
 	struct csv_reader *r = NULL;
 	struct rd t;
 
@@ -317,7 +316,7 @@ static void test_long_fields(void **state)
 /* Count records of a real file, or return -1 with the diag. */
 static long count_file(const char *path, size_t expect, struct diag *d)
 {
-	struct csv_opts o = { .expect_fields = expect };
+	struct csv_opts o = {.expect_fields = expect};
 	struct csv_reader *r;
 	FILE *f = fopen(path, "rb");
 	long n = 0;
@@ -351,8 +350,7 @@ static void test_real_files(void **state)
 	assert_int_equal(count_file(path, 5, &d), 9682);
 	snprintf(path, sizeof(path), "%s/sanctions/ofac_add.csv", dir);
 	assert_int_equal(count_file(path, 6, &d), 11696);
-	snprintf(path, sizeof(path), "%s/sanctions/ofac_sdn_comments.csv",
-		 dir);
+	snprintf(path, sizeof(path), "%s/sanctions/ofac_sdn_comments.csv", dir);
 	assert_int_equal(count_file(path, 2, &d), 13);
 	snprintf(path, sizeof(path), "%s/sanctions/invalid/ofac_sdn.csv", dir);
 	assert_int_equal(count_file(path, 12, &d), LIA_EPARSE);
@@ -363,20 +361,20 @@ static void test_real_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple),
-		cmocka_unit_test(test_quoting),
-		cmocka_unit_test(test_embedded_newline),
-		cmocka_unit_test(test_crlf),
-		cmocka_unit_test(test_stray_quote),
-		cmocka_unit_test(test_unterminated_quote),
-		cmocka_unit_test(test_field_counts),
-		cmocka_unit_test(test_field_too_long),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_empty_lines),
-		cmocka_unit_test(test_sub),
-		cmocka_unit_test(test_separator_and_trim),
-		cmocka_unit_test(test_long_fields),
-		cmocka_unit_test(test_real_files),
+	    cmocka_unit_test(test_simple),
+	    cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_embedded_newline),
+	    cmocka_unit_test(test_crlf),
+	    cmocka_unit_test(test_stray_quote),
+	    cmocka_unit_test(test_unterminated_quote),
+	    cmocka_unit_test(test_field_counts),
+	    cmocka_unit_test(test_field_too_long),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_empty_lines),
+	    cmocka_unit_test(test_sub),
+	    cmocka_unit_test(test_separator_and_trim),
+	    cmocka_unit_test(test_long_fields),
+	    cmocka_unit_test(test_real_files),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	const char *dir = getenv("LIAISON_DATA");

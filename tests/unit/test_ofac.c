@@ -21,7 +21,7 @@
  * keeps the JSON of a few entities the test wants to look at. */
 struct counter {
 	unsigned long total, person, org, vessel, airplane, address, sanction,
-		passport, ident, wallet, aliases;
+	    passport, ident, wallet, aliases;
 	uint64_t hash;
 	const char *want[MAX_KEEP];
 	char *got[MAX_KEEP];
@@ -54,14 +54,14 @@ static int count_put(void *ctx, const struct entity *e, struct diag *d)
 	else if (!strcmp(s, "CryptoWallet"))
 		c->wallet++;
 	if (strcmp(s, "Address") && strcmp(s, "Sanction"))
-		c->aliases += entity_count(e, "alias") +
-			      entity_count(e, "previousName");
+		c->aliases +=
+		    entity_count(e, "alias") + entity_count(e, "previousName");
 	strbuf_init(&sb, 0);
 	assert_int_equal(entity_to_json(e, &sb), 0);
 	/* FNV-1a over every entity in order: equal imports, equal hash. */
 	for (size_t i = 0; i < sb.len; i++)
-		c->hash = (c->hash ^ (unsigned char)sb.buf[i]) *
-			  0x100000001b3ULL;
+		c->hash =
+		    (c->hash ^ (unsigned char)sb.buf[i]) * 0x100000001b3ULL;
 	for (int i = 0; i < MAX_KEEP && c->want[i]; i++)
 		if (!strcmp(c->want[i], entity_id(e))) {
 			free(c->got[i]);
@@ -108,8 +108,7 @@ static struct entity *kept(struct counter *c, const char *id)
 	return NULL;
 }
 
-static bool has_value(const struct entity *e, const char *prop,
-		      const char *v)
+static bool has_value(const struct entity *e, const char *prop, const char *v)
 {
 	for (size_t i = 0; i < entity_count(e, prop); i++)
 		if (!strcmp(entity_value(e, prop, i), v))
@@ -125,9 +124,8 @@ static bool has_value(const struct entity *e, const char *prop,
 
 static int run(const struct ofac_files *f, struct counter *c, struct diag *d)
 {
-	struct ingest_sink sink = { .put = count_put,
-				    .progress = count_progress,
-				    .ctx = c };
+	struct ingest_sink sink = {
+	    .put = count_put, .progress = count_progress, .ctx = c};
 
 	diag_clear(d);
 	return ingest_ofac(f, &sink, d);
@@ -200,7 +198,8 @@ static void test_real_counts(void **state)
 	c.want[6] = "ofac-15037";
 	rc = run(&f, &c, &d);
 	if (rc)
-		fail_msg("import failed: %s", diag_format(&d, buf, sizeof(buf)));
+		fail_msg("import failed: %s",
+			 diag_format(&d, buf, sizeof(buf)));
 	/* 7,379 sdn rows: one main entity and one Sanction each. */
 	assert_int_equal(c.person, 3845);
 	assert_int_equal(c.org, 2994);
@@ -231,8 +230,8 @@ static void test_real_counts(void **state)
 		assert_has(e, "passportNumber", "717637093");
 		assert_has(e, "idNumber", "781005202108");
 		assert_has(e, "topics", "sanction");
-		assert_non_null(strstr(entity_first(e, "notes"),
-				       "Linked To: USA REALLY"));
+		assert_non_null(
+		    strstr(entity_first(e, "notes"), "Linked To: USA REALLY"));
 		entity_free(e);
 		e = kept(&c, "ofac-26235-doc-1");
 		assert_string_equal(entity_schema(e)->name, "Passport");
@@ -348,8 +347,7 @@ static void test_invalid_files(void **state)
 }
 
 /* Write data to a new temporary file; returns its path (static). */
-static const char *write_tmp(char *path, size_t n, const char *data,
-			     size_t len)
+static const char *write_tmp(char *path, size_t n, const char *data, size_t len)
 {
 	int fd;
 	FILE *f;
@@ -423,7 +421,8 @@ static void test_real_comments(void **state)
 	c.want[0] = "ofac-12300";
 	c.want[1] = "ofac-15599";
 	if (run(&f, &c, &d))
-		fail_msg("import failed: %s", diag_format(&d, buf, sizeof(buf)));
+		fail_msg("import failed: %s",
+			 diag_format(&d, buf, sizeof(buf)));
 	/* The continuation goes on mid-word: "PROMO RAI" + "Z S.A.S.". */
 	e = kept(&c, "ofac-12300");
 	assert_non_null(strstr(entity_first(e, "notes"),
@@ -440,28 +439,44 @@ static void test_real_comments(void **state)
 }
 
 #define SDN_ROW(num, name, type, prog, rem)                                    \
-	num ",\"" name "\"," type ",\"" prog "\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- " \
+	num ",\"" name "\"," type ",\"" prog                                   \
+	    "\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- "                                 \
 	    ",-0- ," rem "\n"
 
 static void test_remarks(void **state)
 {
-	static const char sdn[] =
-		SDN_ROW("10", "DOE, John", "\"individual\"", "SDGT] [IRGC",
-			"\"DOB circa 1960; alt. DOB 1946 to 1948; alt. DOB "
-			"Jan 1961; DOB 31 Feb 1970; nationality Atlantis; "
-			"citizen Germany; Gender Female; alt. Passport X1 "
-			"(Narnia); SSN 123-45-6789 (United States); Digital "
-			"Currency Address - XBT 1abcXYZ; a.k.a. 'JD'.\"")
-		"20,\"OCEAN\",\"vessel\",\"IRAN\",-0- ,\"ABC1\",\"Tanker\","
-		"\"99,030\",\"1,00\",\"Atlantis\",\"Owner Ltd\",-0- \n"
-		SDN_ROW("30", "ACME LTD", "-0- ", "CUBA",
-			"\"Registration ID 12345 (Cuba); Website "
-			"www.example.com.\"");
+	static const char sdn[] = SDN_ROW(
+	    "10", "DOE, John", "\"individual\"", "SDGT] [IRGC",
+	    "\"DOB circa 1960; alt. DOB 1946 to 1948; alt. DOB "
+	    "Jan 1961; DOB 31 Feb 1970; nationality Atlantis; "
+	    "citizen Germany; Gender Female; alt. Passport X1 "
+	    "(Narnia); SSN 123-45-6789 (United States); Digital "
+	    "Currency Address - XBT 1abcXYZ; a.k.a. 'JD'.\"") "20,\"OCEAN\","
+							      "\"vessel\","
+							      "\"IRAN\",-0- "
+							      ",\"ABC1\","
+							      "\"Tanker\","
+							      "\"99,030\",\"1,"
+							      "00\","
+							      "\"Atlantis\","
+							      "\"Owner "
+							      "Ltd\",-0- "
+							      "\n" SDN_ROW(
+								  "30",
+								  "ACME LTD",
+								  "-0- ",
+								  "CUBA",
+								  "\"Registrati"
+								  "on ID 12345 "
+								  "(Cuba); "
+								  "Website "
+								  "www.example."
+								  "com.\"");
 	static const char alt[] = "10,1,\"fka\",\"DOE, Jon\",-0- \n"
 				  "30,2,\"aka\",\"ACME\",\"old\"\n";
 	static const char add[] = "30,7,-0- ,\"Havana\",\"Cuba\",-0-";
 	char p1[64], p2[64], p3[64];
-	struct ofac_files f = { 0 };
+	struct ofac_files f = {0};
 	struct counter c;
 	struct diag d;
 	char buf[1024];
@@ -546,9 +561,9 @@ static void test_remarks(void **state)
 static void test_merge_errors(void **state)
 {
 	static const char sdn[] = SDN_ROW("10", "A", "-0- ", "X", "-0- ")
-		SDN_ROW("30", "B", "-0- ", "X", "-0- ");
+	    SDN_ROW("30", "B", "-0- ", "X", "-0- ");
 	static const char swapped[] = SDN_ROW("30", "B", "-0- ", "X", "-0- ")
-		SDN_ROW("10", "A", "-0- ", "X", "-0- ");
+	    SDN_ROW("10", "A", "-0- ", "X", "-0- ");
 	static const char orphan[] = "10,1,\"aka\",\"AA\",-0- \n"
 				     "20,2,\"aka\",\"CC\",-0- \n";
 	static const char late[] = "10,1,\"aka\",\"AA\",-0- \n"
@@ -558,7 +573,7 @@ static void test_merge_errors(void **state)
 	static const char badnum[] = "1O,1,\"aka\",\"AA\",-0- \n";
 	static const char badtype[] = "10,1,\"xyz\",\"AA\",-0- \n";
 	char p1[64], p2[64];
-	struct ofac_files f = { 0 };
+	struct ofac_files f = {0};
 
 	f.sdn = write_tmp(p1, sizeof(p1), swapped, sizeof(swapped) - 1);
 	expect_invalid(&f, p1, 2, "out of order");
@@ -586,13 +601,13 @@ static void test_merge_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_remarks),
-		cmocka_unit_test(test_merge_errors),
-		cmocka_unit_test(test_real_counts),
-		cmocka_unit_test(test_stable),
-		cmocka_unit_test(test_invalid_files),
-		cmocka_unit_test(test_cut_file),
-		cmocka_unit_test(test_real_comments),
+	    cmocka_unit_test(test_remarks),
+	    cmocka_unit_test(test_merge_errors),
+	    cmocka_unit_test(test_real_counts),
+	    cmocka_unit_test(test_stable),
+	    cmocka_unit_test(test_invalid_files),
+	    cmocka_unit_test(test_cut_file),
+	    cmocka_unit_test(test_real_comments),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

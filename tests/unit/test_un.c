@@ -19,7 +19,7 @@
 
 struct counter {
 	unsigned long total, person, org, address, sanction, passport, ident,
-		other, aliases, weak;
+	    other, aliases, weak;
 	uint64_t hash, progress;
 	const char *want[MAX_KEEP];
 	char *got[MAX_KEEP];
@@ -53,8 +53,8 @@ static int count_put(void *ctx, const struct entity *e, struct diag *d)
 	strbuf_init(&sb, 0);
 	assert_int_equal(entity_to_json(e, &sb), 0);
 	for (size_t i = 0; i < sb.len; i++)
-		c->hash = (c->hash ^ (unsigned char)sb.buf[i]) *
-			  0x100000001b3ULL;
+		c->hash =
+		    (c->hash ^ (unsigned char)sb.buf[i]) * 0x100000001b3ULL;
 	for (int i = 0; i < MAX_KEEP && c->want[i]; i++)
 		if (!strcmp(c->want[i], entity_id(e))) {
 			free(c->got[i]);
@@ -100,8 +100,7 @@ static struct entity *kept(struct counter *c, const char *id)
 	return NULL;
 }
 
-static bool has_value(const struct entity *e, const char *prop,
-		      const char *v)
+static bool has_value(const struct entity *e, const char *prop, const char *v)
 {
 	for (size_t i = 0; i < entity_count(e, prop); i++)
 		if (!strcmp(entity_value(e, prop, i), v))
@@ -117,9 +116,8 @@ static bool has_value(const struct entity *e, const char *prop,
 
 static int run(const char *path, struct counter *c, struct diag *d)
 {
-	struct ingest_sink sink = { .put = count_put,
-				    .progress = count_progress,
-				    .ctx = c };
+	struct ingest_sink sink = {
+	    .put = count_put, .progress = count_progress, .ctx = c};
 
 	diag_clear(d);
 	return ingest_un(path, &sink, d);
@@ -133,8 +131,8 @@ static bool have_data(void)
 
 	if (!dir)
 		return false;
-	snprintf(un_path, sizeof(un_path),
-		 "%s/sanctions/UN_consolidated.xml", dir);
+	snprintf(un_path, sizeof(un_path), "%s/sanctions/UN_consolidated.xml",
+		 dir);
 	return access(un_path, R_OK) == 0;
 }
 
@@ -166,7 +164,8 @@ static void test_real_file(void **state)
 	c.want[6] = "un-6908402";
 	c.want[7] = "un-6907995";
 	if (run(un_path, &c, &d))
-		fail_msg("import failed: %s", diag_format(&d, buf, sizeof(buf)));
+		fail_msg("import failed: %s",
+			 diag_format(&d, buf, sizeof(buf)));
 	assert_int_equal(c.person, 730);
 	assert_int_equal(c.org, 273);
 	assert_int_equal(c.sanction, 730 + 273);
@@ -351,19 +350,19 @@ static void test_hostile(void **state)
 static void test_invalid_values(void **state)
 {
 	static const char xml[] =
-		"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>"
-		"<DATAID>42</DATAID><FIRST_NAME>JOHN</FIRST_NAME>"
-		"<SECOND_NAME> DOE </SECOND_NAME><GENDER>Unknown</GENDER>"
-		"<NATIONALITY><VALUE>former Soviet Union</VALUE>"
-		"<VALUE>Iraq</VALUE></NATIONALITY>"
-		"<INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>BETWEEN</TYPE_OF_DATE>"
-		"<FROM_YEAR>1967</FROM_YEAR><TO_YEAR>1969</TO_YEAR>"
-		"</INDIVIDUAL_DATE_OF_BIRTH>"
-		"<INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>EXACT</TYPE_OF_DATE>"
-		"<DATE>1970-02-31</DATE></INDIVIDUAL_DATE_OF_BIRTH>"
-		"<INDIVIDUAL_ADDRESS/><INDIVIDUAL_DOCUMENT/>"
-		"<NEW_FIELD>kept</NEW_FIELD>"
-		"</INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>";
+	    "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>"
+	    "<DATAID>42</DATAID><FIRST_NAME>JOHN</FIRST_NAME>"
+	    "<SECOND_NAME> DOE </SECOND_NAME><GENDER>Unknown</GENDER>"
+	    "<NATIONALITY><VALUE>former Soviet Union</VALUE>"
+	    "<VALUE>Iraq</VALUE></NATIONALITY>"
+	    "<INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>BETWEEN</TYPE_OF_DATE>"
+	    "<FROM_YEAR>1967</FROM_YEAR><TO_YEAR>1969</TO_YEAR>"
+	    "</INDIVIDUAL_DATE_OF_BIRTH>"
+	    "<INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>EXACT</TYPE_OF_DATE>"
+	    "<DATE>1970-02-31</DATE></INDIVIDUAL_DATE_OF_BIRTH>"
+	    "<INDIVIDUAL_ADDRESS/><INDIVIDUAL_DOCUMENT/>"
+	    "<NEW_FIELD>kept</NEW_FIELD>"
+	    "</INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>";
 	char path[64] = "/tmp/liaison-un-XXXXXX";
 	struct counter c;
 	struct diag d;
@@ -398,10 +397,10 @@ static void test_invalid_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_file),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_invalid_values),
+	    cmocka_unit_test(test_real_file),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_invalid_values),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
