@@ -457,8 +457,18 @@ static int migrate(struct sq *s, struct diag *d)
 		return 0;
 	}
 
-	/* IMMEDIATE: two processes opening a new store at once must not
-	 * both run the migrations. */
+	/* Most opens find the schema current: they must not wait for the
+	 * write lock, or a search would block behind a running import. */
+	if ((err = read_user_version(s, &v, d)))
+		return err;
+	if (v > store_sqlite_migrations_n)
+		goto newer;
+	if (v == store_sqlite_migrations_n) {
+		s->version = v;
+		return 0;
+	}
+	/* IMMEDIATE, and the version read again under the lock: two
+	 * processes opening a new store at once must not both migrate. */
 	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin migration", d)))
 		return err;
 	if ((err = read_user_version(s, &v, d)))

@@ -891,8 +891,15 @@ static void busy(void **state)
 	diag_clear(&d);
 	assert_int_equal(store_import_begin(b, &imp, &id, &d), LIA_EBUSY);
 	assert_non_null(strstr(d.msg, "another writer"));
-	/* Readers are not blocked by the writer. */
+	/* Readers are not blocked by the writer, nor is opening. */
 	assert_int_equal(stats(b).records, 0);
+	{
+		struct store *c = NULL;
+
+		assert_int_equal(store_open(f->dir, &o, &c, &d), 0);
+		assert_int_equal(stats(c).records, 0);
+		store_close(c);
+	}
 	commit(f->st);
 	assert_int_equal(store_import_begin(b, &imp, &id, &d), 0);
 	store_import_abort(b);
