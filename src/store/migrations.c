@@ -45,6 +45,8 @@ const char *const store_sqlite_migrations[] = {
 	"  date_min TEXT,"
 	"  date_max TEXT,"
 	"  caption TEXT NOT NULL,"
+	"  names TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
 	"  first_seen TEXT NOT NULL,"
 	"  last_changed TEXT NOT NULL"
 	");"
@@ -64,9 +66,12 @@ const char *const store_sqlite_migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;"
 	"CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions"
 	" BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;"
-	/* Full text over the current versions, rowid = records.rid. */
+	/* Full text over the current versions, rowid = records.rid. The
+	 * text lives once, in records (external content): sqlite.c removes
+	 * a row from the index with the values it indexed, kept there. */
 	"CREATE VIRTUAL TABLE records_fts USING fts5("
 	"  id UNINDEXED, names, text,"
+	"  content = 'records', content_rowid = 'rid',"
 	"  tokenize = 'unicode61 remove_diacritics 2'"
 	");"
 	"CREATE TABLE audit ("

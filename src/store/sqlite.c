@@ -84,7 +84,8 @@ enum stmt_id {
 	"      substr(?15, 1, min(length(r.date_min), length(?15)))))"
 
 static const char *const stmt_sql[S__COUNT] = {
-	[S_CUR] = "SELECT rid, version, hash FROM records WHERE id = ?1",
+	[S_CUR] = "SELECT rid, version, hash, names, text FROM records"
+		  " WHERE id = ?1",
 	[S_MARK_INS] = "INSERT INTO markings(hash, json) VALUES (?1, ?2)"
 		       " ON CONFLICT(hash) DO NOTHING",
 	[S_MARK_ID] = "SELECT id FROM markings WHERE hash = ?1",
@@ -98,15 +99,17 @@ static const char *const stmt_sql[S__COUNT] = {
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_REC_INS] = "INSERT INTO records(id, schema, version, hash,"
 		      " marking_id, import_id, agency, class_rank, countries,"
-		      " date_min, date_max, caption, first_seen, last_changed)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		      " ?12, ?13, ?13)",
+		      " date_min, date_max, caption, names, text, first_seen,"
+		      " last_changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		      " ?9, ?10, ?11, ?12, ?15, ?16, ?13, ?13)",
 	[S_REC_UPD] = "UPDATE records SET schema = ?2, version = ?3,"
 		      " hash = ?4, marking_id = ?5, import_id = ?6,"
 		      " agency = ?7, class_rank = ?8, countries = ?9,"
 		      " date_min = ?10, date_max = ?11, caption = ?12,"
-		      " last_changed = ?13 WHERE rid = ?14",
-	[S_FTS_DEL] = "DELETE FROM records_fts WHERE rowid = ?1",
+		      " names = ?15, text = ?16, last_changed = ?13"
+		      " WHERE rid = ?14",
+	[S_FTS_DEL] = "INSERT INTO records_fts(records_fts, rowid, id, names,"
+		      " text) VALUES ('delete', ?1, ?2, ?3, ?4)",
 	[S_FTS_INS] = "INSERT INTO records_fts(rowid, id, names, text)"
 		      " VALUES (?1, ?2, ?3, ?4)",
 	[S_GET] = "SELECT r.version, r.import_id, r.first_seen,"
@@ -176,6 +179,8 @@ struct sq {
 	struct strbuf names;
 	struct strbuf text;
 	struct strbuf countries;
+	struct strbuf old_names; /* what the index holds for a changed record */
+	struct strbuf old_text;
 
 	time_t now_t;
 	char now[32];
@@ -519,6 +524,8 @@ static void sq_close(struct store *st)
 	strbuf_release(&s->names);
 	strbuf_release(&s->text);
 	strbuf_release(&s->countries);
+	strbuf_release(&s->old_names);
+	strbuf_release(&s->old_text);
 	free(s);
 }
 
@@ -612,6 +619,8 @@ int store_sqlite_open(const char *dir, const struct store_opts *o,
 	strbuf_init(&s->names, 0);
 	strbuf_init(&s->text, 0);
 	strbuf_init(&s->countries, 0);
+	strbuf_init(&s->old_names, 0);
+	strbuf_init(&s->old_text, 0);
 	if ((err = busy_ms_from_env(&s->busy_ms, d)))
 		goto out;
 
@@ -893,6 +902,16 @@ static int sq_put(struct store *st, const struct entity *e,
 			return 0;
 		}
 		ch = STORE_CHANGED;
+		strbuf_reset(&s->old_names);
+		strbuf_reset(&s->old_text);
+		if ((err = strbuf_add(&s->old_names,
+				      sqlite3_column_text(q, 3),
+				      (size_t)sqlite3_column_bytes(q, 3))) ||
+		    (err = strbuf_add(&s->old_text, sqlite3_column_text(q, 4),
+				      (size_t)sqlite3_column_bytes(q, 4)))) {
+			stmt_done(q);
+			return err;
+		}
 		break;
 	case SQLITE_DONE:
 		ch = STORE_NEW;
@@ -951,6 +970,9 @@ static int sq_put(struct store *st, const struct entity *e,
 	sqlite3_bind_text(q, 13, s->now, -1, SQLITE_STATIC);
 	if (ch == STORE_CHANGED)
 		sqlite3_bind_int64(q, 14, rid);
+	sqlite3_bind_text(q, 15, s->names.buf, (int)s->names.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 16, s->text.buf, (int)s->text.len, SQLITE_STATIC);
 	if ((err = stmt_exec(s, q, "write record", d)))
 		goto fail;
 
@@ -960,6 +982,11 @@ static int sq_put(struct store *st, const struct entity *e,
 		if ((err = stmt_get(s, S_FTS_DEL, &q, d)))
 			goto fail;
 		sqlite3_bind_int64(q, 1, rid);
+		sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, s->old_names.buf,
+				  (int)s->old_names.len, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, s->old_text.buf, (int)s->old_text.len,
+				  SQLITE_STATIC);
 		if ((err = stmt_exec(s, q, "unindex record", d)))
 			goto fail;
 	}

@@ -788,6 +788,20 @@ static void reindex_on_change(void **state)
 	assert_int_equal(search(f->st, &q).n, 1);
 	q.text = "person";
 	assert_int_equal(search(f->st, &q).n, 1);
+	/* The index agrees with the text it was built from. */
+	{
+		char p[128];
+		sqlite3 *db;
+
+		snprintf(p, sizeof(p), "%s/store.db", f->dir);
+		assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db,
+					      "INSERT INTO records_fts(records_fts)"
+					      " VALUES('integrity-check')",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
 	marking_free(&m);
 }
 
