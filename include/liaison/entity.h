@@ -61,7 +61,8 @@ int entity_each(const struct entity *e,
 
 /* Parse FtM JSON of one entity (object with id, schema, properties; other
  * top-level keys are rejected except "caption", "datasets", "referents",
- * "first_seen", "last_seen", "last_change", "target" which are ignored).
+ * "first_seen", "last_seen", "last_change", "target" and "marking" which are ignored here; the FtM
+ * importer reads "marking" itself).
  * Every value is validated; the first invalid one fails the parse with its
  * property named in d. Errors: LIA_EPARSE, LIA_ESCHEMA, LIA_EVALUE. */
 int entity_from_json(const json_t *obj, struct entity **out, struct diag *d);

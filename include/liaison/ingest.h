@@ -24,6 +24,10 @@ struct ingest_sink {
 	int (*put)(void *ctx, const struct entity *e, struct diag *d);
 	/* Optional: bytes of input consumed so far, called now and then. */
 	void (*progress)(void *ctx, uint64_t bytes);
+	/* Optional, FtM JSON lines only: a line's own "marking" object (as
+	 * written by `liaison export`), called just before put() for the
+	 * same entity, so that an export re-imports with its markings. */
+	int (*marking)(void *ctx, const json_t *marking, struct diag *d);
 	void *ctx;
 };
 

@@ -74,7 +74,15 @@ void diag_prefix(struct diag *d, const char *fmt, ...)
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
 	memcpy(old, d->msg, sizeof(old));
-	snprintf(d->msg, sizeof(d->msg), "%s%s", pre, old);
+	/* Truncation is intended: a reason is one bounded line. */
+	size_t np = strlen(pre), no = strlen(old);
+	if (np > sizeof(d->msg) - 1)
+		np = sizeof(d->msg) - 1;
+	if (no > sizeof(d->msg) - 1 - np)
+		no = sizeof(d->msg) - 1 - np;
+	memcpy(d->msg, pre, np);
+	memcpy(d->msg + np, old, no);
+	d->msg[np + no] = '\0';
 	scrub(d->msg);
 }
 

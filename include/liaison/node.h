@@ -1,0 +1,83 @@
+/*
+ * node.h - a liaison node: its home folder, configuration and store, and
+ * the operations the CLI (and later the API) run on it.
+ *
+ * The home folder holds config.json (the node's identity and defaults,
+ * mode 0600) and store.db (the SQLite store). A struct node owns its store
+ * handle; node_close() releases everything.
+ */
+#ifndef LIAISON_NODE_H
+#define LIAISON_NODE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "liaison/error.h"
+#include "liaison/marking.h"
+#include "liaison/store.h"
+
+#define NODE_NAME_MAX 128
+
+struct node_config {
+	char agency[MARKING_CODE_MAX + 1]; /* this node's agency code */
+	char name[NODE_NAME_MAX + 1];      /* human name of the agency */
+	char country[3];                   /* lower-case alpha-2 */
+	struct ladder ladder;              /* classification ladder */
+	struct marking defaults;           /* default marking for imports */
+};
+
+struct node {
+	char *home;
+	struct node_config cfg;
+	struct store *store;
+};
+
+/* Resolve the home folder: opt (--home) if set, else $LIAISON_HOME, else
+ * ./liaison-data. Writes into buf. */
+int node_home(const char *opt, char *buf, size_t n);
+
+/* Create a new node: folder (0700), config.json and an empty store.
+ * LIA_EEXIST if the folder already holds a node. */
+int node_init(const char *home, const char *agency, const char *name,
+	      const char *country, struct diag *d);
+
+int node_open(const char *home, bool readonly, struct node **out,
+	      struct diag *d);
+void node_close(struct node *n);
+
+/* --- import ---------------------------------------------------------- */
+
+enum node_format { FMT_AUTO, FMT_FTM, FMT_UN, FMT_OFAC, FMT_INTERPOL, FMT_CSV };
+int node_format_parse(const char *s, enum node_format *out);
+const char *node_format_name(enum node_format f);
+
+struct node_import {
+	enum node_format format;
+	const char *const *files;  /* input paths ("-" = stdin for line formats) */
+	size_t n_files;
+	const char *mapping;       /* FMT_CSV: the mapping file */
+	const struct marking *marking; /* NULL = defaults for the format */
+	const char *actor;         /* who runs it, for provenance */
+	bool progress;             /* progress bar on stderr */
+};
+
+/* The marking an import uses unless told otherwise: the node's defaults,
+ * except for public lists (UN, OFAC, INTERPOL public notices) which are
+ * lowest level, H0, TLP:CLEAR. */
+int node_import_marking(const struct node *n, enum node_format f,
+			struct marking *out);
+
+/* Import files as one transaction. On any error nothing is stored and d
+ * says file:line[:col]: reason. */
+int node_import(struct node *n, const struct node_import *imp,
+		struct store_counts *counts, struct diag *d);
+
+/* --- export ---------------------------------------------------------- */
+
+/* FtM JSON lines, one record per line with its "marking" beside the
+ * entity keys, in id order. ids (may be NULL) selects records by id. */
+int node_export(struct node *n, const struct store_query *filter,
+		const char *const *ids, size_t n_ids, FILE *out,
+		uint64_t *count, struct diag *d);
+
+#endif
