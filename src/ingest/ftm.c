@@ -16,6 +16,33 @@
 /* Report progress about every this many bytes. */
 #define FTM_PROGRESS_STEP ((uint64_t)1 << 20)
 
+/* A line of `liaison export` carries its own "marking" object, handed to
+ * the sink just before the entity. A marking the sink cannot apply is an
+ * error: dropping it would store the record less restricted than its
+ * originator asked. */
+static int line_marking(const json_t *j, const struct ingest_sink *sink,
+			struct diag *d)
+{
+	const json_t *m = json_object_get(j, "marking");
+	int rc;
+
+	if (!m)
+		return 0;
+	if (!json_is_object(m)) {
+		diag_set(d, "marking: expected an object");
+		return LIA_EPARSE;
+	}
+	if (!sink->marking) {
+		diag_set(d, "marking: this import cannot apply a marking per "
+			 "line");
+		return LIA_EINVAL;
+	}
+	rc = sink->marking(sink->ctx, m, d);
+	if (rc && d && !d->msg[0])
+		diag_set(d, "marking: refused");
+	return rc < 0 ? rc : rc ? LIA_EINVAL : 0;
+}
+
 /* The import proper, with the line limit as a parameter so tests and
  * fuzzers can reach the over-long-line path without 16 MiB inputs. */
 static int ftm_stream(FILE *f, const char *name, size_t line_max,
@@ -36,6 +63,8 @@ static int ftm_stream(FILE *f, const char *name, size_t line_max,
 		if (rc)
 			break;
 		rc = entity_from_json(j, &e, d);
+		if (!rc)
+			rc = line_marking(j, sink, d);
 		json_decref(j);
 		j = NULL;
 		if (rc) {
