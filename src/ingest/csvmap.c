@@ -617,6 +617,7 @@ int ingest_csv(FILE *f, const char *name, const struct csv_mapping *map,
 		}
 		goto out;
 	}
+	rc = 0;
 	n_header = csv_count(r);
 	x.idx = calloc(map->n_cols, sizeof(*x.idx));
 	if (!x.idx) {
