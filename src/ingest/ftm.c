@@ -88,6 +88,9 @@ static int ftm_stream(FILE *f, const char *name, size_t line_max,
 	}
 	if (!rc && sink->progress)
 		sink->progress(sink->ctx, lr.offset);
+	/* Set only when the line's marking was refused after its entity was
+	 * built. */
+	entity_free(e);
 	lines_release(&lr);
 	return rc;
 }
