@@ -7,7 +7,7 @@ ASAN  := build/asan
 REL   := build/release
 FUZZ  := build/fuzz
 
-.PHONY: all deps dev asan release fuzz check check-dev check-asan fuzz-run demo bench format clean
+.PHONY: all deps dev asan release fuzz check check-dev check-asan check-fuzz fuzz-run demo bench format clean
 
 all: dev
 
@@ -39,8 +39,20 @@ check-asan: asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j$(JOBS)
 
-# Every test, once normally and once under ASan+UBSan.
-check: check-dev check-asan
+# The libFuzzer builds of every parser (clang), each run briefly from its
+# seed corpus so that the real fuzzing binaries are known to work.
+check-fuzz: fuzz
+	@for t in $(FUZZ)/fuzz/fuzz_*; do \
+		case $$t in *_replay) continue;; esac; \
+		n=$$(basename $$t); mkdir -p $(FUZZ)/smoke/$$n; \
+		$$t -runs=3000 -max_total_time=15 -artifact_prefix=$(FUZZ)/ \
+			$(FUZZ)/smoke/$$n fuzz/corpus/$$n >/dev/null 2>$(FUZZ)/$$n.log \
+			|| { tail -40 $(FUZZ)/$$n.log; echo "fuzz smoke failed: $$n"; exit 1; }; \
+		echo "fuzz smoke ok: $$n"; \
+	done
+
+# Every test: once normally, once under ASan+UBSan, and the fuzzers.
+check: check-dev check-asan check-fuzz
 
 # A short real fuzzing session of every target (not part of check: it is
 # open-ended; run it before releases and after touching a parser).
@@ -50,11 +62,12 @@ fuzz-run: fuzz
 		case $$t in *_replay) continue;; esac; \
 		n=$$(basename $$t); mkdir -p $(FUZZ)/corpus/$$n; \
 		echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
-		$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ)/corpus/$$n fuzz/corpus/$$n || exit 1; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ)/ \
+			$(FUZZ)/corpus/$$n fuzz/corpus/$$n || exit 1; \
 	done
 
 demo: release
-	@scripts/demo.sh $(REL)/liaison
+	@scripts/demo.sh $(REL)/liaison $(DATA)
 
 bench: release
 	@bench/run.sh $(REL)

@@ -50,6 +50,10 @@ void node_close(struct node *n);
 enum node_format { FMT_AUTO, FMT_FTM, FMT_UN, FMT_OFAC, FMT_INTERPOL, FMT_CSV };
 int node_format_parse(const char *s, enum node_format *out);
 const char *node_format_name(enum node_format f);
+/* Guess from file names: .ijson/.jsonl/.ndjson → ftm, .xml → un, *sdn*.csv
+ * → ofac, .json → interpol, a mapping → csv; FMT_AUTO if unsure. */
+enum node_format node_format_guess(const char *const *files, size_t n_files,
+				   const char *mapping);
 
 struct node_import {
 	enum node_format format;

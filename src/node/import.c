@@ -48,13 +48,14 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
-static enum node_format guess_format(const struct node_import *imp)
+enum node_format node_format_guess(const char *const *files, size_t n_files,
+				   const char *mapping)
 {
-	const char *f = imp->n_files ? imp->files[0] : "";
+	const char *f = n_files ? files[0] : "";
 	const char *base = strrchr(f, '/');
 
 	base = base ? base + 1 : f;
-	if (imp->mapping)
+	if (mapping)
 		return FMT_CSV;
 	if (ends_with(f, ".ijson") || ends_with(f, ".jsonl") ||
 	    ends_with(f, ".ndjson") || ends_with(f, ".ftm.json"))
@@ -308,7 +309,7 @@ int node_import(struct node *n, const struct node_import *imp,
 		goto out;
 	}
 	if (fmt == FMT_AUTO)
-		fmt = guess_format(imp);
+		fmt = node_format_guess(imp->files, imp->n_files, imp->mapping);
 	if (fmt == FMT_AUTO) {
 		diag_set(d, "%s: cannot tell the format; use --format "
 			    "ftm|un|ofac|interpol|csv", imp->files[0]);

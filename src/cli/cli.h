@@ -1,0 +1,33 @@
+/* cli.h - shared pieces of the liaison command-line program. */
+#ifndef LIAISON_CLI_H
+#define LIAISON_CLI_H
+
+#include <stdbool.h>
+
+#include "liaison/error.h"
+#include "liaison/node.h"
+
+struct cli {
+	const char *home_opt; /* --home */
+	bool json;            /* --json */
+	char home[4096];
+	char actor[128];      /* "os:<user>" for provenance and audit */
+};
+
+/* Print "liaison: <cmd>: <reason>" on stderr (one line) and return the
+ * sysexits.h code for err. */
+int cli_fail(const char *cmd, int err, const struct diag *d);
+/* sysexits.h code for an error code. */
+int cli_exit_code(int err);
+/* Open the node of c->home; on failure prints and returns the exit code
+ * as a negative number. */
+int cli_open(struct cli *c, const char *cmd, bool readonly, struct node **n);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_get(struct cli *c, int argc, char **argv);
+int cmd_search(struct cli *c, int argc, char **argv);
+int cmd_stats(struct cli *c, int argc, char **argv);
+
+#endif
