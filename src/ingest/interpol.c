@@ -147,6 +147,51 @@ static int add_strings(struct entity *e, const json_t *n, const char *key,
 	return 0;
 }
 
+/* INTERPOL writes ISO 639-2 codes in upper case ("ENG"); FtM keeps them in
+ * lower case. Only the case of a three-letter ASCII code is changed; any
+ * other value is kept as a note. */
+static int add_languages(struct entity *e, const json_t *n, struct diag *d)
+{
+	const char *key = "languages_spoken_ids";
+	const json_t *v = json_object_get(n, key), *it;
+	char code[4];
+	const char *s;
+	size_t i, len;
+	int rc;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v)) {
+		diag_set(d, "%s: expected an array of strings", key);
+		return LIA_EPARSE;
+	}
+	json_array_foreach(v, i, it) {
+		if (!json_is_string(it)) {
+			diag_set(d, "%s[%zu]: expected a string", key, i);
+			return LIA_EPARSE;
+		}
+		s = json_string_value(it);
+		len = json_string_length(it);
+		if (len != 3) {
+			rc = add_note(e, key, s, len, d);
+		} else {
+			for (size_t k = 0; k < 3; k++)
+				code[k] = s[k] >= 'A' && s[k] <= 'Z'
+						  ? (char)(s[k] - 'A' + 'a')
+						  : s[k];
+			code[3] = '\0';
+			rc = entity_add(e, "spokenLanguage", code, 3, NULL);
+			if (rc == LIA_EVALUE)
+				rc = add_note(e, key, s, len, d);
+			else if (rc)
+				diag_set(d, "%s: %s", key, err_str(rc));
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* Shortest decimal text that reads back as the same double. */
 static void format_real(double x, char *buf, size_t n)
 {
@@ -487,10 +532,7 @@ static int import_notice(const json_t *n, const struct ingest_sink *sink,
 		rc = add_links(e, n, &type, d);
 	if (rc)
 		goto out;
-	/* FtM has no property for spoken languages on a Person. */
-	v = json_object_get(n, "languages_spoken_ids");
-	if (v && !json_is_null(v))
-		rc = note_unknown(e, "languages_spoken_ids", v, d);
+	rc = add_languages(e, n, d);
 	json_object_foreach((json_t *)n, key, v) {
 		if (rc)
 			break;

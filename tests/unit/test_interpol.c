@@ -44,7 +44,8 @@
 #define N3 "{\"entity_id\": \"2022/100\", \"name\": \"TESTER\", " \
 	"\"forename\": null, \"date_of_birth\": \"1980/13/45\", " \
 	"\"sex_id\": \"U\", \"nationalities\": [\"XX\", \"BE\"], " \
-	"\"height\": 0, \"weight\": \"heavy\", \"_links\": {\"self\": " \
+	"\"height\": 0, \"weight\": \"heavy\", " \
+	"\"languages_spoken_ids\": [\"E1G\", \"ENGLISH\"], \"_links\": {\"self\": " \
 	"{\"href\": \"http://example.org/notices/v1/red/2022-100\"}}}"
 
 struct store {
@@ -151,10 +152,10 @@ static void check_n1(const struct store *s)
 		entity_first(p, "sourceUrl"),
 		"https://ws-public.interpol.int/notices/v1/red/2021-48213");
 	assert_true(has_value(p, "topics", "wanted"));
-	/* Languages have no FtM property: kept, labelled, in the notes. */
-	assert_true(has_value(p, "notes",
-			      "INTERPOL languages_spoken_ids: "
-			      "[\"UKR\",\"ENG\"]"));
+	/* ISO 639-2 codes, stored in lower case as FtM has them. */
+	assert_int_equal(entity_count(p, "spokenLanguage"), 2);
+	assert_true(has_value(p, "spokenLanguage", "ukr"));
+	assert_true(has_value(p, "spokenLanguage", "eng"));
 
 	assert_non_null(w1);
 	assert_string_equal(entity_schema(w1)->name, "Sanction");
@@ -209,6 +210,10 @@ static void check_n3(const struct store *s)
 	assert_true(has_value(p, "notes", "INTERPOL height: 0"));
 	assert_null(entity_first(p, "weight"));
 	assert_true(has_value(p, "notes", "INTERPOL weight: heavy"));
+	assert_int_equal(entity_count(p, "spokenLanguage"), 0);
+	assert_true(has_value(p, "notes", "INTERPOL languages_spoken_ids: E1G"));
+	assert_true(has_value(p, "notes",
+			      "INTERPOL languages_spoken_ids: ENGLISH"));
 	/* Only an https link is a source URL. */
 	assert_null(entity_first(p, "sourceUrl"));
 	assert_true(has_value(p, "notes",
