@@ -28,6 +28,10 @@ struct ingest_sink {
 	 * written by `liaison export`), called just before put() for the
 	 * same entity, so that an export re-imports with its markings. */
 	int (*marking)(void *ctx, const json_t *marking, struct diag *d);
+	/* Optional: something in the input was skipped for a documented
+	 * reason (d says where and why). Importers warn only where the
+	 * format itself allows it; anything else is an error. */
+	void (*warn)(void *ctx, const struct diag *d);
 	void *ctx;
 };
 
@@ -48,7 +52,10 @@ int ingest_un(const char *path, const struct ingest_sink *sink,
 
 /* OFAC SDN legacy CSV. sdn is required; alt, add and comments may be NULL.
  * The four files are joined by entry number in one streaming merge (OFAC
- * publishes them sorted; an out-of-order row is an error). */
+ * publishes them sorted; an out-of-order row is an error, and so is an alt
+ * or add row for an entry the sdn file lacks). The comments file is
+ * published separately and continues remarks of the full list; its rows
+ * for entries not in the given sdn file are skipped with a warning. */
 struct ofac_files {
 	const char *sdn, *alt, *add, *comments;
 };

@@ -63,6 +63,11 @@ struct node_import {
 	const struct marking *marking; /* NULL = defaults for the format */
 	const char *actor;         /* who runs it, for provenance */
 	bool progress;             /* progress bar on stderr */
+	/* Optional: called for each input row an importer skipped for a
+	 * documented reason (see ingest.h); the count is in *warnings. */
+	void (*warn)(void *ctx, const struct diag *d);
+	void *warn_ctx;
+	uint64_t warnings;         /* out: number of warnings */
 };
 
 /* The marking an import uses unless told otherwise: the node's defaults,
@@ -73,7 +78,7 @@ int node_import_marking(const struct node *n, enum node_format f,
 
 /* Import files as one transaction. On any error nothing is stored and d
  * says file:line[:col]: reason. */
-int node_import(struct node *n, const struct node_import *imp,
+int node_import(struct node *n, struct node_import *imp,
 		struct store_counts *counts, struct diag *d);
 
 /* --- export ---------------------------------------------------------- */

@@ -75,6 +75,15 @@ int cmd_init(struct cli *c, int argc, char **argv)
 
 /* -------------------------------------------------------------- import */
 
+static void import_warn(void *ctx, const struct diag *w)
+{
+	char buf[1024];
+
+	(void)ctx;
+	fprintf(stderr, "liaison: import: warning: %s\n",
+		diag_format(w, buf, sizeof(buf)));
+}
+
 static const char import_usage[] =
 	"[--format ftm|un|ofac|interpol|csv] [--mapping FILE]\n"
 	"       [--agency CODE] [--classification LEVEL] [--handling H0-H3]\n"
@@ -140,6 +149,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	imp.mapping = mapping;
 	imp.actor = c->actor;
 	imp.progress = !quiet && isatty(STDERR_FILENO);
+	imp.warn = import_warn;
 	if (fmt_s && node_format_parse(fmt_s, &imp.format)) {
 		fprintf(stderr, "liaison: import: unknown format \"%s\"\n",
 			fmt_s);
@@ -194,11 +204,12 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		goto fail;
 	if (c->json) {
 		ex = print_json(json_pack(
-			"{s:s,s:I,s:I,s:I,s:I}", "files", imp.files[0],
+			"{s:s,s:I,s:I,s:I,s:I,s:I}", "files", imp.files[0],
 			"records", (json_int_t)counts.seen, "created",
 			(json_int_t)counts.created, "changed",
 			(json_int_t)counts.changed, "unchanged",
-			(json_int_t)counts.unchanged));
+			(json_int_t)counts.unchanged, "warnings",
+			(json_int_t)imp.warnings));
 	} else {
 		printf("imported %llu records from %s: %llu new, %llu changed, "
 		       "%llu unchanged\n",
@@ -206,6 +217,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		       (unsigned long long)counts.created,
 		       (unsigned long long)counts.changed,
 		       (unsigned long long)counts.unchanged);
+		if (imp.warnings)
+			printf("%llu input rows skipped with a warning (see "
+			       "above)\n", (unsigned long long)imp.warnings);
 		ex = EX_OK;
 	}
 	goto out;

@@ -10,7 +10,10 @@
  * They are joined in one streaming merge: the sdn reader stays on the
  * current entry while each other reader is advanced over the rows of the
  * same number, so only one entry is ever held in memory. A row out of
- * order, or one that belongs to no sdn entry, fails the import.
+ * order, or an alt or add row that belongs to no sdn entry, fails the
+ * import. The comments file is the exception: OFAC publishes it for the
+ * whole list, so with a partial sdn file some of its rows have no entry;
+ * those are skipped and reported through sink->warn, never silently.
  *
  * The remarks are kept whole in `notes`; the common structured items in
  * them are also parsed into typed properties when the value validates.
@@ -742,6 +745,22 @@ static int ofac_comment_row(struct ofac_ctx *c, struct diag *d)
 	return rc;
 }
 
+/* A comments row whose entry is not in the sdn file: report and skip. */
+static int ofac_orphan_comment(struct ofac_ctx *c, struct ofac_src *s,
+			       struct diag *d)
+{
+	if (c->sink->warn) {
+		struct diag w;
+
+		diag_clear(&w);
+		diag_set(&w, "entry %" PRIu64 " is not in the sdn file; its "
+			     "remarks continuation was skipped", s->ent);
+		diag_at(&w, s->path, csv_line(s->r), 1);
+		c->sink->warn(c->sink->ctx, &w);
+	}
+	return ofac_advance(s, false, d);
+}
+
 typedef int (*ofac_row_fn)(struct ofac_ctx *c, struct diag *d);
 
 static int ofac_entry(struct ofac_ctx *c, struct diag *d)
@@ -758,6 +777,10 @@ static int ofac_entry(struct ofac_ctx *c, struct diag *d)
 
 		/* Rows up to the previous entry were consumed, so a row
 		 * still below this one belongs to no sdn entry. */
+		while (k == SRC_COMMENTS && s->have && s->ent < en->ent) {
+			if ((rc = ofac_orphan_comment(c, s, d)))
+				return rc;
+		}
 		if (s->have && s->ent < en->ent)
 			return ofac_fail(d, s, LIA_EPARSE,
 					 "row for an entry that is not in "
@@ -853,6 +876,9 @@ int ingest_ofac(const struct ofac_files *files, const struct ingest_sink *sink,
 			sink->progress(sink->ctx, bytes);
 		}
 	}
+	while (c->src[SRC_COMMENTS].have)
+		if ((rc = ofac_orphan_comment(c, &c->src[SRC_COMMENTS], d)))
+			goto out;
 	for (int k = SRC_ALT; k < SRC_N; k++) {
 		if (c->src[k].have) {
 			rc = ofac_fail(d, &c->src[k], LIA_EPARSE,

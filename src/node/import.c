@@ -102,6 +102,7 @@ struct sink_ctx {
 	uint64_t records;
 	time_t last_draw;
 	const char *label;
+	struct node_import *imp;
 };
 
 static void draw_progress(struct sink_ctx *c, uint64_t bytes, bool final)
@@ -132,6 +133,19 @@ static void sink_progress(void *ctx, uint64_t bytes)
 
 	c->last_bytes = bytes;
 	draw_progress(c, bytes, false);
+}
+
+static void sink_warn(void *ctx, const struct diag *w)
+{
+	struct sink_ctx *c = ctx;
+
+	c->imp->warnings++;
+	if (c->imp->warn) {
+		/* Keep the progress line from swallowing the warning. */
+		if (c->progress)
+			fputc('\n', stderr);
+		c->imp->warn(c->imp->warn_ctx, w);
+	}
 }
 
 static int sink_marking(void *ctx, const json_t *mj, struct diag *d)
@@ -285,7 +299,7 @@ static int ofac_assign(const struct node_import *imp, struct ofac_files *of,
 	return 0;
 }
 
-int node_import(struct node *n, const struct node_import *imp,
+int node_import(struct node *n, struct node_import *imp,
 		struct store_counts *counts, struct diag *d)
 {
 	struct sink_ctx c;
@@ -369,6 +383,9 @@ int node_import(struct node *n, const struct node_import *imp,
 	sink.put = sink_put;
 	sink.progress = sink_progress;
 	sink.marking = fmt == FMT_FTM ? sink_marking : NULL;
+	sink.warn = sink_warn;
+	c.imp = imp;
+	imp->warnings = 0;
 	sink.ctx = &c;
 
 	si.format = node_format_name(fmt);
