@@ -310,7 +310,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		default: return bad_usage("export", export_usage);
 		}
 	}
-	if ((ex = cli_open(c, "export", true, &n)))
+	if ((ex = cli_open(c, "export", false, &n)))
 		return -ex;
 	if (outp && !(out = fopen(outp, "w"))) {
 		diag_set(&d, "%s: cannot create", outp);

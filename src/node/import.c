@@ -211,8 +211,9 @@ static int hash_files(const char *const *files, size_t n, char hex[65],
 			continue;
 		f = fopen(files[i], "rb");
 		if (!f) {
-			diag_set(d, "%s: %s", files[i], strerror(errno));
-			return LIA_EIO;
+			int e = errno;
+			diag_set(d, "%s: %s", files[i], strerror(e));
+			return e == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
 		}
 		while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
 			crypto_hash_sha256_update(&st, buf, k);

@@ -40,10 +40,11 @@ assert len(main) == 7379, len(main)
 rows = list(csv.reader(open(sys.argv[2] + "/ofac_alt.csv", encoding="utf-8")))
 assert len(rows) == 9682, len(rows)
 missing = 0
+norm = lambda x: " ".join(x.split())  # names are stored with spaces collapsed
 for r in rows:
     e = main["ofac-" + r[0]]
     names = e["properties"].get("alias", []) + e["properties"].get("previousName", []) + e["properties"].get("weakAlias", [])
-    if r[3].strip() not in names:
+    if norm(r[3]) not in map(norm, names):
         missing += 1
 assert missing == 0, f"{missing} aliases missing"
 m = main["ofac-26235"]["properties"]

@@ -12,7 +12,7 @@ ok() { echo "ok - $*"; }
 need_data() {
 	if [ -z "$DATA" ] || [ ! -d "$DATA/sanctions" ]; then
 		echo "SKIP: shared test data not found at '${DATA}' (../shared/data)"
-		exit 77
+		exit 254  # the skip code (77 would clash with EX_NOPERM)
 	fi
 }
 
