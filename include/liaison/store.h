@@ -69,6 +69,31 @@ int store_import_begin(struct store *st, const struct store_import *imp,
 int store_put(struct store *st, const struct entity *e,
 	      const struct marking *m, enum store_change *change,
 	      struct diag *d);
+/*
+ * The two halves of store_put(), for importers that use both cores: a
+ * preparer turns an entity and its marking into a prepared record (the
+ * canonical JSON, its hash, the index and filter fields) without touching
+ * the database, so one thread can prepare while another writes with
+ * store_put_prepared(). A preparer belongs to one thread at a time and
+ * caches the last marking it saw; a prepared record borrows its marking,
+ * which must stay valid until the record is written, and can be reused
+ * for the next store_prepare() (its buffers are kept).
+ */
+struct store_prepper;
+struct store_prep;
+int store_prepper_new(const struct store *st, struct store_prepper **out);
+void store_prepper_free(struct store_prepper *pp);
+/* Prepare e under m into *prep (allocated when *prep is NULL, else
+ * reused). Errors: marking invalid (LIA_EVALUE), LIA_ENOMEM, LIA_ETOOBIG. */
+int store_prepare(struct store_prepper *pp, const struct entity *e,
+		  const struct marking *m, struct store_prep **prep,
+		  struct diag *d);
+void store_prep_free(struct store_prep *p);
+/* Write a prepared record in the open import (what store_put does after
+ * preparing). */
+int store_put_prepared(struct store *st, const struct store_prep *p,
+		       enum store_change *change, struct diag *d);
+
 /* Commit, or roll everything back. After abort the store is exactly as it
  * was before begin (the provenance row is gone too). */
 int store_import_commit(struct store *st, struct store_counts *counts,

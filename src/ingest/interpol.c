@@ -454,7 +454,12 @@ static int import_warrant(const json_t *w, size_t idx, const char *pid,
 		diag_set(d, "arrest_warrants[%zu]: expected an object", idx);
 		return LIA_EPARSE;
 	}
-	snprintf(id, sizeof(id), "%s-warrant-%zu", pid, idx + 1);
+	/* A cut id would silently name another record: refuse instead. */
+	int k = snprintf(id, sizeof(id), "%s-warrant-%zu", pid, idx + 1);
+	if (k < 0 || (size_t)k >= sizeof(id)) {
+		diag_set(d, "arrest_warrants[%zu]: record id too long", idx);
+		return LIA_ETOOBIG;
+	}
 	rc = entity_new("Sanction", id, &s, d);
 	if (rc)
 		goto out;

@@ -30,6 +30,8 @@ struct line_reader {
 	uint64_t offset;         /* bytes consumed so far */
 	struct strbuf line;      /* the current line, without '\n' */
 	unsigned long blank;     /* first blank line not yet followed by data */
+	char *buf;               /* read buffer: lines are cut with memchr */
+	size_t blen, bpos;
 };
 
 /* pre (may be NULL) is not copied: it must outlive the reader. */

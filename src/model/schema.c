@@ -7,6 +7,8 @@
  * first" and makes a redeclared property (Event.country over Thing.country)
  * shadow its ancestor's.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "liaison/error.h"
@@ -119,29 +121,131 @@ static const struct schema_prop *own_prop(const struct schema *s,
 	return NULL;
 }
 
+/*
+ * Every import asks for a property by name for every value, so the
+ * linearisation is done once per schema, at first use: for each schema a
+ * name-sorted array of the properties it has (own and inherited, shadowing
+ * applied) and the list of its ancestors. Lookups are then one binary
+ * search. The index is immutable after pthread_once, so readers in any
+ * thread need no lock.
+ */
+struct flat {
+	const struct schema_prop **props; /* sorted by name */
+	size_t n;
+	const struct schema *anc[LINEAR_MAX];
+	size_t n_anc;
+};
+
+static struct flat *flat_index;
+static pthread_once_t flat_once = PTHREAD_ONCE_INIT;
+
+static int cmp_prop(const void *a, const void *b)
+{
+	const struct schema_prop *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static void flat_build(void)
+{
+	struct flat *fl = calloc(schema_table_len, sizeof(*fl));
+
+	if (!fl)
+		return;
+	for (size_t i = 0; i < schema_table_len; i++) {
+		struct linear l = { .n = 0 };
+		size_t total = 0, n = 0;
+
+		linearize(&l, &schema_table[i], 0);
+		for (size_t k = 0; k < l.n; k++)
+			total += l.s[k]->n_props;
+		fl[i].props = calloc(total ? total : 1, sizeof(*fl[i].props));
+		if (!fl[i].props)
+			goto fail;
+		for (size_t k = 0; k < l.n; k++) {
+			fl[i].anc[fl[i].n_anc++] = l.s[k];
+			for (size_t j = 0; j < l.s[k]->n_props; j++) {
+				const struct schema_prop *p = &l.s[k]->props[j];
+				bool seen = false;
+
+				/* The declaration closest to the schema wins. */
+				for (size_t q = 0; q < n && !seen; q++)
+					seen = !strcmp(fl[i].props[q]->name,
+						       p->name);
+				if (!seen)
+					fl[i].props[n++] = p;
+			}
+		}
+		qsort(fl[i].props, n, sizeof(*fl[i].props), cmp_prop);
+		fl[i].n = n;
+	}
+	flat_index = fl;
+	return;
+fail:
+	for (size_t i = 0; i < schema_table_len; i++)
+		free(fl[i].props);
+	free(fl);
+}
+
+/* The flattened entry of a schema from the table, or NULL when s is not
+ * one of the table's (or memory ran out building the index). */
+static const struct flat *flat_of(const struct schema *s)
+{
+	pthread_once(&flat_once, flat_build);
+	if (!flat_index || s < schema_table ||
+	    s >= schema_table + schema_table_len)
+		return NULL;
+	return &flat_index[s - schema_table];
+}
+
 const struct schema_prop *schema_prop(const struct schema *s,
 				      const char *prop)
 {
-	struct linear l = { .n = 0 };
+	const struct flat *f;
+	size_t lo = 0, hi;
 
 	if (!s || !prop)
 		return NULL;
-	linearize(&l, s, 0);
-	for (size_t i = 0; i < l.n; i++) {
-		const struct schema_prop *p = own_prop(l.s[i], prop);
+	if (!(f = flat_of(s))) {
+		/* Not from the table: walk it the slow way. */
+		struct linear l = { .n = 0 };
 
-		if (p)
-			return p;
+		linearize(&l, s, 0);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct schema_prop *p = own_prop(l.s[i], prop);
+			if (p)
+				return p;
+		}
+		return NULL;
+	}
+	hi = f->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(prop, f->props[mid]->name);
+
+		if (!c)
+			return f->props[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return NULL;
 }
 
 bool schema_is_a(const struct schema *s, const char *ancestor)
 {
+	const struct flat *f;
 	struct linear l = { .n = 0 };
 
 	if (!s || !ancestor)
 		return false;
+	if ((f = flat_of(s))) {
+		for (size_t i = 0; i < f->n_anc; i++)
+			if (strcmp(f->anc[i]->name, ancestor) == 0)
+				return true;
+		return false;
+	}
 	linearize(&l, s, 0);
 	for (size_t i = 0; i < l.n; i++)
 		if (strcmp(l.s[i]->name, ancestor) == 0)

@@ -7,6 +7,7 @@
  * is not valid for its type is rejected so the importer can report it.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -343,6 +344,39 @@ ok:
 
 /* ---- countries -------------------------------------------------------- */
 
+/* Alpha-2 codes index a 26x26 table built once; 0 means no country. */
+static uint16_t alpha2_index[26 * 26];
+static pthread_once_t alpha2_once = PTHREAD_ONCE_INIT;
+
+static void alpha2_build(void)
+{
+	for (size_t i = 0; i < country_table_len; i++) {
+		const char *c = country_table[i].alpha2;
+		int a = c[0] | 0x20, b = c[1] | 0x20;
+
+		if (a >= 'a' && a <= 'z' && b >= 'a' && b <= 'z')
+			alpha2_index[(a - 'a') * 26 + (b - 'a')] =
+				(uint16_t)(i + 1);
+	}
+}
+
+static const char *alpha2_lookup(const char *v)
+{
+	int a = (unsigned char)v[0], b = (unsigned char)v[1];
+
+	pthread_once(&alpha2_once, alpha2_build);
+	if (a < 0x80 && b < 0x80) {
+		a |= 0x20;
+		b |= 0x20;
+		if (a >= 'a' && a <= 'z' && b >= 'a' && b <= 'z') {
+			uint16_t k = alpha2_index[(a - 'a') * 26 + (b - 'a')];
+			if (k)
+				return country_table[k - 1].alpha2;
+		}
+	}
+	return NULL;
+}
+
 int types_country(const char *v, size_t len, char out[3], struct diag *d)
 {
 	const char *code = NULL;
@@ -353,7 +387,10 @@ int types_country(const char *v, size_t len, char out[3], struct diag *d)
 	trim(&v, &len);
 	if ((rc = empty_check(len, d)))
 		return rc;
-	if (len == 2 || len == 3) {
+	if (len == 2) {
+		/* The common case by far: one array lookup. */
+		code = alpha2_lookup(v);
+	} else if (len == 3) {
 		for (size_t i = 0; i < country_table_len && !code; i++) {
 			const char *c = len == 2 ? country_table[i].alpha2
 						 : country_table[i].alpha3;

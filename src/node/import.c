@@ -6,6 +6,7 @@
  * parser or the store, aborts the transaction so the store is unchanged.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -90,19 +91,54 @@ int node_import_marking(const struct node *n, enum node_format f,
 	return 0;
 }
 
+/*
+ * Imports use both cores: the importer runs in a second thread and turns
+ * each entity into a prepared record (parse, validate, canonical JSON,
+ * hash, index fields: store_prepare), while the calling thread writes the
+ * prepared records into the open transaction (store_put_prepared). They
+ * hand over batches through a small bounded queue, so memory stays flat
+ * however large the file is.
+ */
+#define PIPE_BATCH 256
+#define PIPE_BATCHES 8
+
+struct batch {
+	struct store_prep *p[PIPE_BATCH];
+	size_t n;
+};
+
+/* A marking parsed from an FtM line. Prepared records borrow it, so it
+ * lives until the import ends. */
+struct line_mark {
+	struct marking m;
+	json_t *json;
+	struct line_mark *next;
+};
+
 struct sink_ctx {
 	struct node *node;
+	struct store_prepper *pp;
 	const struct marking *marking;  /* the import's marking */
-	struct marking line_marking;    /* FtM: last line marking parsed */
-	json_t *line_marking_json;      /* its JSON, to skip re-parsing */
-	bool have_line_marking;         /* line_marking holds a marking */
-	bool line_marked;               /* the current line carried one */
+	struct line_mark *marks;        /* every line marking seen, newest first */
+	const struct marking *line_marking; /* the current line's, or NULL */
 	bool progress;
-	uint64_t total_bytes, base_bytes, last_bytes;
+	uint64_t total_bytes, last_bytes;
 	uint64_t records;
 	time_t last_draw;
 	const char *label;
 	struct node_import *imp;
+
+	/* The queue between the two threads. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch batches[PIPE_BATCHES];
+	struct batch *free_q[PIPE_BATCHES], *full_q[PIPE_BATCHES];
+	size_t n_free, full_head, n_full;
+	struct batch *cur;              /* producer's batch being filled */
+	bool producer_done;
+	bool writer_failed;             /* the producer must stop */
+	int producer_rc;
+	struct diag producer_diag;
 };
 
 static void draw_progress(struct sink_ctx *c, uint64_t bytes, bool final)
@@ -115,7 +151,6 @@ static void draw_progress(struct sink_ctx *c, uint64_t bytes, bool final)
 	if (!final && now == c->last_draw)
 		return;
 	c->last_draw = now;
-	bytes += c->base_bytes;
 	pct = c->total_bytes ? (unsigned)(bytes * 100 / c->total_bytes) : 0;
 	if (pct > 100)
 		pct = 100;
@@ -151,47 +186,172 @@ static void sink_warn(void *ctx, const struct diag *w)
 static int sink_marking(void *ctx, const json_t *mj, struct diag *d)
 {
 	struct sink_ctx *c = ctx;
-	struct marking m;
+	struct line_mark *lm;
 	int rc;
 
-	/* Exports repeat the same marking on many lines; parse it once. */
-	if (c->have_line_marking && c->line_marking_json &&
-	    json_equal(c->line_marking_json, (json_t *)mj)) {
-		c->line_marked = true;
-		return 0;
+	/* Exports repeat the same few markings on many lines. */
+	for (lm = c->marks; lm; lm = lm->next) {
+		if (json_equal(lm->json, (json_t *)mj)) {
+			c->line_marking = &lm->m;
+			return 0;
+		}
 	}
-	rc = marking_from_json(mj, &c->node->cfg.ladder, &m, d);
+	lm = calloc(1, sizeof(*lm));
+	if (!lm)
+		return LIA_ENOMEM;
+	rc = marking_from_json(mj, &c->node->cfg.ladder, &lm->m, d);
 	if (rc) {
+		free(lm);
 		diag_prefix(d, "marking: ");
 		return rc;
 	}
-	if (c->have_line_marking)
-		marking_free(&c->line_marking);
-	c->line_marking = m;
-	c->have_line_marking = true;
-	json_decref(c->line_marking_json);
-	c->line_marking_json = json_deep_copy(mj);
-	c->line_marked = true;
+	lm->json = json_deep_copy(mj);
+	if (!lm->json) {
+		marking_free(&lm->m);
+		free(lm);
+		return LIA_ENOMEM;
+	}
+	lm->next = c->marks;
+	c->marks = lm;
+	c->line_marking = &lm->m;
 	return 0;
+}
+
+/* Producer: hand the filled batch over and take an empty one. Returns
+ * false when the writer has failed and the import must stop. */
+static bool pipe_swap(struct sink_ctx *c, bool last)
+{
+	bool ok;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->cur && c->cur->n) {
+		c->full_q[(c->full_head + c->n_full) % PIPE_BATCHES] = c->cur;
+		c->n_full++;
+		c->cur = NULL;
+		pthread_cond_broadcast(&c->cv);
+	}
+	if (!last) {
+		while (!c->n_free && !c->writer_failed)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->cur && c->n_free)
+			c->cur = c->free_q[--c->n_free];
+	}
+	ok = !c->writer_failed;
+	pthread_mutex_unlock(&c->mu);
+	return ok;
 }
 
 static int sink_put(void *ctx, const struct entity *e, struct diag *d)
 {
 	struct sink_ctx *c = ctx;
-	const struct marking *m = c->marking;
+	const struct marking *m = c->line_marking ? c->line_marking : c->marking;
+	struct store_prep **slot;
 	int rc;
 
-	if (c->line_marked)
-		m = &c->line_marking;
 	/* A line's marking applies to that line only. */
-	c->line_marked = false;
-	rc = store_put(c->node->store, e, m, NULL, d);
+	c->line_marking = NULL;
+	if (!c->cur && !pipe_swap(c, false))
+		goto stopped;
+	slot = &c->cur->p[c->cur->n];
+	rc = store_prepare(c->pp, e, m, slot, d);
 	if (rc) {
 		diag_prefix(d, "%s: ", entity_id(e));
 		return rc;
 	}
+	c->cur->n++;
 	c->records++;
+	if (c->cur->n == PIPE_BATCH && !pipe_swap(c, false))
+		goto stopped;
 	return 0;
+stopped:
+	diag_set(d, "import stopped: the store failed");
+	return LIA_ESTORE;
+}
+
+struct producer_job {
+	struct sink_ctx *c;
+	enum node_format fmt;
+	const struct node_import *imp;
+	const struct csv_mapping *map;
+	FILE *f;
+	const struct ingest_sink *sink;
+};
+
+static int ofac_assign(const struct node_import *imp, struct ofac_files *of,
+		       struct diag *d);
+
+static void *producer_main(void *arg)
+{
+	struct producer_job *j = arg;
+	struct sink_ctx *c = j->c;
+	struct diag *d = &c->producer_diag;
+	int rc;
+
+	switch (j->fmt) {
+	case FMT_FTM:
+		rc = ingest_ftm(j->f, j->imp->files[0], j->sink, d);
+		break;
+	case FMT_INTERPOL:
+		rc = ingest_interpol(j->f, j->imp->files[0], j->sink, d);
+		break;
+	case FMT_CSV:
+		rc = ingest_csv(j->f, j->imp->files[0], j->map, j->sink, d);
+		break;
+	case FMT_UN:
+		rc = ingest_un(j->imp->files[0], j->sink, d);
+		break;
+	case FMT_OFAC: {
+		struct ofac_files of;
+		if (!(rc = ofac_assign(j->imp, &of, d)))
+			rc = ingest_ofac(&of, j->sink, d);
+		break;
+	}
+	default:
+		rc = LIA_EINVAL;
+	}
+	if (!rc)
+		(void)pipe_swap(c, true);
+	pthread_mutex_lock(&c->mu);
+	c->producer_rc = rc;
+	c->producer_done = true;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Writer: store every batch the producer hands over, until it is done.
+ * Returns the first store error (the producer is told to stop). */
+static int pipe_write(struct sink_ctx *c, struct diag *d)
+{
+	int rc = 0;
+
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&c->mu);
+		while (!c->n_full && !c->producer_done)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->n_full) {
+			pthread_mutex_unlock(&c->mu);
+			return rc;
+		}
+		b = c->full_q[c->full_head];
+		c->full_head = (c->full_head + 1) % PIPE_BATCHES;
+		c->n_full--;
+		pthread_mutex_unlock(&c->mu);
+
+		for (size_t i = 0; i < b->n && !rc; i++) {
+			rc = store_put_prepared(c->node->store, b->p[i], NULL,
+						d);
+		}
+		b->n = 0;
+		pthread_mutex_lock(&c->mu);
+		c->free_q[c->n_free++] = b;
+		if (rc)
+			c->writer_failed = true;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
 }
 
 /* SHA-256 over all input files, for the provenance record. */
@@ -312,7 +472,7 @@ int node_import(struct node *n, struct node_import *imp,
 	enum node_format fmt = imp->format;
 	char hex[65] = "";
 	int64_t import_id;
-	bool begun = false, have_mk = false;
+	bool begun = false, have_mk = false, sync_init = false;
 	FILE *f = NULL;
 	int rc;
 
@@ -381,14 +541,22 @@ int node_import(struct node *n, struct node_import *imp,
 	c.marking = &mk;
 	c.progress = imp->progress;
 	c.label = imp->files[0];
+	c.imp = imp;
+	imp->warnings = 0;
 	sink.put = sink_put;
 	sink.progress = sink_progress;
 	sink.marking = fmt == FMT_FTM ? sink_marking : NULL;
 	sink.warn = sink_warn;
-	c.imp = imp;
-	imp->warnings = 0;
 	sink.ctx = &c;
+	if ((rc = store_prepper_new(n->store, &c.pp)))
+		goto out;
+	for (size_t i = 0; i < PIPE_BATCHES; i++)
+		c.free_q[c.n_free++] = &c.batches[i];
 
+	if (fmt == FMT_FTM || fmt == FMT_INTERPOL || fmt == FMT_CSV) {
+		if ((rc = open_input(imp->files[0], &f, d)))
+			goto out;
+	}
 	si.format = node_format_name(fmt);
 	si.files = names.buf;
 	si.sha256 = hex;
@@ -397,30 +565,32 @@ int node_import(struct node *n, struct node_import *imp,
 		goto out;
 	begun = true;
 
-	switch (fmt) {
-	case FMT_FTM:
-		if (!(rc = open_input(imp->files[0], &f, d)))
-			rc = ingest_ftm(f, imp->files[0], &sink, d);
-		break;
-	case FMT_INTERPOL:
-		if (!(rc = open_input(imp->files[0], &f, d)))
-			rc = ingest_interpol(f, imp->files[0], &sink, d);
-		break;
-	case FMT_CSV:
-		if (!(rc = open_input(imp->files[0], &f, d)))
-			rc = ingest_csv(f, imp->files[0], map, &sink, d);
-		break;
-	case FMT_UN:
-		rc = ingest_un(imp->files[0], &sink, d);
-		break;
-	case FMT_OFAC: {
-		struct ofac_files of;
-		if (!(rc = ofac_assign(imp, &of, d)))
-			rc = ingest_ofac(&of, &sink, d);
-		break;
-	}
-	default:
-		rc = LIA_EINVAL;
+	{
+		struct producer_job job = {
+			.c = &c, .fmt = fmt, .imp = imp, .map = map, .f = f,
+			.sink = &sink,
+		};
+		pthread_t th;
+		int wrc;
+
+		pthread_mutex_init(&c.mu, NULL);
+		pthread_cond_init(&c.cv, NULL);
+		sync_init = true;
+		if (pthread_create(&th, NULL, producer_main, &job)) {
+			diag_set(d, "cannot start the import thread");
+			rc = LIA_ENOMEM;
+			goto out;
+		}
+		wrc = pipe_write(&c, d);
+		pthread_join(th, NULL);
+		/* The first failure is the one to report: a store error makes
+		 * the producer stop with a consequential error of its own. */
+		if (wrc) {
+			rc = wrc;
+		} else if (c.producer_rc) {
+			rc = c.producer_rc;
+			*d = c.producer_diag;
+		}
 	}
 	if (rc)
 		goto out;
@@ -433,9 +603,21 @@ out:
 	if (rc && c.progress)
 		fputc('\n', stderr);
 	close_input(f);
-	if (c.have_line_marking)
-		marking_free(&c.line_marking);
-	json_decref(c.line_marking_json);
+	while (c.marks) {
+		struct line_mark *lm = c.marks;
+		c.marks = lm->next;
+		marking_free(&lm->m);
+		json_decref(lm->json);
+		free(lm);
+	}
+	for (size_t i = 0; i < PIPE_BATCHES; i++)
+		for (size_t k = 0; k < PIPE_BATCH; k++)
+			store_prep_free(c.batches[i].p[k]);
+	store_prepper_free(c.pp);
+	if (sync_init) {
+		pthread_mutex_destroy(&c.mu);
+		pthread_cond_destroy(&c.cv);
+	}
 	if (have_mk)
 		marking_free(&mk);
 	csv_mapping_free(map);

@@ -34,6 +34,7 @@ const char *const store_sqlite_migrations[] = {
 	"CREATE TABLE records ("
 	"  rid INTEGER PRIMARY KEY,"
 	"  id TEXT NOT NULL UNIQUE,"
+	"  vid INTEGER NOT NULL,"
 	"  schema TEXT NOT NULL,"
 	"  version INTEGER NOT NULL,"
 	"  hash BLOB NOT NULL,"
@@ -50,18 +51,23 @@ const char *const store_sqlite_migrations[] = {
 	"  first_seen TEXT NOT NULL,"
 	"  last_changed TEXT NOT NULL"
 	");"
-	"CREATE INDEX records_schema ON records(schema);"
 	/* Every version ever written; never updated or deleted. */
+	/* Versions are appended in import order and chained: records.vid
+	 * is the current version's row, each version points at the one it
+	 * replaced (prev_vid). So writing a version costs one append and no
+	 * index insert at a random place, and a record's history is a walk
+	 * down its chain. */
 	"CREATE TABLE versions ("
+	"  vid INTEGER PRIMARY KEY,"
 	"  entity_id TEXT NOT NULL,"
 	"  version INTEGER NOT NULL,"
+	"  prev_vid INTEGER REFERENCES versions(vid),"
 	"  hash BLOB NOT NULL,"
 	"  body TEXT NOT NULL,"
 	"  marking_id INTEGER NOT NULL REFERENCES markings(id),"
 	"  import_id INTEGER NOT NULL REFERENCES imports(id),"
-	"  created TEXT NOT NULL,"
-	"  PRIMARY KEY (entity_id, version)"
-	") WITHOUT ROWID;"
+	"  created TEXT NOT NULL"
+	");"
 	"CREATE TRIGGER versions_no_update BEFORE UPDATE ON versions"
 	" BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;"
 	"CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions"

@@ -60,6 +60,7 @@ enum stmt_id {
 	S_PER_SCHEMA,
 	S_AUDIT_INS,
 	S_AUDIT_EACH,
+	S_MAX_VID,
 	S__COUNT
 };
 
@@ -84,7 +85,8 @@ enum stmt_id {
 	"      substr(?15, 1, min(length(r.date_min), length(?15)))))"
 
 static const char *const stmt_sql[S__COUNT] = {
-	[S_CUR] = "SELECT rid, version, hash, names, text FROM records"
+	[S_MAX_VID] = "SELECT coalesce(max(vid), 0) FROM versions",
+	[S_CUR] = "SELECT rid, version, hash, names, text, vid FROM records"
 		  " WHERE id = ?1",
 	[S_MARK_INS] = "INSERT INTO markings(hash, json) VALUES (?1, ?2)"
 		       " ON CONFLICT(hash) DO NOTHING",
@@ -95,19 +97,20 @@ static const char *const stmt_sql[S__COUNT] = {
 		      " created = ?4, changed = ?5, unchanged = ?6"
 		      " WHERE id = ?1",
 	[S_VER_INS] = "INSERT INTO versions(entity_id, version, hash, body,"
-		      " marking_id, import_id, created)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		      " marking_id, import_id, created, vid, prev_vid)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_REC_INS] = "INSERT INTO records(id, schema, version, hash,"
 		      " marking_id, import_id, agency, class_rank, countries,"
 		      " date_min, date_max, caption, names, text, first_seen,"
-		      " last_changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-		      " ?9, ?10, ?11, ?12, ?15, ?16, ?13, ?13)",
+		      " last_changed, vid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		      " ?8, ?9, ?10, ?11, ?12, ?15, ?16, ?13, ?13, ?17)"
+		      " ON CONFLICT(id) DO NOTHING",
 	[S_REC_UPD] = "UPDATE records SET schema = ?2, version = ?3,"
 		      " hash = ?4, marking_id = ?5, import_id = ?6,"
 		      " agency = ?7, class_rank = ?8, countries = ?9,"
 		      " date_min = ?10, date_max = ?11, caption = ?12,"
-		      " names = ?15, text = ?16, last_changed = ?13"
-		      " WHERE rid = ?14",
+		      " names = ?15, text = ?16, last_changed = ?13,"
+		      " vid = ?17 WHERE rid = ?14",
 	[S_FTS_DEL] = "INSERT INTO records_fts(records_fts, rowid, id, names,"
 		      " text) VALUES ('delete', ?1, ?2, ?3, ?4)",
 	[S_FTS_INS] = "INSERT INTO records_fts(rowid, id, names, text)"
@@ -115,16 +118,19 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_GET] = "SELECT r.version, r.import_id, r.first_seen,"
 		  " r.last_changed, v.body, r.marking_id, m.json"
 		  " FROM records r"
-		  " JOIN versions v ON v.entity_id = r.id"
-		  "  AND v.version = r.version"
+		  " JOIN versions v ON v.vid = r.vid"
 		  " JOIN markings m ON m.id = r.marking_id"
 		  " WHERE r.id = ?1",
-	[S_HIST] = "SELECT v.version, v.import_id, i.format, i.files,"
+	[S_HIST] = "WITH RECURSIVE chain(vid) AS ("
+		   "  SELECT vid FROM records WHERE id = ?1"
+		   "  UNION ALL SELECT v.prev_vid FROM versions v"
+		   "  JOIN chain c ON v.vid = c.vid WHERE v.prev_vid IS NOT NULL)"
+		   " SELECT v.version, v.import_id, i.format, i.files,"
 		   " i.actor, v.created, v.hash, v.body, v.marking_id, m.json"
-		   " FROM versions v"
+		   " FROM chain c JOIN versions v ON v.vid = c.vid"
 		   " JOIN imports i ON i.id = v.import_id"
 		   " JOIN markings m ON m.id = v.marking_id"
-		   " WHERE v.entity_id = ?1 ORDER BY v.version",
+		   " ORDER BY v.version",
 	[S_SEARCH_TEXT] = "SELECT r.id, r.schema, r.caption, records_fts.rank,"
 			  " r.marking_id, m.json"
 			  " FROM records_fts"
@@ -140,8 +146,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_EACH] = "SELECT r.id, r.version, r.import_id, r.first_seen,"
 		   " r.last_changed, v.body, r.marking_id, m.json"
 		   " FROM records r"
-		   " JOIN versions v ON v.entity_id = r.id"
-		   "  AND v.version = r.version"
+		   " JOIN versions v ON v.vid = r.vid"
 		   " JOIN markings m ON m.id = r.marking_id"
 		   " WHERE 1" FILTERS " ORDER BY r.id LIMIT ?2 OFFSET ?3",
 	[S_COUNTS] = "SELECT (SELECT count(*) FROM records),"
@@ -164,6 +169,7 @@ struct sq {
 
 	/* The open import. */
 	int64_t import_id;
+	int64_t next_vid;    /* row id of the next version written */
 	struct store_counts counts;
 	bool failed;         /* a write failed: only abort is possible */
 
@@ -175,25 +181,12 @@ struct sq {
 	struct strbuf mjson;
 
 	/* Reused per-record buffers. */
-	struct strbuf body;
 	struct strbuf names;
-	struct strbuf text;
-	struct strbuf countries;
 	struct strbuf old_names; /* what the index holds for a changed record */
 	struct strbuf old_text;
 
 	time_t now_t;
 	char now[32];
-};
-
-/* Per-record values collected from the entity for the filter columns and
- * the full-text index. */
-struct derive {
-	struct sq *s;
-	const char *caption;
-	const char *date_min;
-	const char *date_max;
-	int err;
 };
 
 static int sq_err(struct sq *s, const char *what, struct diag *d)
@@ -273,29 +266,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
 
 /* --- markings -------------------------------------------------------- */
 
-static bool str_eq(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool marking_eq(const struct marking *a, const struct marking *b)
-{
-	if (strcmp(a->agency, b->agency) ||
-	    strcmp(a->classification, b->classification) ||
-	    a->handling != b->handling || !str_eq(a->conditions, b->conditions) ||
-	    a->tlp != b->tlp || a->reliability != b->reliability ||
-	    a->credibility != b->credibility ||
-	    strcmp(a->review_by, b->review_by) ||
-	    a->n_audience != b->n_audience)
-		return false;
-	for (size_t i = 0; i < a->n_audience; i++)
-		if (!str_eq(a->audience[i], b->audience[i]))
-			return false;
-	return true;
-}
-
 static void mcache_drop(struct sq *s)
 {
 	if (s->mc_valid)
@@ -311,22 +281,13 @@ static void mcache_drop(struct sq *s)
 static int mcache_set(struct sq *s, const struct marking *m, struct diag *d)
 {
 	unsigned char h[HASH_LEN];
-	json_t *obj = NULL;
-	char *js = NULL;
 	sqlite3_stmt *st;
 	int err;
 
-	if (s->mc_valid && marking_eq(&s->mc, m))
+	if (s->mc_valid && store_marking_eq(&s->mc, m))
 		return 0;
 	mcache_drop(s);
-	if ((err = marking_to_json(m, &obj)))
-		goto out;
-	js = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT);
-	if (!js) {
-		err = LIA_ENOMEM;
-		goto out;
-	}
-	if ((err = strbuf_addstr(&s->mjson, js)))
+	if ((err = store_marking_json(m, &s->mjson)))
 		goto out;
 	crypto_hash_sha256(h, (const unsigned char *)s->mjson.buf,
 			   s->mjson.len);
@@ -356,8 +317,6 @@ static int mcache_set(struct sq *s, const struct marking *m, struct diag *d)
 out:
 	if (err && !s->mc_valid)
 		mcache_drop(s);
-	free(js);
-	json_decref(obj);
 	return err;
 }
 
@@ -520,10 +479,7 @@ static void sq_close(struct store *st)
 		sqlite3_close_v2(s->db);
 	mcache_drop(s);
 	strbuf_release(&s->mjson);
-	strbuf_release(&s->body);
 	strbuf_release(&s->names);
-	strbuf_release(&s->text);
-	strbuf_release(&s->countries);
 	strbuf_release(&s->old_names);
 	strbuf_release(&s->old_text);
 	free(s);
@@ -615,10 +571,7 @@ int store_sqlite_open(const char *dir, const struct store_opts *o,
 		marking_ladder_default(&s->base.ladder);
 	marking_init(&s->mc);
 	strbuf_init(&s->mjson, 0);
-	strbuf_init(&s->body, 0);
 	strbuf_init(&s->names, 0);
-	strbuf_init(&s->text, 0);
-	strbuf_init(&s->countries, 0);
 	strbuf_init(&s->old_names, 0);
 	strbuf_init(&s->old_text, 0);
 	if ((err = busy_ms_from_env(&s->busy_ms, d)))
@@ -626,6 +579,10 @@ int store_sqlite_open(const char *dir, const struct store_opts *o,
 
 	flags = (o->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
 		SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+	/* A handle is used by one thread at a time (an import's writer is
+	 * the only thread that touches it), so SQLite's own per-call mutexes
+	 * are pure cost. */
+	flags |= SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		diag_set(d, "store: cannot open %s: %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -702,6 +659,18 @@ static int sq_import_begin(struct store *st, const struct store_import *imp,
 	if ((err = stmt_exec(s, q, "record import", d)))
 		goto fail;
 	s->import_id = sqlite3_last_insert_rowid(s->db);
+	/* This handle is the only writer until commit: it numbers the
+	 * version rows itself, so a record row can name its version before
+	 * the version is written. */
+	if ((err = stmt_get(s, S_MAX_VID, &q, d)))
+		goto fail;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		err = sq_err(s, "number versions", d);
+		stmt_done(q);
+		goto fail;
+	}
+	s->next_vid = sqlite3_column_int64(q, 0) + 1;
+	stmt_done(q);
 	memset(&s->counts, 0, sizeof(s->counts));
 	s->failed = false;
 	st->in_import = true;
@@ -761,100 +730,46 @@ fail:
 
 /* --- put ------------------------------------------------------------- */
 
-static bool is_text_type(enum ptype t)
+/* Bind the columns of a records row (insert or update) for p. */
+static void bind_record(struct sq *s, sqlite3_stmt *q,
+			const struct store_prep *p, sqlite3_int64 version,
+			sqlite3_int64 rid)
 {
-	switch (t) {
-	case PTYPE_STRING:
-	case PTYPE_TEXT:
-	case PTYPE_ADDRESS:
-	case PTYPE_IDENTIFIER:
-	case PTYPE_EMAIL:
-	case PTYPE_PHONE:
-	case PTYPE_URL:
-	case PTYPE_IBAN:
-	case PTYPE_MRZ:
-		return true;
-	default:
-		return false;
+	sqlite3_bind_text(q, 1, p->id.buf, (int)p->id.len, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, p->schema, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, version);
+	sqlite3_bind_blob(q, 4, p->hash, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, s->mc_id);
+	sqlite3_bind_int64(q, 6, s->import_id);
+	sqlite3_bind_text(q, 7, p->m->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 8, p->class_rank);
+	sqlite3_bind_text(q, 9, p->countries.buf, (int)p->countries.len,
+			  SQLITE_STATIC);
+	if (p->has_date) {
+		sqlite3_bind_text(q, 10, p->date_min, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 11, p->date_max, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(q, 10);
+		sqlite3_bind_null(q, 11);
 	}
+	sqlite3_bind_text(q, 12, p->caption.buf, (int)p->caption.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 13, s->now, -1, SQLITE_STATIC);
+	if (rid)
+		sqlite3_bind_int64(q, 14, rid);
+	sqlite3_bind_text(q, 15, s->names.buf, (int)s->names.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 16, p->text.buf, (int)p->text.len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 17, s->next_vid);
 }
 
-static int add_line(struct strbuf *sb, const char *v)
-{
-	int err;
-
-	if (sb->len && (err = strbuf_addch(sb, '\n')))
-		return err;
-	return strbuf_addstr(sb, v);
-}
-
-static int derive_cb(const struct schema_prop *p, const char *v, void *ctx)
-{
-	struct derive *dv = ctx;
-	struct sq *s = dv->s;
-	int err = 0;
-
-	switch (p->type) {
-	case PTYPE_NAME:
-		if (!str_eq(v, dv->caption))
-			err = add_line(&s->names, v);
-		break;
-	case PTYPE_COUNTRY: {
-		size_t n = strlen(v);
-		bool dup = false;
-
-		/* Countries are few per record: a linear scan is cheaper
-		 * than any set. */
-		for (const char *c = s->countries.buf; *c && !dup;) {
-			const char *e = strchr(c, ' ');
-			size_t l = e ? (size_t)(e - c) : strlen(c);
-
-			dup = l == n && memcmp(c, v, n) == 0;
-			c += l + (e ? 1 : 0);
-		}
-		if (dup)
-			break;
-		if (s->countries.len && (err = strbuf_addch(&s->countries,
-							   ' ')))
-			break;
-		err = strbuf_add(&s->countries, v, n);
-		break;
-	}
-	case PTYPE_DATE:
-		if (!dv->date_min || strcmp(v, dv->date_min) < 0)
-			dv->date_min = v;
-		if (!dv->date_max || strcmp(v, dv->date_max) > 0)
-			dv->date_max = v;
-		break;
-	default:
-		if (!is_text_type(p->type))
-			break;
-		err = add_line(&s->text, v);
-		/* Numbers are searched as typed, without separators. */
-		if (!err && p->type == PTYPE_PHONE) {
-			if ((err = strbuf_addch(&s->text, '\n')))
-				break;
-			err = types_phone_digits(v, strlen(v), &s->text, NULL);
-		}
-		break;
-	}
-	if (err)
-		dv->err = err;
-	return err;
-}
-
-static int sq_put(struct store *st, const struct entity *e,
-		  const struct marking *m, enum store_change *change,
-		  struct diag *d)
+static int sq_put_prepared(struct store *st, const struct store_prep *p,
+			   enum store_change *change, struct diag *d)
 {
 	struct sq *s = (struct sq *)st;
-	crypto_hash_sha256_state hs;
-	unsigned char h[HASH_LEN], lenbuf[8];
-	struct derive dv = { .s = s };
-	const char *id = entity_id(e);
-	const char *schema = entity_schema(e)->name;
+	const char *id = p->id.buf;
 	sqlite3_stmt *q;
-	sqlite3_int64 rid = 0, version = 0;
+	sqlite3_int64 rid = 0, version = 0, prev_vid = 0;
 	enum store_change ch;
 	int err;
 
@@ -862,38 +777,44 @@ static int sq_put(struct store *st, const struct entity *e,
 		diag_set(d, "store: an earlier write of this import failed");
 		return LIA_ESTORE;
 	}
-	if ((err = mcache_set(s, m, d)))
+	if ((err = mcache_set(s, p->m, d)))
 		goto fail;
-	strbuf_reset(&s->body);
-	if ((err = entity_to_json(e, &s->body))) {
-		diag_set(d, "store: %s: cannot serialise: %s", id,
-			 err_str(err));
-		return err;
-	}
-
-	/* Length prefixes keep (entity, marking) pairs unambiguous. */
-	crypto_hash_sha256_init(&hs);
-	for (int i = 0; i < 8; i++)
-		lenbuf[i] = (unsigned char)((uint64_t)s->body.len >> (8 * i));
-	crypto_hash_sha256_update(&hs, lenbuf, 8);
-	crypto_hash_sha256_update(&hs, (const unsigned char *)s->body.buf,
-				  s->body.len);
-	for (int i = 0; i < 8; i++)
-		lenbuf[i] = (unsigned char)((uint64_t)s->mjson.len >> (8 * i));
-	crypto_hash_sha256_update(&hs, lenbuf, 8);
-	crypto_hash_sha256_update(&hs, (const unsigned char *)s->mjson.buf,
-				  s->mjson.len);
-	crypto_hash_sha256_final(&hs, h);
-
-	if ((err = stmt_get(s, S_CUR, &q, d)))
+	/* The caption is indexed as a name too, first. */
+	strbuf_reset(&s->names);
+	if ((err = strbuf_add(&s->names, p->caption.buf, p->caption.len)) ||
+	    (p->names.len && ((err = strbuf_addch(&s->names, '\n')) ||
+			      (err = strbuf_add(&s->names, p->names.buf,
+						p->names.len)))))
 		goto fail;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
+	sq_now(s);
+
+	/*
+	 * Most records of an import are new: try the insert first, which
+	 * finds an existing id in the same index seek it needs anyway, and
+	 * look the current version up only when the id is already there.
+	 */
+	if ((err = stmt_get(s, S_REC_INS, &q, d)))
+		goto fail;
+	bind_record(s, q, p, 1, 0);
+	if ((err = stmt_exec(s, q, "write record", d)))
+		goto fail;
+	if (sqlite3_changes(s->db) == 1) {
+		ch = STORE_NEW;
+		rid = sqlite3_last_insert_rowid(s->db);
+	} else {
+		if ((err = stmt_get(s, S_CUR, &q, d)))
+			goto fail;
+		sqlite3_bind_text(q, 1, id, (int)p->id.len, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			err = sq_err(s, "look up record", d);
+			stmt_done(q);
+			goto fail;
+		}
 		rid = sqlite3_column_int64(q, 0);
 		version = sqlite3_column_int64(q, 1);
+		prev_vid = sqlite3_column_int64(q, 5);
 		if (sqlite3_column_bytes(q, 2) == HASH_LEN &&
-		    memcmp(sqlite3_column_blob(q, 2), h, HASH_LEN) == 0) {
+		    memcmp(sqlite3_column_blob(q, 2), p->hash, HASH_LEN) == 0) {
 			stmt_done(q);
 			s->counts.seen++;
 			s->counts.unchanged++;
@@ -910,79 +831,18 @@ static int sq_put(struct store *st, const struct entity *e,
 		    (err = strbuf_add(&s->old_text, sqlite3_column_text(q, 4),
 				      (size_t)sqlite3_column_bytes(q, 4)))) {
 			stmt_done(q);
-			return err;
+			goto fail;
 		}
-		break;
-	case SQLITE_DONE:
-		ch = STORE_NEW;
-		break;
-	default:
-		err = sq_err(s, "look up record", d);
 		stmt_done(q);
-		goto fail;
-	}
-	stmt_done(q);
-
-	strbuf_reset(&s->names);
-	strbuf_reset(&s->text);
-	strbuf_reset(&s->countries);
-	dv.caption = entity_caption(e);
-	if (!dv.caption)
-		dv.caption = id;
-	if ((err = strbuf_addstr(&s->names, dv.caption)))
-		return err;
-	if (entity_each(e, derive_cb, &dv) || dv.err) {
-		err = dv.err ? dv.err : LIA_EINTERNAL;
-		diag_set(d, "store: %s: cannot index: %s", id, err_str(err));
-		return err;
-	}
-	sq_now(s);
-
-	if ((err = stmt_get(s, S_VER_INS, &q, d)))
-		goto fail;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, version + 1);
-	sqlite3_bind_blob(q, 3, h, HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, s->body.buf, (int)s->body.len, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, s->mc_id);
-	sqlite3_bind_int64(q, 6, s->import_id);
-	sqlite3_bind_text(q, 7, s->now, -1, SQLITE_STATIC);
-	if ((err = stmt_exec(s, q, "write version", d)))
-		goto fail;
-
-	if ((err = stmt_get(s, ch == STORE_NEW ? S_REC_INS : S_REC_UPD, &q,
-			    d)))
-		goto fail;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, schema, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, version + 1);
-	sqlite3_bind_blob(q, 4, h, HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, s->mc_id);
-	sqlite3_bind_int64(q, 6, s->import_id);
-	sqlite3_bind_text(q, 7, m->agency, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 8,
-			 marking_ladder_index(&st->ladder, m->classification));
-	sqlite3_bind_text(q, 9, s->countries.buf, (int)s->countries.len,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(q, 10, dv.date_min, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 11, dv.date_max, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 12, dv.caption, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 13, s->now, -1, SQLITE_STATIC);
-	if (ch == STORE_CHANGED)
-		sqlite3_bind_int64(q, 14, rid);
-	sqlite3_bind_text(q, 15, s->names.buf, (int)s->names.len,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(q, 16, s->text.buf, (int)s->text.len, SQLITE_STATIC);
-	if ((err = stmt_exec(s, q, "write record", d)))
-		goto fail;
-
-	if (ch == STORE_NEW) {
-		rid = sqlite3_last_insert_rowid(s->db);
-	} else {
+		if ((err = stmt_get(s, S_REC_UPD, &q, d)))
+			goto fail;
+		bind_record(s, q, p, version + 1, rid);
+		if ((err = stmt_exec(s, q, "write record", d)))
+			goto fail;
 		if ((err = stmt_get(s, S_FTS_DEL, &q, d)))
 			goto fail;
 		sqlite3_bind_int64(q, 1, rid);
-		sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, id, (int)p->id.len, SQLITE_STATIC);
 		sqlite3_bind_text(q, 3, s->old_names.buf,
 				  (int)s->old_names.len, SQLITE_STATIC);
 		sqlite3_bind_text(q, 4, s->old_text.buf, (int)s->old_text.len,
@@ -990,13 +850,32 @@ static int sq_put(struct store *st, const struct entity *e,
 		if ((err = stmt_exec(s, q, "unindex record", d)))
 			goto fail;
 	}
+
+	if ((err = stmt_get(s, S_VER_INS, &q, d)))
+		goto fail;
+	sqlite3_bind_text(q, 1, id, (int)p->id.len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, version + 1);
+	sqlite3_bind_blob(q, 3, p->hash, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, p->body.buf, (int)p->body.len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, s->mc_id);
+	sqlite3_bind_int64(q, 6, s->import_id);
+	sqlite3_bind_text(q, 7, s->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 8, s->next_vid);
+	if (prev_vid)
+		sqlite3_bind_int64(q, 9, prev_vid);
+	else
+		sqlite3_bind_null(q, 9);
+	if ((err = stmt_exec(s, q, "write version", d)))
+		goto fail;
+	s->next_vid++;
+
 	if ((err = stmt_get(s, S_FTS_INS, &q, d)))
 		goto fail;
 	sqlite3_bind_int64(q, 1, rid);
-	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, (int)p->id.len, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, s->names.buf, (int)s->names.len,
 			  SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, s->text.buf, (int)s->text.len, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, p->text.buf, (int)p->text.len, SQLITE_STATIC);
 	if ((err = stmt_exec(s, q, "index record", d)))
 		goto fail;
 
@@ -1362,7 +1241,7 @@ static const struct store_ops sqlite_ops = {
 	.close = sq_close,
 	.schema_version = sq_schema_version,
 	.import_begin = sq_import_begin,
-	.put = sq_put,
+	.put_prepared = sq_put_prepared,
 	.import_commit = sq_import_commit,
 	.import_abort = sq_import_abort,
 	.get = sq_get,

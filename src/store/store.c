@@ -321,8 +321,11 @@ int store_open(const char *dir, const struct store_opts *o,
 
 void store_close(struct store *st)
 {
-	if (st)
-		st->ops->close(st);
+	if (!st)
+		return;
+	store_prepper_free(st->prepper);
+	store_prep_free(st->prep);
+	st->ops->close(st);
 }
 
 int store_schema_version(struct store *st)
@@ -387,11 +390,25 @@ int store_put(struct store *st, const struct entity *e,
 		diag_set(d, "store: put outside an import");
 		return LIA_EINVAL;
 	}
-	if ((err = marking_validate(m, &st->ladder, d))) {
-		diag_prefix(d, "store: %s: marking: ", entity_id(e));
+	if (!st->prepper && (err = store_prepper_new(st, &st->prepper)))
 		return err;
+	if ((err = store_prepare(st->prepper, e, m, &st->prep, d)))
+		return err;
+	return st->ops->put_prepared(st, st->prep, change, d);
+}
+
+int store_put_prepared(struct store *st, const struct store_prep *p,
+		       enum store_change *change, struct diag *d)
+{
+	if (!st || !p) {
+		diag_set(d, "store: no store or record given");
+		return LIA_EINVAL;
 	}
-	return st->ops->put(st, e, m, change, d);
+	if (!st->in_import) {
+		diag_set(d, "store: put outside an import");
+		return LIA_EINVAL;
+	}
+	return st->ops->put_prepared(st, p, change, d);
 }
 
 int store_import_commit(struct store *st, struct store_counts *counts,

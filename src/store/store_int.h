@@ -34,9 +34,8 @@ struct store_ops {
 	int (*schema_version)(struct store *st);
 	int (*import_begin)(struct store *st, const struct store_import *imp,
 			    int64_t *import_id, struct diag *d);
-	int (*put)(struct store *st, const struct entity *e,
-		   const struct marking *m, enum store_change *change,
-		   struct diag *d);
+	int (*put_prepared)(struct store *st, const struct store_prep *p,
+			    enum store_change *change, struct diag *d);
 	int (*import_commit)(struct store *st, struct store_counts *counts,
 			     struct diag *d);
 	void (*import_abort)(struct store *st);
@@ -71,7 +70,40 @@ struct store {
 	struct ladder ladder;
 	bool readonly;
 	bool in_import;
+	struct store_prepper *prepper; /* for store_put(), made on first use */
+	struct store_prep *prep;       /* its reused prepared record */
 };
+
+#define STORE_HASH_LEN 32
+
+/* A record ready to be written: everything a backend binds, computed from
+ * the entity and marking without database access (store.c). */
+struct store_prep {
+	const struct marking *m;  /* borrowed */
+	const char *schema;       /* static, from the schema table */
+	unsigned char hash[STORE_HASH_LEN]; /* over body and marking JSON */
+	int class_rank;
+	bool has_date;
+	char date_min[32], date_max[32];
+	struct strbuf id;
+	struct strbuf body;       /* canonical entity JSON */
+	struct strbuf caption;
+	struct strbuf names;      /* name values other than the caption */
+	struct strbuf text;       /* other text-like values, phone digits */
+	struct strbuf countries;  /* space-separated alpha-2 codes */
+};
+
+struct store_prepper {
+	const struct store *st;
+	bool mc_valid;            /* mc and mjson describe the last marking */
+	struct marking mc;
+	struct strbuf mjson;      /* canonical marking JSON */
+};
+
+/* Same marking, field by field. */
+bool store_marking_eq(const struct marking *a, const struct marking *b);
+/* Canonical compact JSON of a marking into out (replacing its content). */
+int store_marking_json(const struct marking *m, struct strbuf *out);
 
 /* A filter checked and resolved into values a backend can bind directly. */
 struct store_filter {
