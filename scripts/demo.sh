@@ -18,7 +18,8 @@ HOME_DIR="$(mktemp -d /tmp/liaison-demo.XXXXXX)/node"
 trap 'rm -rf "$(dirname "$HOME_DIR")"' EXIT
 export LIAISON_HOME="$HOME_DIR"
 S="$DATA/sanctions"
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then B=$'\033[1m'; N=$'\033[0m'; else B=; N=; fi
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 
 say "A new node for the Netherlands police (NL-NP), in $HOME_DIR"
 "$LIA" init --agency NL-NP --name "Netherlands Police" --country NL
