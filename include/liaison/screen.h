@@ -53,8 +53,8 @@ int screen_remove(struct screen_index *ix, const char *record_id);
  * nationality, citizenship, country; passportNumber, idNumber,
  * registrationNumber, imoNumber, taxNumber. Returns LIA_ENOTFOUND for
  * entities that are not matchable (not Person/Organization/... or no
- * name). The strings point into e; *storage is filled, the caller frees it
- * with screen_entry_release(). */
+ * name). The strings point into e and into *storage, which the caller
+ * provides and keeps while out is used; nothing is allocated. */
 struct screen_entry_storage {
 	const char *names[64];
 	struct match_extra extra;
