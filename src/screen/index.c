@@ -40,15 +40,15 @@
 enum key_type { K_FULL, K_TOK, K_DM, K_GRAM };
 
 /* Candidate generation; see gather() for how these interact. */
-#define GEN_DF_MIN 1000     /* keys this rare always generate candidates */
-#define GEN_DF_DIV 200      /* ... and so do keys in < 1/200 of the names */
-#define WALK_MAX 300000     /* postings walked per query, at most */
-#define ACC_BITS 17
+#define GEN_DF_MIN 500      /* keys this rare always generate candidates */
+#define GEN_DF_DIV 1000     /* ... and so do keys in < 1/1000 of the names */
+#define WALK_MAX 60000      /* postings walked per query, at most */
+#define ACC_BITS 15
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
 #define VERIFY_M 128        /* candidates common keys are checked against */
-#define TOP_K 48            /* candidates scored with match_score */
-#define PRUNE_REL 0.30      /* ... if within this share of the best */
+#define TOP_K 24            /* candidates scored with match_score */
+#define PRUNE_REL 0.50      /* ... if within this share of the best */
 
 static const float type_weight[] = {
 	[K_FULL] = 8.0f, [K_TOK] = 1.0f, [K_DM] = 0.5f, [K_GRAM] = 0.3f,
@@ -110,6 +110,7 @@ struct scratch {
 	uint64_t kh[KEYS_MAX];
 	struct qkey qk[KEYS_MAX];
 	bool covered[MATCH_FORMS_MAX * MATCH_TOKENS_MAX];
+	bool known[MATCH_FORMS_MAX * MATCH_TOKENS_MAX];  /* token is listed */
 	struct acc_slot acc[ACC_CAP];
 	uint32_t used[ACC_FILL];
 	uint32_t n_used;
@@ -1039,6 +1040,7 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 	uint64_t prev = 0;
 	size_t m = 0;
 
+	memset(s->known, 0, sizeof(s->known));
 	name_keys(&g, s->qname);
 	/* The same key from two forms or tokens counts once, for the first
 	 * token that has it. */
@@ -1054,6 +1056,8 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 		if (!p || !p->n)
 			continue;
 		s->qk[m] = s->qk[i];
+		if (s->qk[m].type == K_TOK)
+			s->known[s->qk[m].tok] = true;
 		s->qk[m].pl = p;
 		s->qk[m].df = p->n;
 		s->qk[m].deferred = 0;
@@ -1069,11 +1073,13 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 /*
  * Candidates: walk the posting lists of rare keys into the accumulator;
  * every token of the query also walks its rarest key, however common, so
- * a name made only of common words is still found. Common tokens and
- * phonetic keys beyond that are checked against the best VERIFY_M
- * candidates by binary search; common n-grams are dropped (their weight is
- * small and their lists are the longest). Returns the candidates to score,
- * best first, in s->cand.
+ * a name made only of common words is still found. N-grams only generate
+ * for tokens the index does not have as such (a typo, an unusual
+ * spelling): for a known token its own key and sounds already find the
+ * names, and n-gram lists are the longest. Common tokens and phonetic keys
+ * beyond that are checked against the best VERIFY_M candidates by binary
+ * search; other n-grams are dropped. Returns the candidates to score, best
+ * first, in s->cand.
  */
 static size_t gather(const struct screen_index *ix, struct scratch *s,
 		     size_t nk, const struct qfilter *f)
@@ -1087,6 +1093,9 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 	for (size_t i = 0; i < nk; i++) {
 		struct qkey *k = &s->qk[i];
 		bool gen = k->df <= cap || !s->covered[k->tok];
+
+		if (k->type == K_GRAM && s->known[k->tok])
+			continue;
 
 		if (gen && walked + k->df <= WALK_MAX) {
 			for (uint32_t j = 0; j < k->df; j++)
