@@ -36,7 +36,7 @@
 
 /* The default decision threshold (see docs/BENCHMARKS.md for how it was
  * chosen from the labelled development sets). */
-#define MATCH_THRESHOLD_DEFAULT 0.80
+#define MATCH_THRESHOLD_DEFAULT 0.60
 
 enum match_kind { MATCH_ANY = 0, MATCH_PERSON, MATCH_ORG };
 

@@ -150,13 +150,17 @@ int match_icao(const char *s, size_t len, struct strbuf *out, struct diag *d)
 		next = i;
 		if (next < n)
 			U8_NEXT(s, next, n, c2);
-		c = icao_base(c);
+		/* The table first: Ä is AE, not its base letter A. */
+		c = u_toupper(c);
+		if (!icao_lookup(c))
+			c = icao_base(c);
 		if (u_charType(c) == U_NON_SPACING_MARK)
 			continue;
 		if (c == '\'' || c == 0x2019 || c == 0x02BC || c == 0x02B9 ||
 		    c == 0x0640)
 			continue; /* apostrophes and tatweel join */
-		if (icao_greek(c, c2 ? icao_base(c2) : 0, &to)) {
+		if (icao_greek(c, c2 ? icao_base(c2) : 0, &to) &&
+		    u_toupper(c2) != 0x03AB) {   /* Ϋ: two vowels, no digraph */
 			i = next;
 		} else if (c >= 'A' && c <= 'Z') {
 			char ch = (char)c;

@@ -226,21 +226,34 @@ out:
 }
 
 /* Korean names are written without spaces between syllables but romanised
- * with them ("김정은" - "Kim Jong Un"); each Hangul syllable becomes its
- * own token before transliteration. */
+ * with them ("김정은" - "Kim Jong Un"); each Hangul syllable of a short word
+ * (a Korean name has two to four) becomes its own token. Longer words are
+ * transcriptions of foreign names and stay whole. */
+static bool hangul_syl(UChar c)
+{
+	return c >= 0xAC00 && c <= 0xD7A3;
+}
+
 static int32_t split_hangul(const UChar *s, int32_t n, UChar *dst,
 			    int32_t cap)
 {
 	int32_t o = 0;
 
-	for (int32_t i = 0; i < n && o + 2 < cap; i++) {
-		bool syl = s[i] >= 0xAC00 && s[i] <= 0xD7A3;
+	for (int32_t i = 0; i < n && o + 2 < cap;) {
+		int32_t run = 0;
 
-		if (syl && o > 0 && dst[o - 1] != ' ')
-			dst[o++] = ' ';
-		dst[o++] = s[i];
-		if (syl && i + 1 < n)
-			dst[o++] = ' ';
+		while (i + run < n && hangul_syl(s[i + run]))
+			run++;
+		if (run == 0) {
+			dst[o++] = s[i++];
+			continue;
+		}
+		for (int32_t k = 0; k < run && o + 2 < cap; k++) {
+			if (k && run <= 4)
+				dst[o++] = ' ';
+			dst[o++] = s[i + k];
+		}
+		i += run;
 	}
 	return o;
 }

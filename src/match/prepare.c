@@ -25,6 +25,7 @@
 #define W_NUMBER 0.5f
 #define W_INITIAL 0.3f
 #define W_PARTICLE 0.2f
+#define W_GENERIC 0.35f
 #define W_LEGAL 0.15f
 #define W_HONORIFIC 0.02f
 
@@ -33,6 +34,22 @@ static const char *const particles[] = {
 	"abdel", "ul", "van", "von", "der", "den", "de", "del", "della",
 	"di", "da", "das", "dos", "do", "du", "la", "le", "les", "ter", "ten",
 	"mac", "y", "zu", "st", NULL
+};
+
+/* Words of organisation names that many unrelated bodies share. */
+static const char *const org_generic[] = {
+	"and", "of", "the", "for", "und", "et", "y", "i", "e", "fur",
+	"company", "group", "international", "holding", "holdings",
+	"trading", "trade", "foundation", "society", "organization",
+	"organisation", "association", "charitable", "charity", "bank",
+	"industries", "industrial", "industry", "enterprise", "enterprises",
+	"services", "service", "general", "national", "global", "network",
+	"establishment", "est", "institute", "center", "centre", "office",
+	"committee", "commerce", "commercial", "investment", "investments",
+	"import", "export", "shipping", "petroleum", "oil", "gas", "energy",
+	"ministry", "agency", "front", "movement", "brigade", "battalion",
+	"army", "party", "branch", "sons", "brothers", "union", "council",
+	NULL
 };
 
 static const char *const honorifics[] = {
@@ -74,7 +91,7 @@ static const char *const legal_words[][2] = {
 /* Multi-word legal forms; a trailing '*' matches any ending, so that
  * transliteration variants of Russian forms ("ogranichennoy",
  * "ogranichennoi") meet. */
-static const char *const legal_phrases[][8] = {
+static const char *const legal_phrases[][10] = {
 	{ "ooo", "obshchestvo", "s", "ogranichenn*", "otvetstvenn*", NULL },
 	{ "oao", "otkryt*", "aktsionern*", "obshchestvo", NULL },
 	{ "zao", "zakryt*", "aktsionern*", "obshchestvo", NULL },
@@ -82,6 +99,9 @@ static const char *const legal_phrases[][8] = {
 	{ "ao", "aktsionern*", "obshchestvo", NULL },
 	{ "srldecv", "s", "de", "rl", "de", "cv", NULL },
 	{ "sadecv", "sa", "de", "cv", NULL },
+	{ "sadecv", "s", "a", "de", "c", "v", NULL },
+	{ "srldecv", "s", "de", "r", "l", "de", "c", "v", NULL },
+	{ "sa", "s", "a", NULL },
 	{ "srl", "s", "de", "rl", NULL },
 	{ "sa", "sociedad", "anonima", NULL },
 	{ "sa", "societe", "anonyme", NULL },
@@ -247,6 +267,8 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 		} else if (w[i].len == 1) {
 			t->flags |= MATCH_TOK_INITIAL;
 			t->weight = W_INITIAL;
+		} else if (kind == MATCH_ORG && in_list(&w[i], org_generic)) {
+			t->weight = W_GENERIC;
 		} else if (in_list(&w[i], particles)) {
 			t->flags |= MATCH_TOK_PARTICLE;
 			t->weight = W_PARTICLE;
@@ -265,9 +287,12 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 	/* "ibn Laden" after a given name: the word after ibn/bin is the
 	 * father's name unless it ends the name (then it is the family's). */
 	for (size_t i = 1; i + 2 < n; i++) {
-		if ((p[i].flags & MATCH_TOK_PARTICLE) &&
-		    (word_is(&w[i], "ibn") || word_is(&w[i], "bin") ||
-		     word_is(&w[i], "bint")) && p[i + 1].weight >= W_SHORT) {
+		bool son = word_is(&w[i], "ibn") || word_is(&w[i], "bin") ||
+			   word_is(&w[i], "bint") || word_is(&w[i], "ben");
+
+		if (son && kind != MATCH_ORG && p[i + 1].weight >= W_SHORT) {
+			p[i].flags |= MATCH_TOK_PARTICLE;
+			p[i].weight = W_PARTICLE;
 			p[i + 1].flags |= MATCH_TOK_PATRONYMIC;
 			p[i + 1].weight = W_PATRONYMIC;
 		}

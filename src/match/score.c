@@ -13,10 +13,9 @@
 
 /* Below this a token pair is not evidence of the same name part. */
 #define TOK_MIN 0.72
-/* The name score mixes the coverage of the better-covered side and of the
- * worse-covered one: a listed full name should match its surname-only or
- * title-and-surname spellings, but extra unmatched names still cost. */
-#define COVER_MAX_WEIGHT 0.55
+/* Weight of a token present on one side only, relative to one that
+ * contradicts a token of the other side. */
+#define EXTRA_WEIGHT 0.3
 /* Adjacent tokens are also tried joined ("abdul rahman" / "abdulrahman")
  * when the names are short enough for it to stay cheap. */
 #define JOIN_MAX 8
@@ -66,6 +65,8 @@ static bool abjad_eq(char a, char l)
 	 * any vowel. */
 	if (a == 'w')
 		return l == 'v' || l == 'o' || l == 'u';
+	if (a == 'f' || a == 'v')
+		return l == 'w';   /* German and Polish spell v as w */
 	if (a == 'y')
 		return l == 'i' || l == 'e' || l == 'j';
 	if (a == 'a' || a == 'e' || a == 'i' || a == 'o' || a == 'u')
@@ -143,6 +144,7 @@ static double tok_sim(const struct match_token *a, bool aa,
 		      const struct match_token *b, bool ab, bool *phon)
 {
 	double s, x;
+	int d;
 
 	*phon = false;
 	if (a->len == b->len && memcmp(a->s, b->s, a->len) == 0)
@@ -151,7 +153,19 @@ static double tok_sim(const struct match_token *a, bool aa,
 		return 0.0;
 	if (a->len == 1 || b->len == 1)
 		return a->s[0] == b->s[0] ? 0.9 : 0.0;
+	/* Jaro-Winkler alone is generous to words that share a prefix
+	 * ("matilda", "madeline"); averaging with the edit similarity keeps
+	 * typing errors high and different names low. */
 	s = match_jaro_winkler(a->s, a->len, b->s, b->len);
+	/* Far apart already: the edit distance could not lift the pair
+	 * over TOK_MIN, and it is the costlier of the two. */
+	d = s < 0.6 ? -1 :
+	    match_damerau_levenshtein(a->s, a->len, b->s, b->len);
+	if (d >= 0) {
+		size_t m = a->len > b->len ? a->len : b->len;
+
+		s = (s + 1.0 - (double)d / (double)m) / 2.0;
+	}
 	/* Same sound: strong when the spellings are also close, weaker when
 	 * only the keys agree (Jaro-Winkler is blind on short words: "eun"
 	 * and "un" share no letter at the same place). */
@@ -168,7 +182,8 @@ static double tok_sim(const struct match_token *a, bool aa,
 	return s;
 }
 
-static size_t make_items(const struct match_form *f, struct item *it)
+static size_t make_items(const struct match_form *f, struct item *it,
+			 bool join)
 {
 	size_t n = 0;
 
@@ -177,7 +192,7 @@ static size_t make_items(const struct match_form *f, struct item *it)
 		it[n].a = it[n].b = (uint8_t)i;
 		n++;
 	}
-	if (f->n_tok > JOIN_MAX)
+	if (!join || f->n_tok > JOIN_MAX)
 		return n;
 	for (size_t i = 0; i + 1 < f->n_tok; i++) {
 		const struct match_token *x = &f->tok[i], *y = &f->tok[i + 1];
@@ -220,15 +235,17 @@ struct align {
 
 /* Greedy best-first assignment over the similarity matrix of tokens and
  * joined neighbours; each token is used at most once. */
-static double align_forms(const struct match_form *q, bool qa,
-			  const struct match_form *c, bool ca,
-			  struct item *qi, struct item *ci,
-			  struct cand *cd, struct align *al)
+static double align_once(const struct match_form *q, bool qa,
+			 const struct match_form *c, bool ca,
+			 struct item *qi, struct item *ci,
+			 struct cand *cd, struct align *al, bool join)
 {
-	size_t nq = make_items(q, qi), nc = make_items(c, ci), ncd = 0;
+	size_t nq = make_items(q, qi, join), nc = make_items(c, ci, join);
+	size_t ncd = 0;
 	bool used_q[MATCH_TOKENS_MAX] = { false };
 	bool used_c[MATCH_TOKENS_MAX] = { false };
-	double wq = 0, wc = 0, mq = 0, mc = 0, hi, lo;
+	double mq = 0, mc = 0, uq = 0, uc = 0, cr = 0;
+	double conflict, extra, matched;
 
 	memset(al, 0, sizeof(*al));
 	for (size_t i = 0; i < MATCH_TOKENS_MAX; i++)
@@ -269,21 +286,53 @@ static double align_forms(const struct match_form *q, bool qa,
 		al->n_phon += cd[k].phon;
 	}
 	for (size_t i = 0; i < q->n_tok; i++) {
-		wq += q->tok[i].weight;
-		mq += q->tok[i].weight * al->credit_q[i];
+		if (used_q[i]) {
+			mq += q->tok[i].weight;
+			cr += q->tok[i].weight * al->credit_q[i];
+		} else {
+			uq += q->tok[i].weight;
+		}
 	}
 	for (size_t j = 0; j < c->n_tok; j++) {
-		wc += c->tok[j].weight;
-		mc += c->tok[j].weight * al->credit_c[j];
+		if (used_c[j]) {
+			mc += c->tok[j].weight;
+			cr += c->tok[j].weight * al->credit_c[j];
+		} else {
+			uc += c->tok[j].weight;
+		}
 	}
-	if (wq <= 0 || wc <= 0)
+	if (mq + mc <= 0)
 		return 0.0;
-	mq /= wq;
-	mc /= wc;
-	hi = mq > mc ? mq : mc;
-	lo = mq > mc ? mc : mq;
-	al->score = COVER_MAX_WEIGHT * hi + (1.0 - COVER_MAX_WEIGHT) * lo;
+	/* Unmatched names on both sides contradict each other (John Smith,
+	 * Peter Smith); unmatched names on one side only are missing
+	 * information (Putin, Vladimir Putin) and cost less. */
+	conflict = uq < uc ? uq : uc;
+	extra = (uq > uc ? uq : uc) - conflict;
+	matched = (mq + mc) / 2.0;
+	al->score = cr / (mq + mc) * matched /
+		    (matched + conflict + EXTRA_WEIGHT * extra);
 	return al->score;
+}
+
+/* Joined neighbours are only worth trying when single tokens left
+ * something unmatched on both sides or the counts differ. */
+static double align_forms(const struct match_form *q, bool qa,
+			  const struct match_form *c, bool ca,
+			  struct item *qi, struct item *ci,
+			  struct cand *cd, struct align *al)
+{
+	double s = align_once(q, qa, c, ca, qi, ci, cd, al, false);
+	struct align j;
+	double sj;
+
+	if (q->n_tok == c->n_tok && al->n_pairs == q->n_tok)
+		return s;
+	sj = align_once(q, qa, c, ca, qi, ci, cd, &j, true);
+	if (sj > s) {
+		*al = j;
+		s = sj;
+	}
+	return s;
 }
 
 static bool is_abjad(const struct match_name *n, const struct match_form *f)
@@ -322,13 +371,29 @@ static bool parse_date(const char *s, struct pdate *p)
 	return true;
 }
 
+static bool date_typo(const struct pdate *a, const struct pdate *b)
+{
+	char x[16], y[16];
+	int d;
+
+	snprintf(x, sizeof(x), "%04d%02d%02d", a->y, a->m, a->d);
+	snprintf(y, sizeof(y), "%04d%02d%02d", b->y, b->m, b->d);
+	d = match_damerau_levenshtein(x, strlen(x), y, strlen(y));
+	return d == 1;
+}
+
 /* value in [0, 1] and signed contribution of two birth dates. */
 static void date_cmp(const struct pdate *a, const struct pdate *b,
 		     double *val, double *contrib)
 {
 	int dy = abs(a->y - b->y);
 
-	if (dy >= 2) {
+	if (a->m && b->m && a->d && b->d && date_typo(a, b)) {
+		/* One digit wrong or two swapped: a typing error, not
+		 * another person. */
+		*val = 0.6;
+		*contrib = 0.0;
+	} else if (dy >= 2) {
 		*val = 0.0;
 		*contrib = -0.20;
 	} else if (dy == 1) {
@@ -339,7 +404,7 @@ static void date_cmp(const struct pdate *a, const struct pdate *b,
 		*contrib = 0.02;
 	} else if (a->m == b->m && (!a->d || !b->d || a->d == b->d)) {
 		*val = a->d && b->d ? 1.0 : 0.9;
-		*contrib = a->d && b->d ? 0.06 : 0.03;
+		*contrib = a->d && b->d ? 0.08 : 0.03;
 	} else if (a->d && b->d && a->m == b->d && a->d == b->m) {
 		*val = 0.7;
 		*contrib = 0.01;   /* day and month swapped: a typing error */
@@ -512,6 +577,14 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 	if (!q || !c || !q->n_forms || !c->n_forms)
 		return 0.0;
 	memset(&best_al, 0, sizeof(best_al));
+	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
+		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
+			/* The same spelling needs no alignment (unless an
+			 * explanation of it is wanted). */
+			if (!ex && !strcmp(q->form[i].text, c->form[j].text))
+				best = 1.0;
+		}
+	}
 	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
 		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
 			double s = align_forms(&q->form[i],
