@@ -314,8 +314,7 @@ static double align_once(const struct match_form *q, bool qa,
 	return al->score;
 }
 
-/* Joined neighbours are only worth trying when single tokens left
- * something unmatched on both sides or the counts differ. */
+/* Joined neighbours are only worth trying when the counts differ. */
 static double align_forms(const struct match_form *q, bool qa,
 			  const struct match_form *c, bool ca,
 			  struct item *qi, struct item *ci,
@@ -325,7 +324,9 @@ static double align_forms(const struct match_form *q, bool qa,
 	struct align j;
 	double sj;
 
-	if (q->n_tok == c->n_tok && al->n_pairs == q->n_tok)
+	/* Joining only changes the count of tokens: with equal counts a
+	 * join on one side would need a split on the other. */
+	if (q->n_tok == c->n_tok)
 		return s;
 	sj = align_once(q, qa, c, ca, qi, ci, cd, &j, true);
 	if (sj > s) {

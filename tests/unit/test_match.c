@@ -438,7 +438,7 @@ static void evidence(void **state)
 
 /* Every pair of the public cross-script list must match, except names
  * written in Chinese characters and read in Korean or Japanese: ICU has
- * no such readings (see the report in docs/BENCHMARKS.md). */
+ * no such readings. */
 static void cross_script(void **state)
 {
 	const char *dir = getenv("LIAISON_DATA");
