@@ -25,6 +25,8 @@
 struct item {
 	struct match_token t;      /* the token or two joined */
 	uint8_t a, b;              /* constituent tokens (b == a if single) */
+	uint64_t bag;              /* letters present, and present twice */
+	uint64_t dk1, dk2;         /* Double Metaphone keys as integers */
 	char buf[JOIN_BUF];
 };
 
@@ -76,9 +78,63 @@ static bool abjad_eq(char a, char l)
 
 #define AB_MAX 32
 
+/* The Latin letters abjad_eq(a, .) accepts, per letter a, as bit masks
+ * (generated from abjad_eq). */
+static const uint32_t abjad_masks[26] = {
+	0x1104111u, 0x0008002u, 0x0010444u, 0x0080008u, 0x1104111u, 0x0600020u,
+	0x0010444u, 0x0000080u, 0x1104111u, 0x0000200u, 0x0010444u, 0x0000800u,
+	0x0001000u, 0x0002000u, 0x1104111u, 0x0008002u, 0x0010444u, 0x0020000u,
+	0x2040000u, 0x0080008u, 0x1104111u, 0x0600020u, 0x0704000u, 0x0800000u,
+	0x1000310u, 0x2040000u,
+};
+
+static uint32_t abjad_mask(char a)
+{
+	return a >= 'a' && a <= 'z' ? abjad_masks[a - 'a'] : 0;
+}
+
+/* A lower bound of the edit cost abjad_sim() computes: letters of either
+ * side that nothing on the other side can stand for must be paid in
+ * full. */
+static double abjad_cost_bound(const char *a, size_t an, const char *l,
+			       size_t ln)
+{
+	uint32_t ma = 0, ml = 0;
+	double cost = 0;
+
+	for (size_t j = 0; j < ln; j++)
+		if (l[j] >= 'a' && l[j] <= 'z')
+			ml |= 1u << (l[j] - 'a');
+		else
+			return 0;   /* digits and the like: no bound */
+	for (size_t i = 0; i < an; i++) {
+		uint32_t m = abjad_mask(a[i]);
+		char c = a[i];
+
+		if (c < 'a' || c > 'z')
+			return 0;
+		ma |= m;
+		if (m & ml)
+			continue;
+		cost += (i > 0 && a[i - 1] == c) ? 0.0 : c == 'x' ? 0.0 :
+			c == 'a' || c == 'w' || c == 'y' || c == 'h' ||
+			c == 'e' ? 0.6 : 1.0;
+	}
+	for (size_t j = 0; j < ln; j++) {
+		char c = l[j];
+
+		if (ma & (1u << (c - 'a')))
+			continue;
+		cost += is_vowel(c) ? 0.0 : (j > 0 && l[j - 1] == c) ? 0.0 :
+			c == 'h' || c == 'y' ? 0.4 : 1.0;
+	}
+	return cost;
+}
+
 /* Edit cost of reading Latin l as the skeleton a: Latin vowels and doubled
  * letters are free, an 'h' of a digraph cheap, any other mismatch costs. */
-static double abjad_sim(const char *a, size_t an, const char *l, size_t ln)
+static double abjad_sim(const char *a, size_t an, const char *l, size_t ln,
+			double floor)
 {
 	float dp[AB_MAX + 1][AB_MAX + 1];
 	size_t cons = 0;
@@ -87,6 +143,11 @@ static double abjad_sim(const char *a, size_t an, const char *l, size_t ln)
 		return 0.0;
 	for (size_t j = 0; j < ln; j++)
 		cons += !is_vowel(l[j]) && !(j && l[j] == l[j - 1]);
+	/* Below floor the value is not used: skip the table when even
+	 * the cheapest path cannot reach it. */
+	if (floor > 0 && 0.95 * (1.0 - abjad_cost_bound(a, an, l, ln) /
+			      (double)(cons < 2 ? 2 : cons)) < floor)
+		return 0.0;
 	dp[0][0] = 0;
 	for (size_t i = 0; i <= an; i++) {
 		for (size_t j = 0; j <= ln; j++) {
@@ -125,6 +186,85 @@ static double abjad_sim(const char *a, size_t an, const char *l, size_t ln)
 		/* Never as strong as an exact spelling. */
 		return s < 0 ? 0 : s * 0.95;
 	}
+}
+
+/* A 64-bit bag of characters: bit c for a letter or digit present, bit
+ * 36 + letter for a letter present at least twice. popcount(x & ~y) is a
+ * lower bound on the characters of x that no character of y can match. */
+static uint64_t char_bag(const char *s, size_t n)
+{
+	uint64_t once = 0, twice = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int b = c >= 'a' && c <= 'z' ? c - 'a' :
+			c >= '0' && c <= '9' ? 26 + c - '0' : -1;
+		uint64_t bit;
+
+		if (b < 0)
+			continue;
+		bit = 1ULL << b;
+		if (b < 26 && (once & bit))
+			twice |= 1ULL << (36 + b);
+		once |= bit;
+	}
+	return once | twice;
+}
+
+/* A key of up to 7 bytes as an integer (0 = none); keys of one letter
+ * are flagged in the top byte: two of them alone never agree. */
+static uint64_t dm_int(const char *k)
+{
+	uint64_t v = 0;
+	size_t n = strnlen(k, MATCH_DM_MAX - 1);
+
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)(unsigned char)k[i] << (8 * i);
+	if (n == 1)
+		v |= 1ULL << 63;
+	return v;
+}
+
+static bool dm_agree_int(const struct item *a, const struct item *b)
+{
+	if (!a->dk1 || !b->dk1)
+		return false;
+	if ((a->dk1 >> 63) && (b->dk1 >> 63))
+		return false;
+	return a->dk1 == b->dk1 || (b->dk2 && a->dk1 == b->dk2) ||
+	       (a->dk2 && a->dk2 == b->dk1) ||
+	       (a->dk2 && b->dk2 && a->dk2 == b->dk2);
+}
+
+static int popc(uint64_t x)
+{
+	return __builtin_popcountll(x);
+}
+
+/* An upper bound of the string part of tok_sim() (Jaro-Winkler averaged
+ * with the edit similarity) from lengths and character bags only. */
+static double str_sim_bound(const struct item *x, const struct item *y)
+{
+	size_t la = x->t.len, lb = y->t.len, mx = la > lb ? la : lb;
+	size_t ua = (size_t)popc(x->bag & ~y->bag);
+	size_t ub = (size_t)popc(y->bag & ~x->bag);
+	size_t ma = la > ua ? la - ua : 0, mb = lb > ub ? lb - ub : 0;
+	size_t m = ma < mb ? ma : mb, pre = 0, dl;
+	double j, jw;
+
+	if (m == 0)
+		return 0.0;
+	j = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
+	while (pre < 4 && pre < la && pre < lb && x->t.s[pre] == y->t.s[pre])
+		pre++;
+	jw = j + (double)pre * 0.1 * (1.0 - j);
+	if (jw < 0.6)
+		return jw;
+	dl = ua > ub ? ua : ub;
+	if (la > lb ? la - lb > dl : lb - la > dl)
+		dl = la > lb ? la - lb : lb - la;
+	j = (jw + 1.0 - (double)dl / (double)mx) / 2.0;
+	return j > 0.6 ? j : 0.6;
 }
 
 static bool dm_agree(const struct match_token *a, const struct match_token *b)
@@ -174,12 +314,35 @@ static double tok_sim(const struct match_token *a, bool aa,
 		s = s > 0.5 ? 0.88 : 0.78;
 	}
 	if (aa != ab) {
-		x = aa ? abjad_sim(a->s, a->len, b->s, b->len) :
-			 abjad_sim(b->s, b->len, a->s, a->len);
+		x = aa ? abjad_sim(a->s, a->len, b->s, b->len, TOK_MIN) :
+			 abjad_sim(b->s, b->len, a->s, a->len, TOK_MIN);
 		if (x > s)
 			s = x;
 	}
 	return s;
+}
+
+/* tok_sim() with a cheap rejection first: pairs that share too few
+ * characters to reach TOK_MIN and have no phonetic or skeleton route
+ * are answered 0 without Jaro-Winkler. */
+static double item_sim(const struct item *x, bool aa, const struct item *y,
+		       bool ab, bool *phon)
+{
+	const struct match_token *a = &x->t, *b = &y->t;
+
+	*phon = false;
+	if (aa == ab && a->len > 1 && b->len > 1 && a->len <= 64 &&
+	    b->len <= 64 && !((a->flags | b->flags) & MATCH_TOK_NUMBER) &&
+	    !dm_agree_int(x, y) && str_sim_bound(x, y) < TOK_MIN)
+		return 0.0;
+	return tok_sim(a, aa, b, ab, phon);
+}
+
+static void item_sig(struct item *t)
+{
+	t->bag = char_bag(t->t.s, t->t.len);
+	t->dk1 = dm_int(t->t.dm1);
+	t->dk2 = dm_int(t->t.dm2);
 }
 
 static size_t make_items(const struct match_form *f, struct item *it,
@@ -190,6 +353,7 @@ static size_t make_items(const struct match_form *f, struct item *it,
 	for (size_t i = 0; i < f->n_tok; i++) {
 		it[n].t = f->tok[i];
 		it[n].a = it[n].b = (uint8_t)i;
+		item_sig(&it[n]);
 		n++;
 	}
 	if (!join || f->n_tok > JOIN_MAX)
@@ -210,6 +374,7 @@ static size_t make_items(const struct match_form *f, struct item *it,
 		t->t.weight = x->weight > y->weight ? x->weight : y->weight;
 		t->a = (uint8_t)i;
 		t->b = (uint8_t)(i + 1);
+		item_sig(t);
 		n++;
 	}
 	return n;
@@ -258,7 +423,7 @@ static double align_once(const struct match_form *q, bool qa,
 			/* Joined with joined would only re-find singles. */
 			if (qi[i].a != qi[i].b && ci[j].a != ci[j].b)
 				continue;
-			s = tok_sim(&qi[i].t, qa, &ci[j].t, ca, &phon);
+			s = item_sim(&qi[i], qa, &ci[j], ca, &phon);
 			if (s < TOK_MIN)
 				continue;
 			cd[ncd].sim = (float)s;
