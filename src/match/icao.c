@@ -14,7 +14,7 @@
 #include <unicode/unorm2.h>
 #include <unicode/utf8.h>
 
-#include "liaison/match.h"
+#include "match_int.h"
 
 struct icao_map {
 	uint16_t cp;
@@ -124,7 +124,47 @@ static UChar32 icao_base(UChar32 c)
 	return u_toupper(b);
 }
 
+size_t match_icao_ascii(const char *s, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c >= 'a' && c <= 'z') {
+			out[o++] = c;
+			continue;
+		}
+		if (c == '\'')
+			continue;
+		/* Digits, spaces, punctuation: a separator in the MRZ. */
+		if (o && out[o - 1] != ' ')
+			out[o++] = ' ';
+	}
+	while (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return o;
+}
+
 int match_icao(const char *s, size_t len, struct strbuf *out, struct diag *d)
+{
+	char buf[MATCH_NAME_MAX + 1];
+	size_t n;
+
+	if (!s || len > MATCH_NAME_MAX || !match_is_ascii(s, len))
+		return match_icao_uni(s, len, out, d);
+	n = match_icao_ascii(s, len, buf);
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] >= 'a' && buf[i] <= 'z')
+			buf[i] = (char)(buf[i] - 'a' + 'A');
+	return strbuf_add(out, buf, n);
+}
+
+int match_icao_uni(const char *s, size_t len, struct strbuf *out,
+		   struct diag *d)
 {
 	size_t start = out->len;
 	int32_t i = 0, n;

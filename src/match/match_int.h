@@ -4,6 +4,7 @@
 #ifndef LIAISON_MATCH_INT_H
 #define LIAISON_MATCH_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <unicode/utrans.h>
@@ -35,6 +36,37 @@ int match_ascii_tokens(const UChar *s, int32_t n, struct strbuf *out);
 int match_translit(struct match_ctx *mc, const char *s, size_t len,
 		   struct strbuf *out, enum match_script *script,
 		   struct diag *d);
+
+ /* The same through ICU whatever the input (match_translit() takes an
+ * ASCII fast path that must give the same bytes; tests compare them). */
+int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
+		       struct strbuf *out, enum match_script *script,
+		       struct diag *d);
+
+/* True if s holds only ASCII bytes. */
+bool match_is_ascii(const char *s, size_t len);
+
+/* The ASCII fast path: the normalised token form of ASCII text into out
+ * (at least len + 1 bytes, NUL-terminated); its length. *script is
+ * LATIN if there is a letter, else UNKNOWN, as ICU detection says. */
+size_t match_ascii_form(const char *s, size_t len, char *out,
+			enum match_script *script);
+
+/* ICAO form of ASCII text, lower case (as match_prepare uses it), into
+ * out (len + 1 bytes); its length. Same bytes as match_icao() lowered. */
+size_t match_icao_ascii(const char *s, size_t len, char *out);
+
+/* match_icao() without its ASCII fast path (for tests). */
+int match_icao_uni(const char *s, size_t len, struct strbuf *out,
+		   struct diag *d);
+
+/* For tests: a token pair's similarity computed in full and through the
+ * cheap rejection the scorer uses (0 when rejected); below
+ * match_tok_min() a similarity is not used. */
+void match_tok_sim_pair(const struct match_token *a, bool aa,
+			const struct match_token *b, bool ab, double *exact,
+			double *fast);
+double match_tok_min(void);
 
 /* The Korean "popular" romanisation of a Hangul surname (first syllable),
  * e.g. 김 -> "kim", 이 -> "lee"; NULL if not a common surname. */

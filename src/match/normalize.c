@@ -258,9 +258,65 @@ static int32_t split_hangul(const UChar *s, int32_t n, UChar *dst,
 	return o;
 }
 
+bool match_is_ascii(const char *s, size_t len)
+{
+	unsigned char acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= (unsigned char)s[i];
+	return acc < 0x80;
+}
+
+size_t match_ascii_form(const char *s, size_t len, char *out,
+			enum match_script *script)
+{
+	size_t o = 0;
+	bool space = false, letters = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			letters = letters || c >= 'a';
+			if (space && o)
+				out[o++] = ' ';
+			space = false;
+			out[o++] = c;
+			continue;
+		}
+		if (c == '\'' || c == '`')
+			continue;
+		space = true;
+	}
+	out[o] = '\0';
+	if (script)
+		*script = letters ? SCRIPT_LATIN : SCRIPT_UNKNOWN;
+	return o;
+}
+
 int match_translit(struct match_ctx *mc, const char *s, size_t len,
 		   struct strbuf *out, enum match_script *script,
 		   struct diag *d)
+{
+	char buf[MATCH_NAME_MAX + 1];
+	size_t n;
+
+	if (!mc || !s || !out)
+		return LIA_EINVAL;
+	if (len > MATCH_NAME_MAX || !match_is_ascii(s, len))
+		return match_translit_icu(mc, s, len, out, script, d);
+	/* Plain ASCII: NFKC case folding is lower-casing, the fold
+	 * transliterator changes nothing; the token rules of
+	 * match_ascii_tokens() applied to the bytes give the same form. */
+	n = match_ascii_form(s, len, buf, script);
+	return strbuf_add(out, buf, n);
+}
+
+int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
+		       struct strbuf *out, enum match_script *script,
+		       struct diag *d)
 {
 	UErrorCode st = U_ZERO_ERROR;
 	const UNormalizer2 *fold;

@@ -5,6 +5,7 @@
  * Everything that costs (ICU, Double Metaphone, role lookups) happens here
  * once per name, so that match_score() only compares prepared data.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,6 +312,8 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 
 struct raw_form {
 	struct strbuf text;
+	const char *tx;            /* the form's text: text.buf or a stack copy */
+	size_t tlen;
 	const char *origin;
 	struct proto p[WORDS_MAX];
 	size_t n;
@@ -378,15 +381,108 @@ static int korean_form(const char *orig, const struct strbuf *icu,
 	return 0;
 }
 
+/* Tokens, weights and keys of the forms in rf, in one allocation. */
+static int assemble(struct raw_form *rf, size_t nrf, const char *orig,
+		    size_t olen, enum match_kind kind,
+		    enum match_script script, struct match_name **out,
+		    struct diag *d)
+{
+	struct match_name *n;
+	size_t total = olen + 1, at;
+
+	for (size_t i = 0; i < nrf; i++) {
+		struct raw_form *f = &rf[i];
+
+		f->n = make_protos(f->tx, f->tlen, kind, f->p);
+		if (f->n > MATCH_TOKENS_MAX)
+			f->n = MATCH_TOKENS_MAX;
+		f->out_len = 0;
+		for (size_t k = 0; k < f->n; k++)
+			f->out_len += f->p[k].w.len + 1;
+		total += f->out_len + 1;
+	}
+	if (rf[0].n == 0) {
+		diag_set(d, "nothing left of the name after normalisation");
+		return LIA_EVALUE;
+	}
+	n = calloc(1, sizeof(*n) + total);
+	if (!n)
+		return LIA_ENOMEM;
+	n->_buf = (char *)(n + 1);
+	n->kind = kind;
+	n->script = script;
+	memcpy(n->_buf, orig, olen);
+	n->_buf[olen] = '\0';
+	n->original = n->_buf;
+	at = olen + 1;
+	for (size_t i = 0; i < nrf; i++) {
+		struct raw_form *f = &rf[i];
+		struct match_form *mf = &n->form[n->n_forms];
+		char *text = n->_buf + at;
+		size_t o = 0;
+		bool dup = false;
+
+		if (f->n == 0)
+			continue;
+		for (size_t k = 0; k < f->n; k++) {
+			struct match_token *t = &mf->tok[k];
+
+			if (k)
+				text[o++] = ' ';
+			memcpy(text + o, f->p[k].w.s, f->p[k].w.len);
+			t->s = text + o;
+			t->len = (uint16_t)f->p[k].w.len;
+			t->flags = f->p[k].flags;
+			t->weight = f->p[k].weight;
+			o += f->p[k].w.len;
+			if (!(t->flags & MATCH_TOK_NUMBER))
+				match_double_metaphone(t->s, t->len, t->dm1,
+						       t->dm2);
+		}
+		text[o] = '\0';
+		for (size_t j = 0; j < n->n_forms && !dup; j++)
+			dup = strcmp(n->form[j].text, text) == 0;
+		if (dup)
+			continue;
+		mf->text = text;
+		mf->n_tok = f->n;
+		mf->origin = f->origin;
+		n->n_forms++;
+		at += o + 1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Plain ASCII (most border queries, MRZ text): no ICU at all, no
+ * allocation but the name itself. The forms are byte for byte what the
+ * ICU path gives (tests compare them). */
+static int prepare_ascii(const char *name, size_t len, enum match_kind kind,
+			 struct match_name **out, struct diag *d)
+{
+	struct raw_form rf[2];
+	char t0[MATCH_NAME_MAX + 1], t1[MATCH_NAME_MAX + 1];
+	enum match_script script;
+	size_t nrf = 1;
+
+	rf[0].tlen = match_ascii_form(name, len, t0, &script);
+	rf[0].tx = t0;
+	rf[0].origin = script == SCRIPT_LATIN ? "latin" : "icu";
+	rf[1].tlen = match_icao_ascii(name, len, t1);
+	rf[1].tx = t1;
+	rf[1].origin = "icao";
+	nrf++;
+	return assemble(rf, nrf, name, len, kind, script, out, d);
+}
+
 int match_prepare(struct match_ctx *mc, const char *name, size_t len,
 		  enum match_kind kind, struct match_name **out,
 		  struct diag *d)
 {
 	struct raw_form *rf = NULL;
 	struct strbuf orig, icao;
-	struct match_name *n = NULL;
 	enum match_script script = SCRIPT_UNKNOWN;
-	size_t nrf = 0, total, at;
+	size_t nrf = 0;
 	int ret;
 
 	strbuf_init(&orig, MATCH_NAME_MAX * 3 + 1);
@@ -398,6 +494,10 @@ int match_prepare(struct match_ctx *mc, const char *name, size_t len,
 	if (len > MATCH_NAME_MAX) {
 		diag_set(d, "name longer than %d bytes", MATCH_NAME_MAX);
 		ret = LIA_ETOOBIG;
+		goto out;
+	}
+	if (match_is_ascii(name, len)) {
+		ret = prepare_ascii(name, len, kind, out, d);
 		goto out;
 	}
 	if (!utf8_valid(name, len, NULL)) {
@@ -441,82 +541,17 @@ int match_prepare(struct match_ctx *mc, const char *name, size_t len,
 		if (rf[nrf].text.len)
 			rf[nrf++].origin = "korean";
 	}
-	total = orig.len + 1;
 	for (size_t i = 0; i < nrf; i++) {
-		struct raw_form *f = &rf[i];
-
-		f->n = make_protos(f->text.buf, f->text.len, kind, f->p);
-		if (f->n > MATCH_TOKENS_MAX)
-			f->n = MATCH_TOKENS_MAX;
-		f->out_len = 0;
-		for (size_t k = 0; k < f->n; k++)
-			f->out_len += f->p[k].w.len + 1;
-		total += f->out_len + 1;
+		rf[i].tx = rf[i].text.buf;
+		rf[i].tlen = rf[i].text.len;
 	}
-	if (rf[0].n == 0) {
-		diag_set(d, "nothing left of the name after normalisation");
-		ret = LIA_EVALUE;
-		goto out;
-	}
-	n = calloc(1, sizeof(*n) + total);
-	if (!n) {
-		ret = LIA_ENOMEM;
-		goto out;
-	}
-	n->_buf = (char *)(n + 1);
-	n->kind = kind;
-	n->script = script;
-	memcpy(n->_buf, orig.buf, orig.len + 1);
-	n->original = n->_buf;
-	at = orig.len + 1;
-	for (size_t i = 0; i < nrf; i++) {
-		struct raw_form *f = &rf[i];
-		struct match_form *mf = &n->form[n->n_forms];
-		char *text = n->_buf + at;
-		size_t o = 0;
-		bool dup = false;
-
-		if (f->n == 0)
-			continue;
-		for (size_t k = 0; k < f->n; k++) {
-			struct match_token *t = &mf->tok[k];
-
-			if (k)
-				text[o++] = ' ';
-			memcpy(text + o, f->p[k].w.s, f->p[k].w.len);
-			t->s = text + o;
-			t->len = (uint16_t)f->p[k].w.len;
-			t->flags = f->p[k].flags;
-			t->weight = f->p[k].weight;
-			o += f->p[k].w.len;
-			if (t->flags & MATCH_TOK_NUMBER) {
-				t->dm1[0] = t->dm2[0] = '\0';
-			} else {
-				match_double_metaphone(t->s, t->len, t->dm1,
-						       t->dm2);
-			}
-		}
-		text[o] = '\0';
-		for (size_t j = 0; j < n->n_forms && !dup; j++)
-			dup = strcmp(n->form[j].text, text) == 0;
-		if (dup)
-			continue;
-		mf->text = text;
-		mf->n_tok = f->n;
-		mf->origin = f->origin;
-		n->n_forms++;
-		at += o + 1;
-	}
-	*out = n;
-	n = NULL;
-	ret = 0;
+	ret = assemble(rf, nrf, orig.buf, orig.len, kind, script, out, d);
 out:
 	if (rf) {
 		for (size_t i = 0; i < MATCH_FORMS_MAX; i++)
 			strbuf_release(&rf[i].text);
 		free(rf);
 	}
-	free(n);
 	strbuf_release(&orig);
 	strbuf_release(&icao);
 	return ret;

@@ -345,6 +345,26 @@ static void item_sig(struct item *t)
 	t->dk2 = dm_int(t->t.dm2);
 }
 
+void match_tok_sim_pair(const struct match_token *a, bool aa,
+			const struct match_token *b, bool ab, double *exact,
+			double *fast)
+{
+	struct item x, y;
+	bool phon;
+
+	x.t = *a;
+	y.t = *b;
+	item_sig(&x);
+	item_sig(&y);
+	*exact = tok_sim(a, aa, b, ab, &phon);
+	*fast = item_sim(&x, aa, &y, ab, &phon);
+}
+
+double match_tok_min(void)
+{
+	return TOK_MIN;
+}
+
 static size_t make_items(const struct match_form *f, struct item *it,
 			 bool join)
 {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "liaison/match.h"
+#include "match/match_int.h"
 
 static struct match_ctx *mc;
 
@@ -490,6 +491,145 @@ static void cross_script(void **state)
 	assert_true(han_missed <= 3);
 }
 
+/* A small deterministic generator for the property tests. */
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+static void ascii_fast_path(void **state)
+{
+	static const char *const fixed[] = {
+		"PUTIN, Vladimir Vladimirovich", "O'Brien", "d`Artagnan",
+		"BANCO NACIONAL DE CUBA", "P<RUSPUTIN<<VLADIMIR<<<<", "  a  ",
+		"123 456", "Al-Qaida", "Mr. J. SMITH Jr.", "A.B.C. Ltd.", "''",
+		"x\ty\rz", "~!@#$%^&*()_+{}|:\"<>?", "0", "Z9z9-9",
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < 4000; i++) {
+		struct strbuf a, b;
+		enum match_script sa = SCRIPT_MIXED, sb = SCRIPT_MIXED;
+		const char *s;
+		size_t len;
+		int ra, rb;
+
+		if (i < sizeof(fixed) / sizeof(fixed[0])) {
+			s = fixed[i];
+			len = strlen(s);
+		} else {
+			len = 1 + rnd() % 40;
+			for (size_t k = 0; k < len; k++) {
+				/* Mostly letters and separators, any byte
+				 * 1..127 sometimes. */
+				uint32_t r = rnd() % 10;
+
+				buf[k] = r < 5 ? (char)('a' + rnd() % 26) :
+					 r < 7 ? (char)('A' + rnd() % 26) :
+					 r < 8 ? " -.,'`"[rnd() % 6] :
+					 (char)(1 + rnd() % 127);
+			}
+			buf[len] = 0;
+			s = buf;
+		}
+		strbuf_init(&a, 0);
+		strbuf_init(&b, 0);
+		ra = match_translit(mc, s, len, &a, &sa, NULL);
+		rb = match_translit_icu(mc, s, len, &b, &sb, NULL);
+		assert_int_equal(ra, rb);
+		if (a.len != b.len || memcmp(a.buf, b.buf, a.len) || sa != sb)
+			fail_msg("translit of \"%s\": fast \"%s\" (%d) icu "
+				 "\"%s\" (%d)", s, a.buf, sa, b.buf, sb);
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		ra = match_icao(s, len, &a, NULL);
+		rb = match_icao_uni(s, len, &b, NULL);
+		assert_int_equal(ra, rb);
+		if (a.len != b.len || memcmp(a.buf, b.buf, a.len))
+			fail_msg("icao of \"%s\": fast \"%s\" icu \"%s\"", s,
+				 a.buf, b.buf);
+		strbuf_release(&a);
+		strbuf_release(&b);
+	}
+}
+
+/* The scorer's cheap rejection of token pairs never drops a pair whose
+ * real similarity would count. */
+static void token_bound(void **state)
+{
+	static const char *const names[] = {
+		"vladimir putin", "wladimir poutine", "muhammad mohammed",
+		"mohamed muhamad", "abdulrahman abd al rahman", "jon john jonathan",
+		"smith smyth schmidt", "catherine katharine kathryn", "eun un",
+		"qaddafi gaddafi kadhafi", "mhmd ahmd", "shkr shakir sakir",
+		"zhang chang jang", "nguyen nguen", "dmitry dmitri",
+	};
+	const char *abjad_names[] = { "mhmd ahmd shkr", "mhmd ali" };
+	struct match_name *n[32];
+	size_t nn = 0;
+	double tmin = match_tok_min();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		n[nn++] = prep(names[i], MATCH_PERSON);
+	for (size_t i = 0; i < 2; i++)
+		n[nn++] = prep(abjad_names[i], MATCH_PERSON);
+	for (size_t i = 0; i < 300; i++) {
+		char buf[16];
+		size_t len = 2 + rnd() % 9;
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = "aeioubdhklmnrstyz"[rnd() % 17];
+		buf[len] = 0;
+		if (nn < 32) {
+			n[nn++] = prep(buf, MATCH_PERSON);
+		} else {
+			struct match_name *x = prep(buf, MATCH_PERSON);
+
+			for (size_t j = 0; j < nn; j++) {
+				const struct match_form *f = &n[j]->form[0];
+
+				for (size_t t = 0; t < f->n_tok; t++) {
+					for (int ab = 0; ab < 4; ab++) {
+						double e, fa;
+
+						match_tok_sim_pair(
+							&x->form[0].tok[0],
+							ab & 1, &f->tok[t],
+							ab & 2, &e, &fa);
+						if (e >= tmin && fa != e)
+							fail_msg("%s / %.*s: %f "
+								 "vs %f", buf,
+								 (int)f->tok[t].len,
+								 f->tok[t].s, e,
+								 fa);
+					}
+				}
+			}
+			match_name_free(x);
+		}
+	}
+	for (size_t i = 0; i < nn; i++)
+		for (size_t j = 0; j < nn; j++)
+			for (size_t t = 0; t < n[i]->form[0].n_tok; t++)
+				for (size_t u = 0; u < n[j]->form[0].n_tok;
+				     u++) {
+					double e, fa;
+
+					match_tok_sim_pair(
+						&n[i]->form[0].tok[t], i >= 15,
+						&n[j]->form[0].tok[u], false, &e,
+						&fa);
+					assert_true(e < tmin || fa == e);
+				}
+	for (size_t i = 0; i < nn; i++)
+		match_name_free(n[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +642,8 @@ int main(void)
 		cmocka_unit_test(scores),
 		cmocka_unit_test(evidence),
 		cmocka_unit_test(cross_script),
+		cmocka_unit_test(ascii_fast_path),
+		cmocka_unit_test(token_bound),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
