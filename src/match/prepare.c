@@ -139,6 +139,10 @@ struct word {
 
 static bool word_is(const struct word *w, const char *s)
 {
+	/* First letters first: this runs for every word against every
+	 * entry of the lists above. */
+	if (!w->len || w->s[0] != s[0])
+		return false;
 	return strlen(s) == w->len && memcmp(w->s, s, w->len) == 0;
 }
 

@@ -238,7 +238,11 @@ static bool dm_agree_int(const struct item *a, const struct item *b)
 
 static int popc(uint64_t x)
 {
-	return __builtin_popcountll(x);
+	/* SWAR: without -mpopcnt the builtin is a library call. */
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (int)((x * 0x0101010101010101ULL) >> 56);
 }
 
 /* An upper bound of the string part of tok_sim() (Jaro-Winkler averaged
