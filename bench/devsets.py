@@ -36,7 +36,84 @@ s a de cv for""".split())
 
 def add(cat, label, a, b, schema, d1="", d2=""):
     if a and b:
+        if label == 1 and cat in ("ofac", "un") and unrelated(a, b):
+            cat = "alias_unrelated"
         rows.append((cat, label, a, b, schema, d1, d2))
+
+
+def latin_words(name):
+    """Lower-case ASCII words of a name (accents removed), or None when
+    the name has letters of another script."""
+    import unicodedata
+    out, cur = [], []
+    for c in unicodedata.normalize("NFKD", name):
+        if unicodedata.combining(c):
+            continue
+        if c.isalnum():
+            if ord(c) >= 0x250:
+                return None
+            cur.append(c.lower())
+        elif c in "'`":
+            continue
+        else:
+            if cur:
+                out.append("".join(cur))
+            cur = []
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def soundex(w):
+    codes = {}
+    for k, letters in (("1", "bfpv"), ("2", "cgjkqsxz"), ("3", "dt"),
+                       ("4", "l"), ("5", "mn"), ("6", "r")):
+        for ch in letters:
+            codes[ch] = k
+    w = "".join(c for c in w if c.isalpha())
+    if not w:
+        return ""
+    out, last = [w[0]], codes.get(w[0], "")
+    for c in w[1:]:
+        k = codes.get(c, "")
+        if k and k != last:
+            out.append(k)
+        if c not in "hw":
+            last = k
+    return ("".join(out) + "000")[:4]
+
+
+def unrelated(a, b):
+    """An alias linked to its name by no spelling rule: both in Latin
+    script, no word and no Soundex key in common, and neither is the
+    initials of the other's words (translations, noms de guerre, other
+    names). Only the surface of the two names decides; reported as a
+    category of its own, overall figures are given with and without."""
+    wa, wb = latin_words(a), latin_words(b)
+    if not wa or not wb:
+        return False
+    if set(wa) & set(wb):
+        return False
+    def key(w):
+        k = soundex(w)
+        return ("a" + k[1:]) if k[:1] in "aeiouy" else k
+    sa = {key(w) for w in wa if len(w) > 1}
+    sb = {key(w) for w in wb if len(w) > 1}
+    if sa & sb:
+        return False
+    # Joined or split words ("Shamsurrahman", "SHAMS UR-RAHMAN").
+    ja, jb = "".join(wa), "".join(wb)
+    if any(len(w) > 3 and w in jb for w in wa) or \
+            any(len(w) > 3 and w in ja for w in wb):
+        return False
+    ia, ib = "".join(w[0] for w in wa), "".join(w[0] for w in wb)
+    for w in wa:
+        if len(w) > 1 and w in ib:
+            return False
+    for w in wb:
+        if len(w) > 1 and w in ia:
+            return False
+    return True
 
 
 def words(name):

@@ -42,7 +42,7 @@ enum key_type { K_FULL, K_TOK, K_DM, K_GRAM };
 /* Candidate generation; see gather() for how these interact. */
 #define GEN_DF_MIN 500      /* keys this rare always generate candidates */
 #define GEN_DF_DIV 1000     /* ... and so do keys in < 1/1000 of the names */
-#define WALK_MAX 60000      /* postings walked per query, at most */
+#define WALK_MAX 30000      /* postings walked per query, at most */
 #define ACC_BITS 15
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
