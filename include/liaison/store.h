@@ -109,6 +109,7 @@ struct store_record {
 	int64_t import_id;       /* provenance of this version */
 	char first_seen[32];     /* ISO 8601 UTC */
 	char last_changed[32];
+	char source[33];         /* format of that import: "un", "ofac", ... */
 };
 void store_record_free(struct store_record *r);
 

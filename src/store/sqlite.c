@@ -116,7 +116,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_FTS_INS] = "INSERT INTO records_fts(rowid, id, names, text)"
 		      " VALUES (?1, ?2, ?3, ?4)",
 	[S_GET] = "SELECT r.version, r.import_id, r.first_seen,"
-		  " r.last_changed, v.body, r.marking_id, m.json"
+		  " r.last_changed, v.body, r.marking_id, m.json,"
+		  " (SELECT format FROM imports WHERE id = r.import_id)"
 		  " FROM records r"
 		  " JOIN versions v ON v.vid = r.vid"
 		  " JOIN markings m ON m.id = r.marking_id"
@@ -144,7 +145,8 @@ static const char *const stmt_sql[S__COUNT] = {
 		     " JOIN markings m ON m.id = r.marking_id"
 		     " WHERE 1" FILTERS " ORDER BY r.id LIMIT ?2 OFFSET ?3",
 	[S_EACH] = "SELECT r.id, r.version, r.import_id, r.first_seen,"
-		   " r.last_changed, v.body, r.marking_id, m.json"
+		   " r.last_changed, v.body, r.marking_id, m.json,"
+		   " (SELECT format FROM imports WHERE id = r.import_id)"
 		   " FROM records r"
 		   " JOIN versions v ON v.vid = r.vid"
 		   " JOIN markings m ON m.id = r.marking_id"
@@ -958,6 +960,7 @@ static int sq_get(struct store *st, const char *id, struct store_record **out,
 			    col_text(q, 2))) ||
 	    (err = str_copy(r->last_changed, sizeof(r->last_changed),
 			    col_text(q, 3))) ||
+	    (err = str_copy(r->source, sizeof(r->source), col_text(q, 7))) ||
 	    (err = parse_body(q, 4, &r->entity, d)) ||
 	    (err = load_marking(s, &mc, q, 5, d)) ||
 	    (err = marking_copy(&r->marking, &mc.m)))
@@ -1122,7 +1125,9 @@ static int sq_each(struct store *st, const struct store_query *qr,
 		if ((err = str_copy(r.first_seen, sizeof(r.first_seen),
 				    col_text(q, 3))) ||
 		    (err = str_copy(r.last_changed, sizeof(r.last_changed),
-				    col_text(q, 4))))
+				    col_text(q, 4))) ||
+		    (err = str_copy(r.source, sizeof(r.source),
+				    col_text(q, 8))))
 			goto out;
 		err = fn(&r, ctx);
 		entity_free(r.entity);

@@ -50,3 +50,13 @@ lia "$H" --json get p1 >"$TMP/g.json"
 [ "$(json_get "$TMP/g.json" 'len(j["history"])')" -eq 2 ] || fail "two versions"
 [ "$(json_get "$TMP/g.json" '"birthDate" in j["history"][0]["entity"]["properties"]')" = False ] || fail "old version kept"
 ok "versions and history"
+
+# A progress bar on stderr when stderr is a terminal, none otherwise.
+if command -v script >/dev/null; then
+	python3 "$LIAISON_SRC/bench/gen_ftm.py" 3000 --seed 5 >"$TMP/prog.ijson"
+	script -qec "$LIAISON --home $H import $TMP/prog.ijson" "$TMP/typescript" >/dev/null
+	grep -q '100% 3000 records' "$TMP/typescript" || fail "no progress bar on a terminal: $(tail -c 300 "$TMP/typescript")"
+	lia "$H" import "$TMP/prog.ijson" 2>"$TMP/prog.err" >/dev/null
+	[ ! -s "$TMP/prog.err" ] || fail "progress output when stderr is not a terminal"
+	ok "progress bar only on a terminal"
+fi
