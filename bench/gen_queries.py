@@ -262,6 +262,29 @@ def variant(r, s, op, kind):
     raise ValueError(op)
 
 
+def absent(rng, owners):
+    """(name, "", "absent", "") or None when the name is listed."""
+    _, names = G.generate(rng)
+    return None if fold(names[0]) in owners else (names[0], "", "absent", "")
+
+
+def listed(r, cat, pool, owners, ops, ow):
+    """An exact or variant query from pool, or None to draw again."""
+    rid, name, kind = r.choice(pool)
+    if cat == "exact":
+        return (name, rid, cat, "")
+    # try the operations in weighted random order until one applies
+    order = sorted(ops, key=lambda o: -r.random() ** (1 / ow[ops.index(o)]))
+    for op in order:
+        v = variant(r, name, op, kind)
+        if not v or v == name:
+            continue
+        if owners.get(fold(v), rid) != rid:  # another record's name
+            continue
+        return (v, rid, cat, op)
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--names", required=True)
@@ -291,33 +314,17 @@ def main():
     out = []
     stats = {}
     while len(out) < a.count:
+        # The category is drawn once and then filled, so rejected draws
+        # (an "absent" name that is listed after all, a name no operation
+        # applies to) cannot skew the mix.
         cat = r.choices(cats, cw)[0]
-        if cat == "absent":
-            kind, names = G.generate(absent_rng)
-            name = names[0]
-            if fold(name) in owners:
-                continue
-            out.append((name, "", cat, ""))
-            stats[cat] = stats.get(cat, 0) + 1
-            continue
-        pool = real if real and r.random() < real_share else eligible
-        rid, name, kind = r.choice(pool)
-        if cat == "exact":
-            out.append((name, rid, cat, ""))
-            stats[cat] = stats.get(cat, 0) + 1
-            continue
-        # try the operations in weighted random order until one applies
-        order = sorted(ops, key=lambda o: -r.random() ** (1 / dict(OPS)[o]))
-        for op in order:
-            v = variant(r, name, op, kind)
-            if not v or v == name:
-                continue
-            o = owners.get(fold(v), rid)
-            if o != rid:  # became another record's name: not a variant
-                continue
-            out.append((v, rid, cat, op))
-            stats[op] = stats.get(op, 0) + 1
-            break
+        q = None
+        while q is None:
+            q = absent(absent_rng, owners) if cat == "absent" else \
+                listed(r, cat, real if real and r.random() < real_share
+                       else eligible, owners, ops, ow)
+        out.append(q)
+        stats[q[3] or cat] = stats.get(q[3] or cat, 0) + 1
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(["qid", "name", "expect_id"])
     for i, (name, rid, _, _) in enumerate(out, 1):

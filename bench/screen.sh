@@ -57,6 +57,7 @@ for size in $SIZES; do
 	$PY bench/gen_queries.py --names "$names" --count "$NQ" --seed 2 \
 		--labels "$labels" >"$queries" 2>>"$W/notes"
 	n=$(($(wc -l <"$names") - 1))
+	nf=$($PY -c 'import sys; print(f"{int(sys.argv[1]):,}")' "$n")
 
 	lrow=""
 	if [ -x "$BENCH" ]; then
@@ -76,7 +77,7 @@ for size in $SIZES; do
 		read -r secs rss <"$W/time"
 		echo "bench_screen ($n names): process wall $secs s, peak RSS $((rss / 1024)) MB" >>"$W/notes"
 	else
-		echo "| liaison | $n | not run: $BENCH is not built | | | | | | |"
+		echo "| liaison | $nf | not run: $BENCH is not built | | | | | | |"
 		echo "screen.sh: $BENCH not built (cmake --build $BUILD --target bench_screen); liaison skipped" >&2
 	fi
 
@@ -94,9 +95,9 @@ for size in $SIZES; do
 	if [ -n "$lrow" ]; then
 		$PY -c 'import sys; l, p = float(sys.argv[1]), float(sys.argv[2]); print(f"- {int(sys.argv[3]):,} names: liaison / pg_trgm throughput = {l / p:.1f}x")' \
 			"$(qps_of "$lrow")" "$(qps_of "$prow")" "$n" >>"$W/ratios" ||
-			echo "- $n names: ratio not computed (bench_screen row not in the shared layout)" >>"$W/ratios"
+			echo "- $nf names: ratio not computed (bench_screen row not in the shared layout)" >>"$W/ratios"
 	else
-		echo "- $n names: liaison / pg_trgm throughput = n/a (bench_screen not built)" >>"$W/ratios"
+		echo "- $nf names: liaison / pg_trgm throughput = n/a (bench_screen not built)" >>"$W/ratios"
 	fi
 done
 echo
