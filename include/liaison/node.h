@@ -14,6 +14,7 @@
 
 #include "liaison/error.h"
 #include "liaison/marking.h"
+#include "liaison/match.h"
 #include "liaison/store.h"
 
 #define NODE_NAME_MAX 128
@@ -88,5 +89,53 @@ int node_import(struct node *n, struct node_import *imp,
 int node_export(struct node *n, const struct store_query *filter,
 		const char *const *ids, size_t n_ids, FILE *out,
 		uint64_t *count, struct diag *d);
+
+/* --- screening ------------------------------------------------------- */
+
+struct screen_index;
+struct match_ctx;
+
+/* True for the lists screened when no list is named: the public sanctions
+ * lists and notices (and, with the exchange, received alerts). */
+bool node_default_list(const char *list);
+
+/* Fill ix with every matchable record of the store whose list (the format
+ * of the import that wrote it) is `only_list`, or a default list when
+ * only_list is NULL. *records (may be NULL) gets the number indexed. */
+int node_screen_load(struct node *n, struct screen_index *ix,
+		     struct match_ctx *mc, const char *only_list,
+		     size_t *records, struct diag *d);
+
+/*
+ * One row of a batch screening CSV. The header may name full_name or name,
+ * first_name, middle_name, last_name, date_of_birth, gender,
+ * place_of_birth, nationality, id_number (case-insensitive, spaces
+ * trimmed); any other column is passed through. A request borrows the
+ * row's fields and its own buffers; release with node_screen_row_release.
+ */
+struct node_screen_cols {
+	int full_name, first, middle, last, dob, gender, pob, nationality,
+	    id_number;
+	size_t n_cols;
+};
+struct node_screen_row {
+	char name[1024];             /* full name, built from parts if need be */
+	char dob[16];                /* normalised partial date or "" */
+	char gender;                 /* 'm', 'f' or 0 */
+	char nationality[3];         /* alpha-2 or "" */
+	char id_number[128];
+	struct match_extra extra;    /* points into the fields above */
+};
+/* Map a header row. LIA_EPARSE if it has neither full_name/name nor any of
+ * first_name/last_name. */
+int node_screen_header(const char *const *fields, const size_t *lens,
+		       size_t n, struct node_screen_cols *cols,
+		       struct diag *d);
+/* Read one data row. Row errors (empty name, bad date, unknown gender or
+ * country, wrong column count) are LIA_EVALUE with the reason in d; the
+ * batch reports them and goes on with the next row. */
+int node_screen_row(const struct node_screen_cols *cols,
+		    const char *const *fields, const size_t *lens, size_t n,
+		    struct node_screen_row *row, struct diag *d);
 
 #endif

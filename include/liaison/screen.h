@@ -58,6 +58,7 @@ int screen_remove(struct screen_index *ix, const char *record_id);
 struct screen_entry_storage {
 	const char *names[64];
 	struct match_extra extra;
+	char joined[MATCH_NAME_MAX];  /* "firstName lastName" when given */
 };
 int screen_entry_from_entity(const struct entity *e, const char *list,
 			     struct screen_entry *out,

@@ -29,5 +29,7 @@ int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
+int cmd_compare(struct cli *c, int argc, char **argv);
+int cmd_screen(struct cli *c, int argc, char **argv);
 
 #endif

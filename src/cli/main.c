@@ -25,6 +25,8 @@ static const struct {
 	{"get", cmd_get, "show one record, its marking and its history"},
 	{"search", cmd_search, "full-text search with filters"},
 	{"stats", cmd_stats, "counts per schema"},
+	{"compare", cmd_compare, "score two names (any script) and explain"},
+	{"screen", cmd_screen, "screen names against the watchlists"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,258 @@
+/*
+ * accuracy.c - precision, recall and F1 of match_score() over labelled
+ * pairs (CSV from bench/devsets.py: category,label,name1,name2,schema,
+ * dob1,dob2), per category and overall, with score histograms, the
+ * threshold that maximises overall F1, and match_score() throughput.
+ *
+ * Usage: accuracy PAIRS.csv [THRESHOLD] [-v]   (-v lists the errors)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "liaison/csv.h"
+#include "liaison/match.h"
+
+#define CATS_MAX 16
+#define PAIRS_MAX 200000
+
+struct pair {
+	int cat;
+	int label;
+	struct match_name *a, *b;
+	struct match_extra ea, eb;
+	char *dob1, *dob2;
+	double score;
+};
+
+static char cats[CATS_MAX][32];
+static int n_cats;
+
+static int cat_id(const char *s)
+{
+	for (int i = 0; i < n_cats; i++) {
+		if (!strcmp(cats[i], s))
+			return i;
+	}
+	if (n_cats == CATS_MAX || str_copy(cats[n_cats], 32, s))
+		return -1;
+	return n_cats++;
+}
+
+struct prf {
+	long tp, fp, fn, tn;
+};
+
+static void count(const struct pair *p, size_t n, int cat, double th,
+		  struct prf *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < n; i++) {
+		bool hit = p[i].score >= th;
+
+		if (cat >= 0 && p[i].cat != cat)
+			continue;
+		if (p[i].label)
+			hit ? r->tp++ : r->fn++;
+		else
+			hit ? r->fp++ : r->tn++;
+	}
+}
+
+static double f1_of(const struct prf *r, double *prec, double *rec)
+{
+	double p = r->tp + r->fp ? (double)r->tp / (double)(r->tp + r->fp) : 1;
+	double q = r->tp + r->fn ? (double)r->tp / (double)(r->tp + r->fn) : 1;
+
+	if (prec)
+		*prec = p;
+	if (rec)
+		*rec = q;
+	return p + q > 0 ? 2 * p * q / (p + q) : 0;
+}
+
+static void print_row(const char *name, const struct prf *r)
+{
+	double p, q, f = f1_of(r, &p, &q);
+
+	printf("%-14s %6ld %6ld %7.3f %7.3f %7.3f   tp=%ld fp=%ld fn=%ld\n",
+	       name, r->tp + r->fn, r->fp + r->tn, p, q, f, r->tp, r->fp,
+	       r->fn);
+}
+
+static char *dup_field(struct csv_reader *r, size_t i)
+{
+	size_t len;
+	const char *s = csv_field(r, i, &len);
+	char *o = malloc(len + 1);
+
+	if (!o)
+		return NULL;
+	memcpy(o, s, len);
+	o[len] = '\0';
+	return o;
+}
+
+int main(int argc, char **argv)
+{
+	struct match_ctx *mc = NULL;
+	struct csv_reader *rd = NULL;
+	struct pair *p = calloc(PAIRS_MAX, sizeof(*p));
+	struct diag d;
+	double th = MATCH_THRESHOLD_DEFAULT, best_th = 0, best_f = -1;
+	bool verbose = false;
+	size_t n = 0, skipped = 0;
+	FILE *f;
+	int rc;
+
+	if (argc < 2 || !p) {
+		fprintf(stderr, "usage: accuracy PAIRS.csv [THRESHOLD] [-v]\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-v"))
+			verbose = true;
+		else
+			th = strtod(argv[i], NULL);
+	}
+	f = fopen(argv[1], "rb");
+	if (!f || csv_open(f, argv[1], NULL, &rd) ||
+	    match_ctx_new(&mc, &d)) {
+		perror(argv[1]);
+		return 1;
+	}
+	csv_next(rd, &d); /* header */
+	while ((rc = csv_next(rd, &d)) == 1 && n < PAIRS_MAX) {
+		struct pair *x = &p[n];
+		char *cat, *lab, *n1, *n2, *sch;
+		enum match_kind k;
+
+		if (csv_count(rd) < 7)
+			continue;
+		cat = dup_field(rd, 0);
+		lab = dup_field(rd, 1);
+		n1 = dup_field(rd, 2);
+		n2 = dup_field(rd, 3);
+		sch = dup_field(rd, 4);
+		x->dob1 = dup_field(rd, 5);
+		x->dob2 = dup_field(rd, 6);
+		k = !strcmp(sch, "Person") ? MATCH_PERSON :
+		    !strcmp(sch, "Organization") ? MATCH_ORG : MATCH_ANY;
+		x->cat = cat_id(cat);
+		x->label = lab[0] == '1';
+		if (x->cat < 0 ||
+		    match_prepare(mc, n1, strlen(n1), k, &x->a, &d) ||
+		    match_prepare(mc, n2, strlen(n2), k, &x->b, &d)) {
+			match_name_free(x->a);
+			x->a = NULL;
+			skipped++;
+		} else {
+			if (x->dob1[0]) {
+				x->ea.dob[0] = x->dob1;
+				x->ea.n_dob = 1;
+			}
+			if (x->dob2[0]) {
+				x->eb.dob[0] = x->dob2;
+				x->eb.n_dob = 1;
+			}
+			n++;
+		}
+		free(cat);
+		free(lab);
+		free(n1);
+		free(n2);
+		free(sch);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct match_explain ex;
+		struct strbuf sb;
+
+		p[i].score = match_score(p[i].a, &p[i].ea, p[i].b, &p[i].eb,
+					 &ex);
+		if (verbose && (p[i].score >= th) != (p[i].label == 1)) {
+			strbuf_init(&sb, 4096);
+			match_explain_text(&ex, p[i].score, &sb);
+			printf("%s %s: %s | %s -> %s\n", cats[p[i].cat],
+			       p[i].label ? "MISS" : "FALSE", p[i].a->original,
+			       p[i].b->original, sb.buf);
+			strbuf_release(&sb);
+		}
+	}
+	printf("pairs: %zu (unusable names skipped: %zu), threshold %.2f\n\n",
+	       n, skipped, th);
+	printf("%-14s %6s %6s %7s %7s %7s\n", "category", "pos", "neg",
+	       "P", "R", "F1");
+	for (int c = 0; c < n_cats; c++) {
+		struct prf r;
+
+		count(p, n, c, th, &r);
+		print_row(cats[c], &r);
+	}
+	{
+		struct prf r;
+
+		count(p, n, -1, th, &r);
+		print_row("overall", &r);
+	}
+	printf("\nscore histogram (positives / negatives)\n");
+	for (int b = 0; b < 10; b++) {
+		long pos = 0, neg = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			int k = (int)(p[i].score * 10);
+
+			if ((k > 9 ? 9 : k) != b)
+				continue;
+			p[i].label ? pos++ : neg++;
+		}
+		printf("  [%.1f,%.1f%c %6ld %6ld\n", b / 10.0, (b + 1) / 10.0,
+		       b == 9 ? ']' : ')', pos, neg);
+	}
+	for (int t = 50; t <= 99; t++) {
+		struct prf r;
+		double fv;
+
+		count(p, n, -1, t / 100.0, &r);
+		fv = f1_of(&r, NULL, NULL);
+		if (fv > best_f) {
+			best_f = fv;
+			best_th = t / 100.0;
+		}
+	}
+	printf("\nbest overall F1 %.3f at threshold %.2f\n", best_f, best_th);
+	{
+		/* Throughput: every pair scored again, the way the index
+		 * does it (prepared names, no explanation). */
+		struct timespec t0, t1;
+		volatile double sink = 0;
+		long reps = 0;
+		double secs;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			for (size_t i = 0; i < n; i++)
+				sink += match_score(p[i].a, &p[i].ea, p[i].b,
+						    &p[i].eb, NULL);
+			reps++;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			secs = (double)(t1.tv_sec - t0.tv_sec) +
+			       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		} while (secs < 1.0);
+		printf("match_score: %.2f us per pair (%.0f pairs/s, one "
+		       "core)\n", secs * 1e6 / (double)(reps * (long)n),
+		       (double)(reps * (long)n) / secs);
+		(void)sink;
+	}
+	for (size_t i = 0; i < n; i++) {
+		match_name_free(p[i].a);
+		match_name_free(p[i].b);
+		free(p[i].dob1);
+		free(p[i].dob2);
+	}
+	free(p);
+	csv_close(rd);
+	fclose(f);
+	match_ctx_free(mc);
+	return 0;
+}

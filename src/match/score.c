@@ -1,0 +1,644 @@
+/*
+ * score.c - match_score(): align the tokens of two prepared names, turn
+ * the alignment into a name score, and adjust it with the other evidence.
+ *
+ * No allocation here: the index calls this for every candidate of every
+ * query, so everything lives on the stack with fixed bounds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match_int.h"
+
+/* Below this a token pair is not evidence of the same name part. */
+#define TOK_MIN 0.72
+/* Weight of a token present on one side only, relative to one that
+ * contradicts a token of the other side. */
+#define EXTRA_WEIGHT 0.3
+/* Adjacent tokens are also tried joined ("abdul rahman" / "abdulrahman")
+ * when the names are short enough for it to stay cheap. */
+#define JOIN_MAX 8
+#define ITEMS_MAX (MATCH_TOKENS_MAX * MATCH_TOKENS_MAX)
+#define JOIN_BUF 96
+
+struct item {
+	struct match_token t;      /* the token or two joined */
+	uint8_t a, b;              /* constituent tokens (b == a if single) */
+	char buf[JOIN_BUF];
+};
+
+struct cand {
+	float sim;
+	uint8_t qi, ci;            /* item indexes */
+	uint8_t phon;
+};
+
+static bool is_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* Letter classes for comparing a consonant skeleton (Arabic, Hebrew and
+ * Thai transliterations lack short vowels) with a full spelling. */
+static int abjad_class(char c)
+{
+	switch (c) {
+	case 'b': case 'p': return 1;
+	case 'f': case 'v': return 2;
+	case 'k': case 'q': case 'c': case 'g': return 3;
+	case 's': case 'z': return 4;
+	case 't': case 'd': return 5;
+	default: return 0;
+	}
+}
+
+static bool abjad_eq(char a, char l)
+{
+	int ca = abjad_class(a);
+
+	if (a == l)
+		return true;
+	if (ca && ca == abjad_class(l))
+		return true;
+	/* Weak letters: waw is w, v, o or u; yeh is y, i, e or j; alef is
+	 * any vowel. */
+	if (a == 'w')
+		return l == 'v' || l == 'o' || l == 'u';
+	if (a == 'f' || a == 'v')
+		return l == 'w';   /* German and Polish spell v as w */
+	if (a == 'y')
+		return l == 'i' || l == 'e' || l == 'j';
+	if (a == 'a' || a == 'e' || a == 'i' || a == 'o' || a == 'u')
+		return is_vowel(l) || l == 'y';
+	return false;
+}
+
+#define AB_MAX 32
+
+/* Edit cost of reading Latin l as the skeleton a: Latin vowels and doubled
+ * letters are free, an 'h' of a digraph cheap, any other mismatch costs. */
+static double abjad_sim(const char *a, size_t an, const char *l, size_t ln)
+{
+	float dp[AB_MAX + 1][AB_MAX + 1];
+	size_t cons = 0;
+
+	if (an == 0 || ln == 0 || an > AB_MAX || ln > AB_MAX)
+		return 0.0;
+	for (size_t j = 0; j < ln; j++)
+		cons += !is_vowel(l[j]) && !(j && l[j] == l[j - 1]);
+	dp[0][0] = 0;
+	for (size_t i = 0; i <= an; i++) {
+		for (size_t j = 0; j <= ln; j++) {
+			float v = i || j ? 1e9f : 0.0f;
+
+			if (i && j && abjad_eq(a[i - 1], l[j - 1]) &&
+			    dp[i - 1][j - 1] < v)
+				v = dp[i - 1][j - 1];
+			if (j) {
+				char c = l[j - 1];
+				float k = is_vowel(c) ? 0.0f :
+					  (j > 1 && l[j - 2] == c) ? 0.0f :
+					  c == 'h' || c == 'y' ? 0.4f : 1.0f;
+
+				if (dp[i][j - 1] + k < v)
+					v = dp[i][j - 1] + k;
+			}
+			if (i) {
+				char c = a[i - 1];
+				float k = (i > 1 && a[i - 2] == c) ? 0.0f :
+					  c == 'x' ? 0.0f :
+					  c == 'a' || c == 'w' || c == 'y' ||
+					  c == 'h' || c == 'e' ? 0.6f : 1.0f;
+
+				if (dp[i - 1][j] + k < v)
+					v = dp[i - 1][j] + k;
+			}
+			dp[i][j] = v;
+		}
+	}
+	if (cons < 2)
+		cons = 2;
+	{
+		double s = 1.0 - dp[an][ln] / (double)cons;
+
+		/* Never as strong as an exact spelling. */
+		return s < 0 ? 0 : s * 0.95;
+	}
+}
+
+static bool dm_agree(const struct match_token *a, const struct match_token *b)
+{
+	if (!a->dm1[0] || !b->dm1[0])
+		return false;
+	if (strlen(a->dm1) < 2 && strlen(b->dm1) < 2)
+		return false;
+	return !strcmp(a->dm1, b->dm1) ||
+	       (b->dm2[0] && !strcmp(a->dm1, b->dm2)) ||
+	       (a->dm2[0] && !strcmp(a->dm2, b->dm1)) ||
+	       (a->dm2[0] && b->dm2[0] && !strcmp(a->dm2, b->dm2));
+}
+
+/* Similarity of two tokens in [0, 1]; *phon says phonetics decided it. */
+static double tok_sim(const struct match_token *a, bool aa,
+		      const struct match_token *b, bool ab, bool *phon)
+{
+	double s, x;
+	int d;
+
+	*phon = false;
+	if (a->len == b->len && memcmp(a->s, b->s, a->len) == 0)
+		return 1.0;
+	if ((a->flags | b->flags) & MATCH_TOK_NUMBER)
+		return 0.0;
+	if (a->len == 1 || b->len == 1)
+		return a->s[0] == b->s[0] ? 0.9 : 0.0;
+	/* Jaro-Winkler alone is generous to words that share a prefix
+	 * ("matilda", "madeline"); averaging with the edit similarity keeps
+	 * typing errors high and different names low. */
+	s = match_jaro_winkler(a->s, a->len, b->s, b->len);
+	/* Far apart already: the edit distance could not lift the pair
+	 * over TOK_MIN, and it is the costlier of the two. */
+	d = s < 0.6 ? -1 :
+	    match_damerau_levenshtein(a->s, a->len, b->s, b->len);
+	if (d >= 0) {
+		size_t m = a->len > b->len ? a->len : b->len;
+
+		s = (s + 1.0 - (double)d / (double)m) / 2.0;
+	}
+	/* Same sound: strong when the spellings are also close, weaker when
+	 * only the keys agree (Jaro-Winkler is blind on short words: "eun"
+	 * and "un" share no letter at the same place). */
+	if (s < 0.88 && dm_agree(a, b)) {
+		*phon = true;
+		s = s > 0.5 ? 0.88 : 0.78;
+	}
+	if (aa != ab) {
+		x = aa ? abjad_sim(a->s, a->len, b->s, b->len) :
+			 abjad_sim(b->s, b->len, a->s, a->len);
+		if (x > s)
+			s = x;
+	}
+	return s;
+}
+
+static size_t make_items(const struct match_form *f, struct item *it,
+			 bool join)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_tok; i++) {
+		it[n].t = f->tok[i];
+		it[n].a = it[n].b = (uint8_t)i;
+		n++;
+	}
+	if (!join || f->n_tok > JOIN_MAX)
+		return n;
+	for (size_t i = 0; i + 1 < f->n_tok; i++) {
+		const struct match_token *x = &f->tok[i], *y = &f->tok[i + 1];
+		struct item *t = &it[n];
+
+		if ((size_t)x->len + y->len >= JOIN_BUF ||
+		    ((x->flags | y->flags) & (MATCH_TOK_NUMBER |
+					      MATCH_TOK_INITIAL)))
+			continue;
+		memcpy(t->buf, x->s, x->len);
+		memcpy(t->buf + x->len, y->s, y->len);
+		memset(&t->t, 0, sizeof(t->t));
+		t->t.s = t->buf;
+		t->t.len = (uint16_t)(x->len + y->len);
+		t->t.weight = x->weight > y->weight ? x->weight : y->weight;
+		t->a = (uint8_t)i;
+		t->b = (uint8_t)(i + 1);
+		n++;
+	}
+	return n;
+}
+
+static int cand_cmp(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+
+	if (a->sim != b->sim)
+		return a->sim > b->sim ? -1 : 1;
+	if (a->qi != b->qi)
+		return a->qi < b->qi ? -1 : 1;
+	return a->ci < b->ci ? -1 : a->ci > b->ci;
+}
+
+struct align {
+	double score;
+	double credit_q[MATCH_TOKENS_MAX], credit_c[MATCH_TOKENS_MAX];
+	int8_t pair_q[MATCH_TOKENS_MAX];   /* matched item per q token */
+	size_t n_pairs, n_phon;
+};
+
+/* Greedy best-first assignment over the similarity matrix of tokens and
+ * joined neighbours; each token is used at most once. */
+static double align_once(const struct match_form *q, bool qa,
+			 const struct match_form *c, bool ca,
+			 struct item *qi, struct item *ci,
+			 struct cand *cd, struct align *al, bool join)
+{
+	size_t nq = make_items(q, qi, join), nc = make_items(c, ci, join);
+	size_t ncd = 0;
+	bool used_q[MATCH_TOKENS_MAX] = { false };
+	bool used_c[MATCH_TOKENS_MAX] = { false };
+	double mq = 0, mc = 0, uq = 0, uc = 0, cr = 0;
+	double conflict, extra, matched;
+
+	memset(al, 0, sizeof(*al));
+	for (size_t i = 0; i < MATCH_TOKENS_MAX; i++)
+		al->pair_q[i] = -1;
+	for (size_t i = 0; i < nq; i++) {
+		for (size_t j = 0; j < nc && ncd < ITEMS_MAX; j++) {
+			bool phon;
+			double s;
+
+			/* Joined with joined would only re-find singles. */
+			if (qi[i].a != qi[i].b && ci[j].a != ci[j].b)
+				continue;
+			s = tok_sim(&qi[i].t, qa, &ci[j].t, ca, &phon);
+			if (s < TOK_MIN)
+				continue;
+			cd[ncd].sim = (float)s;
+			cd[ncd].qi = (uint8_t)i;
+			cd[ncd].ci = (uint8_t)j;
+			cd[ncd].phon = phon;
+			ncd++;
+		}
+	}
+	qsort(cd, ncd, sizeof(*cd), cand_cmp);
+	for (size_t k = 0; k < ncd; k++) {
+		const struct item *x = &qi[cd[k].qi], *y = &ci[cd[k].ci];
+
+		if (used_q[x->a] || used_q[x->b] || used_c[y->a] ||
+		    used_c[y->b])
+			continue;
+		used_q[x->a] = used_q[x->b] = true;
+		used_c[y->a] = used_c[y->b] = true;
+		al->credit_q[x->a] = al->credit_q[x->b] = cd[k].sim;
+		al->credit_c[y->a] = al->credit_c[y->b] = cd[k].sim;
+		al->pair_q[x->a] = (int8_t)y->a;
+		if (x->b != x->a)
+			al->pair_q[x->b] = (int8_t)y->b;
+		al->n_pairs++;
+		al->n_phon += cd[k].phon;
+	}
+	for (size_t i = 0; i < q->n_tok; i++) {
+		if (used_q[i]) {
+			mq += q->tok[i].weight;
+			cr += q->tok[i].weight * al->credit_q[i];
+		} else {
+			uq += q->tok[i].weight;
+		}
+	}
+	for (size_t j = 0; j < c->n_tok; j++) {
+		if (used_c[j]) {
+			mc += c->tok[j].weight;
+			cr += c->tok[j].weight * al->credit_c[j];
+		} else {
+			uc += c->tok[j].weight;
+		}
+	}
+	if (mq + mc <= 0)
+		return 0.0;
+	/* Unmatched names on both sides contradict each other (John Smith,
+	 * Peter Smith); unmatched names on one side only are missing
+	 * information (Putin, Vladimir Putin) and cost less. */
+	conflict = uq < uc ? uq : uc;
+	extra = (uq > uc ? uq : uc) - conflict;
+	matched = (mq + mc) / 2.0;
+	al->score = cr / (mq + mc) * matched /
+		    (matched + conflict + EXTRA_WEIGHT * extra);
+	return al->score;
+}
+
+/* Joined neighbours are only worth trying when the counts differ. */
+static double align_forms(const struct match_form *q, bool qa,
+			  const struct match_form *c, bool ca,
+			  struct item *qi, struct item *ci,
+			  struct cand *cd, struct align *al)
+{
+	double s = align_once(q, qa, c, ca, qi, ci, cd, al, false);
+	struct align j;
+	double sj;
+
+	/* Joining only changes the count of tokens: with equal counts a
+	 * join on one side would need a split on the other. */
+	if (q->n_tok == c->n_tok)
+		return s;
+	sj = align_once(q, qa, c, ca, qi, ci, cd, &j, true);
+	if (sj > s) {
+		*al = j;
+		s = sj;
+	}
+	return s;
+}
+
+static bool is_abjad(const struct match_name *n, const struct match_form *f)
+{
+	return (n->script == SCRIPT_ARABIC || n->script == SCRIPT_HEBREW ||
+		n->script == SCRIPT_THAI) && strcmp(f->origin, "latin") != 0;
+}
+
+/* --- other evidence ----------------------------------------------------- */
+
+struct pdate {
+	int y, m, d;
+};
+
+static bool parse_date(const char *s, struct pdate *p)
+{
+	size_t n;
+
+	memset(p, 0, sizeof(*p));
+	if (!s)
+		return false;
+	n = strlen(s);
+	if (n < 4)
+		return false;
+	for (int i = 0; i < 4; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		p->y = p->y * 10 + (s[i] - '0');
+	}
+	if (n >= 7 && s[4] == '-' && s[5] >= '0' && s[5] <= '9' &&
+	    s[6] >= '0' && s[6] <= '9')
+		p->m = (s[5] - '0') * 10 + (s[6] - '0');
+	if (p->m && n >= 10 && s[7] == '-' && s[8] >= '0' && s[8] <= '9' &&
+	    s[9] >= '0' && s[9] <= '9')
+		p->d = (s[8] - '0') * 10 + (s[9] - '0');
+	return true;
+}
+
+static bool date_typo(const struct pdate *a, const struct pdate *b)
+{
+	char x[16], y[16];
+	int d;
+
+	snprintf(x, sizeof(x), "%04d%02d%02d", a->y, a->m, a->d);
+	snprintf(y, sizeof(y), "%04d%02d%02d", b->y, b->m, b->d);
+	d = match_damerau_levenshtein(x, strlen(x), y, strlen(y));
+	return d == 1;
+}
+
+/* value in [0, 1] and signed contribution of two birth dates. */
+static void date_cmp(const struct pdate *a, const struct pdate *b,
+		     double *val, double *contrib)
+{
+	int dy = abs(a->y - b->y);
+
+	if (a->m && b->m && a->d && b->d && date_typo(a, b)) {
+		/* One digit wrong or two swapped: a typing error, not
+		 * another person. */
+		*val = 0.6;
+		*contrib = 0.0;
+	} else if (dy >= 2) {
+		*val = 0.0;
+		*contrib = -0.20;
+	} else if (dy == 1) {
+		*val = 0.3;
+		*contrib = -0.06;
+	} else if (!a->m || !b->m) {
+		*val = 0.8;
+		*contrib = 0.02;
+	} else if (a->m == b->m && (!a->d || !b->d || a->d == b->d)) {
+		*val = a->d && b->d ? 1.0 : 0.9;
+		*contrib = a->d && b->d ? 0.08 : 0.03;
+	} else if (a->d && b->d && a->m == b->d && a->d == b->m) {
+		*val = 0.7;
+		*contrib = 0.01;   /* day and month swapped: a typing error */
+	} else if (a->m == b->m) {
+		*val = 0.5;
+		*contrib = -0.02;
+	} else {
+		*val = 0.4;
+		*contrib = -0.04;
+	}
+}
+
+static size_t norm_id(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; s && *s && n + 1 < cap; s++) {
+		char c = *s;
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void add_feature(struct match_explain *ex, const char *name,
+			double val, double contrib)
+{
+	if (!ex || ex->n >= MATCH_FEATURES_MAX)
+		return;
+	ex->f[ex->n].name = name;
+	ex->f[ex->n].value = val;
+	ex->f[ex->n].contribution = contrib;
+	ex->n++;
+}
+
+static double evidence(const struct match_extra *a,
+		       const struct match_extra *b, struct match_explain *ex)
+{
+	double total = 0.0;
+	size_t na, nb;
+
+	if (!a || !b)
+		return 0.0;
+	na = a->n_dob < MATCH_EXTRA_MAX ? a->n_dob : MATCH_EXTRA_MAX;
+	nb = b->n_dob < MATCH_EXTRA_MAX ? b->n_dob : MATCH_EXTRA_MAX;
+	if (na && nb) {
+		double best = -1, bc = 0;
+
+		for (size_t i = 0; i < na; i++) {
+			struct pdate x, y;
+
+			if (!parse_date(a->dob[i], &x))
+				continue;
+			for (size_t j = 0; j < nb; j++) {
+				double v, c;
+
+				if (!parse_date(b->dob[j], &y))
+					continue;
+				date_cmp(&x, &y, &v, &c);
+				if (v > best) {
+					best = v;
+					bc = c;
+				}
+			}
+		}
+		if (best >= 0) {
+			total += bc;
+			add_feature(ex, "dob", best, bc);
+		}
+	}
+	if (a->gender && b->gender) {
+		bool same = a->gender == b->gender;
+
+		total += same ? 0.0 : -0.15;
+		add_feature(ex, "gender", same ? 1.0 : 0.0, same ? 0.0 : -0.15);
+	}
+	na = a->n_country < MATCH_EXTRA_MAX ? a->n_country : MATCH_EXTRA_MAX;
+	nb = b->n_country < MATCH_EXTRA_MAX ? b->n_country : MATCH_EXTRA_MAX;
+	if (na && nb) {
+		bool any = false;
+
+		for (size_t i = 0; i < na && !any; i++) {
+			for (size_t j = 0; j < nb && !any; j++)
+				any = a->country[i] && b->country[j] &&
+				      !strcmp(a->country[i], b->country[j]);
+		}
+		total += any ? 0.02 : -0.03;
+		add_feature(ex, "country", any ? 1.0 : 0.0, any ? 0.02 : -0.03);
+	}
+	na = a->n_id < MATCH_EXTRA_MAX ? a->n_id : MATCH_EXTRA_MAX;
+	nb = b->n_id < MATCH_EXTRA_MAX ? b->n_id : MATCH_EXTRA_MAX;
+	if (na && nb) {
+		bool any = false;
+
+		for (size_t i = 0; i < na && !any; i++) {
+			char x[64];
+
+			if (norm_id(a->id[i], x, sizeof(x)) < 4)
+				continue;
+			for (size_t j = 0; j < nb && !any; j++) {
+				char y[64];
+
+				any = norm_id(b->id[j], y, sizeof(y)) >= 4 &&
+				      !strcmp(x, y);
+			}
+		}
+		/* Different numbers are normal (passport renewed, other
+		 * document): only agreement is evidence. */
+		total += any ? 0.25 : 0.0;
+		add_feature(ex, "id", any ? 1.0 : 0.0, any ? 0.25 : 0.0);
+	}
+	return total;
+}
+
+static void write_alignment(const struct match_form *q,
+			    const struct match_form *c,
+			    const struct align *al, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool cov[MATCH_TOKENS_MAX] = { false };
+
+	out[0] = '\0';
+	for (size_t i = 0; i < q->n_tok && o < cap; i++) {
+		const struct match_token *t = &q->tok[i];
+		int j = al->pair_q[i];
+		int w;
+
+		if (j >= 0) {
+			cov[j] = true;
+			w = snprintf(out + o, cap - o, "%s%.*s=%.*s",
+				     o ? " " : "", (int)t->len, t->s,
+				     (int)c->tok[j].len, c->tok[j].s);
+		} else {
+			w = snprintf(out + o, cap - o, "%s-%.*s", o ? " " : "",
+				     (int)t->len, t->s);
+		}
+		if (w < 0)
+			return;
+		o += (size_t)w;
+	}
+	for (size_t j = 0; j < c->n_tok && o < cap; j++) {
+		int w;
+
+		if (cov[j] || al->credit_c[j] > 0)
+			continue;
+		w = snprintf(out + o, cap - o, "%s+%.*s", o ? " " : "",
+			     (int)c->tok[j].len, c->tok[j].s);
+		if (w < 0)
+			return;
+		o += (size_t)w;
+	}
+}
+
+double match_score(const struct match_name *q, const struct match_extra *qe,
+		   const struct match_name *c, const struct match_extra *ce,
+		   struct match_explain *ex)
+{
+	struct item qi[2 * MATCH_TOKENS_MAX], ci[2 * MATCH_TOKENS_MAX];
+	struct cand cd[ITEMS_MAX];
+	struct align al, best_al;
+	size_t bq = 0, bc = 0;
+	double best = -1.0, score;
+
+	if (ex)
+		memset(ex, 0, sizeof(*ex));
+	if (!q || !c || !q->n_forms || !c->n_forms)
+		return 0.0;
+	memset(&best_al, 0, sizeof(best_al));
+	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
+		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
+			/* The same spelling needs no alignment (unless an
+			 * explanation of it is wanted). */
+			if (!ex && !strcmp(q->form[i].text, c->form[j].text))
+				best = 1.0;
+		}
+	}
+	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
+		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
+			double s = align_forms(&q->form[i],
+					       is_abjad(q, &q->form[i]),
+					       &c->form[j],
+					       is_abjad(c, &c->form[j]),
+					       qi, ci, cd, &al);
+
+			if (s > best) {
+				best = s;
+				best_al = al;
+				bq = i;
+				bc = j;
+			}
+		}
+	}
+	score = best;
+	if (ex) {
+		ex->form_q = q->form[bq].text;
+		ex->form_c = c->form[bc].text;
+		add_feature(ex, "name", best, best);
+		add_feature(ex, "phonetic", best_al.n_pairs ?
+			    (double)best_al.n_phon / (double)best_al.n_pairs :
+			    0.0, 0.0);
+		write_alignment(&q->form[bq], &c->form[bc], &best_al,
+				ex->alignment, sizeof(ex->alignment));
+	}
+	score += evidence(qe, ce, ex);
+	if (score < 0.0)
+		score = 0.0;
+	if (score > 1.0)
+		score = 1.0;
+	return score;
+}
+
+int match_explain_text(const struct match_explain *ex, double score,
+		       struct strbuf *out)
+{
+	size_t start;
+	int ret;
+
+	if (!ex || !out)
+		return LIA_EINVAL;
+	start = out->len;
+	ret = strbuf_addf(out, "%.2f =", score);
+	for (size_t i = 0; !ret && i < ex->n && i < MATCH_FEATURES_MAX; i++)
+		ret = strbuf_addf(out, " %s %.2f (%+.2f)", ex->f[i].name,
+				  ex->f[i].value, ex->f[i].contribution);
+	if (!ret && ex->alignment[0])
+		ret = strbuf_addf(out, " [%s]", ex->alignment);
+	if (!ret && ex->form_q && ex->form_c)
+		ret = strbuf_addf(out, " {%s | %s}", ex->form_q, ex->form_c);
+	if (ret)
+		strbuf_setlen(out, start);
+	return ret;
+}

@@ -1,0 +1,69 @@
+/*
+ * screening.c - the node's watchlists as a screening index, and the rows
+ * of batch screening files.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "liaison/node.h"
+#include "liaison/screen.h"
+#include "liaison/strbuf.h"
+#include "liaison/types.h"
+
+static const char *const default_lists[] = {"un", "ofac", "interpol",
+					    "alert", NULL};
+
+bool node_default_list(const char *list)
+{
+	for (size_t i = 0; default_lists[i]; i++)
+		if (!strcmp(list, default_lists[i]))
+			return true;
+	return false;
+}
+
+struct load_ctx {
+	struct screen_index *ix;
+	struct match_ctx *mc;
+	const char *only;
+	size_t n;
+	struct diag *d;
+};
+
+static int load_one(const struct store_record *r, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	struct screen_entry e;
+	struct screen_entry_storage stg;
+	int rc;
+
+	if (c->only ? strcmp(r->source, c->only) : !node_default_list(r->source))
+		return 0;
+	rc = screen_entry_from_entity(r->entity, r->source, &e, &stg);
+	if (rc == LIA_ENOTFOUND)
+		return 0; /* addresses, sanctions, documents: not names */
+	if (rc)
+		return rc;
+	rc = screen_put(c->ix, c->mc, &e, c->d);
+	/* A name that normalises to nothing cannot be screened; the record
+	 * stays in the store and its other names are indexed. */
+	if (rc == LIA_EVALUE)
+		return 0;
+	if (!rc)
+		c->n++;
+	return rc;
+}
+
+int node_screen_load(struct node *n, struct screen_index *ix,
+		     struct match_ctx *mc, const char *only_list,
+		     size_t *records, struct diag *d)
+{
+	struct load_ctx c = {.ix = ix, .mc = mc, .only = only_list, .d = d};
+	struct store_query all = {0};
+	int rc = store_each(n->store, &all, load_one, &c, d);
+
+	if (!rc && records)
+		*records = c.n;
+	return rc;
+}
+

@@ -1,0 +1,1305 @@
+/*
+ * index.c - the screening index: records, compact names, and an inverted
+ * index from keys (whole forms, tokens, Double Metaphone keys, character
+ * n-grams) to posting lists of name ids.
+ *
+ * Name ids are handed out in increasing order and compaction keeps that
+ * order, so every posting list is sorted: common keys can then be checked
+ * against a few candidates by binary search instead of being walked.
+ * A replaced or withdrawn name is a tombstone (its blob freed) until enough
+ * of them pile up; compaction then drops them from every posting list and
+ * renumbers the live names.
+ *
+ * Locking: a pthread rwlock, readers shared, writers exclusive, behind a
+ * mutex "turnstile" that readers pass through before taking the read lock:
+ * a waiting writer holds the turnstile, so a steady stream of queries
+ * cannot starve it (glibc read locks are reader-preferring by default).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaison/screen.h"
+#include "liaison/strbuf.h"
+#include "screen/screen_int.h"
+
+/* Limits on what a caller may put in. */
+#define SCREEN_RECORD_NAMES_MAX 256
+#define SCREEN_LABEL_MAX 64          /* bytes of a list or schema name */
+#define SCREEN_INTERN_MAX 4096       /* distinct lists and schemata */
+#define SCREEN_NAMES_MAX (UINT32_MAX / 2)
+
+/* Keys. */
+#define GRAMS_MAX 32                 /* n-grams per token */
+#define KEYS_PER_FORM (1 + MATCH_TOKENS_MAX * (1 + 2 + GRAMS_MAX))
+#define KEYS_MAX (MATCH_FORMS_MAX * KEYS_PER_FORM)
+
+enum key_type { K_FULL, K_TOK, K_DM, K_GRAM };
+
+/* Candidate generation; see gather() for how these interact. */
+#define GEN_DF_MIN 500      /* keys this rare always generate candidates */
+#define GEN_DF_DIV 1000     /* ... and so do keys in < 1/1000 of the names */
+#define WALK_MAX 60000      /* postings walked per query, at most */
+#define ACC_BITS 15
+#define ACC_CAP (1u << ACC_BITS)
+#define ACC_FILL (ACC_CAP / 2)
+#define VERIFY_M 128        /* candidates common keys are checked against */
+#define TOP_K 24            /* candidates scored with match_score */
+#define PRUNE_REL 0.50      /* ... if within this share of the best */
+
+static const float type_weight[] = {
+	[K_FULL] = 8.0f, [K_TOK] = 1.0f, [K_DM] = 0.5f, [K_GRAM] = 0.3f,
+};
+
+struct plist {
+	uint32_t *id;
+	uint32_t n, cap;
+};
+
+struct sname {
+	uint8_t *blob;      /* NULL: tombstone */
+	uint32_t rec;
+	uint32_t blen;
+};
+
+struct srec {
+	char *id;           /* kept for the life of the index */
+	const char *list, *schema;   /* interned */
+	enum match_kind kind;
+	uint32_t *names;
+	uint32_t n_names;
+	bool live, has_extra;
+	struct match_extra extra;
+	char *extra_buf;
+	size_t extra_bytes;
+};
+
+struct qkey {
+	uint64_t h;
+	uint32_t df;
+	uint16_t tok;       /* form * MATCH_TOKENS_MAX + token */
+	uint8_t type;
+	uint8_t deferred;
+	float w;
+	const struct plist *pl;
+};
+
+struct acc_slot {
+	uint32_t id1;       /* name id + 1, 0 = empty */
+	float w;
+};
+
+struct cand {
+	uint32_t nid;
+	float w;
+};
+
+struct rhit {
+	uint32_t rec, nid;
+	double score;
+};
+
+struct scratch {
+	struct scratch *prev, *next;
+	struct screen_index *ix;
+	struct match_name *qname;    /* kept until the next query: explain */
+	struct match_name cname;     /* a decoded candidate */
+	uint64_t kh[KEYS_MAX];
+	struct qkey qk[KEYS_MAX];
+	bool covered[MATCH_FORMS_MAX * MATCH_TOKENS_MAX];
+	bool known[MATCH_FORMS_MAX * MATCH_TOKENS_MAX];  /* token is listed */
+	struct acc_slot acc[ACC_CAP];
+	uint32_t used[ACC_FILL];
+	uint32_t n_used;
+	struct cand cand[VERIFY_M];
+	struct rhit rh[TOP_K];
+};
+
+struct screen_index {
+	pthread_rwlock_t lock;
+	pthread_mutex_t turnstile;
+
+	/* keys: open addressing, hash -> index into pl */
+	uint64_t *kh;
+	uint32_t *kslot;
+	size_t kcap, nkeys;
+	struct plist *pl;
+	size_t pl_cap;
+
+	struct sname *nm;
+	size_t n_nm, nm_cap, live_names, dead_names;
+
+	struct srec *rec;
+	size_t n_rec, rec_cap, live_recs;
+	uint32_t *rmap;     /* open addressing over record ids: index + 1 */
+	size_t rmap_cap;
+
+	char **str;         /* interned lists and schemata */
+	size_t n_str, str_cap;
+
+	size_t heap_bytes;  /* blobs, postings, extras, ids */
+
+	pthread_key_t tls;
+	pthread_mutex_t reg_lock;
+	struct scratch *reg;
+};
+
+/* --- hashing ------------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t str_hash(uint8_t tag, const char *s, size_t len)
+{
+	uint64_t h = (0xcbf29ce484222325ULL ^ tag) * 0x100000001b3ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	h = mix64(h);
+	/* 0 marks an empty slot. */
+	return h ? h : 1;
+}
+
+/* --- keys of a prepared name --------------------------------------------
+ *
+ * Keys are 64-bit hashes of (type, text). A collision can only add a
+ * candidate or a little weight: every candidate is scored on its real
+ * name, so correctness never depends on the hash.
+ */
+
+struct keygen {
+	uint64_t *h;
+	struct qkey *qk;    /* when set, also the token and type */
+	size_t n;
+};
+
+static void key_add(struct keygen *g, enum key_type t, size_t tok,
+		    const char *s, size_t len)
+{
+	uint64_t h = str_hash((uint8_t)('0' + t), s, len);
+
+	if (g->n >= KEYS_MAX)
+		return;
+	if (g->qk) {
+		g->qk[g->n].h = h;
+		g->qk[g->n].tok = (uint16_t)tok;
+		g->qk[g->n].type = (uint8_t)t;
+	} else {
+		g->h[g->n] = h;
+	}
+	g->n++;
+}
+
+static void token_keys(struct keygen *g, const struct match_token *tk,
+		       size_t tok)
+{
+	char buf[3];
+	size_t len = tk->len, n = 0;
+	int gram;
+
+	if (len == 0)
+		return;
+	key_add(g, K_TOK, tok, tk->s, len);
+	/* Particles, titles, legal forms and initials are in too many names
+	 * for their sounds and pieces to say anything. */
+	if (tk->flags & (MATCH_TOK_PARTICLE | MATCH_TOK_HONORIFIC |
+			 MATCH_TOK_LEGAL_FORM | MATCH_TOK_INITIAL |
+			 MATCH_TOK_NUMBER) ||
+	    len < 2)
+		return;
+	if (tk->dm1[0])
+		key_add(g, K_DM, tok, tk->dm1, strnlen(tk->dm1, MATCH_DM_MAX));
+	if (tk->dm2[0] && strncmp(tk->dm1, tk->dm2, MATCH_DM_MAX))
+		key_add(g, K_DM, tok, tk->dm2, strnlen(tk->dm2, MATCH_DM_MAX));
+	/* Padded n-grams of "^token$": trigrams, bigrams for short tokens
+	 * (a trigram of a 3-letter token is nearly the token itself). */
+	gram = len >= 4 ? 3 : 2;
+	for (size_t i = 0; i + gram <= len + 2 && n < GRAMS_MAX; i++, n++) {
+		for (int j = 0; j < gram; j++) {
+			size_t p = i + (size_t)j;
+
+			buf[j] = p == 0 ? '^' : p == len + 1 ? '$' : tk->s[p - 1];
+		}
+		key_add(g, K_GRAM, tok, buf, (size_t)gram);
+	}
+}
+
+static void name_keys(struct keygen *g, const struct match_name *n)
+{
+	size_t nf = n->n_forms > MATCH_FORMS_MAX ? MATCH_FORMS_MAX : n->n_forms;
+
+	for (size_t f = 0; f < nf; f++) {
+		const struct match_form *fm = &n->form[f];
+		size_t nt = fm->n_tok > MATCH_TOKENS_MAX ? MATCH_TOKENS_MAX
+							  : fm->n_tok;
+
+		if (fm->text && fm->text[0])
+			key_add(g, K_FULL, f * MATCH_TOKENS_MAX, fm->text,
+				strlen(fm->text));
+		for (size_t t = 0; t < nt; t++)
+			token_keys(g, &fm->tok[t], f * MATCH_TOKENS_MAX + t);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* --- key table ---------------------------------------------------------- */
+
+static struct plist *key_find(const struct screen_index *ix, uint64_t h)
+{
+	size_t mask = ix->kcap - 1, i;
+
+	if (!ix->kcap)
+		return NULL;
+	for (i = h & mask; ix->kh[i]; i = (i + 1) & mask)
+		if (ix->kh[i] == h)
+			return &ix->pl[ix->kslot[i]];
+	return NULL;
+}
+
+static int key_grow(struct screen_index *ix)
+{
+	size_t ncap = ix->kcap ? ix->kcap * 2 : 1024, bytes;
+	uint64_t *nh;
+	uint32_t *ns;
+
+	if (size_mul(ncap, sizeof(*nh), &bytes))
+		return LIA_EOVERFLOW;
+	nh = calloc(ncap, sizeof(*nh));
+	ns = calloc(ncap, sizeof(*ns));
+	if (!nh || !ns) {
+		free(nh);
+		free(ns);
+		return LIA_ENOMEM;
+	}
+	for (size_t i = 0; i < ix->kcap; i++) {
+		size_t j;
+
+		if (!ix->kh[i])
+			continue;
+		for (j = ix->kh[i] & (ncap - 1); nh[j]; j = (j + 1) & (ncap - 1))
+			;
+		nh[j] = ix->kh[i];
+		ns[j] = ix->kslot[i];
+	}
+	free(ix->kh);
+	free(ix->kslot);
+	ix->kh = nh;
+	ix->kslot = ns;
+	ix->kcap = ncap;
+	return 0;
+}
+
+static int key_get(struct screen_index *ix, uint64_t h, struct plist **out)
+{
+	size_t mask, i;
+	int rc;
+
+	if ((ix->nkeys + 1) * 2 > ix->kcap && (rc = key_grow(ix)))
+		return rc;
+	mask = ix->kcap - 1;
+	for (i = h & mask; ix->kh[i]; i = (i + 1) & mask)
+		if (ix->kh[i] == h) {
+			*out = &ix->pl[ix->kslot[i]];
+			return 0;
+		}
+	if (ix->nkeys == ix->pl_cap) {
+		size_t ncap = ix->pl_cap ? ix->pl_cap * 2 : 1024;
+		struct plist *np;
+
+		if (ncap > UINT32_MAX)
+			return LIA_EOVERFLOW;
+		np = realloc(ix->pl, ncap * sizeof(*np));
+		if (!np)
+			return LIA_ENOMEM;
+		ix->pl = np;
+		ix->pl_cap = ncap;
+	}
+	memset(&ix->pl[ix->nkeys], 0, sizeof(ix->pl[0]));
+	ix->kh[i] = h;
+	ix->kslot[i] = (uint32_t)ix->nkeys;
+	*out = &ix->pl[ix->nkeys++];
+	return 0;
+}
+
+static int plist_push(struct screen_index *ix, struct plist *p, uint32_t id)
+{
+	if (p->n == p->cap) {
+		/* Grow by half: most lists are short, a few are huge. */
+		size_t ncap = p->cap < 4 ? 4 : (size_t)p->cap + p->cap / 2;
+		uint32_t *nid;
+
+		if (ncap > UINT32_MAX)
+			return LIA_EOVERFLOW;
+		nid = realloc(p->id, ncap * sizeof(*nid));
+		if (!nid)
+			return LIA_ENOMEM;
+		ix->heap_bytes += (ncap - p->cap) * sizeof(*nid);
+		p->id = nid;
+		p->cap = (uint32_t)ncap;
+	}
+	p->id[p->n++] = id;
+	return 0;
+}
+
+/* --- records and interned labels ---------------------------------------- */
+
+static const char *intern(struct screen_index *ix, const char *s, bool add)
+{
+	char *c;
+
+	for (size_t i = 0; i < ix->n_str; i++)
+		if (!strcmp(ix->str[i], s))
+			return ix->str[i];
+	if (!add || ix->n_str >= SCREEN_INTERN_MAX)
+		return NULL;
+	if (ix->n_str == ix->str_cap) {
+		size_t ncap = ix->str_cap ? ix->str_cap * 2 : 16;
+		char **ns = realloc(ix->str, ncap * sizeof(*ns));
+
+		if (!ns)
+			return NULL;
+		ix->str = ns;
+		ix->str_cap = ncap;
+	}
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	ix->str[ix->n_str++] = c;
+	return c;
+}
+
+static long rec_find(const struct screen_index *ix, const char *id)
+{
+	size_t mask = ix->rmap_cap - 1, i;
+
+	if (!ix->rmap_cap)
+		return -1;
+	for (i = str_hash(0, id, strlen(id)) & mask; ix->rmap[i];
+	     i = (i + 1) & mask)
+		if (!strcmp(ix->rec[ix->rmap[i] - 1].id, id))
+			return (long)ix->rmap[i] - 1;
+	return -1;
+}
+
+static int rmap_grow(struct screen_index *ix)
+{
+	size_t ncap = ix->rmap_cap ? ix->rmap_cap * 2 : 1024;
+	uint32_t *nm = calloc(ncap, sizeof(*nm));
+
+	if (!nm)
+		return LIA_ENOMEM;
+	for (size_t r = 0; r < ix->n_rec; r++) {
+		const char *id = ix->rec[r].id;
+		size_t i = str_hash(0, id, strlen(id)) & (ncap - 1);
+
+		while (nm[i])
+			i = (i + 1) & (ncap - 1);
+		nm[i] = (uint32_t)r + 1;
+	}
+	free(ix->rmap);
+	ix->rmap = nm;
+	ix->rmap_cap = ncap;
+	return 0;
+}
+
+/* A new, empty, not yet live record for id. */
+static int rec_add(struct screen_index *ix, const char *id, size_t *out)
+{
+	size_t i, mask;
+	char *c;
+	int rc;
+
+	if (ix->n_rec >= UINT32_MAX / 2)
+		return LIA_ETOOBIG;
+	if ((ix->n_rec + 1) * 2 > ix->rmap_cap && (rc = rmap_grow(ix)))
+		return rc;
+	if (ix->n_rec == ix->rec_cap) {
+		size_t ncap = ix->rec_cap ? ix->rec_cap * 2 : 256;
+		struct srec *nr = realloc(ix->rec, ncap * sizeof(*nr));
+
+		if (!nr)
+			return LIA_ENOMEM;
+		ix->rec = nr;
+		ix->rec_cap = ncap;
+	}
+	c = strdup(id);
+	if (!c)
+		return LIA_ENOMEM;
+	ix->heap_bytes += strlen(id) + 1;
+	memset(&ix->rec[ix->n_rec], 0, sizeof(ix->rec[0]));
+	ix->rec[ix->n_rec].id = c;
+	mask = ix->rmap_cap - 1;
+	for (i = str_hash(0, id, strlen(id)) & mask; ix->rmap[i];
+	     i = (i + 1) & mask)
+		;
+	ix->rmap[i] = (uint32_t)ix->n_rec + 1;
+	*out = ix->n_rec++;
+	return 0;
+}
+
+/* A deep copy of x: one block for the strings, pointers into it. */
+static int extra_copy(const struct match_extra *x, struct match_extra *out,
+		      char **buf, size_t *bytes)
+{
+	const char *const *lists[] = { x->dob, x->country, x->id };
+	const char **dst[] = { out->dob, out->country, out->id };
+	size_t counts[] = { x->n_dob, x->n_country, x->n_id };
+	size_t total = 0;
+	char *p;
+
+	for (size_t l = 0; l < 3; l++) {
+		if (counts[l] > MATCH_EXTRA_MAX)
+			return LIA_ETOOBIG;
+		for (size_t i = 0; i < counts[l]; i++) {
+			size_t len = lists[l][i] ? strnlen(lists[l][i], 1024) : 0;
+
+			if (len >= 1024)
+				return LIA_ETOOBIG;
+			total += len + 1;
+		}
+	}
+	p = malloc(total ? total : 1);
+	if (!p)
+		return LIA_ENOMEM;
+	memset(out, 0, sizeof(*out));
+	*buf = p;
+	*bytes = total;
+	out->gender = x->gender;
+	out->n_dob = x->n_dob;
+	out->n_country = x->n_country;
+	out->n_id = x->n_id;
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++) {
+			size_t len = lists[l][i] ? strlen(lists[l][i]) : 0;
+
+			if (len)
+				memcpy(p, lists[l][i], len);
+			p[len] = 0;
+			dst[l][i] = p;
+			p += len + 1;
+		}
+	return 0;
+}
+
+/* --- life cycle --------------------------------------------------------- */
+
+static void scratch_release(void *v)
+{
+	struct scratch *s = v;
+	struct screen_index *ix = s->ix;
+
+	pthread_mutex_lock(&ix->reg_lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		ix->reg = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&ix->reg_lock);
+	match_name_free(s->qname);
+	free(s);
+}
+
+int screen_index_new(struct screen_index **out)
+{
+	struct screen_index *ix;
+
+	if (!out)
+		return LIA_EINVAL;
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return LIA_ENOMEM;
+	if (pthread_rwlock_init(&ix->lock, NULL))
+		goto err_free;
+	if (pthread_mutex_init(&ix->turnstile, NULL))
+		goto err_lock;
+	if (pthread_mutex_init(&ix->reg_lock, NULL))
+		goto err_turn;
+	if (pthread_key_create(&ix->tls, scratch_release))
+		goto err_reg;
+	*out = ix;
+	return 0;
+err_reg:
+	pthread_mutex_destroy(&ix->reg_lock);
+err_turn:
+	pthread_mutex_destroy(&ix->turnstile);
+err_lock:
+	pthread_rwlock_destroy(&ix->lock);
+err_free:
+	free(ix);
+	return LIA_ENOMEM;
+}
+
+void screen_index_free(struct screen_index *ix)
+{
+	struct scratch *s, *next;
+
+	if (!ix)
+		return;
+	/* After this no thread-exit destructor runs for our scratches: free
+	 * every one still registered, whichever thread made it. */
+	pthread_key_delete(ix->tls);
+	for (s = ix->reg; s; s = next) {
+		next = s->next;
+		match_name_free(s->qname);
+		free(s);
+	}
+	for (size_t i = 0; i < ix->nkeys; i++)
+		free(ix->pl[i].id);
+	free(ix->pl);
+	free(ix->kh);
+	free(ix->kslot);
+	for (size_t i = 0; i < ix->n_nm; i++)
+		free(ix->nm[i].blob);
+	free(ix->nm);
+	for (size_t r = 0; r < ix->n_rec; r++) {
+		free(ix->rec[r].id);
+		free(ix->rec[r].names);
+		free(ix->rec[r].extra_buf);
+	}
+	free(ix->rec);
+	free(ix->rmap);
+	for (size_t i = 0; i < ix->n_str; i++)
+		free(ix->str[i]);
+	free(ix->str);
+	pthread_mutex_destroy(&ix->reg_lock);
+	pthread_mutex_destroy(&ix->turnstile);
+	pthread_rwlock_destroy(&ix->lock);
+	free(ix);
+}
+
+static void write_lock(struct screen_index *ix)
+{
+	pthread_mutex_lock(&ix->turnstile);
+	pthread_rwlock_wrlock(&ix->lock);
+	pthread_mutex_unlock(&ix->turnstile);
+}
+
+static void read_lock(struct screen_index *ix)
+{
+	pthread_mutex_lock(&ix->turnstile);
+	pthread_mutex_unlock(&ix->turnstile);
+	pthread_rwlock_rdlock(&ix->lock);
+}
+
+/* --- compaction ---------------------------------------------------------- */
+
+/* Drop tombstones from every posting list and renumber the live names,
+ * keeping their order (so the lists stay sorted). A failed allocation
+ * only postpones it. */
+static void compact(struct screen_index *ix)
+{
+	uint32_t *map = malloc((ix->n_nm ? ix->n_nm : 1) * sizeof(*map));
+	size_t j = 0;
+
+	if (!map)
+		return;
+	for (size_t i = 0; i < ix->n_nm; i++) {
+		if (!ix->nm[i].blob) {
+			map[i] = UINT32_MAX;
+			continue;
+		}
+		map[i] = (uint32_t)j;
+		ix->nm[j++] = ix->nm[i];
+	}
+	ix->n_nm = j;
+	ix->dead_names = 0;
+	for (size_t k = 0; k < ix->nkeys; k++) {
+		struct plist *p = &ix->pl[k];
+		uint32_t m = 0;
+
+		for (uint32_t i = 0; i < p->n; i++)
+			if (map[p->id[i]] != UINT32_MAX)
+				p->id[m++] = map[p->id[i]];
+		p->n = m;
+	}
+	for (size_t r = 0; r < ix->n_rec; r++)
+		for (uint32_t i = 0; i < ix->rec[r].n_names; i++)
+			ix->rec[r].names[i] = map[ix->rec[r].names[i]];
+	free(map);
+}
+
+/* --- put and remove ----------------------------------------------------- */
+
+struct pending {
+	uint8_t *blob;
+	size_t blen;
+	uint64_t *keys;
+	size_t n_keys;
+};
+
+static void pending_free(struct pending *p, size_t n)
+{
+	for (size_t i = 0; p && i < n; i++) {
+		free(p[i].blob);
+		free(p[i].keys);
+	}
+	free(p);
+}
+
+/* Prepare, encode and key one name; outside the lock, the costly part. */
+static int pending_make(struct match_ctx *mc, const char *name,
+			enum match_kind kind, uint64_t *kbuf,
+			struct pending *out, struct diag *d)
+{
+	struct match_name *mn = NULL;
+	struct keygen g = { .h = kbuf };
+	size_t m = 0;
+	int rc;
+
+	rc = match_prepare(mc, name, strlen(name), kind, &mn, d);
+	if (rc)
+		return rc;
+	rc = screen_name_encode(mn, &out->blob, &out->blen);
+	if (rc)
+		goto out;
+	name_keys(&g, mn);
+	qsort(kbuf, g.n, sizeof(*kbuf), cmp_u64);
+	for (size_t i = 0; i < g.n; i++)
+		if (!m || kbuf[m - 1] != kbuf[i])
+			kbuf[m++] = kbuf[i];
+	out->keys = malloc((m ? m : 1) * sizeof(*out->keys));
+	if (!out->keys) {
+		free(out->blob);
+		out->blob = NULL;
+		rc = LIA_ENOMEM;
+		goto out;
+	}
+	memcpy(out->keys, kbuf, m * sizeof(*kbuf));
+	out->n_keys = m;
+out:
+	match_name_free(mn);
+	return rc;
+}
+
+static void tombstone(struct screen_index *ix, struct srec *r)
+{
+	for (uint32_t i = 0; i < r->n_names; i++) {
+		struct sname *s = &ix->nm[r->names[i]];
+
+		ix->heap_bytes -= s->blen;
+		free(s->blob);
+		s->blob = NULL;
+		ix->dead_names++;
+		ix->live_names--;
+	}
+	free(r->names);
+	r->names = NULL;
+	r->n_names = 0;
+}
+
+static bool label_ok(const char *s)
+{
+	return s && s[0] && strnlen(s, SCREEN_LABEL_MAX) < SCREEN_LABEL_MAX;
+}
+
+int screen_put(struct screen_index *ix, struct match_ctx *mc,
+	       const struct screen_entry *e, struct diag *d)
+{
+	struct pending *pend = NULL;
+	uint64_t *kbuf = NULL;
+	uint32_t *ids = NULL;
+	struct match_extra xcopy;
+	char *xbuf = NULL;
+	size_t n = 0, xbytes = 0, ri, done_names = 0, done_keys = 0, blobs = 0;
+	const char *list, *schema;
+	struct srec *r;
+	bool locked = false;
+	long found;
+	int rc;
+
+	if (!ix || !mc || !e || !e->record_id || !e->names)
+		return LIA_EINVAL;
+	if (!e->record_id[0] || strnlen(e->record_id, ENTITY_ID_MAX + 1) >
+					ENTITY_ID_MAX) {
+		diag_set(d, "screen: record id empty or longer than %d bytes",
+			 ENTITY_ID_MAX);
+		return LIA_EINVAL;
+	}
+	if (!label_ok(e->list) || (e->schema && !label_ok(e->schema))) {
+		diag_set(d, "screen: list or schema empty or too long");
+		return LIA_EINVAL;
+	}
+	if (e->n_names == 0 || e->n_names > SCREEN_RECORD_NAMES_MAX) {
+		diag_set(d, "screen: a record needs 1 to %d names",
+			 SCREEN_RECORD_NAMES_MAX);
+		return e->n_names ? LIA_ETOOBIG : LIA_EINVAL;
+	}
+
+	kbuf = malloc(KEYS_MAX * sizeof(*kbuf));
+	pend = calloc(e->n_names, sizeof(*pend));
+	ids = malloc(e->n_names * sizeof(*ids));
+	if (!kbuf || !pend || !ids) {
+		rc = LIA_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < e->n_names; i++) {
+		if (!e->names[i]) {
+			rc = LIA_EINVAL;
+			goto out;
+		}
+		rc = pending_make(mc, e->names[i], e->kind, kbuf, &pend[n], d);
+		/* A name with nothing left after normalisation ("-", "?")
+		 * is not worth failing a whole list for; the others count. */
+		if (rc == LIA_EVALUE)
+			continue;
+		if (rc)
+			goto out;
+		blobs += pend[n].blen;
+		n++;
+	}
+	if (n == 0) {
+		diag_set(d, "screen: %s: no usable name", e->record_id);
+		rc = LIA_EVALUE;
+		goto out;
+	}
+	if (e->extra && (rc = extra_copy(e->extra, &xcopy, &xbuf, &xbytes)))
+		goto out;
+
+	write_lock(ix);
+	locked = true;
+	list = intern(ix, e->list, true);
+	schema = intern(ix, e->schema ? e->schema : "", true);
+	if (!list || !schema) {
+		rc = ix->n_str >= SCREEN_INTERN_MAX ? LIA_ETOOBIG : LIA_ENOMEM;
+		goto out;
+	}
+	if (ix->n_nm + n >= SCREEN_NAMES_MAX) {
+		rc = LIA_ETOOBIG;
+		goto out;
+	}
+	if (ix->n_nm + n > ix->nm_cap) {
+		size_t ncap = ix->nm_cap ? ix->nm_cap * 2 : 1024;
+		struct sname *nn;
+
+		while (ncap < ix->n_nm + n)
+			ncap *= 2;
+		nn = realloc(ix->nm, ncap * sizeof(*nn));
+		if (!nn) {
+			rc = LIA_ENOMEM;
+			goto out;
+		}
+		ix->nm = nn;
+		ix->nm_cap = ncap;
+	}
+	found = rec_find(ix, e->record_id);
+	if (found < 0) {
+		rc = rec_add(ix, e->record_id, &ri);
+		if (rc)
+			goto out;
+	} else {
+		ri = (size_t)found;
+	}
+
+	/* Postings; undone below if an allocation fails half-way, so a
+	 * failed put leaves the index as it was. */
+	for (done_names = 0; done_names < n; done_names++) {
+		uint32_t nid = (uint32_t)(ix->n_nm + done_names);
+
+		for (done_keys = 0; done_keys < pend[done_names].n_keys;
+		     done_keys++) {
+			struct plist *p;
+
+			rc = key_get(ix, pend[done_names].keys[done_keys], &p);
+			if (!rc)
+				rc = plist_push(ix, p, nid);
+			if (rc)
+				goto undo;
+		}
+	}
+
+	r = &ix->rec[ri];
+	if (r->live) {
+		tombstone(ix, r);
+		free(r->extra_buf);
+		ix->heap_bytes -= r->extra_bytes;
+		r->extra_buf = NULL;
+		r->extra_bytes = 0;
+		r->has_extra = false;
+		ix->live_recs--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = (uint32_t)ix->n_nm;
+		ix->nm[ix->n_nm].blob = pend[i].blob;
+		ix->nm[ix->n_nm].rec = (uint32_t)ri;
+		ix->nm[ix->n_nm].blen = (uint32_t)pend[i].blen;
+		pend[i].blob = NULL;
+		ix->n_nm++;
+	}
+	ix->live_names += n;
+	ix->heap_bytes += blobs + (xbuf ? xbytes : 0);
+	r->list = list;
+	r->schema = schema;
+	r->kind = e->kind;
+	r->names = ids;
+	r->n_names = (uint32_t)n;
+	ids = NULL;
+	if (xbuf) {
+		r->extra = xcopy;
+		r->extra_buf = xbuf;
+		r->extra_bytes = xbytes;
+		r->has_extra = true;
+		xbuf = NULL;
+	}
+	r->live = true;
+	ix->live_recs++;
+	if (ix->dead_names >= 256 && ix->dead_names * 4 >= ix->live_names)
+		compact(ix);
+	rc = 0;
+	goto out;
+
+undo:
+	/* Each touched list ends with the id we appended. */
+	for (size_t i = 0; i <= done_names && i < n; i++) {
+		size_t nk = i < done_names ? pend[i].n_keys : done_keys;
+
+		for (size_t k = 0; k < nk; k++) {
+			struct plist *p = key_find(ix, pend[i].keys[k]);
+
+			if (p && p->n)
+				p->n--;
+		}
+	}
+out:
+	if (locked)
+		pthread_rwlock_unlock(&ix->lock);
+	free(xbuf);
+	free(ids);
+	free(kbuf);
+	pending_free(pend, n);
+	return rc;
+}
+
+int screen_remove(struct screen_index *ix, const char *record_id)
+{
+	struct srec *r;
+	long found;
+	int rc = 0;
+
+	if (!ix || !record_id)
+		return LIA_EINVAL;
+	write_lock(ix);
+	found = rec_find(ix, record_id);
+	if (found < 0 || !ix->rec[found].live) {
+		rc = LIA_ENOTFOUND;
+		goto out;
+	}
+	r = &ix->rec[found];
+	tombstone(ix, r);
+	free(r->extra_buf);
+	ix->heap_bytes -= r->extra_bytes;
+	r->extra_buf = NULL;
+	r->extra_bytes = 0;
+	r->has_extra = false;
+	r->live = false;
+	ix->live_recs--;
+	if (ix->dead_names >= 256 && ix->dead_names * 4 >= ix->live_names)
+		compact(ix);
+out:
+	pthread_rwlock_unlock(&ix->lock);
+	return rc;
+}
+
+/* --- query --------------------------------------------------------------- */
+
+static struct scratch *scratch_get(struct screen_index *ix)
+{
+	struct scratch *s = pthread_getspecific(ix->tls);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->ix = ix;
+	if (pthread_setspecific(ix->tls, s)) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_lock(&ix->reg_lock);
+	s->next = ix->reg;
+	if (ix->reg)
+		ix->reg->prev = s;
+	ix->reg = s;
+	pthread_mutex_unlock(&ix->reg_lock);
+	return s;
+}
+
+static void acc_clear(struct scratch *s)
+{
+	for (uint32_t i = 0; i < s->n_used; i++)
+		s->acc[s->used[i]].id1 = 0;
+	s->n_used = 0;
+}
+
+/* Add w to nid's weight; a new entry only when insert and there is room
+ * (the accumulator is bounded: beyond it only known names gain). */
+static void acc_add(struct scratch *s, uint32_t nid, float w, bool insert)
+{
+	uint32_t i = (nid * 0x9e3779b1u) >> (32 - ACC_BITS);
+
+	for (;; i = (i + 1) & (ACC_CAP - 1)) {
+		struct acc_slot *a = &s->acc[i];
+
+		if (a->id1 == nid + 1) {
+			a->w += w;
+			return;
+		}
+		if (!a->id1)
+			break;
+	}
+	if (!insert || s->n_used >= ACC_FILL)
+		return;
+	s->acc[i].id1 = nid + 1;
+	s->acc[i].w = w;
+	s->used[s->n_used++] = i;
+}
+
+static int cmp_qkey_h(const void *a, const void *b)
+{
+	const struct qkey *x = a, *y = b;
+
+	if (x->h != y->h)
+		return (x->h > y->h) - (x->h < y->h);
+	return (x->tok > y->tok) - (x->tok < y->tok);
+}
+
+static int cmp_qkey_df(const void *a, const void *b)
+{
+	const struct qkey *x = a, *y = b;
+
+	return (x->df > y->df) - (x->df < y->df);
+}
+
+static int cmp_cand_w(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w < y->w ? 1 : -1;
+	return (x->nid > y->nid) - (x->nid < y->nid);
+}
+
+static bool plist_has(const struct plist *p, uint32_t id)
+{
+	uint32_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (p->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n && p->id[lo] == id;
+}
+
+struct qfilter {
+	const char *list;            /* interned, NULL = all */
+	enum match_kind kind;
+};
+
+static bool eligible(const struct screen_index *ix, uint32_t nid,
+		     const struct qfilter *f)
+{
+	const struct sname *s = &ix->nm[nid];
+	const struct srec *r;
+
+	if (!s->blob)
+		return false;
+	r = &ix->rec[s->rec];
+	if (f->list && r->list != f->list)
+		return false;
+	if (f->kind != MATCH_ANY && r->kind != MATCH_ANY && r->kind != f->kind)
+		return false;
+	return true;
+}
+
+/* The query's keys with their posting lists and weights, rarest first. */
+static size_t query_keys(const struct screen_index *ix, struct scratch *s)
+{
+	struct keygen g = { .qk = s->qk };
+	double n_all = (double)(ix->n_nm ? ix->n_nm : 1);
+	uint64_t prev = 0;
+	size_t m = 0;
+
+	memset(s->known, 0, sizeof(s->known));
+	name_keys(&g, s->qname);
+	/* The same key from two forms or tokens counts once, for the first
+	 * token that has it. */
+	qsort(s->qk, g.n, sizeof(s->qk[0]), cmp_qkey_h);
+	for (size_t i = 0; i < g.n; i++) {
+		const struct plist *p;
+		uint64_t h = s->qk[i].h;
+
+		if (i > 0 && h == prev)
+			continue;
+		prev = h;
+		p = key_find(ix, h);
+		if (!p || !p->n)
+			continue;
+		s->qk[m] = s->qk[i];
+		if (s->qk[m].type == K_TOK)
+			s->known[s->qk[m].tok] = true;
+		s->qk[m].pl = p;
+		s->qk[m].df = p->n;
+		s->qk[m].deferred = 0;
+		/* IDF: a key in every name says nothing, a unique one a lot. */
+		s->qk[m].w = type_weight[s->qk[i].type] *
+			     (float)log(1.0 + n_all / (double)p->n);
+		m++;
+	}
+	qsort(s->qk, m, sizeof(s->qk[0]), cmp_qkey_df);
+	return m;
+}
+
+/*
+ * Candidates: walk the posting lists of rare keys into the accumulator;
+ * every token of the query also walks its rarest key, however common, so
+ * a name made only of common words is still found. N-grams only generate
+ * for tokens the index does not have as such (a typo, an unusual
+ * spelling): for a known token its own key and sounds already find the
+ * names, and n-gram lists are the longest. Common tokens and phonetic keys
+ * beyond that are checked against the best VERIFY_M candidates by binary
+ * search; other n-grams are dropped. Returns the candidates to score, best
+ * first, in s->cand.
+ */
+static size_t gather(const struct screen_index *ix, struct scratch *s,
+		     size_t nk, const struct qfilter *f)
+{
+	size_t cap = ix->n_nm / GEN_DF_DIV, walked = 0, nc = 0, top;
+	float best, min_w;
+
+	if (cap < GEN_DF_MIN)
+		cap = GEN_DF_MIN;
+	memset(s->covered, 0, sizeof(s->covered));
+	for (size_t i = 0; i < nk; i++) {
+		struct qkey *k = &s->qk[i];
+		bool gen = k->df <= cap || !s->covered[k->tok];
+
+		if (k->type == K_GRAM && s->known[k->tok])
+			continue;
+
+		if (gen && walked + k->df <= WALK_MAX) {
+			for (uint32_t j = 0; j < k->df; j++)
+				acc_add(s, k->pl->id[j], k->w, true);
+			walked += k->df;
+			/* A whole-form hit is the fast path for exact names; it
+			 * must not stand in for the tokens' own evidence. */
+			if (k->type != K_FULL)
+				s->covered[k->tok] = true;
+		} else if (k->type != K_GRAM) {
+			k->deferred = 1;
+		}
+	}
+
+	/* The best VERIFY_M eligible entries: a min-heap on weight. */
+	for (uint32_t u = 0; u < s->n_used; u++) {
+		const struct acc_slot *a = &s->acc[s->used[u]];
+		struct cand c = { a->id1 - 1, a->w };
+		size_t i;
+
+		if (nc == VERIFY_M && c.w <= s->cand[0].w)
+			continue;
+		if (!eligible(ix, c.nid, f))
+			continue;
+		if (nc < VERIFY_M) {
+			i = nc++;
+			while (i && s->cand[(i - 1) / 2].w > c.w) {
+				s->cand[i] = s->cand[(i - 1) / 2];
+				i = (i - 1) / 2;
+			}
+			s->cand[i] = c;
+			continue;
+		}
+		i = 0;
+		for (;;) {
+			size_t l = 2 * i + 1, r = l + 1, m = i;
+			float mw = c.w;
+
+			if (l < nc && s->cand[l].w < mw)
+				m = l, mw = s->cand[l].w;
+			if (r < nc && s->cand[r].w < mw)
+				m = r;
+			if (m == i)
+				break;
+			s->cand[i] = s->cand[m];
+			i = m;
+		}
+		s->cand[i] = c;
+	}
+	acc_clear(s);
+
+	for (size_t i = 0; i < nk; i++) {
+		const struct qkey *k = &s->qk[i];
+
+		if (!k->deferred)
+			continue;
+		for (size_t c = 0; c < nc; c++)
+			if (plist_has(k->pl, s->cand[c].nid))
+				s->cand[c].w += k->w;
+	}
+	qsort(s->cand, nc, sizeof(s->cand[0]), cmp_cand_w);
+	if (!nc)
+		return 0;
+	/* Names sharing only a sliver of the best one's evidence would not
+	 * reach the threshold; scoring them is the costly part. */
+	best = s->cand[0].w;
+	min_w = best * (float)PRUNE_REL;
+	top = nc < TOP_K ? nc : TOP_K;
+	while (top > 1 && s->cand[top - 1].w < min_w)
+		top--;
+	return top;
+}
+
+static int cmp_rhit(const void *a, const void *b, const struct screen_index *ix)
+{
+	const struct rhit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return strcmp(ix->rec[x->rec].id, ix->rec[y->rec].id);
+}
+
+/* Insertion sort: at most TOP_K hits, and qsort has no context argument. */
+static void sort_rhits(const struct screen_index *ix, struct rhit *h, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rhit t = h[i];
+		size_t j = i;
+
+		while (j && cmp_rhit(&h[j - 1], &t, ix) > 0) {
+			h[j] = h[j - 1];
+			j--;
+		}
+		h[j] = t;
+	}
+}
+
+int screen_query(struct screen_index *ix, struct match_ctx *mc,
+		 const struct screen_query *q, struct screen_hit *hits,
+		 size_t max_hits, size_t *n_hits, struct diag *d)
+{
+	struct qfilter f = { NULL, MATCH_ANY };
+	struct scratch *s;
+	double threshold;
+	size_t limit, nk, nc, nh = 0;
+	bool locked = false;
+	int rc;
+
+	if (!ix || !mc || !q || !q->name || !n_hits || (max_hits && !hits))
+		return LIA_EINVAL;
+	threshold = q->threshold == 0 ? MATCH_THRESHOLD_DEFAULT : q->threshold;
+	if (!(threshold > 0 && threshold <= 1)) {
+		diag_set(d, "screen: threshold must be in (0, 1]");
+		return LIA_EINVAL;
+	}
+	if (q->list && !label_ok(q->list)) {
+		diag_set(d, "screen: list name empty or too long");
+		return LIA_EINVAL;
+	}
+	limit = q->limit ? q->limit : 10;
+	if (limit > max_hits)
+		limit = max_hits;
+	s = scratch_get(ix);
+	if (!s)
+		return LIA_ENOMEM;
+	/* The previous query's name is kept until now: the explanations of
+	 * its hits pointed into it. */
+	match_name_free(s->qname);
+	s->qname = NULL;
+	rc = match_prepare(mc, q->name, strlen(q->name), q->kind, &s->qname, d);
+	if (rc)
+		return rc;
+	f.kind = q->kind;
+
+	read_lock(ix);
+	locked = true;
+	if (q->list) {
+		f.list = intern(ix, q->list, false);
+		if (!f.list)
+			goto done;   /* no such list: nothing can hit */
+	}
+	nk = query_keys(ix, s);
+	nc = gather(ix, s, nk, &f);
+	for (size_t c = 0; c < nc; c++) {
+		const struct sname *sn = &ix->nm[s->cand[c].nid];
+		const struct srec *r = &ix->rec[sn->rec];
+		double sc;
+		size_t i;
+
+		screen_name_decode(sn->blob, &s->cname);
+		sc = match_score(s->qname, q->extra, &s->cname,
+				 r->has_extra ? &r->extra : NULL, NULL);
+		if (sc < threshold)
+			continue;
+		for (i = 0; i < nh; i++)
+			if (s->rh[i].rec == sn->rec)
+				break;
+		if (i == nh) {
+			s->rh[nh++] = (struct rhit){ sn->rec, s->cand[c].nid,
+						     sc };
+		} else if (sc > s->rh[i].score) {
+			s->rh[i].nid = s->cand[c].nid;
+			s->rh[i].score = sc;
+		}
+	}
+	sort_rhits(ix, s->rh, nh);
+	if (nh > limit)
+		nh = limit;
+	for (size_t i = 0; i < nh; i++) {
+		const struct sname *sn = &ix->nm[s->rh[i].nid];
+		const struct srec *r = &ix->rec[s->rh[i].rec];
+		struct screen_hit *h = &hits[i];
+
+		/* Explanations only for what is returned: they cost more. */
+		screen_name_decode(sn->blob, &s->cname);
+		memset(&h->explain, 0, sizeof(h->explain));
+		h->score = match_score(s->qname, q->extra, &s->cname,
+				       r->has_extra ? &r->extra : NULL,
+				       &h->explain);
+		h->record_id = r->id;
+		h->list = r->list;
+		h->schema = r->schema;
+		h->matched_name = screen_name_original(sn->blob);
+	}
+done:
+	if (locked)
+		pthread_rwlock_unlock(&ix->lock);
+	*n_hits = nh;
+	return 0;
+}
+
+void screen_stats(struct screen_index *ix, struct screen_stats *out)
+{
+	if (!ix || !out)
+		return;
+	pthread_rwlock_rdlock(&ix->lock);
+	out->records = ix->live_recs;
+	out->names = ix->live_names;
+	out->keys = ix->nkeys;
+	out->bytes = sizeof(*ix) + ix->heap_bytes +
+		     ix->kcap * (sizeof(*ix->kh) + sizeof(*ix->kslot)) +
+		     ix->pl_cap * sizeof(*ix->pl) +
+		     ix->nm_cap * sizeof(*ix->nm) +
+		     ix->rec_cap * sizeof(*ix->rec) +
+		     ix->rmap_cap * sizeof(*ix->rmap);
+	pthread_rwlock_unlock(&ix->lock);
+}

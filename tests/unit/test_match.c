@@ -1,0 +1,508 @@
+/* test_match.c - name matching: metrics with published values, ICAO 9303
+ * tables, normalisation hard cases, token roles, scoring and evidence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "liaison/match.h"
+
+static struct match_ctx *mc;
+
+static int setup(void **state)
+{
+	(void)state;
+	return match_ctx_new(&mc, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	match_ctx_free(mc);
+	return 0;
+}
+
+static struct match_name *prep(const char *s, enum match_kind k)
+{
+	struct match_name *n = NULL;
+	struct diag d;
+
+	assert_int_equal(match_prepare(mc, s, strlen(s), k, &n, &d), 0);
+	return n;
+}
+
+static double score2(const char *a, const char *b)
+{
+	struct match_name *x = prep(a, MATCH_ANY), *y = prep(b, MATCH_ANY);
+	double s = match_score(x, NULL, y, NULL, NULL);
+
+	assert_true(s >= 0.0 && s <= 1.0);
+	match_name_free(x);
+	match_name_free(y);
+	return s;
+}
+
+static void jaro_winkler(void **state)
+{
+	(void)state;
+	/* Winkler's published examples. */
+	assert_float_equal(match_jaro_winkler("MARTHA", 6, "MARHTA", 6),
+			   0.9611, 0.0001);
+	assert_float_equal(match_jaro_winkler("DWAYNE", 6, "DUANE", 5),
+			   0.84, 0.0001);
+	assert_float_equal(match_jaro_winkler("DIXON", 5, "DICKSONX", 8),
+			   0.8133, 0.0001);
+	assert_float_equal(match_jaro_winkler("abc", 3, "abc", 3), 1.0, 1e-9);
+	assert_float_equal(match_jaro_winkler("abc", 3, "xyz", 3), 0.0, 1e-9);
+	assert_float_equal(match_jaro_winkler("", 0, "", 0), 1.0, 1e-9);
+	assert_float_equal(match_jaro_winkler("a", 1, "", 0), 0.0, 1e-9);
+}
+
+static void damerau_levenshtein(void **state)
+{
+	char big[300];
+
+	(void)state;
+	/* OSA cannot edit a transposed pair again: "ca" -> "abc" is 3
+	 * (unrestricted Damerau-Levenshtein would say 2). */
+	assert_int_equal(match_damerau_levenshtein("ca", 2, "abc", 3), 3);
+	assert_int_equal(match_damerau_levenshtein("ab", 2, "ba", 2), 1);
+	assert_int_equal(match_damerau_levenshtein("abcdef", 6, "abcfed", 6),
+			 2);
+	assert_int_equal(match_damerau_levenshtein("kitten", 6, "sitting", 7),
+			 3);
+	assert_int_equal(match_damerau_levenshtein("", 0, "abc", 3), 3);
+	assert_int_equal(match_damerau_levenshtein("same", 4, "same", 4), 0);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(match_damerau_levenshtein(big, 256, "a", 1),
+			 LIA_ETOOBIG);
+	assert_int_equal(match_damerau_levenshtein(big, 255, big, 255), 0);
+}
+
+static void dm(const char *w, const char *p, const char *a)
+{
+	char x[MATCH_DM_MAX], y[MATCH_DM_MAX];
+
+	match_double_metaphone(w, strlen(w), x, y);
+	assert_string_equal(x, p);
+	assert_string_equal(y, a);
+}
+
+static void double_metaphone(void **state)
+{
+	(void)state;
+	/* Values from Philips' article and worked through his rules. */
+	dm("smith", "SM0", "XMT");
+	dm("schmidt", "XMT", "SMT");
+	dm("jose", "HS", "");
+	dm("xavier", "SF", "SFR");
+	/* Spelling variants meet on the same key. */
+	dm("mohammed", "MHMT", "");
+	dm("muhammad", "MHMT", "");
+	dm("knight", "NT", "");        /* silent K, GH after a vowel */
+	dm("philip", "FLP", "");       /* PH is F */
+	dm("", "", "");
+}
+
+static void icao_is(const char *in, const char *want)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, 4096);
+	assert_int_equal(match_icao(in, strlen(in), &sb, NULL), 0);
+	assert_string_equal(sb.buf, want);
+	strbuf_release(&sb);
+}
+
+static void icao(void **state)
+{
+	struct strbuf sb;
+	struct diag d;
+
+	(void)state;
+	icao_is("ПУТИН ВЛАДИМИР", "PUTIN VLADIMIR");
+	icao_is("Щукин", "SHCHUKIN");
+	icao_is("Юлия", "IULIIA");
+	icao_is("Жанна Хабибуллина", "ZHANNA KHABIBULLINA");
+	icao_is("Цой Йод Объект Ыы", "TSOI IOD OBIEEKT YY");
+	icao_is("Ильич", "ILICH");        /* the soft sign is dropped */
+	icao_is("Влади́мир", "VLADIMIR");  /* stress mark in NFD */
+	icao_is("ΝΙΚΟΛΑΟΣ", "NIKOLAOS");
+	icao_is("Θεόδωρος Χατζής", "THEODOROS CHATZIS");
+	icao_is("Πούτιν", "POUTIN");
+	icao_is("محمد", "MXHMD");
+	icao_is("أحمد", "XAEXHMD");
+	icao_is("Müller Größe", "MUELLER GROESSE");
+	icao_is("Åse Ærø Øst", "AASE AEROE OEST");
+	icao_is("Peña Łukasz Dvořák", "PENA LUKASZ DVORAK");
+	icao_is("Jean-Luc O'Neil", "JEAN LUC ONEIL");
+	strbuf_init(&sb, 64);
+	assert_int_equal(match_icao("משה", strlen("משה"), &sb, &d),
+			 LIA_EVALUE);
+	assert_int_equal(match_icao("\xff", 1, &sb, &d), LIA_EVALUE);
+	assert_int_equal(sb.len, 0);
+	strbuf_release(&sb);
+}
+
+static void norm_is(const char *in, const char *want, enum match_script sc)
+{
+	struct strbuf sb;
+	enum match_script got = SCRIPT_UNKNOWN;
+	struct diag d;
+
+	strbuf_init(&sb, 8192);
+	assert_int_equal(match_normalize(mc, in, strlen(in), &sb, &got, &d),
+			 0);
+	assert_string_equal(sb.buf, want);
+	assert_int_equal(got, sc);
+	strbuf_release(&sb);
+}
+
+static void normalize(void **state)
+{
+	struct strbuf sb;
+	struct diag d;
+	char big[MATCH_NAME_MAX + 2];
+
+	(void)state;
+	norm_is("\xef\xac\x81nn \xef\xac\x82ores", "finn flores",
+		SCRIPT_LATIN);                          /* ﬁ ﬂ ligatures */
+	norm_is("ＪＯＨＮ　ＳＭＩＴＨ", "john smith", SCRIPT_LATIN);
+	norm_is("IŞIK Işık İstanbul", "isik isik istanbul", SCRIPT_LATIN);
+	norm_is("Straße", "strasse", SCRIPT_LATIN);
+	norm_is("José María Núñez", "jose maria nunez", SCRIPT_LATIN);
+	norm_is("al-Qaida", "al qaida", SCRIPT_LATIN);
+	norm_is("O'Brien", "obrien", SCRIPT_LATIN);
+	norm_is("O’Brien", "obrien", SCRIPT_LATIN);
+	norm_is("  PUTIN,   Vladimir  ", "putin vladimir", SCRIPT_LATIN);
+	norm_is("Владимир Путин", "vladimir putin", SCRIPT_CYRILLIC);
+	norm_is("Щукин", "shchukin", SCRIPT_CYRILLIC);
+	norm_is("مُحَمَّد", "muhamad", SCRIPT_ARABIC);  /* harakat read */
+	norm_is("محمد", "mhmd", SCRIPT_ARABIC);
+	norm_is("Putin Путин", "putin putin", SCRIPT_MIXED);
+	norm_is("习近平", "xi jin ping", SCRIPT_HAN);
+	norm_is("김정은", "gim jeong eun", SCRIPT_HANGUL);
+	norm_is("Αλέξανδρος", "alexandros", SCRIPT_GREEK);
+	norm_is("משה", "msh", SCRIPT_HEBREW);
+	norm_is("ウラジーミル", "urajimiru", SCRIPT_KANA);
+	strbuf_init(&sb, 8192);
+	assert_int_equal(match_normalize(mc, "-- ., !", 7, &sb, NULL, &d),
+			 LIA_EVALUE);
+	assert_int_equal(match_normalize(mc, "\xc3\x28", 2, &sb, NULL, &d),
+			 LIA_EVALUE);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(match_normalize(mc, big, sizeof(big), &sb, NULL, &d),
+			 LIA_ETOOBIG);
+	strbuf_release(&sb);
+}
+
+static const struct match_token *tok(const struct match_name *n,
+				     const char *s)
+{
+	const struct match_form *f = &n->form[0];
+
+	for (size_t i = 0; i < f->n_tok; i++) {
+		if (f->tok[i].len == strlen(s) &&
+		    !memcmp(f->tok[i].s, s, f->tok[i].len))
+			return &f->tok[i];
+	}
+	fail_msg("no token %s in %s", s, f->text);
+	return NULL;
+}
+
+static void tokens(void **state)
+{
+	struct match_name *n;
+	struct diag d;
+
+	(void)state;
+	n = prep("Dr. John A. van der Berg", MATCH_PERSON);
+	assert_string_equal(n->form[0].text, "dr john a van der berg");
+	assert_string_equal(n->form[0].origin, "latin");
+	assert_true(tok(n, "dr")->flags & MATCH_TOK_HONORIFIC);
+	assert_true(tok(n, "a")->flags & MATCH_TOK_INITIAL);
+	assert_true(tok(n, "van")->flags & MATCH_TOK_PARTICLE);
+	assert_int_equal(tok(n, "john")->flags, 0);
+	assert_true(tok(n, "john")->weight > tok(n, "van")->weight);
+	assert_true(tok(n, "van")->weight > tok(n, "dr")->weight);
+	assert_string_equal(tok(n, "john")->dm1, "JN");
+	match_name_free(n);
+
+	n = prep("Путин Владимир Владимирович", MATCH_PERSON);
+	assert_int_equal(n->script, SCRIPT_CYRILLIC);
+	assert_true(tok(n, "vladimirovich")->flags & MATCH_TOK_PATRONYMIC);
+	assert_int_equal(tok(n, "putin")->flags, 0);
+	match_name_free(n);
+
+	n = prep("Osama bin Mohammed bin Awad bin Laden", MATCH_PERSON);
+	assert_true(tok(n, "mohammed")->flags & MATCH_TOK_PATRONYMIC);
+	assert_int_equal(tok(n, "laden")->flags, 0); /* family, not father */
+	match_name_free(n);
+
+	n = prep("Obshchestvo s ogranichennoy otvetstvennostyu Romashka",
+		 MATCH_ORG);
+	assert_string_equal(n->form[0].text, "ooo romashka");
+	assert_true(tok(n, "ooo")->flags & MATCH_TOK_LEGAL_FORM);
+	match_name_free(n);
+
+	n = prep("ООО «Ромашка»", MATCH_ORG);
+	assert_string_equal(n->form[0].text, "ooo romashka");
+	match_name_free(n);
+
+	n = prep("Acme Holdings, S.A. de C.V.", MATCH_ORG);
+	assert_string_equal(n->form[0].text, "acme holdings sadecv");
+	assert_true(tok(n, "sadecv")->flags & MATCH_TOK_LEGAL_FORM);
+	assert_true(tok(n, "acme")->weight > tok(n, "holdings")->weight);
+	match_name_free(n);
+
+	n = prep("Banco Limited Liability Company", MATCH_ORG);
+	assert_string_equal(n->form[0].text, "banco llc");
+	match_name_free(n);
+
+	/* Forms: Latin keeps its own form and the ICAO one; identical
+	 * forms are kept once. */
+	n = prep("Hans Müller", MATCH_PERSON);
+	assert_int_equal(n->n_forms, 2);
+	assert_string_equal(n->form[0].text, "hans muller");
+	assert_string_equal(n->form[1].text, "hans mueller");
+	assert_string_equal(n->form[1].origin, "icao");
+	assert_string_equal(n->original, "Hans Müller");
+	match_name_free(n);
+	n = prep("Владимир Путин", MATCH_PERSON);
+	assert_int_equal(n->n_forms, 1);
+	match_name_free(n);
+	n = prep("Юлия", MATCH_PERSON);
+	assert_int_equal(n->n_forms, 2);
+	assert_string_equal(n->form[0].text, "yuliya");
+	assert_string_equal(n->form[1].text, "iuliia");
+	match_name_free(n);
+	n = prep("김정은", MATCH_PERSON);
+	assert_string_equal(n->form[1].text, "kim jeong eun");
+	match_name_free(n);
+
+	/* More than MATCH_TOKENS_MAX words: the last are dropped. */
+	{
+		char many[400] = "";
+		size_t o = 0;
+
+		for (int i = 0; i < 30; i++)
+			o += (size_t)snprintf(many + o, sizeof(many) - o,
+					      "w%c%c ", 'a' + i % 26,
+					      'a' + i / 26);
+		n = prep(many, MATCH_ANY);
+		assert_int_equal(n->form[0].n_tok, MATCH_TOKENS_MAX);
+		match_name_free(n);
+	}
+	assert_int_equal(match_prepare(mc, "...", 3, MATCH_ANY, &n, &d),
+			 LIA_EVALUE);
+	assert_int_equal(match_prepare(mc, "x", 1, (enum match_kind)7, &n, &d),
+			 LIA_EINVAL);
+}
+
+static void scores(void **state)
+{
+	double exact, typo, other, order, initial;
+
+	(void)state;
+	exact = score2("John Smith", "John Smith");
+	typo = score2("John Smith", "Jon Smith");
+	other = score2("John Smith", "Peter Smith");
+	assert_float_equal(exact, 1.0, 1e-9);
+	assert_true(typo < exact);
+	assert_true(typo >= MATCH_THRESHOLD_DEFAULT);
+	assert_true(other < MATCH_THRESHOLD_DEFAULT);
+	assert_true(other < typo);
+	assert_true(score2("John Smith", "Maria Garcia") < 0.1);
+	order = score2("PUTIN, Vladimir", "Vladimir Putin");
+	assert_float_equal(order, 1.0, 1e-9);
+	initial = score2("V. Putin", "Vladimir Putin");
+	assert_true(initial >= MATCH_THRESHOLD_DEFAULT && initial < 1.0);
+	/* MRZ spelling against the source script, through ICAO. */
+	assert_float_equal(score2("PUTIN VLADIMIR", "Путин Владимир"), 1.0,
+			   1e-9);
+	assert_float_equal(score2("MUELLER HANS", "Hans Müller"), 1.0, 1e-9);
+	assert_float_equal(score2("IULIIA TIMOSHENKO", "Юлия Тимошенко"),
+			   1.0, 1e-9);
+	/* Ukrainian spells И as Y; the Russian table says I. */
+	assert_true(score2("IULIIA TYMOSHENKO", "Юлия Тимошенко") >=
+		    MATCH_THRESHOLD_DEFAULT);
+	/* Phonetics and joined words. */
+	assert_true(score2("Mohammed Ali", "Muhammad Ali") >=
+		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(score2("Abdul Rahman", "Abdulrahman") >=
+		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(score2("Xi Jinping", "习近平") >= MATCH_THRESHOLD_DEFAULT);
+	/* Titles and legal forms do not make a match. */
+	assert_true(score2("Dr John Smith", "John Smith") > 0.95);
+	assert_true(score2("Alpha Trading LLC", "Omega Shipping LLC") <
+		    MATCH_THRESHOLD_DEFAULT);
+	/* Deterministic. */
+	assert_true(score2("Vladimir Putin", "Wladimir Poetin") ==
+		    score2("Vladimir Putin", "Wladimir Poetin"));
+}
+
+static double with_extra(const struct match_extra *a,
+			 const struct match_extra *b, struct match_explain *ex)
+{
+	struct match_name *x = prep("Ivan Petrov", MATCH_PERSON);
+	struct match_name *y = prep("Ivan Petrov", MATCH_PERSON);
+	double s = match_score(x, a, y, b, ex);
+
+	match_name_free(x);
+	match_name_free(y);
+	return s;
+}
+
+static void evidence(void **state)
+{
+	struct match_extra a = { 0 }, b = { 0 };
+	struct match_explain ex;
+	struct strbuf sb;
+	double base, exact, year, swapped, far;
+
+	(void)state;
+	base = with_extra(NULL, NULL, NULL);
+	a.dob[0] = "1970-03-04";
+	a.n_dob = 1;
+	b.dob[0] = "1970-03-04";
+	b.n_dob = 1;
+	exact = with_extra(&a, &b, &ex);
+	b.dob[0] = "1970";
+	year = with_extra(&a, &b, NULL);
+	b.dob[0] = "1970-04-03";
+	swapped = with_extra(&a, &b, NULL);
+	b.dob[0] = "1985-07-21";
+	far = with_extra(&a, &b, NULL);
+	/* Names equal: the score is capped at 1, so compare with a weaker
+	 * name below; here only the penalty shows. */
+	assert_float_equal(base, 1.0, 1e-9);
+	assert_float_equal(exact, 1.0, 1e-9);
+	assert_float_equal(year, 1.0, 1e-9);
+	assert_true(swapped >= 0.99);
+	assert_true(far < 0.85);
+	assert_true(ex.n >= 2);
+	assert_string_equal(ex.f[0].name, "name");
+
+	{
+		struct match_name *x = prep("Ivan Petrov", MATCH_PERSON);
+		struct match_name *y = prep("Ivan Petrow", MATCH_PERSON);
+		double none, dob, sex, id, nat;
+
+		none = match_score(x, NULL, y, NULL, NULL);
+		b.dob[0] = "1970-03-04";
+		dob = match_score(x, &a, y, &b, NULL);
+		assert_true(dob > none);
+		b.dob[0] = "1970-04-03";
+		assert_true(match_score(x, &a, y, &b, NULL) < dob);
+		assert_true(match_score(x, &a, y, &b, NULL) > far);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.gender = 'm';
+		b.gender = 'f';
+		sex = match_score(x, &a, y, &b, NULL);
+		assert_true(sex < none);
+		b.gender = 0;
+		a.id[0] = "AB 123-456";
+		a.n_id = 1;
+		b.id[0] = "ab123456";
+		b.n_id = 1;
+		id = match_score(x, &a, y, &b, &ex);
+		assert_true(id > none);
+		b.id[0] = "ZZ999999";
+		assert_float_equal(match_score(x, &a, y, &b, NULL), none,
+				   1e-9);
+		a.country[0] = "ru";
+		a.n_country = 1;
+		b.country[0] = "ua";
+		b.n_country = 1;
+		nat = match_score(x, &a, y, &b, NULL);
+		assert_true(nat < none);
+		b.country[1] = "ru";
+		b.n_country = 2;
+		assert_true(match_score(x, &a, y, &b, NULL) > none);
+		strbuf_init(&sb, 4096);
+		assert_int_equal(match_explain_text(&ex, id, &sb), 0);
+		assert_non_null(strstr(sb.buf, "name "));
+		assert_non_null(strstr(sb.buf, "id 1.00 (+"));
+		assert_non_null(strstr(sb.buf, "ivan=ivan"));
+		strbuf_release(&sb);
+		match_name_free(x);
+		match_name_free(y);
+	}
+}
+
+/* Every pair of the public cross-script list must match, except names
+ * written in Chinese characters and read in Korean or Japanese: ICU has
+ * no such readings. */
+static void cross_script(void **state)
+{
+	const char *dir = getenv("LIAISON_DATA");
+	char path[1024], line[1024];
+	int pairs = 0, han_missed = 0;
+	FILE *f;
+
+	(void)state;
+	if (!dir) {
+		print_message("LIAISON_DATA not set: skipped\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/names/cross_script_pairs.csv", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		print_message("%s missing: skipped\n", path);
+		skip();
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *comma, *end;
+		struct match_name *a, *b;
+		double s;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		comma = strchr(line, ',');
+		assert_non_null(comma);
+		*comma = '\0';
+		end = strchr(comma + 1, ',');
+		assert_non_null(end);
+		*end = '\0';
+		a = prep(line, MATCH_PERSON);
+		b = prep(comma + 1, MATCH_PERSON);
+		s = match_score(a, NULL, b, NULL, NULL);
+		if (s < MATCH_THRESHOLD_DEFAULT && a->script == SCRIPT_HAN) {
+			print_message("known miss (Han read as Korean or "
+				      "Japanese): %s / %s %.2f\n", line,
+				      comma + 1, s);
+			han_missed++;
+		} else if (s < MATCH_THRESHOLD_DEFAULT) {
+			fail_msg("%s / %s scored %.3f", line, comma + 1, s);
+		}
+		pairs++;
+		match_name_free(a);
+		match_name_free(b);
+	}
+	fclose(f);
+	assert_true(pairs >= 20);
+	assert_true(han_missed <= 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(jaro_winkler),
+		cmocka_unit_test(damerau_levenshtein),
+		cmocka_unit_test(double_metaphone),
+		cmocka_unit_test(icao),
+		cmocka_unit_test(normalize),
+		cmocka_unit_test(tokens),
+		cmocka_unit_test(scores),
+		cmocka_unit_test(evidence),
+		cmocka_unit_test(cross_script),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
