@@ -30,7 +30,8 @@
 
 #define MATCH_NAME_MAX 1024   /* bytes of one input name */
 #define MATCH_TOKENS_MAX 24   /* tokens kept per form */
-#define MATCH_FORMS_MAX 3     /* Latin forms kept per name */
+#define MATCH_FORMS_MAX 5     /* Latin forms kept per name: a Han name
+				 * has Mandarin, Japanese and two Korean */
 #define MATCH_DM_MAX 8        /* bytes of a Double Metaphone key + NUL */
 #define MATCH_FEATURES_MAX 16
 
@@ -82,7 +83,8 @@ struct match_form {
 	const char *text;            /* normalised full form, tokens joined by ' ' */
 	struct match_token tok[MATCH_TOKENS_MAX];
 	size_t n_tok;
-	const char *origin;          /* "latin", "icu", "icao" */
+	const char *origin;          /* "latin", "icu", "icao", "korean",
+				      * "japanese", "hanja" */
 };
 
 struct match_name {

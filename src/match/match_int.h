@@ -19,8 +19,11 @@ enum match_tr {
 	TR_HANGUL, TR_KANA, TR_THAI, TR_FOLD, TR_COUNT
 };
 
+struct match_cjk;
+
 struct match_ctx {
 	UTransliterator *tr[TR_COUNT];
+	struct match_cjk *cjk;   /* Japanese/Korean readers (cjk.c), lazily */
 };
 
 /* Largest UTF-16 working buffer: transliteration can grow text (one Han
@@ -71,5 +74,25 @@ double match_tok_min(void);
 /* The Korean "popular" romanisation of a Hangul surname (first syllable),
  * e.g. 김 -> "kim", 이 -> "lee"; NULL if not a common surname. */
 const char *match_korean_surname(UChar syllable);
+
+/* cjk.c: names with Chinese characters (Han) also read as Japanese
+ * (MeCab, IPA dictionary) and as Korean (libhangul's hanja table). */
+
+/* True when s has Han and its script (match_translit's) is Han, kana or
+ * Hangul: only then are there Japanese or Korean readings to add. */
+bool match_cjk_wanted(const char *s, size_t len, enum match_script script);
+/* Append up to max extra ASCII forms of the NFC name s to the empty
+ * buffers out[0..max): a Japanese reading ("japanese": yamada taro), the
+ * Korean reading with the popular surname spelling ("korean": kim jeong
+ * eun) and in Revised Romanisation ("hanja": gim jeong eun). origin[i]
+ * names each; *n is how many were made (0 when none applies or the
+ * dictionaries are not installed). */
+int match_cjk_forms(struct match_ctx *mc, const char *s, size_t len,
+		    enum match_script script, struct strbuf **out,
+		    const char **origin, size_t max, size_t *n);
+/* Hepburn long vowels in ASCII text, in place: "ou"/"oo" -> "o" (not
+ * before a vowel: "inoue"), "uu" -> "u". Returns the new length. */
+size_t match_cjk_long_vowels(char *s, size_t len);
+void match_cjk_free(struct match_cjk *cj);
 
 #endif

@@ -59,6 +59,7 @@ void match_ctx_free(struct match_ctx *mc)
 		if (mc->tr[i])
 			utrans_close(mc->tr[i]);
 	}
+	match_cjk_free(mc->cjk);
 	free(mc);
 }
 

@@ -545,6 +545,21 @@ int match_prepare(struct match_ctx *mc, const char *name, size_t len,
 		if (rf[nrf].text.len)
 			rf[nrf++].origin = "korean";
 	}
+	/* Han read in Japanese and in Korean too (cjk.c). */
+	if (match_cjk_wanted(orig.buf, orig.len, script)) {
+		struct strbuf *cb[MATCH_FORMS_MAX];
+		const char *co[MATCH_FORMS_MAX];
+		size_t nc = 0;
+
+		for (size_t i = nrf; i < MATCH_FORMS_MAX; i++)
+			cb[i - nrf] = &rf[i].text;
+		ret = match_cjk_forms(mc, orig.buf, orig.len, script, cb, co,
+				      MATCH_FORMS_MAX - nrf, &nc);
+		if (ret)
+			goto out;
+		for (size_t i = 0; i < nc; i++)
+			rf[nrf++].origin = co[i];
+	}
 	for (size_t i = 0; i < nrf; i++) {
 		rf[i].tx = rf[i].text.buf;
 		rf[i].tlen = rf[i].text.len;
