@@ -70,6 +70,7 @@ demo: release
 	@scripts/demo.sh $(REL)/liaison $(DATA)
 
 bench: release
+	@scripts/deps bench
 	@bench/run.sh $(REL)
 
 format:

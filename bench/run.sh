@@ -4,3 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## Import ($(date -u +%Y-%m-%d), $(nproc) cores)"
 bench/import.sh "${1:-build/release}"
+echo
+echo "## Screening ($(date -u +%Y-%m-%d))"
+bench/screen.sh ${SCREEN_SIZES:-real 1000000}
