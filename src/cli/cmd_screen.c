@@ -72,10 +72,12 @@ static const char compare_usage[] =
 	"much. With --input, read a CSV whose header has name1,name2 (and\n"
 	"optionally schema) and write it back with score and match columns.\n";
 
+/* The explanation points into the prepared names, so its text (when
+ * wanted) is rendered here, while they are alive. */
 static int compare_pair(struct match_ctx *mc, const char *a, size_t alen,
 			const char *b, size_t blen, enum match_kind k,
 			double *score, struct match_explain *ex,
-			struct diag *d)
+			struct strbuf *text, struct diag *d)
 {
 	struct match_name *na = NULL, *nb = NULL;
 	int rc;
@@ -84,6 +86,12 @@ static int compare_pair(struct match_ctx *mc, const char *a, size_t alen,
 	    (rc = match_prepare(mc, b, blen, k, &nb, d)))
 		goto out;
 	*score = match_score(na, NULL, nb, NULL, ex);
+	if (text && ex)
+		rc = match_explain_text(ex, *score, text);
+	if (ex) {
+		/* Nothing may point into the names once they are freed. */
+		ex->form_q = ex->form_c = NULL;
+	}
 out:
 	match_name_free(na);
 	match_name_free(nb);
@@ -161,7 +169,7 @@ static int compare_batch(struct match_ctx *mc, const char *path,
 				}
 			}
 		}
-		if (compare_pair(mc, a, l1, b, l2, k, &score, NULL, &rd))
+		if (compare_pair(mc, a, l1, b, l2, k, &score, NULL, NULL, &rd))
 			goto row_fail;
 		for (size_t i = 0; i < ncols; i++) {
 			size_t len;
@@ -211,6 +219,7 @@ int cmd_compare(struct cli *c, int argc, char **argv)
 	bool explain = false;
 	struct match_ctx *mc = NULL;
 	struct match_explain ex;
+	struct strbuf text;
 	struct diag d;
 	int ch, rc, ret;
 
@@ -249,12 +258,15 @@ int cmd_compare(struct cli *c, int argc, char **argv)
 		return ret;
 	}
 	memset(&ex, 0, sizeof(ex));
+	strbuf_init(&text, 8192);
 	rc = compare_pair(mc, argv[optind], strlen(argv[optind]),
 			  argv[optind + 1], strlen(argv[optind + 1]), kind,
-			  &score, &ex, &d);
+			  &score, &ex, &text, &d);
 	match_ctx_free(mc);
-	if (rc)
+	if (rc) {
+		strbuf_release(&text);
 		return cli_fail("compare", rc, &d);
+	}
 	if (c->json) {
 		json_t *feat = json_array();
 		for (size_t i = 0; i < ex.n; i++)
@@ -270,18 +282,16 @@ int cmd_compare(struct cli *c, int argc, char **argv)
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 		json_decref(o);
+		strbuf_release(&text);
 		return EX_OK;
 	}
 	printf("%.4f %s\n", score, score >= threshold ? "match" : "no match");
 	if (explain) {
-		struct strbuf sb;
-		strbuf_init(&sb, 8192);
-		(void)match_explain_text(&ex, score, &sb);
-		printf("%s\n", sb.buf);
+		printf("%s\n", text.buf);
 		if (ex.alignment[0])
 			printf("aligned: %s\n", ex.alignment);
-		strbuf_release(&sb);
 	}
+	strbuf_release(&text);
 	return EX_OK;
 }
 
