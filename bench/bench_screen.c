@@ -448,7 +448,8 @@ int main(int argc, char **argv)
 	long hwm;
 	int failed = 0;
 
-	for (int i = 1; i < argc; i++) {
+	/* Options come in pairs: --name value. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t u;
 
@@ -470,7 +471,6 @@ int main(int argc, char **argv)
 			build_threads = (unsigned)u;
 		else
 			usage();
-		i++;
 	}
 	if (!names == !real || (names && !queries))
 		usage();
