@@ -531,6 +531,99 @@ static bool is_abjad(const struct match_name *n, const struct match_form *f)
 		n->script == SCRIPT_THAI) && strcmp(f->origin, "latin") != 0;
 }
 
+/* --- acronyms ------------------------------------------------------------ */
+
+/* An acronym is as good as a spelling ("BNC" for Banco Nacional de Cuba)
+ * but it is evidence, not proof: many bodies share three initials. Two
+ * letters are too common to say much. */
+#define ACRO_SIM 0.88
+#define ACRO_SIM_SHORT 0.5
+#define ACRO_MIN 2
+#define ACRO_MAX 6
+
+/* Connecting words that acronyms usually leave out. */
+static const char *const acro_skip[] = {
+	"of", "the", "and", "for", "in", "on", "de", "del", "des", "du",
+	"la", "le", "les", "el", "al", "et", "y", "und", "fur", "da", "di",
+	NULL
+};
+
+static bool acro_connective(const struct match_token *t)
+{
+	if (t->flags & MATCH_TOK_PARTICLE)
+		return true;
+	for (const char *const *w = acro_skip; *w; w++)
+		if (strlen(*w) == t->len && !memcmp(*w, t->s, t->len))
+			return true;
+	return false;
+}
+
+/* Whether the single token a spells the initials of f's tokens, legal
+ * forms always left out, connectives left out or kept. */
+static bool acro_spells(const struct match_token *a,
+			const struct match_form *f, bool keep_conn)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->n_tok; i++) {
+		const struct match_token *t = &f->tok[i];
+
+		if (t->flags & (MATCH_TOK_LEGAL_FORM | MATCH_TOK_NUMBER))
+			continue;
+		if (!keep_conn && acro_connective(t))
+			continue;
+		if (k >= a->len || a->s[k] != t->s[0])
+			return false;
+		k++;
+	}
+	return k == a->len;
+}
+
+/* Name similarity of a one-word acronym a against the form f, 0 if f
+ * does not spell it. */
+static double acro_form(const struct match_form *a,
+			const struct match_form *f)
+{
+	const struct match_token *t = &a->tok[0];
+	size_t sig = 0;
+
+	if (a->n_tok != 1 || t->len < ACRO_MIN || t->len > ACRO_MAX)
+		return 0.0;
+	for (size_t i = 0; i < t->len; i++)
+		if (t->s[i] < 'a' || t->s[i] > 'z')
+			return 0.0;
+	for (size_t i = 0; i < f->n_tok; i++)
+		sig += !(f->tok[i].flags & MATCH_TOK_LEGAL_FORM) &&
+		       !acro_connective(&f->tok[i]);
+	if (sig < 2)
+		return 0.0;
+	if (!acro_spells(t, f, false) && !acro_spells(t, f, true))
+		return 0.0;
+	return t->len >= 3 ? ACRO_SIM : ACRO_SIM_SHORT;
+}
+
+/* Best acronym similarity between any forms of q and c (either side may
+ * be the acronym); persons have no acronyms. */
+static double acronym(const struct match_name *q, const struct match_name *c)
+{
+	double best = 0.0;
+
+	if (q->kind == MATCH_PERSON || c->kind == MATCH_PERSON)
+		return 0.0;
+	for (size_t i = 0; i < q->n_forms; i++) {
+		for (size_t j = 0; j < c->n_forms; j++) {
+			double s = acro_form(&q->form[i], &c->form[j]);
+			double r = acro_form(&c->form[j], &q->form[i]);
+
+			if (s > best)
+				best = s;
+			if (r > best)
+				best = r;
+		}
+	}
+	return best;
+}
+
 /* --- other evidence ----------------------------------------------------- */
 
 struct pdate {
@@ -760,7 +853,7 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 	struct cand cd[ITEMS_MAX];
 	struct align al, best_al;
 	size_t bq = 0, bc = 0;
-	double best = -1.0, score;
+	double best = -1.0, acro = 0.0, score;
 
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
@@ -791,11 +884,16 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			}
 		}
 	}
-	score = best;
+	if (best < ACRO_SIM)
+		acro = acronym(q, c);
+	score = best > acro ? best : acro;
 	if (ex) {
 		ex->form_q = q->form[bq].text;
 		ex->form_c = c->form[bc].text;
-		add_feature(ex, "name", best, best);
+		if (acro > best)
+			add_feature(ex, "acronym", acro, acro);
+		else
+			add_feature(ex, "name", best, best);
 		add_feature(ex, "phonetic", best_al.n_pairs ?
 			    (double)best_al.n_phon / (double)best_al.n_pairs :
 			    0.0, 0.0);

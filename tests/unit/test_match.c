@@ -347,6 +347,60 @@ static void scores(void **state)
 		    score2("Vladimir Putin", "Wladimir Poetin"));
 }
 
+static double score_kind(const char *a, enum match_kind ka, const char *b,
+			 enum match_kind kb, struct match_explain *ex)
+{
+	struct match_name *x = prep(a, ka), *y = prep(b, kb);
+	double s = match_score(x, NULL, y, NULL, ex);
+
+	match_name_free(x);
+	match_name_free(y);
+	return s;
+}
+
+static bool has_feature(const struct match_explain *ex, const char *name)
+{
+	for (size_t i = 0; i < ex->n; i++)
+		if (!strcmp(ex->f[i].name, name))
+			return true;
+	return false;
+}
+
+static void acronyms(void **state)
+{
+	struct match_explain ex;
+	double s;
+
+	(void)state;
+	/* Particles left out, or kept ("LET"); legal forms always out. */
+	s = score_kind("BNC", MATCH_ORG, "BANCO NACIONAL DE CUBA", MATCH_ORG,
+		       &ex);
+	assert_true(s >= 0.85 && s < 1.0);
+	assert_true(has_feature(&ex, "acronym"));
+	assert_true(score_kind("LASHKAR E TAYYIBA", MATCH_ORG, "LET",
+			       MATCH_ANY, NULL) >= 0.85);
+	assert_true(score_kind("BIF", MATCH_ANY,
+			       "Benevolence International Foundation Inc",
+			       MATCH_ANY, NULL) >= 0.85);
+	/* Other initials, or a word that is not an acronym at all. */
+	assert_true(score_kind("BNC", MATCH_ORG, "BANCO CENTRAL DE CUBA",
+			       MATCH_ORG, NULL) < MATCH_THRESHOLD_DEFAULT);
+	assert_true(score_kind("BANK", MATCH_ORG, "BANCO NACIONAL DE CUBA",
+			       MATCH_ORG, NULL) < MATCH_THRESHOLD_DEFAULT);
+	/* Two letters are shared by too many bodies to be a hit. */
+	assert_true(score_kind("BC", MATCH_ORG, "BANCO CENTRAL", MATCH_ORG,
+			       NULL) < MATCH_THRESHOLD_DEFAULT);
+	/* One significant word is a name, not something to abbreviate. */
+	assert_true(score_kind("TL", MATCH_ORG, "TAJCO LTD", MATCH_ORG,
+			       NULL) < MATCH_THRESHOLD_DEFAULT);
+	/* Persons have no acronyms: "JFK" is not John Fitzgerald Kennedy's
+	 * name in a list. */
+	s = score_kind("JFK", MATCH_PERSON, "John Fitzgerald Kennedy",
+		       MATCH_PERSON, &ex);
+	assert_true(s < MATCH_THRESHOLD_DEFAULT);
+	assert_false(has_feature(&ex, "acronym"));
+}
+
 static double with_extra(const struct match_extra *a,
 			 const struct match_extra *b, struct match_explain *ex)
 {
@@ -632,6 +686,7 @@ int main(void)
 		cmocka_unit_test(normalize),
 		cmocka_unit_test(tokens),
 		cmocka_unit_test(scores),
+		cmocka_unit_test(acronyms),
 		cmocka_unit_test(evidence),
 		cmocka_unit_test(cross_script),
 		cmocka_unit_test(ascii_fast_path),
