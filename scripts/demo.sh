@@ -4,7 +4,8 @@
 # Creates a node in a temporary folder, imports the UN and OFAC sanctions
 # lists and the FtM sample from ../shared/data (or DATA_DIR), and shows
 # counts per schema, a full-text search, and one record with its marking
-# and history. The exchange and alerting parts of the mission extend this.
+# and history, then screens names across scripts. The exchange and alerting
+# parts of the mission extend this.
 set -euo pipefail
 LIA="${1:?usage: demo.sh LIAISON_BINARY [DATA_DIR]}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -46,5 +47,11 @@ say "Full-text search: 'Malkevich'"
 
 say "One record, its marking and its history"
 "$LIA" get ofac-26235
+
+say "Screening: a traveller's name written in Cyrillic, with the birth date"
+"$LIA" screen --name "Александр Малькевич" --dob 1975-06-14 --limit 3
+
+say "Two spellings of one name, and why they match"
+"$LIA" compare --explain "Muammar al-Qadhafi" "Moammar Gaddafi"
 
 say "Done. The node was temporary and is now removed."
