@@ -64,6 +64,10 @@ int screen_entry_from_entity(const struct entity *e, const char *list,
 			     struct screen_entry *out,
 			     struct screen_entry_storage *storage);
 
+/* The kind a schema's names are screened as (case-insensitive schema
+ * name), or MATCH_ANY for a schema that is not screened. */
+enum match_kind screen_kind(const char *schema);
+
 struct screen_query {
 	const char *name;            /* required, any script */
 	enum match_kind kind;        /* MATCH_ANY unless known */

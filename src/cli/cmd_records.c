@@ -234,10 +234,6 @@ out:
 
 /* ------------------------------------------------------ search filters */
 
-struct filter_opts {
-	struct store_query q;
-};
-
 #define FILTER_OPTS                                                \
 	{"schema", required_argument, NULL, 's'},                  \
 	{"country", required_argument, NULL, 'c'},                 \

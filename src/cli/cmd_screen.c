@@ -15,18 +15,19 @@
 #include "liaison/strbuf.h"
 #include "liaison/types.h"
 
+/* "any" (or nothing) screens every kind; a schema name picks the kind its
+ * names are screened as, from the same table the index uses. */
 static int parse_kind(const char *s, enum match_kind *out)
 {
-	if (!strcasecmp(s, "Person"))
-		*out = MATCH_PERSON;
-	else if (!strcasecmp(s, "Company") || !strcasecmp(s, "Organization") ||
-		 !strcasecmp(s, "LegalEntity") || !strcasecmp(s, "PublicBody") ||
-		 !strcasecmp(s, "Vessel") || !strcasecmp(s, "Airplane"))
-		*out = MATCH_ORG;
-	else if (!strcasecmp(s, "any") || !*s)
+	enum match_kind k;
+
+	if (!*s || !strcasecmp(s, "any")) {
 		*out = MATCH_ANY;
-	else
+		return 0;
+	}
+	if ((k = screen_kind(s)) == MATCH_ANY)
 		return LIA_EINVAL;
+	*out = k;
 	return 0;
 }
 

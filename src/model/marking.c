@@ -298,10 +298,6 @@ int marking_validate(const struct marking *m, const struct ladder *l,
 			return LIA_EVALUE;
 		}
 	}
-	if (m->tlp == TLP_RED && m->n_audience == 0) {
-		/* RED goes to named recipients only; with no audience it
-		 * stays with the originating agency, which is allowed. */
-	}
 	return 0;
 }
 

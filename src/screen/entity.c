@@ -2,6 +2,7 @@
  * entity.c - the names and evidence of an FtM entity as a screen_entry.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "liaison/entity.h"
 #include "liaison/schema.h"
@@ -17,6 +18,15 @@ static const struct {
 	{ "PublicBody", MATCH_ORG },	  { "Vessel", MATCH_ORG },
 	{ "Airplane", MATCH_ORG },
 };
+
+enum match_kind screen_kind(const char *schema)
+{
+	for (size_t i = 0; i < sizeof(screen_schemata) /
+				       sizeof(screen_schemata[0]); i++)
+		if (!strcasecmp(schema, screen_schemata[i].schema))
+			return screen_schemata[i].kind;
+	return MATCH_ANY;
+}
 
 static const char *const name_props[] = { "name", "alias", "weakAlias",
 					  "previousName" };
@@ -86,14 +96,11 @@ int screen_entry_from_entity(const struct entity *e, const char *list,
 {
 	const char *schema = entity_schema(e)->name;
 	struct match_extra *x = &storage->extra;
-	enum match_kind kind = MATCH_ANY;
+	enum match_kind kind;
 	const char *joined, *g;
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(screen_schemata) /
-				       sizeof(screen_schemata[0]); i++)
-		if (!strcmp(schema, screen_schemata[i].schema))
-			kind = screen_schemata[i].kind;
+	kind = screen_kind(schema);
 	if (kind == MATCH_ANY)
 		return LIA_ENOTFOUND;
 

@@ -246,8 +246,12 @@ int store_prepare(struct store_prepper *pp, const struct entity *e,
 	p->class_rank = marking_ladder_index(&pp->st->ladder,
 					     m->classification);
 	cap = entity_caption(e);
+	/* The caption is indexed as a name too, first: names is exactly
+	 * what the full-text index holds, composed here rather than by the
+	 * writer, which is the import's bottleneck. */
 	if ((err = strbuf_addstr(&p->id, entity_id(e))) ||
 	    (err = strbuf_addstr(&p->caption, cap ? cap : entity_id(e))) ||
+	    (err = strbuf_add(&p->names, p->caption.buf, p->caption.len)) ||
 	    (err = entity_to_json(e, &p->body)))
 		goto fail;
 	/* Length prefixes keep (entity, marking) pairs unambiguous. */

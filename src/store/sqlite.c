@@ -183,7 +183,6 @@ struct sq {
 	struct strbuf mjson;
 
 	/* Reused per-record buffers. */
-	struct strbuf names;
 	struct strbuf old_names; /* what the index holds for a changed record */
 	struct strbuf old_text;
 
@@ -481,7 +480,6 @@ static void sq_close(struct store *st)
 		sqlite3_close_v2(s->db);
 	mcache_drop(s);
 	strbuf_release(&s->mjson);
-	strbuf_release(&s->names);
 	strbuf_release(&s->old_names);
 	strbuf_release(&s->old_text);
 	free(s);
@@ -573,7 +571,6 @@ int store_sqlite_open(const char *dir, const struct store_opts *o,
 		marking_ladder_default(&s->base.ladder);
 	marking_init(&s->mc);
 	strbuf_init(&s->mjson, 0);
-	strbuf_init(&s->names, 0);
 	strbuf_init(&s->old_names, 0);
 	strbuf_init(&s->old_text, 0);
 	if ((err = busy_ms_from_env(&s->busy_ms, d)))
@@ -763,7 +760,7 @@ static void bind_record(struct sq *s, sqlite3_stmt *q,
 	sqlite3_bind_text(q, 13, s->now, -1, SQLITE_STATIC);
 	if (rid)
 		sqlite3_bind_int64(q, 14, rid);
-	sqlite3_bind_text(q, 15, s->names.buf, (int)s->names.len,
+	sqlite3_bind_text(q, 15, p->names.buf, (int)p->names.len,
 			  SQLITE_STATIC);
 	sqlite3_bind_text(q, 16, p->text.buf, (int)p->text.len, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 17, s->next_vid);
@@ -784,13 +781,6 @@ static int sq_put_prepared(struct store *st, const struct store_prep *p,
 		return LIA_ESTORE;
 	}
 	if ((err = mcache_set(s, p->m, d)))
-		goto fail;
-	/* The caption is indexed as a name too, first. */
-	strbuf_reset(&s->names);
-	if ((err = strbuf_add(&s->names, p->caption.buf, p->caption.len)) ||
-	    (p->names.len && ((err = strbuf_addch(&s->names, '\n')) ||
-			      (err = strbuf_add(&s->names, p->names.buf,
-						p->names.len)))))
 		goto fail;
 	sq_now(s);
 
@@ -879,7 +869,7 @@ static int sq_put_prepared(struct store *st, const struct store_prep *p,
 		goto fail;
 	sqlite3_bind_int64(q, 1, rid);
 	sqlite3_bind_text(q, 2, id, (int)p->id.len, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, s->names.buf, (int)s->names.len,
+	sqlite3_bind_text(q, 3, p->names.buf, (int)p->names.len,
 			  SQLITE_STATIC);
 	sqlite3_bind_text(q, 4, p->text.buf, (int)p->text.len, SQLITE_STATIC);
 	if ((err = stmt_exec(s, q, "index record", d)))

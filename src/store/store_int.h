@@ -88,7 +88,7 @@ struct store_prep {
 	struct strbuf id;
 	struct strbuf body;       /* canonical entity JSON */
 	struct strbuf caption;
-	struct strbuf names;      /* name values other than the caption */
+	struct strbuf names;      /* caption, then the other name values */
 	struct strbuf text;       /* other text-like values, phone digits */
 	struct strbuf countries;  /* space-separated alpha-2 codes */
 };
