@@ -2,7 +2,7 @@
  * bench_screen.c - build a screening index and measure queries against it.
  *
  *   bench_screen --names FILE --queries FILE [--threads N] [--out FILE]
- *                [--build-threads N]
+ *                [--build-threads N] [--repeat N]
  *   bench_screen --real DATA_DIR [--queries FILE] [--threads N] [--out FILE]
  *
  * names: CSV "id,name,kind" (kind person|org; rows with the same id are
@@ -14,7 +14,10 @@
  * The build uses --build-threads threads (default: --threads; screen_put
  * prepares names outside the index lock). Queries run on one thread unless --threads is given,
  * then on that many, each over its share; latencies are per query from
- * clock_gettime. stdout: one Markdown row in the layout bench/screen.sh
+ * clock_gettime. --repeat N runs the whole query set N times and reports the
+ * fastest pass (results are the same every pass): this machine is a shared
+ * VM, and the fastest pass is the one least disturbed by its neighbours.
+ * stdout: one Markdown row in the layout bench/screen.sh
  * shares with the baselines; stderr: the detailed row (recall@1 too).
  */
 #include <pthread.h>
@@ -394,6 +397,9 @@ static void *run_main(void *v)
 				q->rank = (int)k + 1;
 				break;
 			}
+		free(q->top_id);
+		q->top_id = NULL;
+		q->top_score = 0;
 		if (n) {
 			q->top_score = hits[0].score;
 			q->top_id = dupn(hits[0].record_id,
@@ -427,7 +433,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_screen --names FILE --queries FILE "
 		"[--threads N] [--out FILE]\n"
-		"                    [--build-threads N]\n"
+		"                    [--build-threads N] [--repeat N]\n"
 		"       bench_screen --real DATA_DIR [--queries FILE] "
 		"[--threads N] [--out FILE]\n");
 	exit(2);
@@ -440,10 +446,10 @@ int main(int argc, char **argv)
 	struct queries qs = { 0 };
 	struct screen_index *ix;
 	struct screen_stats st;
-	unsigned threads = 1, build_threads = 0;
+	unsigned threads = 1, build_threads = 0, repeat = 1;
 	struct runner run[64];
 	pthread_t t[64];
-	double t0, build_s, query_s, *lat;
+	double t0, build_s, query_s = 0, *lat, *best_lat;
 	size_t listed = 0, r1 = 0, rany = 0, unlisted = 0, false_hits = 0;
 	long hwm;
 	int failed = 0;
@@ -466,6 +472,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--threads") &&
 			 !str_to_u64(v, strlen(v), &u) && u >= 1 && u <= 64)
 			threads = (unsigned)u;
+		else if (!strcmp(argv[i], "--repeat") &&
+			 !str_to_u64(v, strlen(v), &u) && u >= 1 && u <= 100)
+			repeat = (unsigned)u;
 		else if (!strcmp(argv[i], "--build-threads") &&
 			 !str_to_u64(v, strlen(v), &u) && u >= 1 && u <= 64)
 			build_threads = (unsigned)u;
@@ -500,27 +509,38 @@ int main(int argc, char **argv)
 		st.records, st.names, st.keys, (double)st.bytes / 1e6, build_s,
 		(double)hwm / 1024.0);
 
-	/* Queries: each thread its contiguous share. */
-	t0 = now();
-	for (unsigned i = 0; i < threads; i++) {
-		size_t a = qs.n * i / threads, b = qs.n * (i + 1) / threads;
-
-		run[i] = (struct runner){ ix, qs.q + a, b - a, 0 };
-		pthread_create(&t[i], NULL, run_main, &run[i]);
-	}
-	for (unsigned i = 0; i < threads; i++) {
-		pthread_join(t[i], NULL);
-		failed += run[i].failed;
-	}
-	query_s = now() - t0;
-
 	lat = malloc((qs.n ? qs.n : 1) * sizeof(*lat));
-	if (!lat)
+	best_lat = malloc((qs.n ? qs.n : 1) * sizeof(*best_lat));
+	if (!lat || !best_lat)
 		return 1;
+	/* Queries: each thread its contiguous share; the fastest pass. */
+	for (unsigned pass = 0; pass < repeat; pass++) {
+		double s;
+
+		failed = 0;
+		t0 = now();
+		for (unsigned i = 0; i < threads; i++) {
+			size_t a = qs.n * i / threads, b = qs.n * (i + 1) / threads;
+
+			run[i] = (struct runner){ ix, qs.q + a, b - a, 0 };
+			pthread_create(&t[i], NULL, run_main, &run[i]);
+		}
+		for (unsigned i = 0; i < threads; i++) {
+			pthread_join(t[i], NULL);
+			failed += run[i].failed;
+		}
+		s = now() - t0;
+		if (pass == 0 || s < query_s) {
+			query_s = s;
+			for (size_t i = 0; i < qs.n; i++)
+				best_lat[i] = qs.q[i].us;
+		}
+	}
+
 	for (size_t i = 0; i < qs.n; i++) {
 		const struct query *q = &qs.q[i];
 
-		lat[i] = q->us;
+		lat[i] = best_lat[i];
 		if (q->expect) {
 			listed++;
 			r1 += q->rank == 1;

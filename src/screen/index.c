@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,55 @@
 #include "liaison/strbuf.h"
 #include "screen/screen_int.h"
 
+/*
+ * Built with -DSCREEN_PROFILE (bench only), queries add up the time of
+ * each phase and the work of candidate generation, printed at exit; that
+ * is how docs/BENCHMARKS.md says where a query's time goes. Single query
+ * thread only: the counters are plain globals.
+ */
+#ifdef SCREEN_PROFILE
+#include <stdio.h>
+#include <time.h>
+enum { P_PREP, P_KEYS, P_GATHER, P_SCORE, P_EXPLAIN, P_PHASES };
+enum { C_QUERIES, C_WALKED, C_USED, C_DEFERRED, C_SCORED, C_HITS, C_N };
+static double prof_t[P_PHASES], prof_mark;
+static unsigned long prof_c[C_N];
+static double prof_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+#define PROF_START() (prof_mark = prof_now())
+#define PROF_PHASE(p)                               \
+	do {                                        \
+		double now_ = prof_now();           \
+		prof_t[p] += now_ - prof_mark;      \
+		prof_mark = now_;                   \
+	} while (0)
+#define PROF_ADD(c, v) (prof_c[c] += (unsigned long)(v))
+__attribute__((destructor)) static void prof_dump(void)
+{
+	static const char *const pn[] = { "prepare", "keys", "gather",
+					  "score", "explain" };
+	static const char *const cn[] = { "queries", "walked", "acc used",
+					  "deferred keys", "scored", "hits" };
+	double q = prof_c[C_QUERIES] ? (double)prof_c[C_QUERIES] : 1;
+
+	for (int i = 0; i < P_PHASES; i++)
+		fprintf(stderr, "profile: %s %.1f us/query\n", pn[i],
+			prof_t[i] / q * 1e6);
+	for (int i = 1; i < C_N; i++)
+		fprintf(stderr, "profile: %s %.1f/query\n", cn[i],
+			(double)prof_c[i] / q);
+}
+#else
+#define PROF_START() ((void)0)
+#define PROF_PHASE(p) ((void)0)
+#define PROF_ADD(c, v) ((void)0)
+#endif
+
 /* Limits on what a caller may put in. */
 #define SCREEN_RECORD_NAMES_MAX 256
 #define SCREEN_LABEL_MAX 64          /* bytes of a list or schema name */
@@ -34,15 +84,19 @@
 
 /* Keys. */
 #define GRAMS_MAX 32                 /* n-grams per token */
-#define KEYS_PER_FORM (1 + MATCH_TOKENS_MAX * (1 + 2 + GRAMS_MAX))
+#define PAIR_TOKENS 6                /* tokens of a form paired */
+#define PAIRS_MAX (PAIR_TOKENS * (PAIR_TOKENS - 1) / 2)
+#define KEYS_PER_FORM \
+	(1 + MATCH_TOKENS_MAX * (1 + 2 + GRAMS_MAX) + 2 * PAIRS_MAX)
 #define KEYS_MAX (MATCH_FORMS_MAX * KEYS_PER_FORM)
 
-enum key_type { K_FULL, K_TOK, K_DM, K_GRAM };
+enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR };
 
 /* Candidate generation; see gather() for how these interact. */
 #define GEN_DF_MIN 500      /* keys this rare always generate candidates */
 #define GEN_DF_DIV 1000     /* ... and so do keys in < 1/1000 of the names */
 #define WALK_MAX 30000      /* postings walked per query, at most */
+#define UNCOVERED_DF_MUL 8  /* see gather() */
 #define ACC_BITS 15
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
@@ -52,6 +106,7 @@ enum key_type { K_FULL, K_TOK, K_DM, K_GRAM };
 
 static const float type_weight[] = {
 	[K_FULL] = 8.0f, [K_TOK] = 1.0f, [K_DM] = 0.5f, [K_GRAM] = 0.3f,
+	[K_PAIR] = 1.0f, [K_DPAIR] = 0.5f,
 };
 
 struct plist {
@@ -59,11 +114,22 @@ struct plist {
 	uint32_t n, cap;
 };
 
+/* A name: its encoding (screen_name_encode), then nfk 32-bit key
+ * fingerprints (the high halves of its word and sound keys, sorted), which
+ * let a common key be checked against a candidate without searching the
+ * key's long posting list. */
 struct sname {
 	uint8_t *blob;      /* NULL: tombstone */
 	uint32_t rec;
-	uint32_t blen;
+	uint32_t blen;      /* of the encoding; the fingerprints follow */
+	uint32_t nfk;
 };
+
+/* Per name, what filtering needs, packed so that a query's hundreds of
+ * eligibility checks read a small array instead of names and records. */
+#define TAG_LIVE 0x8000u
+#define TAG_KIND_SHIFT 12
+#define TAG_LIST_MASK 0x0fffu    /* interned index; SCREEN_INTERN_MAX */
 
 struct srec {
 	char *id;           /* kept for the life of the index */
@@ -81,6 +147,7 @@ struct qkey {
 	uint64_t h;
 	uint32_t df;
 	uint16_t tok;       /* form * MATCH_TOKENS_MAX + token */
+	uint16_t tok2;      /* the other token of a pair key, else tok */
 	uint8_t type;
 	uint8_t deferred;
 	float w;
@@ -99,6 +166,7 @@ struct cand {
 
 struct rhit {
 	uint32_t rec, nid;
+	uint32_t ex;        /* its explanation in scratch.ex */
 	double score;
 };
 
@@ -115,7 +183,10 @@ struct scratch {
 	uint32_t used[ACC_FILL];
 	uint32_t n_used;
 	struct cand cand[VERIFY_M];
+	uint32_t fp[KEYS_MAX];       /* deferred keys' fingerprints */
+	float fw[KEYS_MAX];
 	struct rhit rh[TOP_K];
+	struct match_explain ex[TOP_K];  /* of each scored candidate */
 };
 
 struct screen_index {
@@ -130,6 +201,7 @@ struct screen_index {
 	size_t pl_cap;
 
 	struct sname *nm;
+	uint16_t *tag;      /* per name, parallel to nm */
 	size_t n_nm, nm_cap, live_names, dead_names;
 
 	struct srec *rec;
@@ -179,25 +251,89 @@ static uint64_t str_hash(uint8_t tag, const char *s, size_t len)
 
 struct keygen {
 	uint64_t *h;
-	struct qkey *qk;    /* when set, also the token and type */
+	struct qkey *qk;    /* when set, also the tokens and type */
 	size_t n;
+	unsigned only;      /* when set, only keys of types (1 << t) */
 };
 
-static void key_add(struct keygen *g, enum key_type t, size_t tok,
-		    const char *s, size_t len)
+static void key_add_h(struct keygen *g, enum key_type t, size_t tok,
+		      size_t tok2, uint64_t h)
 {
-	uint64_t h = str_hash((uint8_t)('0' + t), s, len);
-
-	if (g->n >= KEYS_MAX)
+	if (g->n >= KEYS_MAX || (g->only && !(g->only & (1u << t))))
 		return;
 	if (g->qk) {
 		g->qk[g->n].h = h;
 		g->qk[g->n].tok = (uint16_t)tok;
+		g->qk[g->n].tok2 = (uint16_t)tok2;
 		g->qk[g->n].type = (uint8_t)t;
 	} else {
 		g->h[g->n] = h;
 	}
 	g->n++;
+}
+
+static void key_add(struct keygen *g, enum key_type t, size_t tok,
+		    const char *s, size_t len)
+{
+	key_add_h(g, t, tok, tok, str_hash((uint8_t)('0' + t), s, len));
+}
+
+/* An order-free key of two keys: the pair is found whichever way round
+ * the name puts its parts. */
+static uint64_t pair_hash(enum key_type t, uint64_t a, uint64_t b)
+{
+	uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+	uint64_t h = mix64(mix64(lo ^ (0x9e3779b97f4a7c15ULL * (uint64_t)t)) ^
+			   hi);
+
+	return h ? h : 1;
+}
+
+static bool token_content(const struct match_token *tk)
+{
+	return tk->len >= 2 &&
+	       !(tk->flags & (MATCH_TOK_PARTICLE | MATCH_TOK_HONORIFIC |
+			      MATCH_TOK_LEGAL_FORM | MATCH_TOK_INITIAL |
+			      MATCH_TOK_NUMBER));
+}
+
+/*
+ * Pairs of a form's first PAIR_TOKENS content tokens, as words and as
+ * primary Double Metaphone keys. Each word of "maria garcia" is in tens
+ * of thousands of names of a large list, the two together in a few: the
+ * pair finds such a name without walking either long list, and the sound
+ * pair still does when one word is misspelt the way it sounds.
+ */
+static void pair_keys(struct keygen *g, const struct match_form *fm,
+		      size_t f)
+{
+	size_t idx[PAIR_TOKENS], np = 0;
+	uint64_t th[PAIR_TOKENS], dh[PAIR_TOKENS];
+	size_t nt = fm->n_tok > MATCH_TOKENS_MAX ? MATCH_TOKENS_MAX : fm->n_tok;
+
+	for (size_t t = 0; t < nt && np < PAIR_TOKENS; t++) {
+		const struct match_token *tk = &fm->tok[t];
+
+		if (!token_content(tk))
+			continue;
+		idx[np] = t;
+		th[np] = str_hash('0' + K_TOK, tk->s, tk->len);
+		dh[np] = tk->dm1[0] ? str_hash('0' + K_DM, tk->dm1,
+					       strnlen(tk->dm1, MATCH_DM_MAX))
+				    : 0;
+		np++;
+	}
+	for (size_t i = 0; i < np; i++)
+		for (size_t j = i + 1; j < np; j++) {
+			size_t a = f * MATCH_TOKENS_MAX + idx[i];
+			size_t b = f * MATCH_TOKENS_MAX + idx[j];
+
+			key_add_h(g, K_PAIR, a, b,
+				  pair_hash(K_PAIR, th[i], th[j]));
+			if (dh[i] && dh[j])
+				key_add_h(g, K_DPAIR, a, b,
+					  pair_hash(K_DPAIR, dh[i], dh[j]));
+		}
 }
 
 static void token_keys(struct keygen *g, const struct match_token *tk,
@@ -212,10 +348,7 @@ static void token_keys(struct keygen *g, const struct match_token *tk,
 	key_add(g, K_TOK, tok, tk->s, len);
 	/* Particles, titles, legal forms and initials are in too many names
 	 * for their sounds and pieces to say anything. */
-	if (tk->flags & (MATCH_TOK_PARTICLE | MATCH_TOK_HONORIFIC |
-			 MATCH_TOK_LEGAL_FORM | MATCH_TOK_INITIAL |
-			 MATCH_TOK_NUMBER) ||
-	    len < 2)
+	if (!token_content(tk))
 		return;
 	if (tk->dm1[0])
 		key_add(g, K_DM, tok, tk->dm1, strnlen(tk->dm1, MATCH_DM_MAX));
@@ -248,6 +381,7 @@ static void name_keys(struct keygen *g, const struct match_name *n)
 				strlen(fm->text));
 		for (size_t t = 0; t < nt; t++)
 			token_keys(g, &fm->tok[t], f * MATCH_TOKENS_MAX + t);
+		pair_keys(g, fm, f);
 	}
 }
 
@@ -256,6 +390,22 @@ static int cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * Ask for transparent huge pages under a large array: a query touches a
+ * few hundred random places of the key table and the name arrays, and
+ * with 4 KiB pages nearly each is also a TLB miss. Only the whole 2 MiB
+ * pages inside the block are advised; an error (no THP) changes nothing.
+ */
+static void advise_huge(void *p, size_t bytes)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
+
+	if (bytes >= 2 * huge && e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
 }
 
 /* --- key table ---------------------------------------------------------- */
@@ -299,6 +449,8 @@ static int key_grow(struct screen_index *ix)
 	}
 	free(ix->kh);
 	free(ix->kslot);
+	advise_huge(nh, ncap * sizeof(*nh));
+	advise_huge(ns, ncap * sizeof(*ns));
 	ix->kh = nh;
 	ix->kslot = ns;
 	ix->kcap = ncap;
@@ -383,6 +535,19 @@ static const char *intern(struct screen_index *ix, const char *s, bool add)
 	ix->str[ix->n_str++] = c;
 	return c;
 }
+
+/* The index of an interned string, for the names' tags. */
+static unsigned intern_index(const struct screen_index *ix, const char *c)
+{
+	for (size_t i = 0; i < ix->n_str; i++)
+		if (ix->str[i] == c)
+			return (unsigned)i;
+	return 0;
+}
+
+_Static_assert(SCREEN_INTERN_MAX - 1 <= TAG_LIST_MASK,
+	       "list indexes must fit a name's tag");
+_Static_assert(MATCH_ORG < 4, "kinds must fit two bits of a name's tag");
 
 static long rec_find(const struct screen_index *ix, const char *id)
 {
@@ -568,6 +733,7 @@ void screen_index_free(struct screen_index *ix)
 	for (size_t i = 0; i < ix->n_nm; i++)
 		free(ix->nm[i].blob);
 	free(ix->nm);
+	free(ix->tag);
 	for (size_t r = 0; r < ix->n_rec; r++) {
 		free(ix->rec[r].id);
 		free(ix->rec[r].names);
@@ -616,6 +782,7 @@ static void compact(struct screen_index *ix)
 			continue;
 		}
 		map[i] = (uint32_t)j;
+		ix->tag[j] = ix->tag[i];
 		ix->nm[j++] = ix->nm[i];
 	}
 	ix->n_nm = j;
@@ -639,10 +806,59 @@ static void compact(struct screen_index *ix)
 
 struct pending {
 	uint8_t *blob;
-	size_t blen;
+	size_t blen, nfk;
 	uint64_t *keys;
 	size_t n_keys;
 };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint32_t fingerprint(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+/* Append the fingerprints of mn's word and sound keys to the blob. */
+static int blob_add_fingerprints(const struct match_name *mn,
+				 uint64_t *kbuf, struct pending *p)
+{
+	struct keygen g = { .h = kbuf,
+			    .only = (1u << K_TOK) | (1u << K_DM) };
+	uint32_t *fk;
+	uint8_t *nb;
+	size_t m = 0, bytes;
+
+	name_keys(&g, mn);
+	fk = malloc((g.n ? g.n : 1) * sizeof(*fk));
+	if (!fk)
+		return LIA_ENOMEM;
+	for (size_t i = 0; i < g.n; i++)
+		fk[i] = fingerprint(kbuf[i]);
+	qsort(fk, g.n, sizeof(*fk), cmp_u32);
+	for (size_t i = 0; i < g.n; i++)
+		if (!m || fk[m - 1] != fk[i])
+			fk[m++] = fk[i];
+	if (size_add(p->blen, m * sizeof(*fk), &bytes) || bytes > UINT32_MAX) {
+		free(fk);
+		return LIA_EOVERFLOW;
+	}
+	nb = realloc(p->blob, bytes ? bytes : 1);
+	if (!nb) {
+		free(fk);
+		return LIA_ENOMEM;
+	}
+	if (m)
+		memcpy(nb + p->blen, fk, m * sizeof(*fk));
+	p->blob = nb;
+	p->nfk = m;
+	free(fk);
+	return 0;
+}
 
 static void pending_free(struct pending *p, size_t n)
 {
@@ -669,6 +885,13 @@ static int pending_make(struct match_ctx *mc, const char *name,
 	rc = screen_name_encode(mn, &out->blob, &out->blen);
 	if (rc)
 		goto out;
+	if (out->blen > UINT32_MAX) {
+		rc = LIA_ETOOBIG;
+		goto fail;
+	}
+	rc = blob_add_fingerprints(mn, kbuf, out);
+	if (rc)
+		goto fail;
 	name_keys(&g, mn);
 	qsort(kbuf, g.n, sizeof(*kbuf), cmp_u64);
 	for (size_t i = 0; i < g.n; i++)
@@ -676,13 +899,15 @@ static int pending_make(struct match_ctx *mc, const char *name,
 			kbuf[m++] = kbuf[i];
 	out->keys = malloc((m ? m : 1) * sizeof(*out->keys));
 	if (!out->keys) {
-		free(out->blob);
-		out->blob = NULL;
 		rc = LIA_ENOMEM;
-		goto out;
+		goto fail;
 	}
 	memcpy(out->keys, kbuf, m * sizeof(*kbuf));
 	out->n_keys = m;
+	goto out;
+fail:
+	free(out->blob);
+	out->blob = NULL;
 out:
 	match_name_free(mn);
 	return rc;
@@ -693,9 +918,10 @@ static void tombstone(struct screen_index *ix, struct srec *r)
 	for (uint32_t i = 0; i < r->n_names; i++) {
 		struct sname *s = &ix->nm[r->names[i]];
 
-		ix->heap_bytes -= s->blen;
+		ix->heap_bytes -= s->blen + s->nfk * sizeof(uint32_t);
 		free(s->blob);
 		s->blob = NULL;
+		ix->tag[r->names[i]] = 0;
 		ix->dead_names++;
 		ix->live_names--;
 	}
@@ -718,6 +944,7 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 	struct match_extra xcopy;
 	char *xbuf = NULL;
 	size_t n = 0, xbytes = 0, ri, done_names = 0, done_keys = 0, blobs = 0;
+	unsigned list_ix;
 	const char *list, *schema;
 	struct srec *r;
 	bool locked = false;
@@ -761,7 +988,7 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 			continue;
 		if (rc)
 			goto out;
-		blobs += pend[n].blen;
+		blobs += pend[n].blen + pend[n].nfk * sizeof(uint32_t);
 		n++;
 	}
 	if (n == 0) {
@@ -780,6 +1007,7 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		rc = ix->n_str >= SCREEN_INTERN_MAX ? LIA_ETOOBIG : LIA_ENOMEM;
 		goto out;
 	}
+	list_ix = intern_index(ix, list);
 	if (ix->n_nm + n >= SCREEN_NAMES_MAX) {
 		rc = LIA_ETOOBIG;
 		goto out;
@@ -787,16 +1015,26 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 	if (ix->n_nm + n > ix->nm_cap) {
 		size_t ncap = ix->nm_cap ? ix->nm_cap * 2 : 1024;
 		struct sname *nn;
+		uint16_t *nt;
 
 		while (ncap < ix->n_nm + n)
 			ncap *= 2;
+
 		nn = realloc(ix->nm, ncap * sizeof(*nn));
 		if (!nn) {
 			rc = LIA_ENOMEM;
 			goto out;
 		}
 		ix->nm = nn;
+		nt = realloc(ix->tag, ncap * sizeof(*nt));
+		if (!nt) {
+			rc = LIA_ENOMEM;
+			goto out;
+		}
+		ix->tag = nt;
 		ix->nm_cap = ncap;
+		advise_huge(ix->nm, ncap * sizeof(*nn));
+		advise_huge(ix->tag, ncap * sizeof(*nt));
 	}
 	found = rec_find(ix, e->record_id);
 	if (found < 0) {
@@ -839,6 +1077,10 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		ix->nm[ix->n_nm].blob = pend[i].blob;
 		ix->nm[ix->n_nm].rec = (uint32_t)ri;
 		ix->nm[ix->n_nm].blen = (uint32_t)pend[i].blen;
+		ix->nm[ix->n_nm].nfk = (uint32_t)pend[i].nfk;
+		ix->tag[ix->n_nm] = (uint16_t)(TAG_LIVE |
+					       (unsigned)e->kind << TAG_KIND_SHIFT |
+					       list_ix);
 		pend[i].blob = NULL;
 		ix->n_nm++;
 	}
@@ -996,38 +1238,22 @@ static int cmp_cand_w(const void *a, const void *b)
 	return (x->nid > y->nid) - (x->nid < y->nid);
 }
 
-static bool plist_has(const struct plist *p, uint32_t id)
-{
-	uint32_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (p->id[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < p->n && p->id[lo] == id;
-}
-
 struct qfilter {
-	const char *list;            /* interned, NULL = all */
+	int list;                    /* interned index, -1 = all */
 	enum match_kind kind;
 };
 
 static bool eligible(const struct screen_index *ix, uint32_t nid,
 		     const struct qfilter *f)
 {
-	const struct sname *s = &ix->nm[nid];
-	const struct srec *r;
+	unsigned t = ix->tag[nid];
+	unsigned kind = (t >> TAG_KIND_SHIFT) & 3u;
 
-	if (!s->blob)
+	if (!(t & TAG_LIVE))
 		return false;
-	r = &ix->rec[s->rec];
-	if (f->list && r->list != f->list)
+	if (f->list >= 0 && (t & TAG_LIST_MASK) != (unsigned)f->list)
 		return false;
-	if (f->kind != MATCH_ANY && r->kind != MATCH_ANY && r->kind != f->kind)
+	if (f->kind != MATCH_ANY && kind != MATCH_ANY && kind != f->kind)
 		return false;
 	return true;
 }
@@ -1070,21 +1296,56 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 	return m;
 }
 
+static void walk(struct scratch *s, struct qkey *k, size_t *walked)
+{
+	for (uint32_t j = 0; j < k->df; j++)
+		acc_add(s, k->pl->id[j], k->w, true);
+	*walked += k->df;
+	PROF_ADD(C_WALKED, k->df);
+	/* A whole-form hit is the fast path for exact names; it must not
+	 * stand in for the tokens' own evidence. */
+	if (k->type != K_FULL) {
+		s->covered[k->tok] = true;
+		s->covered[k->tok2] = true;
+	}
+	k->deferred = 0;
+}
+
+/* Whether a name has a key: its fingerprints, sorted, are few. */
+static bool name_has(const struct sname *sn, uint32_t fp)
+{
+	const uint8_t *p = sn->blob + sn->blen;
+
+	for (uint32_t i = 0; i < sn->nfk; i++) {
+		uint32_t v;
+
+		memcpy(&v, p + (size_t)i * sizeof(v), sizeof(v));
+		if (v >= fp)
+			return v == fp;
+	}
+	return false;
+}
+
 /*
- * Candidates: walk the posting lists of rare keys into the accumulator;
- * every token of the query also walks its rarest key, however common, so
- * a name made only of common words is still found. N-grams only generate
- * for tokens the index does not have as such (a typo, an unusual
- * spelling): for a known token its own key and sounds already find the
- * names, and n-gram lists are the longest. Common tokens and phonetic keys
- * beyond that are checked against the best VERIFY_M candidates by binary
- * search; other n-grams are dropped. Returns the candidates to score, best
- * first, in s->cand.
+ * Candidates. Keys are taken rarest first. Rare keys (in fewer than
+ * max(GEN_DF_MIN, names / GEN_DF_DIV) names) walk their posting lists
+ * into the accumulator, and so does a pair key of two tokens not yet
+ * covered, however common: the pair is far rarer than either word. Other
+ * word and sound keys are deferred: they are checked against the best
+ * VERIFY_M candidates only, which is what keeps a query of common words
+ * from walking lists of a hundred thousand names. Only when nothing at
+ * all was found (a one-word query, or every word and pair common) does
+ * each token walk its rarest key. N-grams only generate for tokens the
+ * index does not have as such (a typo, an unusual spelling): for a known
+ * token its own key and sounds already find the names, and n-gram lists
+ * are the longest; common n-grams are dropped. Returns the candidates to
+ * score, best first, in s->cand.
  */
 static size_t gather(const struct screen_index *ix, struct scratch *s,
 		     size_t nk, const struct qfilter *f)
 {
-	size_t cap = ix->n_nm / GEN_DF_DIV, walked = 0, nc = 0, top;
+	size_t cap = ix->n_nm / GEN_DF_DIV, walked = 0, nc = 0, nd = 0, top;
+	bool any = false;
 	float best, min_w;
 
 	if (cap < GEN_DF_MIN)
@@ -1092,24 +1353,30 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 	memset(s->covered, 0, sizeof(s->covered));
 	for (size_t i = 0; i < nk; i++) {
 		struct qkey *k = &s->qk[i];
-		bool gen = k->df <= cap || !s->covered[k->tok];
+		bool pair = k->type == K_PAIR || k->type == K_DPAIR;
 
+		k->deferred = 0;
 		if (k->type == K_GRAM && s->known[k->tok])
 			continue;
-
-		if (gen && walked + k->df <= WALK_MAX) {
-			for (uint32_t j = 0; j < k->df; j++)
-				acc_add(s, k->pl->id[j], k->w, true);
-			walked += k->df;
-			/* A whole-form hit is the fast path for exact names; it
-			 * must not stand in for the tokens' own evidence. */
-			if (k->type != K_FULL)
-				s->covered[k->tok] = true;
+		if (walked + k->df <= WALK_MAX &&
+		    (k->df <= cap ||
+		     (pair && !(s->covered[k->tok] && s->covered[k->tok2])))) {
+			walk(s, k, &walked);
+			any = true;
 		} else if (k->type != K_GRAM) {
 			k->deferred = 1;
 		}
 	}
+	for (size_t i = 0; i < nk; i++) {
+		struct qkey *k = &s->qk[i];
 
+		if (k->deferred && !s->covered[k->tok] &&
+		    (!any || k->df <= UNCOVERED_DF_MUL * cap) &&
+		    walked + k->df <= WALK_MAX)
+			walk(s, k, &walked);
+	}
+
+	PROF_ADD(C_USED, s->n_used);
 	/* The best VERIFY_M eligible entries: a min-heap on weight. */
 	for (uint32_t u = 0; u < s->n_used; u++) {
 		const struct acc_slot *a = &s->acc[s->used[u]];
@@ -1146,19 +1413,34 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 		s->cand[i] = c;
 	}
 	acc_clear(s);
-
-	for (size_t i = 0; i < nk; i++) {
-		const struct qkey *k = &s->qk[i];
-
-		if (!k->deferred)
-			continue;
-		for (size_t c = 0; c < nc; c++)
-			if (plist_has(k->pl, s->cand[c].nid))
-				s->cand[c].w += k->w;
-	}
-	qsort(s->cand, nc, sizeof(s->cand[0]), cmp_cand_w);
 	if (!nc)
 		return 0;
+
+	/* Deferred keys: checked on each candidate's own fingerprints (a
+	 * few cache lines), not by searching their long posting lists. */
+	for (size_t i = 0; i < nk; i++)
+		if (s->qk[i].deferred) {
+			s->fp[nd] = fingerprint(s->qk[i].h);
+			s->fw[nd++] = s->qk[i].w;
+			PROF_ADD(C_DEFERRED, 1);
+		}
+	/* The candidates' names are scattered over the heap: ask for all
+	 * of them first, so the cache misses overlap instead of queueing. */
+	for (size_t c = 0; nd && c < nc; c++)
+		__builtin_prefetch(&ix->nm[s->cand[c].nid]);
+	for (size_t c = 0; nd && c < nc; c++) {
+		const struct sname *sn = &ix->nm[s->cand[c].nid];
+
+		__builtin_prefetch(sn->blob + sn->blen);
+	}
+	for (size_t c = 0; nd && c < nc; c++) {
+		const struct sname *sn = &ix->nm[s->cand[c].nid];
+
+		for (size_t j = 0; j < nd; j++)
+			if (name_has(sn, s->fp[j]))
+				s->cand[c].w += s->fw[j];
+	}
+	qsort(s->cand, nc, sizeof(s->cand[0]), cmp_cand_w);
 	/* Names sharing only a sliver of the best one's evidence would not
 	 * reach the threshold; scoring them is the costly part. */
 	best = s->cand[0].w;
@@ -1197,7 +1479,7 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 		 const struct screen_query *q, struct screen_hit *hits,
 		 size_t max_hits, size_t *n_hits, struct diag *d)
 {
-	struct qfilter f = { NULL, MATCH_ANY };
+	struct qfilter f = { -1, MATCH_ANY };
 	struct scratch *s;
 	double threshold;
 	size_t limit, nk, nc, nh = 0;
@@ -1225,29 +1507,41 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 	 * its hits pointed into it. */
 	match_name_free(s->qname);
 	s->qname = NULL;
+	PROF_START();
 	rc = match_prepare(mc, q->name, strlen(q->name), q->kind, &s->qname, d);
 	if (rc)
 		return rc;
+	PROF_PHASE(P_PREP);
+	PROF_ADD(C_QUERIES, 1);
 	f.kind = q->kind;
 
 	read_lock(ix);
 	locked = true;
 	if (q->list) {
-		f.list = intern(ix, q->list, false);
-		if (!f.list)
+		const char *l = intern(ix, q->list, false);
+
+		if (!l)
 			goto done;   /* no such list: nothing can hit */
+		f.list = (int)intern_index(ix, l);
 	}
 	nk = query_keys(ix, s);
+	PROF_PHASE(P_KEYS);
 	nc = gather(ix, s, nk, &f);
+	PROF_PHASE(P_GATHER);
+	PROF_ADD(C_SCORED, nc);
 	for (size_t c = 0; c < nc; c++) {
 		const struct sname *sn = &ix->nm[s->cand[c].nid];
 		const struct srec *r = &ix->rec[sn->rec];
 		double sc;
 		size_t i;
 
+		/* The explanation comes with the score: a second scoring of
+		 * each hit just to explain it would cost as much again. Its
+		 * strings point into the query and the index's names. */
 		screen_name_decode(sn->blob, &s->cname);
+		memset(&s->ex[c], 0, sizeof(s->ex[c]));
 		sc = match_score(s->qname, q->extra, &s->cname,
-				 r->has_extra ? &r->extra : NULL, NULL);
+				 r->has_extra ? &r->extra : NULL, &s->ex[c]);
 		if (sc < threshold)
 			continue;
 		for (i = 0; i < nh; i++)
@@ -1255,12 +1549,14 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 				break;
 		if (i == nh) {
 			s->rh[nh++] = (struct rhit){ sn->rec, s->cand[c].nid,
-						     sc };
+						     (uint32_t)c, sc };
 		} else if (sc > s->rh[i].score) {
 			s->rh[i].nid = s->cand[c].nid;
+			s->rh[i].ex = (uint32_t)c;
 			s->rh[i].score = sc;
 		}
 	}
+	PROF_PHASE(P_SCORE);
 	sort_rhits(ix, s->rh, nh);
 	if (nh > limit)
 		nh = limit;
@@ -1269,17 +1565,15 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 		const struct srec *r = &ix->rec[s->rh[i].rec];
 		struct screen_hit *h = &hits[i];
 
-		/* Explanations only for what is returned: they cost more. */
-		screen_name_decode(sn->blob, &s->cname);
-		memset(&h->explain, 0, sizeof(h->explain));
-		h->score = match_score(s->qname, q->extra, &s->cname,
-				       r->has_extra ? &r->extra : NULL,
-				       &h->explain);
+		h->explain = s->ex[s->rh[i].ex];
+		h->score = s->rh[i].score;
 		h->record_id = r->id;
 		h->list = r->list;
 		h->schema = r->schema;
 		h->matched_name = screen_name_original(sn->blob);
 	}
+	PROF_PHASE(P_EXPLAIN);
+	PROF_ADD(C_HITS, nh);
 done:
 	if (locked)
 		pthread_rwlock_unlock(&ix->lock);

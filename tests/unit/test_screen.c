@@ -495,6 +495,41 @@ static void test_churn(void **state)
 	expect_first_in("Thomas Lubanga", "un", "un-6908023");
 }
 
+/* A name made only of words that are each in hundreds of listed names is
+ * found through their pair (and through the pair of their sounds when one
+ * is misspelt), not lost among the names sharing one word. */
+static void test_common_words(void **state)
+{
+	const char *v[1];
+	char id[32], name[64];
+	struct screen_hit h[10];
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "common-%d", i);
+		snprintf(name, sizeof(name), i % 2 ? "Maria Zo%c%covic" :
+			 "Tel%c%cani Garcia", 'a' + i / 2 % 26,
+			 'a' + i / 52 % 26);
+		v[0] = name;
+		put_names(id, "common", MATCH_PERSON, v, 1);
+	}
+	v[0] = "Maria Garcia";
+	put_names("common-target", "common", MATCH_PERSON, v, 1);
+	n = screen("Garcia Maria", "common", 0, h, 10);
+	assert_true(n >= 1);
+	assert_string_equal(h[0].record_id, "common-target");
+	n = screen("Maria Garsia", "common", 0, h, 10);
+	assert_true(n >= 1);
+	assert_string_equal(h[0].record_id, "common-target");
+	for (int i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "common-%d", i);
+		assert_int_equal(screen_remove(W.ix, id), 0);
+	}
+	assert_int_equal(screen_remove(W.ix, "common-target"), 0);
+	assert_false(hits_record("Maria Garcia", NULL, "common-target"));
+}
+
 /* --- concurrency ---------------------------------------------------------- */
 
 #define READERS 4
@@ -606,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_entity),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_common_words),
 		cmocka_unit_test(test_concurrent),
 	};
 
