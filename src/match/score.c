@@ -626,6 +626,10 @@ static double acronym(const struct match_name *q, const struct match_name *c)
 
 /* --- other evidence ----------------------------------------------------- */
 
+/* What an equal full birth date adds: enough to lift a name of which
+ * one of two parts agrees (0.50) to the default threshold. */
+#define DOB_FULL 0.10
+
 struct pdate {
 	int y, m, d;
 };
@@ -686,8 +690,13 @@ static void date_cmp(const struct pdate *a, const struct pdate *b,
 		*val = 0.8;
 		*contrib = 0.02;
 	} else if (a->m == b->m && (!a->d || !b->d || a->d == b->d)) {
+		/* A full date in common is rare between strangers (about one
+		 * pair in 20,000 of a generation): with it, one of two name
+		 * parts in common (a given name replaced by a nickname, a
+		 * married surname) is enough to show the pair to an
+		 * officer. Twins are the exception the officer resolves. */
 		*val = a->d && b->d ? 1.0 : 0.9;
-		*contrib = a->d && b->d ? 0.08 : 0.03;
+		*contrib = a->d && b->d ? DOB_FULL : 0.03;
 	} else if (a->d && b->d && a->m == b->d && a->d == b->m) {
 		*val = 0.7;
 		*contrib = 0.01;   /* day and month swapped: a typing error */

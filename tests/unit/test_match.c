@@ -491,6 +491,35 @@ static void evidence(void **state)
 	}
 }
 
+/* Half a name and a full birth date in common: a given name replaced
+ * (nickname, second given name used) with the surname and the full date
+ * the same is shown; half a name with only the year, or nothing else,
+ * is not. */
+static void dob_lifts_half_name(void **state)
+{
+	struct match_name *x = prep("William Dixon", MATCH_PERSON);
+	struct match_name *y = prep("Kobe Dixon", MATCH_PERSON);
+	struct match_extra a = { 0 }, b = { 0 };
+
+	(void)state;
+	a.dob[0] = "1987-11-02";
+	a.n_dob = 1;
+	b.dob[0] = "1987-11-02";
+	b.n_dob = 1;
+	assert_true(match_score(x, NULL, y, NULL, NULL) <
+		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(match_score(x, &a, y, &b, NULL) >=
+		    MATCH_THRESHOLD_DEFAULT);
+	b.dob[0] = "1987";
+	assert_true(match_score(x, &a, y, &b, NULL) <
+		    MATCH_THRESHOLD_DEFAULT);
+	b.dob[0] = "1987-11-20";
+	assert_true(match_score(x, &a, y, &b, NULL) <
+		    MATCH_THRESHOLD_DEFAULT);
+	match_name_free(x);
+	match_name_free(y);
+}
+
 /* Every pair of the public cross-script list must match, names written in
  * Chinese characters and read in Korean or Japanese too (cjk.c). */
 static void cross_script(void **state)
@@ -688,6 +717,7 @@ int main(void)
 		cmocka_unit_test(scores),
 		cmocka_unit_test(acronyms),
 		cmocka_unit_test(evidence),
+		cmocka_unit_test(dob_lifts_half_name),
 		cmocka_unit_test(cross_script),
 		cmocka_unit_test(ascii_fast_path),
 		cmocka_unit_test(token_bound),
