@@ -185,6 +185,11 @@ static void normalize(void **state)
 	norm_is("Щукин", "shchukin", SCRIPT_CYRILLIC);
 	norm_is("مُحَمَّد", "muhamad", SCRIPT_ARABIC);  /* harakat read */
 	norm_is("محمد", "mhmd", SCRIPT_ARABIC);
+	/* Teh marbuta ends a name in a vowel; Urdu tteh is a t. */
+	norm_is("حمزة", "hmza", SCRIPT_ARABIC);
+	norm_is("فاطمة", "fatma", SCRIPT_ARABIC);
+	norm_is("پوٹن", "pwtn", SCRIPT_ARABIC);
+	norm_is("ڈار", "dar", SCRIPT_ARABIC);
 	norm_is("Putin Путин", "putin putin", SCRIPT_MIXED);
 	norm_is("习近平", "xi jin ping", SCRIPT_HAN);
 	norm_is("김정은", "gim jeong eun", SCRIPT_HANGUL);
