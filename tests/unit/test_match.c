@@ -352,6 +352,51 @@ static void scores(void **state)
 		    score2("Vladimir Putin", "Wladimir Poetin"));
 }
 
+/* Names in Arabic script against their usual Latin spellings: the
+ * article written with the next word, names written as one word in
+ * Latin, letters that Persian, Urdu, Turkish or Egyptian say otherwise
+ * than the transliteration writes them; and names that only share some
+ * letters do not match. */
+static void abjad_names(void **state)
+{
+	static const char *const same[][2] = {
+		{ "عبد الرحمن", "Abdul Rahman" },
+		{ "عبد الرحمن", "Abdurrahman" },
+		{ "نور الدين", "Noureddine" },
+		{ "نور الدين", "Nur al-Din" },
+		{ "ضیا الرحمان", "Zia ur Rahman" },
+		{ "رمضان", "Ramazan" },
+		{ "عثمان", "Usman" },
+		{ "ذوالفقار", "Zulfiqar" },
+		{ "رجب", "Ragab" },
+		{ "حمزة", "Hamza" },
+		{ "فاطمة الزهراء", "Fatima Zahra" },
+		{ "ولادیمیر پوٹن", "Vladimir Putin" },
+	};
+	static const char *const other[][2] = {
+		{ "عبد الرحمن", "Abdul Karim" },
+		{ "نور الدين", "Nasser" },
+		{ "رمضان", "Rahman" },
+		{ "عثمان", "Suleiman" },
+		{ "محمد علي", "Mahmoud Hassan" },
+	};
+
+	(void)state;
+	assert_true(match_abjad_table_ok());
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		double s = score2(same[i][0], same[i][1]);
+
+		if (s < MATCH_THRESHOLD_DEFAULT)
+			fail_msg("%s | %s: %.3f", same[i][0], same[i][1], s);
+	}
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		double s = score2(other[i][0], other[i][1]);
+
+		if (s >= MATCH_THRESHOLD_DEFAULT)
+			fail_msg("%s | %s: %.3f", other[i][0], other[i][1], s);
+	}
+}
+
 static double score_kind(const char *a, enum match_kind ka, const char *b,
 			 enum match_kind kb, struct match_explain *ex)
 {
@@ -720,6 +765,7 @@ int main(void)
 		cmocka_unit_test(normalize),
 		cmocka_unit_test(tokens),
 		cmocka_unit_test(scores),
+		cmocka_unit_test(abjad_names),
 		cmocka_unit_test(acronyms),
 		cmocka_unit_test(evidence),
 		cmocka_unit_test(dob_lifts_half_name),
