@@ -267,13 +267,24 @@ static int32_t split_hangul(const UChar *s, int32_t n, UChar *dst,
 static void fold_arabic(UChar *s, int32_t n)
 {
 	for (int32_t i = 0; i < n; i++) {
+		/* tteh, ddal, rreh -> teh, dal, reh; teh marbuta (Arabic and
+		 * Urdu) -> alef. */
 		switch (s[i]) {
-		case 0x0679: s[i] = 0x062A; break;   /* tteh -> teh */
-		case 0x0688: s[i] = 0x062F; break;   /* ddal -> dal */
-		case 0x0691: s[i] = 0x0631; break;   /* rreh -> reh */
-		case 0x0629:                         /* teh marbuta */
-		case 0x06C3: s[i] = 0x0627; break;   /* -> alef */
-		default: break;
+		case 0x0679:
+			s[i] = 0x062A;
+			break;
+		case 0x0688:
+			s[i] = 0x062F;
+			break;
+		case 0x0691:
+			s[i] = 0x0631;
+			break;
+		case 0x0629:
+		case 0x06C3:
+			s[i] = 0x0627;
+			break;
+		default:
+			break;
 		}
 	}
 }

@@ -92,11 +92,11 @@ static bool abjad_eq(char a, char l)
 /* The Latin letters abjad_eq(a, .) accepts, per letter a, as bit masks
  * (generated from abjad_eq; match_abjad_table_ok() checks them). */
 static const uint32_t abjad_masks[26] = {
-	0x1104111u, 0x0008002u, 0x0010444u, 0x2080008u, 0x1104111u, 0x0600020u,
-	0x0010444u, 0x0000080u, 0x1104111u, 0x0000244u, 0x0010444u, 0x0000800u,
-	0x0001000u, 0x0002000u, 0x1104111u, 0x0008002u, 0x0010444u, 0x0020000u,
-	0x2040000u, 0x00c0008u, 0x1104111u, 0x0600020u, 0x0704000u, 0x0800000u,
-	0x1000310u, 0x2040000u,
+    0x1104111u, 0x0008002u, 0x0010444u, 0x2080008u, 0x1104111u, 0x0600020u,
+    0x0010444u, 0x0000080u, 0x1104111u, 0x0000244u, 0x0010444u, 0x0000800u,
+    0x0001000u, 0x0002000u, 0x1104111u, 0x0008002u, 0x0010444u, 0x0020000u,
+    0x2040000u, 0x00c0008u, 0x1104111u, 0x0600020u, 0x0704000u, 0x0800000u,
+    0x1000310u, 0x2040000u,
 };
 
 static uint32_t abjad_mask(char a)
@@ -214,8 +214,8 @@ static double abjad_sim(const char *a, size_t an, const char *l, size_t ln,
 	if (an == 0 || ln == 0 || an > AB_MAX || ln > AB_MAX)
 		return 0.0;
 	for (size_t j = 0; j < ln; j++)
-		cons += l[j] != ' ' && !is_vowel(l[j]) &&
-			!(j && l[j] == l[j - 1]);
+		cons +=
+		    l[j] != ' ' && !is_vowel(l[j]) && !(j && l[j] == l[j - 1]);
 	/* Below floor the value is not used: skip the table when even
 	 * the cheapest path cannot reach it. */
 	if (floor > 0 && 0.95 * (1.0 - abjad_cost_bound(a, an, l, ln) /
@@ -234,9 +234,10 @@ static double abjad_sim(const char *a, size_t an, const char *l, size_t ln,
 
 			/* abjad_eq() through its table: this is the inner
 			 * loop. */
-			if (i && j && (a[i - 1] == l[j - 1] ||
-				       (l[j - 1] >= 'a' && l[j - 1] <= 'z' &&
-					((m >> (l[j - 1] - 'a')) & 1))) &&
+			if (i && j &&
+			    (a[i - 1] == l[j - 1] ||
+			     (l[j - 1] >= 'a' && l[j - 1] <= 'z' &&
+			      ((m >> (l[j - 1] - 'a')) & 1))) &&
 			    dp[i - 1][j - 1] < v)
 				v = dp[i - 1][j - 1];
 			if (j && dp[i][j - 1] + skl[j - 1] < v)
@@ -605,8 +606,8 @@ static bool is_abjad(const struct match_name *n, const struct match_form *f)
  * where Latin spellings join it to the previous one ("Abdul Rahman") or
  * write the name as one word ("Abdurrahman", "Noureddine"), so token
  * alignment alone misses them. */
-static double abjad_name(const struct match_name *q,
-			 const struct match_name *c, double floor)
+static double abjad_name(const struct match_name *q, const struct match_name *c,
+			 double floor)
 {
 	double best = 0.0;
 
@@ -625,7 +626,7 @@ static double abjad_name(const struct match_name *q,
 				l = &q->form[i];
 			}
 			if (a->n_tok < 2 && l->n_tok < 2)
-				continue;   /* tok_sim() compared them */
+				continue; /* tok_sim() compared them */
 			s = abjad_sim(a->text, strnlen(a->text, AB_MAX + 1),
 				      l->text, strnlen(l->text, AB_MAX + 1),
 				      floor > best ? floor : best);
@@ -999,8 +1000,8 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			}
 		}
 	}
-	if (best < 0.95 && (is_abjad(q, &q->form[0]) ||
-			    is_abjad(c, &c->form[0]))) {
+	if (best < 0.95 &&
+	    (is_abjad(q, &q->form[0]) || is_abjad(c, &c->form[0]))) {
 		/* Only strong evidence: a whole name read as a skeleton
 		 * weaker than one word agreeing says little. */
 		double w = abjad_name(q, c, best > TOK_MIN ? best : TOK_MIN);

@@ -360,25 +360,25 @@ static void scores(void **state)
 static void abjad_names(void **state)
 {
 	static const char *const same[][2] = {
-		{ "عبد الرحمن", "Abdul Rahman" },
-		{ "عبد الرحمن", "Abdurrahman" },
-		{ "نور الدين", "Noureddine" },
-		{ "نور الدين", "Nur al-Din" },
-		{ "ضیا الرحمان", "Zia ur Rahman" },
-		{ "رمضان", "Ramazan" },
-		{ "عثمان", "Usman" },
-		{ "ذوالفقار", "Zulfiqar" },
-		{ "رجب", "Ragab" },
-		{ "حمزة", "Hamza" },
-		{ "فاطمة الزهراء", "Fatima Zahra" },
-		{ "ولادیمیر پوٹن", "Vladimir Putin" },
+	    {"عبد الرحمن", "Abdul Rahman"},
+	    {"عبد الرحمن", "Abdurrahman"},
+	    {"نور الدين", "Noureddine"},
+	    {"نور الدين", "Nur al-Din"},
+	    {"ضیا الرحمان", "Zia ur Rahman"},
+	    {"رمضان", "Ramazan"},
+	    {"عثمان", "Usman"},
+	    {"ذوالفقار", "Zulfiqar"},
+	    {"رجب", "Ragab"},
+	    {"حمزة", "Hamza"},
+	    {"فاطمة الزهراء", "Fatima Zahra"},
+	    {"ولادیمیر پوٹن", "Vladimir Putin"},
 	};
 	static const char *const other[][2] = {
-		{ "عبد الرحمن", "Abdul Karim" },
-		{ "نور الدين", "Nasser" },
-		{ "رمضان", "Rahman" },
-		{ "عثمان", "Suleiman" },
-		{ "محمد علي", "Mahmoud Hassan" },
+	    {"عبد الرحمن", "Abdul Karim"},
+	    {"نور الدين", "Nasser"},
+	    {"رمضان", "Rahman"},
+	    {"عثمان", "Suleiman"},
+	    {"محمد علي", "Mahmoud Hassan"},
 	};
 
 	(void)state;
@@ -549,7 +549,7 @@ static void dob_lifts_half_name(void **state)
 {
 	struct match_name *x = prep("William Dixon", MATCH_PERSON);
 	struct match_name *y = prep("Kobe Dixon", MATCH_PERSON);
-	struct match_extra a = { 0 }, b = { 0 };
+	struct match_extra a = {0}, b = {0};
 
 	(void)state;
 	a.dob[0] = "1987-11-02";
@@ -558,14 +558,11 @@ static void dob_lifts_half_name(void **state)
 	b.n_dob = 1;
 	assert_true(match_score(x, NULL, y, NULL, NULL) <
 		    MATCH_THRESHOLD_DEFAULT);
-	assert_true(match_score(x, &a, y, &b, NULL) >=
-		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(match_score(x, &a, y, &b, NULL) >= MATCH_THRESHOLD_DEFAULT);
 	b.dob[0] = "1987";
-	assert_true(match_score(x, &a, y, &b, NULL) <
-		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(match_score(x, &a, y, &b, NULL) < MATCH_THRESHOLD_DEFAULT);
 	b.dob[0] = "1987-11-20";
-	assert_true(match_score(x, &a, y, &b, NULL) <
-		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(match_score(x, &a, y, &b, NULL) < MATCH_THRESHOLD_DEFAULT);
 	match_name_free(x);
 	match_name_free(y);
 }
@@ -758,20 +755,20 @@ static void token_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(jaro_winkler),
-		cmocka_unit_test(damerau_levenshtein),
-		cmocka_unit_test(double_metaphone),
-		cmocka_unit_test(icao),
-		cmocka_unit_test(normalize),
-		cmocka_unit_test(tokens),
-		cmocka_unit_test(scores),
-		cmocka_unit_test(abjad_names),
-		cmocka_unit_test(acronyms),
-		cmocka_unit_test(evidence),
-		cmocka_unit_test(dob_lifts_half_name),
-		cmocka_unit_test(cross_script),
-		cmocka_unit_test(ascii_fast_path),
-		cmocka_unit_test(token_bound),
+	    cmocka_unit_test(jaro_winkler),
+	    cmocka_unit_test(damerau_levenshtein),
+	    cmocka_unit_test(double_metaphone),
+	    cmocka_unit_test(icao),
+	    cmocka_unit_test(normalize),
+	    cmocka_unit_test(tokens),
+	    cmocka_unit_test(scores),
+	    cmocka_unit_test(abjad_names),
+	    cmocka_unit_test(acronyms),
+	    cmocka_unit_test(evidence),
+	    cmocka_unit_test(dob_lifts_half_name),
+	    cmocka_unit_test(cross_script),
+	    cmocka_unit_test(ascii_fast_path),
+	    cmocka_unit_test(token_bound),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
