@@ -70,6 +70,9 @@ void match_tok_sim_pair(const struct match_token *a, bool aa,
 			const struct match_token *b, bool ab, double *exact,
 			double *fast);
 double match_tok_min(void);
+/* For tests: whether score.c's table of abjad letter equivalences says
+ * what its rules say. */
+bool match_abjad_table_ok(void);
 
 /* The Korean "popular" romanisation of a Hangul surname (first syllable),
  * e.g. 김 -> "kim", 이 -> "lee"; NULL if not a common surname. */

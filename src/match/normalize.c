@@ -259,6 +259,36 @@ static int32_t split_hangul(const UChar *s, int32_t n, UChar *dst,
 	return o;
 }
 
+/* Arabic-script letters that the Arabic transform does not read well in
+ * names, replaced by the letter that reads as people spell the name:
+ * the Urdu retroflex tteh, ddal and rreh (پوٹن "Putin") are dropped
+ * otherwise, and teh marbuta (حمزة "Hamza", فاطمة "Fatima") ends a name
+ * in a vowel, not the "t" the transform writes. */
+static void fold_arabic(UChar *s, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		/* tteh, ddal, rreh -> teh, dal, reh; teh marbuta (Arabic and
+		 * Urdu) -> alef. */
+		switch (s[i]) {
+		case 0x0679:
+			s[i] = 0x062A;
+			break;
+		case 0x0688:
+			s[i] = 0x062F;
+			break;
+		case 0x0691:
+			s[i] = 0x0631;
+			break;
+		case 0x0629:
+		case 0x06C3:
+			s[i] = 0x0627;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 bool match_is_ascii(const char *s, size_t len)
 {
 	unsigned char acc = 0;
@@ -367,6 +397,8 @@ int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
 	} else {
 		memcpy(u, v, sizeof(UChar) * (size_t)nv);
 		nu = nv;
+		if (sc == SCRIPT_ARABIC)
+			fold_arabic(u, nu);
 	}
 	tr = ctx_tr(mc, tr_for(sc), d);
 	if (!tr) {

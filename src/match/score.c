@@ -71,21 +71,32 @@ static bool abjad_eq(char a, char l)
 		return l == 'w';   /* German and Polish spell v as w */
 	if (a == 'y')
 		return l == 'i' || l == 'e' || l == 'j';
+	/* Persian, Urdu and Turkish say dhal, dad and zah as z (Ramazan,
+	 * Zulfiqar, Fazal) and theh as s (Usman, Osman); Egypt says jeem
+	 * as g (Ragab, Gamal) and Turkish writes it c (Cemal). */
+	if (a == 'd')
+		return l == 'z';
+	if (a == 't')
+		return l == 's';
+	if (a == 'j')
+		return l == 'g' || l == 'c';
 	if (a == 'a' || a == 'e' || a == 'i' || a == 'o' || a == 'u')
 		return is_vowel(l) || l == 'y';
 	return false;
 }
 
-#define AB_MAX 32
+/* Longest text abjad_sim() compares: a token, or a whole name of a few
+ * words (abjad_name()). */
+#define AB_MAX 48
 
 /* The Latin letters abjad_eq(a, .) accepts, per letter a, as bit masks
- * (generated from abjad_eq). */
+ * (generated from abjad_eq; match_abjad_table_ok() checks them). */
 static const uint32_t abjad_masks[26] = {
-	0x1104111u, 0x0008002u, 0x0010444u, 0x0080008u, 0x1104111u, 0x0600020u,
-	0x0010444u, 0x0000080u, 0x1104111u, 0x0000200u, 0x0010444u, 0x0000800u,
-	0x0001000u, 0x0002000u, 0x1104111u, 0x0008002u, 0x0010444u, 0x0020000u,
-	0x2040000u, 0x0080008u, 0x1104111u, 0x0600020u, 0x0704000u, 0x0800000u,
-	0x1000310u, 0x2040000u,
+    0x1104111u, 0x0008002u, 0x0010444u, 0x2080008u, 0x1104111u, 0x0600020u,
+    0x0010444u, 0x0000080u, 0x1104111u, 0x0000244u, 0x0010444u, 0x0000800u,
+    0x0001000u, 0x0002000u, 0x1104111u, 0x0008002u, 0x0010444u, 0x0020000u,
+    0x2040000u, 0x00c0008u, 0x1104111u, 0x0600020u, 0x0704000u, 0x0800000u,
+    0x1000310u, 0x2040000u,
 };
 
 static uint32_t abjad_mask(char a)
@@ -93,9 +104,69 @@ static uint32_t abjad_mask(char a)
 	return a >= 'a' && a <= 'z' ? abjad_masks[a - 'a'] : 0;
 }
 
+bool match_abjad_table_ok(void)
+{
+	for (char a = 'a'; a <= 'z'; a++) {
+		for (char l = 'a'; l <= 'z'; l++) {
+			bool t = (abjad_mask(a) >> (l - 'a')) & 1;
+
+			if (t != abjad_eq(a, l))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The letters before which Arabic assimilates the l of its article
+ * ("al-rahman" is said and often written "ar-rahman", "ur-rahman";
+ * "al-din" is "ad-din", "eddine"): t, th, d, dh, r, z, s, sh and the
+ * emphatics, l and n, as the transliteration writes them. */
+static bool sun_letter(char c)
+{
+	return c == 't' || c == 'd' || c == 'r' || c == 'z' || c == 's' ||
+	       c == 'l' || c == 'n';
+}
+
+/* Cost of leaving out the skeleton letter a[i]: a doubled letter or the
+ * ICAO marker x nothing, a weak letter (alef, waw, yeh, heh, ayn as e)
+ * little, the l of the article "al" before a sun letter almost nothing
+ * (it is written but not said), any other letter in full. */
+static float abjad_skip(const char *a, size_t an, size_t i)
+{
+	char c = a[i];
+
+	if (c == ' ' || (i > 0 && a[i - 1] == c) || c == 'x')
+		return 0.0f;
+	if (c == 'l' && i > 0 && a[i - 1] == 'a' &&
+	    (i == 1 || a[i - 2] == ' ') && i + 1 < an && sun_letter(a[i + 1]))
+		return 0.2f;
+	/* The h of a digraph for one Arabic letter (th, dh, kh, gh, sh)
+	 * that Latin spellings often write with one letter (Usman, Zikr,
+	 * Halid). */
+	if (c == 'h' && i > 0 &&
+	    (a[i - 1] == 't' || a[i - 1] == 'd' || a[i - 1] == 'k' ||
+	     a[i - 1] == 'g' || a[i - 1] == 's'))
+		return 0.2f;
+	if (c == 'a' || c == 'w' || c == 'y' || c == 'h' || c == 'e')
+		return 0.6f;
+	return 1.0f;
+}
+
+/* Cost of a Latin letter l[j] that no skeleton letter stands for: vowels
+ * (short vowels are not written) and doubled letters are free, the h of
+ * a digraph or a y cheap. */
+static float latin_skip(const char *l, size_t j)
+{
+	char c = l[j];
+
+	if (c == ' ' || is_vowel(c) || (j > 0 && l[j - 1] == c))
+		return 0.0f;
+	return c == 'h' || c == 'y' ? 0.4f : 1.0f;
+}
+
 /* A lower bound of the edit cost abjad_sim() computes: letters of either
- * side that nothing on the other side can stand for must be paid in
- * full. */
+ * side that nothing on the other side can stand for must be paid at
+ * least at their cheapest. */
 static double abjad_cost_bound(const char *a, size_t an, const char *l,
 			       size_t ln)
 {
@@ -105,76 +176,74 @@ static double abjad_cost_bound(const char *a, size_t an, const char *l,
 	for (size_t j = 0; j < ln; j++)
 		if (l[j] >= 'a' && l[j] <= 'z')
 			ml |= 1u << (l[j] - 'a');
-		else
+		else if (l[j] != ' ')
 			return 0;   /* digits and the like: no bound */
 	for (size_t i = 0; i < an; i++) {
 		uint32_t m = abjad_mask(a[i]);
 		char c = a[i];
 
+		if (c == ' ')
+			continue;
 		if (c < 'a' || c > 'z')
 			return 0;
 		ma |= m;
 		if (m & ml)
 			continue;
-		cost += (i > 0 && a[i - 1] == c) ? 0.0 : c == 'x' ? 0.0 :
-			c == 'a' || c == 'w' || c == 'y' || c == 'h' ||
-			c == 'e' ? 0.6 : 1.0;
+		cost += abjad_skip(a, an, i);
 	}
 	for (size_t j = 0; j < ln; j++) {
-		char c = l[j];
-
-		if (ma & (1u << (c - 'a')))
+		if (l[j] == ' ' || (ma & (1u << (l[j] - 'a'))))
 			continue;
-		cost += is_vowel(c) ? 0.0 : (j > 0 && l[j - 1] == c) ? 0.0 :
-			c == 'h' || c == 'y' ? 0.4 : 1.0;
+		cost += latin_skip(l, j);
 	}
 	return cost;
 }
 
-/* Edit cost of reading Latin l as the skeleton a: Latin vowels and doubled
- * letters are free, an 'h' of a digraph cheap, any other mismatch costs. */
+/* Similarity of Latin l read as the skeleton a (an abjad transliteration):
+ * an edit distance where abjad_eq() letters agree and the costs of
+ * abjad_skip() and latin_skip() apply, over the consonants of l. Spaces
+ * are free on both sides, so that whole names compare across word
+ * boundaries that the two scripts draw differently. */
 static double abjad_sim(const char *a, size_t an, const char *l, size_t ln,
 			double floor)
 {
 	float dp[AB_MAX + 1][AB_MAX + 1];
+	float ska[AB_MAX], skl[AB_MAX];
 	size_t cons = 0;
 
 	if (an == 0 || ln == 0 || an > AB_MAX || ln > AB_MAX)
 		return 0.0;
 	for (size_t j = 0; j < ln; j++)
-		cons += !is_vowel(l[j]) && !(j && l[j] == l[j - 1]);
+		cons +=
+		    l[j] != ' ' && !is_vowel(l[j]) && !(j && l[j] == l[j - 1]);
 	/* Below floor the value is not used: skip the table when even
 	 * the cheapest path cannot reach it. */
 	if (floor > 0 && 0.95 * (1.0 - abjad_cost_bound(a, an, l, ln) /
 			      (double)(cons < 2 ? 2 : cons)) < floor)
 		return 0.0;
+	for (size_t i = 0; i < an; i++)
+		ska[i] = abjad_skip(a, an, i);
+	for (size_t j = 0; j < ln; j++)
+		skl[j] = latin_skip(l, j);
 	dp[0][0] = 0;
 	for (size_t i = 0; i <= an; i++) {
+		uint32_t m = i ? abjad_mask(a[i - 1]) : 0;
+
 		for (size_t j = 0; j <= ln; j++) {
 			float v = i || j ? 1e9f : 0.0f;
 
-			if (i && j && abjad_eq(a[i - 1], l[j - 1]) &&
+			/* abjad_eq() through its table: this is the inner
+			 * loop. */
+			if (i && j &&
+			    (a[i - 1] == l[j - 1] ||
+			     (l[j - 1] >= 'a' && l[j - 1] <= 'z' &&
+			      ((m >> (l[j - 1] - 'a')) & 1))) &&
 			    dp[i - 1][j - 1] < v)
 				v = dp[i - 1][j - 1];
-			if (j) {
-				char c = l[j - 1];
-				float k = is_vowel(c) ? 0.0f :
-					  (j > 1 && l[j - 2] == c) ? 0.0f :
-					  c == 'h' || c == 'y' ? 0.4f : 1.0f;
-
-				if (dp[i][j - 1] + k < v)
-					v = dp[i][j - 1] + k;
-			}
-			if (i) {
-				char c = a[i - 1];
-				float k = (i > 1 && a[i - 2] == c) ? 0.0f :
-					  c == 'x' ? 0.0f :
-					  c == 'a' || c == 'w' || c == 'y' ||
-					  c == 'h' || c == 'e' ? 0.6f : 1.0f;
-
-				if (dp[i - 1][j] + k < v)
-					v = dp[i - 1][j] + k;
-			}
+			if (j && dp[i][j - 1] + skl[j - 1] < v)
+				v = dp[i][j - 1] + skl[j - 1];
+			if (i && dp[i - 1][j] + ska[i - 1] < v)
+				v = dp[i - 1][j] + ska[i - 1];
 			dp[i][j] = v;
 		}
 	}
@@ -531,6 +600,43 @@ static bool is_abjad(const struct match_name *n, const struct match_form *f)
 		n->script == SCRIPT_THAI) && strcmp(f->origin, "latin") != 0;
 }
 
+/* Best similarity of a whole abjad form read against a whole Latin form,
+ * above floor (0 otherwise). Word boundaries differ between the scripts:
+ * Arabic writes the article with the next word (عبد الرحمن, "bd alrhmn")
+ * where Latin spellings join it to the previous one ("Abdul Rahman") or
+ * write the name as one word ("Abdurrahman", "Noureddine"), so token
+ * alignment alone misses them. */
+static double abjad_name(const struct match_name *q, const struct match_name *c,
+			 double floor)
+{
+	double best = 0.0;
+
+	for (size_t i = 0; i < q->n_forms; i++) {
+		bool qa = is_abjad(q, &q->form[i]);
+
+		for (size_t j = 0; j < c->n_forms; j++) {
+			const struct match_form *a = &q->form[i];
+			const struct match_form *l = &c->form[j];
+			double s;
+
+			if (qa == is_abjad(c, l))
+				continue;
+			if (!qa) {
+				a = &c->form[j];
+				l = &q->form[i];
+			}
+			if (a->n_tok < 2 && l->n_tok < 2)
+				continue; /* tok_sim() compared them */
+			s = abjad_sim(a->text, strnlen(a->text, AB_MAX + 1),
+				      l->text, strnlen(l->text, AB_MAX + 1),
+				      floor > best ? floor : best);
+			if (s > best)
+				best = s;
+		}
+	}
+	return best;
+}
+
 /* --- acronyms ------------------------------------------------------------ */
 
 /* An acronym is as good as a spelling ("BNC" for Banco Nacional de Cuba)
@@ -626,6 +732,10 @@ static double acronym(const struct match_name *q, const struct match_name *c)
 
 /* --- other evidence ----------------------------------------------------- */
 
+/* What an equal full birth date adds: enough to lift a name of which
+ * one of two parts agrees (0.50) to the default threshold. */
+#define DOB_FULL 0.10
+
 struct pdate {
 	int y, m, d;
 };
@@ -686,8 +796,13 @@ static void date_cmp(const struct pdate *a, const struct pdate *b,
 		*val = 0.8;
 		*contrib = 0.02;
 	} else if (a->m == b->m && (!a->d || !b->d || a->d == b->d)) {
+		/* A full date in common is rare between strangers (about one
+		 * pair in 20,000 of a generation): with it, one of two name
+		 * parts in common (a given name replaced by a nickname, a
+		 * married surname) is enough to show the pair to an
+		 * officer. Twins are the exception the officer resolves. */
 		*val = a->d && b->d ? 1.0 : 0.9;
-		*contrib = a->d && b->d ? 0.08 : 0.03;
+		*contrib = a->d && b->d ? DOB_FULL : 0.03;
 	} else if (a->d && b->d && a->m == b->d && a->d == b->m) {
 		*val = 0.7;
 		*contrib = 0.01;   /* day and month swapped: a typing error */
@@ -854,6 +969,7 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 	struct align al, best_al;
 	size_t bq = 0, bc = 0;
 	double best = -1.0, acro = 0.0, score;
+	bool whole = false;
 
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
@@ -884,6 +1000,17 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			}
 		}
 	}
+	if (best < 0.95 &&
+	    (is_abjad(q, &q->form[0]) || is_abjad(c, &c->form[0]))) {
+		/* Only strong evidence: a whole name read as a skeleton
+		 * weaker than one word agreeing says little. */
+		double w = abjad_name(q, c, best > TOK_MIN ? best : TOK_MIN);
+
+		if (w > best) {
+			best = w;
+			whole = true;
+		}
+	}
 	if (best < ACRO_SIM)
 		acro = acronym(q, c);
 	score = best > acro ? best : acro;
@@ -892,6 +1019,8 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 		ex->form_c = c->form[bc].text;
 		if (acro > best)
 			add_feature(ex, "acronym", acro, acro);
+		else if (whole)
+			add_feature(ex, "skeleton", best, best);
 		else
 			add_feature(ex, "name", best, best);
 		add_feature(ex, "phonetic", best_al.n_pairs ?

@@ -185,6 +185,11 @@ static void normalize(void **state)
 	norm_is("Щукин", "shchukin", SCRIPT_CYRILLIC);
 	norm_is("مُحَمَّد", "muhamad", SCRIPT_ARABIC);  /* harakat read */
 	norm_is("محمد", "mhmd", SCRIPT_ARABIC);
+	/* Teh marbuta ends a name in a vowel; Urdu tteh is a t. */
+	norm_is("حمزة", "hmza", SCRIPT_ARABIC);
+	norm_is("فاطمة", "fatma", SCRIPT_ARABIC);
+	norm_is("پوٹن", "pwtn", SCRIPT_ARABIC);
+	norm_is("ڈار", "dar", SCRIPT_ARABIC);
 	norm_is("Putin Путин", "putin putin", SCRIPT_MIXED);
 	norm_is("习近平", "xi jin ping", SCRIPT_HAN);
 	norm_is("김정은", "gim jeong eun", SCRIPT_HANGUL);
@@ -347,6 +352,51 @@ static void scores(void **state)
 		    score2("Vladimir Putin", "Wladimir Poetin"));
 }
 
+/* Names in Arabic script against their usual Latin spellings: the
+ * article written with the next word, names written as one word in
+ * Latin, letters that Persian, Urdu, Turkish or Egyptian say otherwise
+ * than the transliteration writes them; and names that only share some
+ * letters do not match. */
+static void abjad_names(void **state)
+{
+	static const char *const same[][2] = {
+	    {"عبد الرحمن", "Abdul Rahman"},
+	    {"عبد الرحمن", "Abdurrahman"},
+	    {"نور الدين", "Noureddine"},
+	    {"نور الدين", "Nur al-Din"},
+	    {"ضیا الرحمان", "Zia ur Rahman"},
+	    {"رمضان", "Ramazan"},
+	    {"عثمان", "Usman"},
+	    {"ذوالفقار", "Zulfiqar"},
+	    {"رجب", "Ragab"},
+	    {"حمزة", "Hamza"},
+	    {"فاطمة الزهراء", "Fatima Zahra"},
+	    {"ولادیمیر پوٹن", "Vladimir Putin"},
+	};
+	static const char *const other[][2] = {
+	    {"عبد الرحمن", "Abdul Karim"},
+	    {"نور الدين", "Nasser"},
+	    {"رمضان", "Rahman"},
+	    {"عثمان", "Suleiman"},
+	    {"محمد علي", "Mahmoud Hassan"},
+	};
+
+	(void)state;
+	assert_true(match_abjad_table_ok());
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		double s = score2(same[i][0], same[i][1]);
+
+		if (s < MATCH_THRESHOLD_DEFAULT)
+			fail_msg("%s | %s: %.3f", same[i][0], same[i][1], s);
+	}
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		double s = score2(other[i][0], other[i][1]);
+
+		if (s >= MATCH_THRESHOLD_DEFAULT)
+			fail_msg("%s | %s: %.3f", other[i][0], other[i][1], s);
+	}
+}
+
 static double score_kind(const char *a, enum match_kind ka, const char *b,
 			 enum match_kind kb, struct match_explain *ex)
 {
@@ -489,6 +539,32 @@ static void evidence(void **state)
 		match_name_free(x);
 		match_name_free(y);
 	}
+}
+
+/* Half a name and a full birth date in common: a given name replaced
+ * (nickname, second given name used) with the surname and the full date
+ * the same is shown; half a name with only the year, or nothing else,
+ * is not. */
+static void dob_lifts_half_name(void **state)
+{
+	struct match_name *x = prep("William Dixon", MATCH_PERSON);
+	struct match_name *y = prep("Kobe Dixon", MATCH_PERSON);
+	struct match_extra a = {0}, b = {0};
+
+	(void)state;
+	a.dob[0] = "1987-11-02";
+	a.n_dob = 1;
+	b.dob[0] = "1987-11-02";
+	b.n_dob = 1;
+	assert_true(match_score(x, NULL, y, NULL, NULL) <
+		    MATCH_THRESHOLD_DEFAULT);
+	assert_true(match_score(x, &a, y, &b, NULL) >= MATCH_THRESHOLD_DEFAULT);
+	b.dob[0] = "1987";
+	assert_true(match_score(x, &a, y, &b, NULL) < MATCH_THRESHOLD_DEFAULT);
+	b.dob[0] = "1987-11-20";
+	assert_true(match_score(x, &a, y, &b, NULL) < MATCH_THRESHOLD_DEFAULT);
+	match_name_free(x);
+	match_name_free(y);
 }
 
 /* Every pair of the public cross-script list must match, names written in
@@ -679,18 +755,20 @@ static void token_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(jaro_winkler),
-		cmocka_unit_test(damerau_levenshtein),
-		cmocka_unit_test(double_metaphone),
-		cmocka_unit_test(icao),
-		cmocka_unit_test(normalize),
-		cmocka_unit_test(tokens),
-		cmocka_unit_test(scores),
-		cmocka_unit_test(acronyms),
-		cmocka_unit_test(evidence),
-		cmocka_unit_test(cross_script),
-		cmocka_unit_test(ascii_fast_path),
-		cmocka_unit_test(token_bound),
+	    cmocka_unit_test(jaro_winkler),
+	    cmocka_unit_test(damerau_levenshtein),
+	    cmocka_unit_test(double_metaphone),
+	    cmocka_unit_test(icao),
+	    cmocka_unit_test(normalize),
+	    cmocka_unit_test(tokens),
+	    cmocka_unit_test(scores),
+	    cmocka_unit_test(abjad_names),
+	    cmocka_unit_test(acronyms),
+	    cmocka_unit_test(evidence),
+	    cmocka_unit_test(dob_lifts_half_name),
+	    cmocka_unit_test(cross_script),
+	    cmocka_unit_test(ascii_fast_path),
+	    cmocka_unit_test(token_bound),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
