@@ -311,11 +311,13 @@ static void header_write(struct wr *w, const struct envelope_header *h)
 	put(w, h->marking, strlen(h->marking));
 }
 
-/* The key that wraps the content key for one recipient: crypto_kx's
- * session key between the ephemeral key (client) and the recipient's
- * X25519 key (server), BLAKE2b-512 over the shared point and both public
- * keys. The sender uses tx, the recipient the equal rx. */
+/* The nonce of every key slot (see the comment where a slot is made). */
 static const uint8_t zero_nonce[NONCE_BYTES];
+
+/* The key that wraps the content key for one recipient is crypto_kx's
+ * session key between the ephemeral key (client) and the recipient's
+ * X25519 key (server): BLAKE2b-512 over the shared point and both public
+ * keys. The sender uses tx, the recipient the equal rx. */
 
 int envelope_seal(const struct identity *sender,
 		  const struct envelope_header *h,

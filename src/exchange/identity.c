@@ -369,8 +369,9 @@ static int write_file_at(int dirfd, const char *name, const void *data,
 	fd = openat(dirfd, name,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		diag_set(d, "keys/%s: %s", name, strerror(errno));
-		return errno == EEXIST ? LIA_EEXIST : LIA_EIO;
+		int e = errno; /* diag_set may change errno */
+		diag_set(d, "keys/%s: %s", name, strerror(e));
+		return e == EEXIST ? LIA_EEXIST : LIA_EIO;
 	}
 	/* The umask can only remove bits; make the mode exact anyway. */
 	if (fchmod(fd, 0600))
@@ -411,10 +412,11 @@ static int read_file_at(int dirfd, const char *name, size_t max, bool exact,
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		diag_set(d, "keys/%s: %s", name, strerror(errno));
-		return errno == ENOENT	? LIA_ENOTFOUND
-		       : errno == ELOOP ? LIA_EDENIED
-					: LIA_EIO;
+		int e = errno;
+		diag_set(d, "keys/%s: %s", name, strerror(e));
+		return e == ENOENT  ? LIA_ENOTFOUND
+		       : e == ELOOP ? LIA_EDENIED
+				    : LIA_EIO;
 	}
 	if (fstat(fd, &st)) {
 		diag_set(d, "keys/%s: %s", name, strerror(errno));
@@ -620,10 +622,11 @@ int identity_create(const char *home, const char *agency, const char *name,
 	 * exists, a partial identity included: an identity is created once
 	 * and never overwritten. */
 	if (mkdirat(homefd, "keys", 0700)) {
+		int e = errno;
 		diag_set(d, "%s/keys: %s", home,
-			 errno == EEXIST ? "an identity already exists"
-					 : strerror(errno));
-		rc = errno == EEXIST ? LIA_EEXIST : LIA_EIO;
+			 e == EEXIST ? "an identity already exists"
+				     : strerror(e));
+		rc = e == EEXIST ? LIA_EEXIST : LIA_EIO;
 		goto out;
 	}
 	made_keys = true;
@@ -702,18 +705,20 @@ int identity_load(const char *home, struct identity **out, struct diag *d)
 		return LIA_ECRYPTO;
 	homefd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (homefd < 0) {
-		diag_set(d, "%s: %s", home, strerror(errno));
-		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
+		int e = errno;
+		diag_set(d, "%s: %s", home, strerror(e));
+		return e == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
 	}
 	keysfd = openat(homefd, "keys",
 			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (keysfd < 0) {
+		int e = errno;
 		diag_set(d, "%s/keys: %s", home,
-			 errno == ENOENT ? "no identity (run `liaison init`)"
-					 : strerror(errno));
-		rc = errno == ENOENT			  ? LIA_ENOTFOUND
-		     : errno == ELOOP || errno == ENOTDIR ? LIA_EDENIED
-							  : LIA_EIO;
+			 e == ENOENT ? "no identity (run `liaison init`)"
+				     : strerror(e));
+		rc = e == ENOENT		  ? LIA_ENOTFOUND
+		     : e == ELOOP || e == ENOTDIR ? LIA_EDENIED
+						  : LIA_EIO;
 		goto out;
 	}
 	if (fstat(keysfd, &st) || (st.st_mode & 077)) {
