@@ -1,0 +1,361 @@
+/* test_attach.c - streamed attachment encryption: round trips, framing,
+ * truncation, modification, reordering, and streaming from a pipe. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "liaison/attach.h"
+
+#define CHUNK_CT (ATTACH_CHUNK + ATTACH_CHUNK_OVERHEAD)
+
+/* Deterministic test data, so a failure can be reproduced. */
+static uint8_t *make_data(size_t n)
+{
+	static const uint8_t seed[randombytes_SEEDBYTES] = {42};
+	uint8_t *p = malloc(n ? n : 1);
+
+	assert_non_null(p);
+	randombytes_buf_deterministic(p, n, seed);
+	return p;
+}
+
+static FILE *file_of(const uint8_t *p, size_t n)
+{
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	if (n)
+		assert_int_equal(fwrite(p, 1, n, f), n);
+	rewind(f);
+	return f;
+}
+
+static uint8_t *slurp(FILE *f, size_t *n)
+{
+	long end;
+	uint8_t *p;
+
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	end = ftell(f);
+	assert_true(end >= 0);
+	rewind(f);
+	p = malloc((size_t)end + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)end, f), (size_t)end);
+	*n = (size_t)end;
+	return p;
+}
+
+/* Encrypt n bytes of data; return the ciphertext and its descriptor. */
+static uint8_t *encrypt(const uint8_t *data, size_t n, struct attach_desc *a,
+			size_t *ct_len)
+{
+	FILE *in = file_of(data, n), *out = tmpfile();
+	struct diag d;
+	uint8_t *ct;
+
+	diag_clear(&d);
+	assert_non_null(out);
+	if (attach_encrypt(in, out, "report 2024.pdf", "application/pdf", a,
+			   &d))
+		fail_msg("encrypt: %s", d.msg);
+	ct = slurp(out, ct_len);
+	fclose(in);
+	fclose(out);
+	return ct;
+}
+
+/* Decrypt ciphertext bytes; on success *plain and *plain_len hold the result.
+ */
+static int decrypt(const uint8_t *ct, size_t ct_len,
+		   const struct attach_desc *a, uint8_t **plain,
+		   size_t *plain_len, struct diag *d)
+{
+	FILE *in = file_of(ct, ct_len), *out = tmpfile();
+	int rc;
+
+	assert_non_null(out);
+	rc = attach_decrypt(in, out, a, d);
+	if (!rc && plain)
+		*plain = slurp(out, plain_len);
+	fclose(in);
+	fclose(out);
+	return rc;
+}
+
+static void round_trip_5mb(void **state)
+{
+	size_t n = 5 * 1000 * 1000 + 123, ct_len, plain_len;
+	uint8_t *data = make_data(n), *ct, *plain = NULL;
+	uint8_t sha[32];
+	struct attach_desc a;
+	struct diag d;
+
+	(void)state;
+	ct = encrypt(data, n, &a, &ct_len);
+	assert_string_equal(a.name, "report 2024.pdf");
+	assert_string_equal(a.media_type, "application/pdf");
+	assert_int_equal(a.size, n);
+	crypto_hash_sha256(sha, data, n);
+	assert_memory_equal(a.sha256, sha, 32);
+	/* Chunked as specified: prefix, full chunks, one short FINAL. */
+	assert_int_equal(ct_len, attach_encrypted_size(n));
+	assert_int_equal(ct_len,
+			 ATTACH_PREFIX_BYTES + n +
+			     (n / ATTACH_CHUNK + 1) * ATTACH_CHUNK_OVERHEAD);
+	diag_clear(&d);
+	assert_int_equal(decrypt(ct, ct_len, &a, &plain, &plain_len, &d), 0);
+	assert_int_equal(plain_len, n);
+	assert_memory_equal(plain, data, n);
+	free(plain);
+	attach_desc_wipe(&a);
+	free(ct);
+	free(data);
+}
+
+static void boundaries(void **state)
+{
+	const size_t sizes[] = {0,
+				1,
+				ATTACH_CHUNK - 1,
+				ATTACH_CHUNK,
+				2 * ATTACH_CHUNK,
+				2 * ATTACH_CHUNK + 1};
+	struct attach_desc a;
+	struct diag d;
+
+	(void)state;
+	diag_clear(&d);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint8_t *data = make_data(sizes[i]), *ct, *plain = NULL;
+		size_t ct_len, plain_len;
+
+		ct = encrypt(data, sizes[i], &a, &ct_len);
+		assert_int_equal(ct_len, attach_encrypted_size(sizes[i]));
+		assert_int_equal(
+		    decrypt(ct, ct_len, &a, &plain, &plain_len, &d), 0);
+		assert_int_equal(plain_len, sizes[i]);
+		if (sizes[i])
+			assert_memory_equal(plain, data, sizes[i]);
+		/* A whole multiple of the chunk ends with an empty FINAL
+		 * chunk; dropping it must be caught as truncation. */
+		if (sizes[i] && sizes[i] % ATTACH_CHUNK == 0) {
+			assert_int_equal(decrypt(ct,
+						 ct_len - ATTACH_CHUNK_OVERHEAD,
+						 &a, NULL, NULL, &d),
+					 LIA_ECRYPTO);
+			assert_non_null(strstr(d.msg, "truncated"));
+		}
+		free(plain);
+		free(ct);
+		free(data);
+	}
+}
+
+static void tamper_rejected(void **state)
+{
+	size_t n = 5 * ATTACH_CHUNK + 1000, ct_len, k;
+	uint8_t *data = make_data(n), *ct, *copy, *tmp;
+	struct attach_desc a, bad;
+	struct diag d;
+
+	(void)state;
+	diag_clear(&d);
+	ct = encrypt(data, n, &a, &ct_len);
+	copy = malloc(ct_len + 1);
+	assert_non_null(copy);
+
+	/* Truncated: inside the header, at a chunk boundary, inside the last
+	 * chunk, by one byte. */
+	const size_t cuts[] = {0,
+			       10,
+			       ATTACH_PREFIX_BYTES,
+			       ATTACH_PREFIX_BYTES + 2 * CHUNK_CT,
+			       ATTACH_PREFIX_BYTES + 5 * CHUNK_CT,
+			       ATTACH_PREFIX_BYTES + 5 * CHUNK_CT + 10,
+			       ct_len - 1};
+	for (k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		int rc = decrypt(ct, cuts[k], &a, NULL, NULL, &d);
+		assert_true(rc == LIA_ECRYPTO || rc == LIA_EPARSE);
+	}
+	/* Extended. */
+	memcpy(copy, ct, ct_len);
+	copy[ct_len] = 0;
+	assert_int_equal(decrypt(copy, ct_len + 1, &a, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	/* One bit of a middle chunk, of the stream header, of the version. */
+	const size_t flips[] = {ATTACH_PREFIX_BYTES + 2 * CHUNK_CT + 77,
+				ATTACH_PREFIX_BYTES - 3, ct_len - 1};
+	for (k = 0; k < sizeof(flips) / sizeof(flips[0]); k++) {
+		memcpy(copy, ct, ct_len);
+		copy[flips[k]] ^= 1;
+		assert_int_equal(decrypt(copy, ct_len, &a, NULL, NULL, &d),
+				 LIA_ECRYPTO);
+	}
+	memcpy(copy, ct, ct_len);
+	copy[4] = 2;
+	assert_int_equal(decrypt(copy, ct_len, &a, NULL, NULL, &d),
+			 LIA_EVERSION);
+	/* Chunks 1 and 2 swapped. */
+	memcpy(copy, ct, ct_len);
+	tmp = malloc(CHUNK_CT);
+	assert_non_null(tmp);
+	memcpy(tmp, copy + ATTACH_PREFIX_BYTES + CHUNK_CT, CHUNK_CT);
+	memcpy(copy + ATTACH_PREFIX_BYTES + CHUNK_CT,
+	       copy + ATTACH_PREFIX_BYTES + 2 * CHUNK_CT, CHUNK_CT);
+	memcpy(copy + ATTACH_PREFIX_BYTES + 2 * CHUNK_CT, tmp, CHUNK_CT);
+	assert_int_equal(decrypt(copy, ct_len, &a, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	assert_non_null(strstr(d.msg, "reordered"));
+	/* A chunk dropped from the middle. */
+	memcpy(copy, ct, ATTACH_PREFIX_BYTES + CHUNK_CT);
+	memcpy(copy + ATTACH_PREFIX_BYTES + CHUNK_CT,
+	       ct + ATTACH_PREFIX_BYTES + 2 * CHUNK_CT,
+	       ct_len - ATTACH_PREFIX_BYTES - 2 * CHUNK_CT);
+	assert_int_equal(decrypt(copy, ct_len - CHUNK_CT, &a, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	/* A descriptor that does not match: key, size, hash. */
+	bad = a;
+	bad.key[0] ^= 1;
+	assert_int_equal(decrypt(ct, ct_len, &bad, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	bad = a;
+	bad.size--;
+	assert_int_equal(decrypt(ct, ct_len, &bad, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	bad = a;
+	bad.size++;
+	assert_int_equal(decrypt(ct, ct_len, &bad, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	bad = a;
+	bad.sha256[31] ^= 1;
+	assert_int_equal(decrypt(ct, ct_len, &bad, NULL, NULL, &d),
+			 LIA_ECRYPTO);
+	assert_non_null(strstr(d.msg, "SHA-256"));
+	/* And the original still decrypts. */
+	assert_int_equal(decrypt(ct, ct_len, &a, NULL, NULL, &d), 0);
+	free(tmp);
+	free(copy);
+	free(ct);
+	free(data);
+}
+
+/* The encrypter reads its input once, front to back, never seeking and
+ * never asking its size: fed from a pipe by another process, it produces
+ * the same chunked stream. (How much memory it uses is fixed by
+ * ATTACH_CHUNK; that is a property of the code, not a test target.) */
+static void streams_from_a_pipe(void **state)
+{
+	size_t n = 3 * ATTACH_CHUNK + 5, ct_len, plain_len;
+	uint8_t *data = make_data(n), *ct, *plain = NULL;
+	struct attach_desc a;
+	struct diag d;
+	int fds[2], status;
+	FILE *in, *out = tmpfile();
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Small writes, so the reader sees many short reads. */
+		close(fds[0]);
+		for (size_t off = 0; off < n;) {
+			size_t k = n - off < 1000 ? n - off : 1000;
+			ssize_t w = write(fds[1], data + off, k);
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	in = fdopen(fds[0], "rb");
+	assert_non_null(in);
+	diag_clear(&d);
+	assert_int_equal(attach_encrypt(in, out, "capture.pcap",
+					"application/vnd.tcpdump.pcap", &a, &d),
+			 0);
+	fclose(in);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(a.size, n);
+	ct = slurp(out, &ct_len);
+	assert_int_equal(ct_len, attach_encrypted_size(n));
+	assert_int_equal(decrypt(ct, ct_len, &a, &plain, &plain_len, &d), 0);
+	assert_memory_equal(plain, data, n);
+	free(plain);
+	free(ct);
+	fclose(out);
+	free(data);
+}
+
+static void descriptors(void **state)
+{
+	static const char *const bad_names[] = {"",	  ".",	  "..",	 "a/b",
+						"../etc", "a\nb", "a\\b"};
+	static const char *const bad_types[] = {
+	    "", "pdf", "/pdf", "a/", "a/b/c", "text/plain; x=1"};
+	uint8_t one = 7, *ct;
+	size_t ct_len;
+	struct attach_desc a, b;
+	struct diag d;
+	json_t *o = NULL;
+	FILE *in, *out;
+
+	(void)state;
+	diag_clear(&d);
+	ct = encrypt(&one, 1, &a, &ct_len);
+	free(ct);
+	assert_int_equal(attach_desc_to_json(&a, &o), 0);
+	assert_int_equal(attach_desc_from_json(o, &b, &d), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	json_object_set_new(o, "size", json_integer(-1));
+	assert_int_equal(attach_desc_from_json(o, &b, &d), LIA_EPARSE);
+	json_object_set_new(o, "size", json_integer(1));
+	json_object_set_new(o, "key", json_string("00"));
+	assert_int_equal(attach_desc_from_json(o, &b, &d), LIA_EPARSE);
+	json_object_del(o, "key");
+	json_object_set_new(o, "extra", json_true());
+	assert_int_equal(attach_desc_from_json(o, &b, &d), LIA_EPARSE);
+	assert_non_null(strstr(d.msg, "extra"));
+	json_decref(o);
+
+	in = file_of(&one, 1);
+	out = tmpfile();
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+		assert_int_equal(
+		    attach_encrypt(in, out, bad_names[i], "text/plain", &b, &d),
+		    LIA_EINVAL);
+	for (size_t i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++)
+		assert_int_equal(
+		    attach_encrypt(in, out, "a.txt", bad_types[i], &b, &d),
+		    LIA_EINVAL);
+	fclose(in);
+	fclose(out);
+	attach_desc_wipe(&a);
+	attach_desc_wipe(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(round_trip_5mb),
+	    cmocka_unit_test(boundaries),
+	    cmocka_unit_test(tamper_rejected),
+	    cmocka_unit_test(streams_from_a_pipe),
+	    cmocka_unit_test(descriptors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
