@@ -514,7 +514,7 @@ static int identity_json_parse(const char *text, size_t len,
 	json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	const json_t *v;
 	const char *s;
-	size_t n;
+	size_t n = 0;
 	int rc = LIA_ECONFIG;
 
 	if (!json_is_object(o)) {
@@ -921,7 +921,7 @@ int identity_card_parse(const void *bytes, size_t len,
 	struct identity_card c;
 	uint8_t sig[IDENTITY_SIG_BYTES], fp[IDENTITY_SHA256_BYTES];
 	uint8_t *der = NULL;
-	size_t der_len = 0, n;
+	size_t der_len = 0, n = 0;
 	struct strbuf sb;
 	json_error_t jerr;
 	json_t *o = NULL, *v;

@@ -978,10 +978,20 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 	memset(&best_al, 0, sizeof(best_al));
 	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
 		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
-			/* The same spelling needs no alignment (unless an
-			 * explanation of it is wanted). */
-			if (!ex && !strcmp(q->form[i].text, c->form[j].text))
-				best = 1.0;
+			/* The same spelling needs no search over every pair
+			 * of forms; an explanation only needs this pair's
+			 * alignment. */
+			if (strcmp(q->form[i].text, c->form[j].text))
+				continue;
+			best = 1.0;
+			bq = i;
+			bc = j;
+			if (ex)
+				(void)align_forms(&q->form[i],
+						  is_abjad(q, &q->form[i]),
+						  &c->form[j],
+						  is_abjad(c, &c->form[j]), qi,
+						  ci, cd, &best_al);
 		}
 	}
 	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
