@@ -46,6 +46,8 @@
 enum log_level { LOG_INFO, LOG_WARN, LOG_ERROR };
 
 static void vlog_line(enum log_level lv, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void vlog_line(enum log_level lv, const char *fmt, va_list ap)
 {
 	static const char *const names[] = {"INFO", "WARN", "ERROR"};
 	char msg[1024], at[32];
