@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "liaison/attach.h"
 #include "liaison/error.h"
 #include "liaison/marking.h"
 #include "liaison/match.h"
@@ -25,7 +26,11 @@ struct node_config {
 	char country[3];                   /* lower-case alpha-2 */
 	struct ladder ladder;              /* classification ladder */
 	struct marking defaults;           /* default marking for imports */
+	char listen[64];                   /* serve: "ADDR:PORT" */
 };
+
+/* Where `liaison serve` listens unless config.json or --listen says. */
+#define NODE_LISTEN_DEFAULT "127.0.0.1:7443"
 
 struct node {
 	char *home;
@@ -137,5 +142,130 @@ int node_screen_header(const char *const *fields, const size_t *lens,
 int node_screen_row(const struct node_screen_cols *cols,
 		    const char *const *fields, const size_t *lens, size_t n,
 		    struct node_screen_row *row, struct diag *d);
+
+/* --- exchange -------------------------------------------------------- */
+
+struct identity;
+struct identity_card;
+
+/* Limits of a message body (docs/ARCHITECTURE.md, exchange). */
+#define NODE_SUBJECT_MAX 1024            /* bytes of UTF-8 */
+#define NODE_TEXT_MAX (1u << 20)         /* bytes of UTF-8 */
+#define NODE_MSG_RECORDS_MAX 1000
+#define NODE_MSG_ATTACH_MAX 16
+#define NODE_MAX_SKEW 300                /* seconds of clock skew allowed */
+#define NODE_MSG_TTL (30LL * 86400)      /* a message expires after 30 days */
+
+/* A message body, decrypted and checked. Owns everything it points at;
+ * release with node_message_free. */
+struct node_msg_record {
+	struct entity *entity;
+	struct marking marking;
+};
+struct node_msg_attach {
+	struct attach_desc *desc; /* holds the attachment's secret key */
+	uint8_t *data;            /* the encrypted attachment (attach.h) */
+	size_t len;
+};
+struct node_message {
+	char *subject;
+	char *text;                            /* "" when none */
+	char reply_to[33];                     /* "" when none */
+	struct node_msg_record *records;
+	size_t n_records;
+	struct node_msg_attach *attach;
+	size_t n_attach;
+};
+
+/* Parse an untrusted message body (JSON: {"v":1,"subject","text",
+ * "reply_to","records":[entity + "marking"],"attachments":[descriptor +
+ * "data" (base64 of the encrypted file)]}) strictly: unknown keys, wrong
+ * types, bad lengths, invalid entities or markings (on ladder l) are
+ * refused, nothing is repaired. Errors: LIA_ETOOBIG, LIA_EPARSE (reason
+ * in d), LIA_ENOMEM. */
+int node_message_parse(const uint8_t *body, size_t len, const struct ladder *l,
+		       struct node_message **out, struct diag *d);
+void node_message_free(struct node_message *m);
+
+/* A receipt body: {"v":1,"for":"<envelope id>"}. Strict, as above. */
+int node_receipt_parse(const uint8_t *body, size_t len, char for_id[33],
+		       struct diag *d);
+
+/* Pin a peer from its card bytes (checked by identity_card_parse) and the
+ * https URL of its federation endpoint; *agency gets its code. Errors:
+ * those of the card parser, LIA_EINVAL (bad URL, or the card is this
+ * node's own), LIA_EEXIST (already pinned). */
+int node_peer_add(struct node *n, const void *card, size_t len,
+		  const char *url, const char *actor,
+		  char agency[MARKING_CODE_MAX + 1], struct diag *d);
+
+/* Load the pinned card of a peer (release with identity_card_free) and,
+ * when url is not NULL, its URL (url_n >= STORE_URL_MAX + 1). */
+int node_peer_card(struct node *n, const char *agency,
+		   struct identity_card *card, char *url, size_t url_n,
+		   struct diag *d);
+
+struct node_send {
+	const char *const *to;        /* recipient agencies */
+	size_t n_to;
+	const char *subject;
+	const char *text;             /* or NULL */
+	const char *const *records;   /* record ids */
+	size_t n_records;
+	const char *const *attach;    /* file paths */
+	size_t n_attach;
+	const char *case_ref;         /* or NULL */
+	const char *reply_to;         /* envelope id answered, or NULL */
+	int priority;                 /* enum envelope_priority */
+	const char *actor;
+};
+
+/*
+ * Build a message, seal one envelope to all recipients and queue it (one
+ * transaction; the daemon delivers it). The handling rules are enforced
+ * here, for every record and recipient, before anything is sealed: a
+ * record goes only to agencies in its audience (TLP RED: named ones), and
+ * a record another agency marked H2 or H3 is not passed on. A refusal
+ * names the record and the rule and queues nothing. A reply without a
+ * case takes the case of the message it answers. env_id gets the
+ * message's id. Errors: LIA_EDENIED (a handling rule), LIA_ENOTFOUND (no
+ * such peer, record, file or message), LIA_EINVAL, LIA_ETOOBIG, LIA_EIO,
+ * LIA_ECRYPTO, LIA_ESTORE, LIA_EBUSY.
+ */
+int node_send(struct node *n, const struct identity *me,
+	      const struct node_send *s, char env_id[33], struct diag *d);
+
+/* Outcome of node_receive for the HTTP layer. */
+enum node_rx {
+	NODE_RX_STORED = 1,  /* new: applied and committed */
+	NODE_RX_DUPLICATE,   /* seen before: treat as delivered, not applied */
+};
+
+/*
+ * Apply an envelope a pinned peer (peer_agency, from its TLS certificate)
+ * posted: parse; the sender must be that peer; verify the signature with
+ * its pinned key; check the times; this node must be a recipient; refuse
+ * an id already seen. A message's records are stored under their
+ * markings (refused when a marking does not allow this node, or when a
+ * record would overwrite one of another originator); the envelope is kept
+ * encrypted in the inbox and a signed receipt is queued to the sender, in
+ * one transaction. A receipt marks the outbox row delivered. Errors:
+ * LIA_EPARSE, LIA_ETOOBIG, LIA_EVERSION (malformed), LIA_ECRYPTO (bad
+ * signature or body), LIA_EDENIED (wrong sender, not a recipient,
+ * expired, a marking), LIA_ESTORE, LIA_EBUSY (try again).
+ */
+int node_receive(struct node *n, const struct identity *me,
+		 const char *peer_agency, const uint8_t *bytes, size_t len,
+		 int64_t now, enum node_rx *res, char env_id[33],
+		 struct diag *d);
+
+/* Decrypt and show an inbox message as JSON (*out, the caller decrefs):
+ * header, subject, text, records with markings, attachments (without
+ * their keys). With save_dir, attachments are decrypted into it (checked
+ * against size and SHA-256; a file is created only when complete). The
+ * read is audited and the message marked read. */
+int node_read(struct node *n, const struct identity *me, const char *env_id,
+	      const char *actor, const char *save_dir, json_t **out,
+	      struct diag *d);
 
 #endif

@@ -180,4 +180,184 @@ int store_audit_each(struct store *st, int64_t since_id,
 			       const char *detail, void *ctx),
 		     void *ctx, struct diag *d);
 
+/* --- exchange: peers, outbox, inbox, seen envelope ids ---------------- */
+
+/*
+ * The store keeps what the exchange needs to deliver envelopes exactly
+ * once across crashes. Ids are envelope ids as 32 lower-case hex digits;
+ * times are UTC seconds. Every function that changes the state of a
+ * message writes its audit row in the same transaction, so the trail
+ * never misses a send, a receipt or a read that happened, and never
+ * records one that did not.
+ */
+
+#define STORE_URL_MAX 256
+#define STORE_SUBJECT_MAX 1024
+#define STORE_ENVELOPE_MAX ((size_t)17 << 20) /* >= ENVELOPE_MAX */
+#define STORE_ERROR_MAX 512
+
+/* A pinned peer. All strings belong to the store during a callback. */
+struct store_peer {
+	const char *agency;
+	const char *card;       /* the card JSON as pinned */
+	const char *url;        /* https://host:port of its federation endpoint */
+	const char *tls_sha256; /* hex SHA-256 of its certificate (DER) */
+	const char *added;      /* ISO 8601 UTC */
+};
+
+/* Pin a peer. LIA_EEXIST if the agency is already pinned (remove it
+ * first: re-pinning is a deliberate act). */
+int store_peer_add(struct store *st, const struct store_peer *p,
+		   const char *actor, struct diag *d);
+/* Remove a pin. LIA_ENOTFOUND if none. */
+int store_peer_remove(struct store *st, const char *agency, const char *actor,
+		      struct diag *d);
+/* The peer with this agency code, or (by_tls) with this certificate
+ * fingerprint: fn is called once. LIA_ENOTFOUND if none. */
+int store_peer_find(struct store *st, const char *key, bool by_tls,
+		    int (*fn)(const struct store_peer *p, void *ctx), void *ctx,
+		    struct diag *d);
+int store_peer_each(struct store *st,
+		    int (*fn)(const struct store_peer *p, void *ctx), void *ctx,
+		    struct diag *d);
+
+enum store_out_state {
+	STORE_OUT_QUEUED = 1, /* waiting for (another) delivery attempt */
+	STORE_OUT_SENT,       /* the peer committed it (2xx); no receipt yet */
+	STORE_OUT_DELIVERED,  /* the peer's signed receipt arrived */
+	STORE_OUT_FAILED,     /* given up; the reason is in error */
+};
+const char *store_out_state_name(enum store_out_state s);
+
+/* An envelope to queue: one outbox row per recipient. Borrowed. */
+struct store_outbound {
+	const char *env_id;
+	const char *kind;       /* envelope_kind_name */
+	const char *subject;    /* for listings; "" when none */
+	const char *case_ref;   /* "" when none */
+	const char *reply_to;   /* env_id of the message answered, or NULL */
+	int64_t created, expires;
+	const uint8_t *bytes;   /* the sealed envelope */
+	size_t len;
+	const char *const *recipients;
+	size_t n_recipients;
+	const char *actor;      /* for the audit row */
+	const char *detail;     /* for the audit row (why, what) */
+};
+
+/* Queue an envelope for its recipients in one transaction (envelope,
+ * rows, audit). LIA_EEXIST if that envelope id is already queued. */
+int store_outbox_add(struct store *st, const struct store_outbound *o,
+		     struct diag *d);
+
+/* One outbox row handed to the delivery worker. Owns its bytes. */
+struct store_out_item {
+	char env_id[33];
+	char recipient[MARKING_CODE_MAX + 1];
+	char kind[32];
+	enum store_out_state state;
+	int64_t attempts;
+	int64_t created, expires;
+	uint8_t *bytes;
+	size_t len;
+};
+void store_out_item_release(struct store_out_item *it);
+
+/* Up to max rows in state queued (or sent without a receipt) whose next
+ * attempt is due at now, oldest first, into items[]; *n gets the count.
+ * On error nothing is returned (and nothing needs releasing). */
+int store_outbox_due(struct store *st, int64_t now, struct store_out_item *items,
+		     size_t max, size_t *n, struct diag *d);
+
+/* Record the outcome of an attempt for one row: the new state, when to
+ * try next (for queued and sent), and the error (NULL when none).
+ * attempts is incremented. A row already delivered or failed is left
+ * alone (a late answer must not undo a receipt). LIA_ENOTFOUND if no
+ * such row. */
+int store_outbox_mark(struct store *st, const char *env_id,
+		      const char *recipient, enum store_out_state state,
+		      int64_t next_at, const char *error, struct diag *d);
+
+/* An outbox or inbox row for listings. Strings belong to the store. */
+struct store_msg_row {
+	const char *env_id;
+	const char *peer;      /* recipient (outbox) or sender (inbox) */
+	const char *kind;
+	const char *subject;
+	const char *case_ref;
+	const char *state;     /* queued|sent|delivered|failed, received|read */
+	const char *error;     /* outbox: last error, or NULL */
+	int64_t attempts;      /* outbox */
+	const char *created;   /* ISO 8601 UTC */
+	const char *updated;
+};
+int store_outbox_each(struct store *st,
+		      int (*fn)(const struct store_msg_row *r, void *ctx),
+		      void *ctx, struct diag *d);
+int store_inbox_each(struct store *st,
+		     int (*fn)(const struct store_msg_row *r, void *ctx),
+		     void *ctx, struct diag *d);
+
+/* An envelope received from a peer and checked (signature, times,
+ * recipients). Borrowed. */
+struct store_inbound {
+	const char *env_id;
+	const char *sender;
+	const char *kind;
+	const char *priority;
+	const char *case_ref;
+	const char *subject;      /* "" when unknown */
+	const char *marking;      /* header marking JSON */
+	int64_t created, expires;
+	const uint8_t *bytes;     /* the envelope as received (encrypted) */
+	size_t len;
+	bool keep;                /* add to the inbox (receipts are not) */
+	/* The receipt of an original we sent: mark the outbox row
+	 * (delivered_id, sender) delivered. NULL when not a receipt. */
+	const char *delivered_id;
+	/* An envelope to queue in the same transaction (the receipt we send
+	 * back), or NULL. */
+	const struct store_outbound *reply;
+	const char *actor;
+	const char *detail;
+};
+
+/* Apply a received envelope exactly once, in one transaction: the id is
+ * remembered until expires (replay detection), then the inbox row, the
+ * outbox state change and the reply are written with the audit row.
+ * LIA_EEXIST (and nothing written) when the id was seen before. */
+int store_inbound_apply(struct store *st, const struct store_inbound *in,
+			struct diag *d);
+/* True (1) when the id was seen, 0 when not, or a negative error. */
+int store_seen(struct store *st, const char *env_id, struct diag *d);
+/* Forget ids whose expiry is before `before`; *n (may be NULL) gets the
+ * count. */
+int store_seen_prune(struct store *st, int64_t before, uint64_t *n,
+		     struct diag *d);
+
+/* One inbox message; release with store_in_msg_free. */
+struct store_in_msg {
+	char env_id[33];
+	char sender[MARKING_CODE_MAX + 1];
+	char kind[32];
+	char state[16];
+	char received[32];
+	char *case_ref;
+	uint8_t *bytes;
+	size_t len;
+};
+void store_in_msg_free(struct store_in_msg *m);
+/* LIA_ENOTFOUND if no such message in the inbox. */
+int store_inbox_get(struct store *st, const char *env_id,
+		    struct store_in_msg **out, struct diag *d);
+/* Mark a message read and audit the read, in one transaction (reading
+ * again is audited again). */
+int store_inbox_mark_read(struct store *st, const char *env_id,
+			  const char *actor, const char *detail,
+			  struct diag *d);
+/* The case reference of a message in the inbox or outbox (for replies).
+ * *out is malloc'd ("" when none). LIA_ENOTFOUND if neither has it. */
+int store_msg_case(struct store *st, const char *env_id, char **out,
+		   char *peer, size_t peer_n, struct diag *d);
+
 #endif

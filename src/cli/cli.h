@@ -31,5 +31,12 @@ int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_compare(struct cli *c, int argc, char **argv);
 int cmd_screen(struct cli *c, int argc, char **argv);
+int cmd_identity(struct cli *c, int argc, char **argv);
+int cmd_peer(struct cli *c, int argc, char **argv);
+int cmd_serve(struct cli *c, int argc, char **argv);
+int cmd_send(struct cli *c, int argc, char **argv);
+int cmd_outbox(struct cli *c, int argc, char **argv);
+int cmd_inbox(struct cli *c, int argc, char **argv);
+int cmd_read(struct cli *c, int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "liaison/identity.h"
 #include "liaison/strbuf.h"
 
 /* Options every subcommand understands after its name too. */
@@ -36,7 +37,9 @@ static int bad_usage(const char *cmd, const char *usage)
 static const char init_usage[] =
 	"--agency CODE [--name NAME] [--country CC]\n"
 	"\nCreate a node in the home folder: config.json with the agency's\n"
-	"code, name, country and default marking, and an empty store.\n";
+	"code, name, country and default marking, an empty store, and the\n"
+	"node's identity in keys/ (signing, encryption and TLS keys, mode\n"
+	"0600; `liaison identity export` prints the public card).\n";
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -66,6 +69,26 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	rc = node_init(c->home, agency, name, country, &d);
 	if (rc)
 		return cli_fail("init", rc, &d);
+	/* The identity (keys and TLS certificate) is made with the node;
+	 * nothing secret is printed. */
+	{
+		struct identity *id = NULL;
+		char cc[3] = {0};
+
+		/* Without --country, the prefix of a code like NL-NP. */
+		if (country && *country)
+			(void)str_copy(cc, sizeof(cc), country);
+		else if (strlen(agency) > 3 && agency[2] == '-')
+			memcpy(cc, agency, 2);
+		rc = identity_create(c->home, agency, name ? name : agency, cc,
+				     &id, &d);
+		identity_free(id);
+		if (rc == LIA_EINVAL && !(country && *country))
+			fprintf(stderr, "liaison: init: no exchange identity "
+					"made: give --country CC\n");
+		else if (rc)
+			return cli_fail("init", rc, &d);
+	}
 	if (c->json)
 		return print_json(json_pack("{s:s,s:s}", "home", c->home,
 					    "agency", agency));

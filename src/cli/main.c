@@ -27,6 +27,13 @@ static const struct {
 	{"stats", cmd_stats, "counts per schema"},
 	{"compare", cmd_compare, "score two names (any script) and explain"},
 	{"screen", cmd_screen, "screen names against the watchlists"},
+	{"identity", cmd_identity, "print this node's public card"},
+	{"peer", cmd_peer, "pin, list or remove partner nodes"},
+	{"serve", cmd_serve, "run the federation endpoint and delivery"},
+	{"send", cmd_send, "queue a message to partner agencies"},
+	{"outbox", cmd_outbox, "messages sent, with their delivery state"},
+	{"inbox", cmd_inbox, "messages received"},
+	{"read", cmd_read, "decrypt and show a received message"},
 };
 
 static void usage(FILE *f)

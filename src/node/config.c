@@ -66,7 +66,8 @@ static int config_to_json(const struct node_config *c, json_t **out)
 	    json_object_set_new(o, "name", json_string(c->name)) ||
 	    json_object_set_new(o, "country", json_string(c->country)) ||
 	    json_object_set(o, "classification_ladder", lad) ||
-	    json_object_set(o, "default_marking", def))
+	    json_object_set(o, "default_marking", def) ||
+	    json_object_set_new(o, "listen", json_string(c->listen)))
 		goto out;
 	*out = o;
 	o = NULL;
@@ -174,6 +175,14 @@ static int config_read(const char *home, struct node_config *c,
 		diag_set(d, "%s: country must be an alpha-2 code", path);
 		goto out;
 	}
+	v = json_object_get(o, "listen");
+	(void)str_copy(c->listen, sizeof(c->listen), NODE_LISTEN_DEFAULT);
+	if (v && (!json_is_string(v) ||
+		  str_copy(c->listen, sizeof(c->listen),
+			   json_string_value(v)))) {
+		diag_set(d, "%s: listen must be \"ADDR:PORT\"", path);
+		goto out;
+	}
 	v = json_object_get(o, "classification_ladder");
 	if (!json_is_array(v) || !json_array_size(v) ||
 	    json_array_size(v) > MARKING_LADDER_MAX) {
@@ -230,6 +239,7 @@ int node_init(const char *home, const char *agency, const char *name,
 	}
 	(void)str_copy(c.agency, sizeof(c.agency), agency);
 	marking_ladder_default(&c.ladder);
+	(void)str_copy(c.listen, sizeof(c.listen), NODE_LISTEN_DEFAULT);
 	/* Defaults for the node's own records: restricted, need-to-know,
 	 * shared with no one until someone decides otherwise. */
 	(void)str_copy(c.defaults.agency, sizeof(c.defaults.agency), agency);

@@ -92,6 +92,61 @@ const char *const store_sqlite_migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+
+	/* 1 -> 2: the exchange. Peers pinned like SSH known hosts; the
+	 * outbox (one envelope, one row per recipient) and the inbox (the
+	 * envelope exactly as received, still encrypted); seen ids for
+	 * replay detection, kept until the envelope expires. Times are UTC
+	 * seconds so the delivery worker can compare them. */
+	"CREATE TABLE peers ("
+	"  agency TEXT PRIMARY KEY,"
+	"  card TEXT NOT NULL,"
+	"  url TEXT NOT NULL,"
+	"  tls_sha256 TEXT NOT NULL UNIQUE,"
+	"  added TEXT NOT NULL"
+	");"
+	"CREATE TABLE out_envelopes ("
+	"  env_id TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  case_ref TEXT NOT NULL,"
+	"  reply_to TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  bytes BLOB NOT NULL"
+	");"
+	"CREATE TABLE outbox ("
+	"  env_id TEXT NOT NULL REFERENCES out_envelopes(env_id),"
+	"  recipient TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('queued', 'sent', 'delivered', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (env_id, recipient)"
+	");"
+	"CREATE INDEX outbox_due ON outbox(next_at)"
+	"  WHERE state IN ('queued', 'sent');"
+	"CREATE TABLE inbox ("
+	"  env_id TEXT PRIMARY KEY,"
+	"  sender TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  priority TEXT NOT NULL,"
+	"  case_ref TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  marking TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('received', 'read')),"
+	"  read_at INTEGER,"
+	"  bytes BLOB NOT NULL"
+	");"
+	"CREATE TABLE seen ("
+	"  env_id TEXT PRIMARY KEY,"
+	"  expires INTEGER NOT NULL"
+	");",
 };
 
 const int store_sqlite_migrations_n =

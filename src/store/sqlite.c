@@ -1235,6 +1235,661 @@ out:
 	return err;
 }
 
+/* --- exchange: peers, outbox, inbox, seen ids ------------------------- */
+
+/* The exchange's statements run a few times per message, not per record:
+ * prepared per call, which keeps the statement cache for the import
+ * path. */
+static int q_prep(struct sq *s, const char *sql, sqlite3_stmt **out,
+		  struct diag *d)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
+		*out = NULL;
+		return sq_err(s, "prepare", d);
+	}
+	return 0;
+}
+
+static int q_step_done(struct sq *s, sqlite3_stmt *q, const char *what,
+		       struct diag *d)
+{
+	int err = 0;
+
+	if (sqlite3_step(q) != SQLITE_DONE)
+		err = sq_err(s, what, d);
+	sqlite3_finalize(q);
+	return err;
+}
+
+static void txn_rollback(struct sq *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sq_peer_add(struct store *st, const struct store_peer *p,
+		       const char *actor, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char at[32], detail[STORE_URL_MAX + 128];
+	int err;
+
+	store_iso_time(time(NULL), at, sizeof(at));
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s, "SELECT 1 FROM peers WHERE agency = ?1"
+			     " OR tls_sha256 = ?2", &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, p->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, p->tls_sha256, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		diag_set(d, "peer %s (or its certificate) is already pinned; "
+			    "remove it first", p->agency);
+		err = LIA_EEXIST;
+		goto out;
+	}
+	sqlite3_finalize(q);
+	if ((err = q_prep(s, "INSERT INTO peers(agency, card, url, tls_sha256,"
+			     " added) VALUES (?1, ?2, ?3, ?4, ?5)", &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, p->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, p->card, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, p->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, p->tls_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, at, -1, SQLITE_STATIC);
+	err = q_step_done(s, q, "pin peer", d);
+	q = NULL;
+	if (err)
+		goto out;
+	snprintf(detail, sizeof(detail), "url %s tls sha256 %s", p->url,
+		 p->tls_sha256);
+	if ((err = sq_audit(st, actor, "peer-add", p->agency, detail, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	sqlite3_finalize(q);
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_peer_remove(struct store *st, const char *agency,
+			  const char *actor, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s, "DELETE FROM peers WHERE agency = ?1", &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, agency, -1, SQLITE_STATIC);
+	err = q_step_done(s, q, "remove peer", d);
+	q = NULL;
+	if (err)
+		goto out;
+	if (sqlite3_changes(s->db) == 0) {
+		diag_set(d, "no pinned peer %s", agency);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	if ((err = sq_audit(st, actor, "peer-remove", agency, NULL, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_peer_find(struct store *st, const char *key, bool by_tls,
+			int (*fn)(const struct store_peer *p, void *ctx),
+			void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	const char *sql =
+		!key ? "SELECT agency, card, url, tls_sha256, added FROM peers"
+		       " ORDER BY agency"
+		: by_tls ? "SELECT agency, card, url, tls_sha256, added FROM"
+			   " peers WHERE tls_sha256 = ?1"
+			 : "SELECT agency, card, url, tls_sha256, added FROM"
+			   " peers WHERE agency = ?1";
+	sqlite3_stmt *q = NULL;
+	bool any = false;
+	int rc, err;
+
+	if ((err = q_prep(s, sql, &q, d)))
+		return err;
+	if (key)
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_peer p = {
+			.agency = col_text(q, 0),
+			.card = col_text(q, 1),
+			.url = col_text(q, 2),
+			.tls_sha256 = col_text(q, 3),
+			.added = col_text(q, 4),
+		};
+		any = true;
+		if ((err = fn(&p, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		err = sq_err(s, "read peers", d);
+		goto out;
+	}
+	if (key && !any) {
+		diag_set(d, "no pinned peer %s %s", by_tls ? "with certificate"
+							   : "", key);
+		err = LIA_ENOTFOUND;
+	}
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+/* Insert an envelope and its rows inside the caller's transaction. */
+static int ob_insert(struct sq *s, const struct store_outbound *o,
+		     struct diag *d)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int err;
+
+	if ((err = q_prep(s, "INSERT INTO out_envelopes(env_id, kind, subject,"
+			     " case_ref, reply_to, created, expires, bytes)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, o->env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, o->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, o->subject ? o->subject : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, o->case_ref ? o->case_ref : "", -1,
+			  SQLITE_STATIC);
+	if (o->reply_to)
+		sqlite3_bind_text(q, 5, o->reply_to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, o->created);
+	sqlite3_bind_int64(q, 7, o->expires);
+	sqlite3_bind_blob64(q, 8, o->bytes, o->len, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_PRIMARYKEY) {
+			diag_set(d, "envelope %s is already queued", o->env_id);
+			err = LIA_EEXIST;
+		} else {
+			err = sq_err(s, "queue envelope", d);
+		}
+		sqlite3_finalize(q);
+		return err;
+	}
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < o->n_recipients; i++) {
+		if ((err = q_prep(s, "INSERT INTO outbox(env_id, recipient,"
+				     " state, next_at, updated)"
+				     " VALUES (?1, ?2, 'queued', ?3, ?3)",
+				  &q, d)))
+			return err;
+		sqlite3_bind_text(q, 1, o->env_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, o->recipients[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, now);
+		if ((err = q_step_done(s, q, "queue row", d)))
+			return err;
+	}
+	return sq_audit(&s->base, o->actor,
+			strcmp(o->kind, "receipt") ? "send" : "send-receipt",
+			o->env_id, o->detail, d);
+}
+
+static int sq_outbox_add(struct store *st, const struct store_outbound *o,
+			 struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = ob_insert(s, o, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static enum store_out_state state_parse(const char *s)
+{
+	if (!strcmp(s, "sent"))
+		return STORE_OUT_SENT;
+	if (!strcmp(s, "delivered"))
+		return STORE_OUT_DELIVERED;
+	if (!strcmp(s, "failed"))
+		return STORE_OUT_FAILED;
+	return STORE_OUT_QUEUED;
+}
+
+static int sq_outbox_due(struct store *st, int64_t now,
+			 struct store_out_item *items, size_t max, size_t *n,
+			 struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	size_t k = 0;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT o.env_id, o.recipient, e.kind, o.state,"
+			     " o.attempts, e.created, e.expires, e.bytes"
+			     " FROM outbox o JOIN out_envelopes e"
+			     " ON e.env_id = o.env_id"
+			     " WHERE o.state IN ('queued', 'sent')"
+			     " AND o.next_at <= ?1"
+			     " ORDER BY o.next_at, o.rowid LIMIT ?2",
+			  &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, (int64_t)max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < max) {
+		struct store_out_item *it = &items[k];
+		int blen = sqlite3_column_bytes(q, 7);
+		const void *b = sqlite3_column_blob(q, 7);
+
+		memset(it, 0, sizeof(*it));
+		if (str_copy(it->env_id, sizeof(it->env_id), col_text(q, 0)) ||
+		    str_copy(it->recipient, sizeof(it->recipient),
+			     col_text(q, 1)) ||
+		    str_copy(it->kind, sizeof(it->kind), col_text(q, 2)) ||
+		    blen <= 0 || !b) {
+			diag_set(d, "store: malformed outbox row");
+			err = LIA_ESTORE;
+			goto out;
+		}
+		it->state = state_parse(col_text(q, 3));
+		it->attempts = sqlite3_column_int64(q, 4);
+		it->created = sqlite3_column_int64(q, 5);
+		it->expires = sqlite3_column_int64(q, 6);
+		it->bytes = malloc((size_t)blen);
+		if (!it->bytes) {
+			err = LIA_ENOMEM;
+			goto out;
+		}
+		memcpy(it->bytes, b, (size_t)blen);
+		it->len = (size_t)blen;
+		k++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		err = sq_err(s, "read outbox", d);
+		goto out;
+	}
+	*n = k;
+out:
+	sqlite3_finalize(q);
+	if (err)
+		for (size_t i = 0; i < k; i++)
+			store_out_item_release(&items[i]);
+	return err;
+}
+
+static int sq_outbox_mark(struct store *st, const char *env_id,
+			  const char *recipient, enum store_out_state state,
+			  int64_t next_at, const char *error, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err, changed;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s, "UPDATE outbox SET state = ?3, next_at = ?4,"
+			     " last_error = ?5, attempts = attempts + 1,"
+			     " updated = ?6 WHERE env_id = ?1"
+			     " AND recipient = ?2"
+			     " AND state IN ('queued', 'sent')",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, store_out_state_name(state), -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, next_at);
+	if (error)
+		sqlite3_bind_text(q, 5, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, (int64_t)time(NULL));
+	err = q_step_done(s, q, "update outbox", d);
+	q = NULL;
+	if (err)
+		goto out;
+	changed = sqlite3_changes(s->db);
+	if (!changed) {
+		if ((err = q_prep(s, "SELECT 1 FROM outbox WHERE env_id = ?1"
+				     " AND recipient = ?2", &q, d)))
+			goto out;
+		sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, recipient, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			diag_set(d, "no outbox row %s to %s", env_id,
+				 recipient);
+			err = LIA_ENOTFOUND;
+			goto out;
+		}
+	} else if (state == STORE_OUT_FAILED) {
+		char detail[STORE_ERROR_MAX + 64];
+
+		snprintf(detail, sizeof(detail), "to %s: %s", recipient,
+			 error ? error : "failed");
+		if ((err = sq_audit(st, "node", "send-failed", env_id, detail,
+				    d)))
+			goto out;
+	}
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	sqlite3_finalize(q);
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_msg_each(struct store *st, bool inbox,
+		       int (*fn)(const struct store_msg_row *r, void *ctx),
+		       void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  inbox ? "SELECT env_id, sender, kind, subject,"
+				  " case_ref, state, NULL, 0, received,"
+				  " coalesce(read_at, received) FROM inbox"
+				  " ORDER BY received, env_id"
+				: "SELECT o.env_id, o.recipient, e.kind,"
+				  " e.subject, e.case_ref, o.state,"
+				  " o.last_error, o.attempts, e.created,"
+				  " o.updated FROM outbox o"
+				  " JOIN out_envelopes e ON e.env_id = o.env_id"
+				  " WHERE e.kind <> 'receipt'"
+				  " ORDER BY e.created, o.env_id, o.recipient",
+			  &q, d)))
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		char created[32], updated[32];
+		struct store_msg_row r = {
+			.env_id = col_text(q, 0),
+			.peer = col_text(q, 1),
+			.kind = col_text(q, 2),
+			.subject = col_text(q, 3),
+			.case_ref = col_text(q, 4),
+			.state = col_text(q, 5),
+			.error = (const char *)sqlite3_column_text(q, 6),
+			.attempts = sqlite3_column_int64(q, 7),
+			.created = created,
+			.updated = updated,
+		};
+		store_iso_time((time_t)sqlite3_column_int64(q, 8), created,
+			       sizeof(created));
+		store_iso_time((time_t)sqlite3_column_int64(q, 9), updated,
+			       sizeof(updated));
+		if ((err = fn(&r, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read messages", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int seen_check(struct sq *s, const char *env_id, struct diag *d)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT 1 FROM seen WHERE env_id = ?1"
+			     " UNION ALL SELECT 1 FROM inbox WHERE env_id = ?1",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		err = 1;
+	else if (rc != SQLITE_DONE)
+		err = sq_err(s, "read seen ids", d);
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_seen(struct store *st, const char *env_id, struct diag *d)
+{
+	return seen_check((struct sq *)st, env_id, d);
+}
+
+static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
+			    struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	/* Checked again under the write lock: two deliveries of the same
+	 * envelope racing each other must not both apply. */
+	if ((err = seen_check(s, in->env_id, d)) < 0)
+		goto out;
+	if (err == 1) {
+		diag_set(d, "envelope %s was already received", in->env_id);
+		err = LIA_EEXIST;
+		goto out;
+	}
+	if ((err = q_prep(s, "INSERT INTO seen(env_id, expires)"
+			     " VALUES (?1, ?2)", &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, in->env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, in->expires);
+	if ((err = q_step_done(s, q, "remember id", d)))
+		goto out;
+	if (in->keep) {
+		if ((err = q_prep(s, "INSERT INTO inbox(env_id, sender, kind,"
+				     " priority, case_ref, subject, marking,"
+				     " created, expires, received, state,"
+				     " bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+				     " ?7, ?8, ?9, ?10, 'received', ?11)",
+				  &q, d)))
+			goto out;
+		sqlite3_bind_text(q, 1, in->env_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, in->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, in->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, in->priority, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, in->case_ref ? in->case_ref : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, in->subject ? in->subject : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, in->marking, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 8, in->created);
+		sqlite3_bind_int64(q, 9, in->expires);
+		sqlite3_bind_int64(q, 10, now);
+		sqlite3_bind_blob64(q, 11, in->bytes, in->len, SQLITE_STATIC);
+		if ((err = q_step_done(s, q, "store in inbox", d)))
+			goto out;
+	}
+	if (in->delivered_id) {
+		if ((err = q_prep(s, "UPDATE outbox SET state = 'delivered',"
+				     " last_error = NULL, updated = ?3"
+				     " WHERE env_id = ?1 AND recipient = ?2"
+				     " AND state <> 'delivered'",
+				  &q, d)))
+			goto out;
+		sqlite3_bind_text(q, 1, in->delivered_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, in->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, now);
+		if ((err = q_step_done(s, q, "mark delivered", d)))
+			goto out;
+	}
+	if ((err = sq_audit(st, in->actor,
+			    in->delivered_id ? "receipt" : "receive",
+			    in->delivered_id ? in->delivered_id : in->env_id,
+			    in->detail, d)))
+		goto out;
+	if (in->reply && (err = ob_insert(s, in->reply, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_seen_prune(struct store *st, int64_t before, uint64_t *n,
+			 struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = q_prep(s, "DELETE FROM seen WHERE expires < ?1", &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, before);
+	if ((err = q_step_done(s, q, "prune seen ids", d)))
+		return err;
+	if (n)
+		*n = (uint64_t)sqlite3_changes(s->db);
+	return 0;
+}
+
+static int sq_inbox_get(struct store *st, const char *env_id,
+			struct store_in_msg **out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_in_msg *m = NULL;
+	sqlite3_stmt *q = NULL;
+	const void *b;
+	int blen, rc, err;
+
+	if ((err = q_prep(s, "SELECT env_id, sender, kind, state, received,"
+			     " case_ref, bytes FROM inbox WHERE env_id = ?1",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		diag_set(d, "no message %s in the inbox", env_id);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_err(s, "read inbox", d);
+		goto out;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	b = sqlite3_column_blob(q, 6);
+	blen = sqlite3_column_bytes(q, 6);
+	if (str_copy(m->env_id, sizeof(m->env_id), col_text(q, 0)) ||
+	    str_copy(m->sender, sizeof(m->sender), col_text(q, 1)) ||
+	    str_copy(m->kind, sizeof(m->kind), col_text(q, 2)) ||
+	    str_copy(m->state, sizeof(m->state), col_text(q, 3)) || !b ||
+	    blen <= 0) {
+		diag_set(d, "store: malformed inbox row");
+		err = LIA_ESTORE;
+		goto out;
+	}
+	store_iso_time((time_t)sqlite3_column_int64(q, 4), m->received,
+		       sizeof(m->received));
+	m->case_ref = strdup(col_text(q, 5));
+	m->bytes = malloc((size_t)blen);
+	if (!m->case_ref || !m->bytes) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	memcpy(m->bytes, b, (size_t)blen);
+	m->len = (size_t)blen;
+	*out = m;
+	m = NULL;
+out:
+	store_in_msg_free(m);
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_inbox_mark_read(struct store *st, const char *env_id,
+			      const char *actor, const char *detail,
+			      struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s, "UPDATE inbox SET state = 'read',"
+			     " read_at = coalesce(read_at, ?2)"
+			     " WHERE env_id = ?1", &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
+	if ((err = q_step_done(s, q, "mark read", d)))
+		goto out;
+	if (sqlite3_changes(s->db) == 0) {
+		diag_set(d, "no message %s in the inbox", env_id);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	if ((err = sq_audit(st, actor, "read", env_id, detail, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_msg_case(struct store *st, const char *env_id, char **out,
+		       char *peer, size_t peer_n, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char *c;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT case_ref, sender FROM inbox"
+			     " WHERE env_id = ?1 UNION ALL"
+			     " SELECT e.case_ref, min(o.recipient)"
+			     " FROM out_envelopes e JOIN outbox o"
+			     " ON o.env_id = e.env_id WHERE e.env_id = ?1"
+			     " GROUP BY e.env_id",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		diag_set(d, "no message %s in the inbox or outbox", env_id);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_err(s, "read message", d);
+		goto out;
+	}
+	if (str_copy(peer, peer_n, col_text(q, 1))) {
+		err = LIA_ESTORE;
+		goto out;
+	}
+	if (!(c = strdup(col_text(q, 0)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	*out = c;
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -1250,4 +1905,17 @@ static const struct store_ops sqlite_ops = {
 	.stats = sq_stats,
 	.audit = sq_audit,
 	.audit_each = sq_audit_each,
+	.peer_add = sq_peer_add,
+	.peer_remove = sq_peer_remove,
+	.peer_find = sq_peer_find,
+	.outbox_add = sq_outbox_add,
+	.outbox_due = sq_outbox_due,
+	.outbox_mark = sq_outbox_mark,
+	.msg_each = sq_msg_each,
+	.inbound_apply = sq_inbound_apply,
+	.seen = sq_seen,
+	.seen_prune = sq_seen_prune,
+	.inbox_get = sq_inbox_get,
+	.inbox_mark_read = sq_inbox_mark_read,
+	.msg_case = sq_msg_case,
 };

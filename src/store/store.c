@@ -518,3 +518,333 @@ int store_audit_each(struct store *st, int64_t since_id,
 		return LIA_EINVAL;
 	return st->ops->audit_each(st, since_id, fn, ctx, d);
 }
+
+/* --- exchange ---------------------------------------------------------- */
+
+/* 32 lower-case hex digits: the only form of an envelope id the store
+ * takes, so ids from the network cannot smuggle anything into a query or
+ * a listing. */
+static int check_env_id(const char *id, struct diag *d)
+{
+	size_t n;
+
+	if (!id) {
+		diag_set(d, "store: envelope id is required");
+		return LIA_EINVAL;
+	}
+	n = strnlen(id, 33);
+	for (size_t i = 0; n == 32 && i < n; i++) {
+		char c = id[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			n = 0;
+	}
+	if (n != 32) {
+		diag_set(d, "store: envelope id must be 32 lower-case hex "
+			    "digits");
+		return LIA_EINVAL;
+	}
+	return 0;
+}
+
+static int check_agency(const char *what, const char *a, struct diag *d)
+{
+	size_t n;
+
+	if (!a) {
+		diag_set(d, "store: %s is required", what);
+		return LIA_EINVAL;
+	}
+	n = strnlen(a, MARKING_CODE_MAX + 1);
+	if (n == 0 || n > MARKING_CODE_MAX) {
+		diag_set(d, "store: %s must be 1..%d characters", what,
+			 MARKING_CODE_MAX);
+		return LIA_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = a[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_')) {
+			diag_set(d, "store: %s has a character outside "
+				    "[A-Z0-9_-]", what);
+			return LIA_EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_writable(const struct store *st, struct diag *d)
+{
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	if (st->in_import) {
+		diag_set(d, "store: an import is open on this handle");
+		return LIA_EINVAL;
+	}
+	return 0;
+}
+
+const char *store_out_state_name(enum store_out_state s)
+{
+	switch (s) {
+	case STORE_OUT_QUEUED: return "queued";
+	case STORE_OUT_SENT: return "sent";
+	case STORE_OUT_DELIVERED: return "delivered";
+	case STORE_OUT_FAILED: return "failed";
+	}
+	return "?";
+}
+
+int store_peer_add(struct store *st, const struct store_peer *p,
+		   const char *actor, struct diag *d)
+{
+	int err;
+
+	if (!st || !p)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) ||
+	    (err = check_agency("peer agency", p->agency, d)) ||
+	    (err = check_str("peer card", p->card, 65536, true, d)) ||
+	    (err = check_str("peer url", p->url, STORE_URL_MAX, true, d)) ||
+	    (err = check_str("peer fingerprint", p->tls_sha256, 64, true, d)) ||
+	    (err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->peer_add(st, p, actor, d);
+}
+
+int store_peer_remove(struct store *st, const char *agency, const char *actor,
+		      struct diag *d)
+{
+	int err;
+
+	if (!st)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) ||
+	    (err = check_agency("peer agency", agency, d)) ||
+	    (err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->peer_remove(st, agency, actor, d);
+}
+
+int store_peer_find(struct store *st, const char *key, bool by_tls,
+		    int (*fn)(const struct store_peer *p, void *ctx), void *ctx,
+		    struct diag *d)
+{
+	int err;
+
+	if (!st || !fn)
+		return LIA_EINVAL;
+	if (by_tls)
+		err = check_str("fingerprint", key, 64, true, d);
+	else
+		err = check_agency("peer agency", key, d);
+	if (err)
+		return err;
+	return st->ops->peer_find(st, key, by_tls, fn, ctx, d);
+}
+
+int store_peer_each(struct store *st,
+		    int (*fn)(const struct store_peer *p, void *ctx), void *ctx,
+		    struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->peer_find(st, NULL, false, fn, ctx, d);
+}
+
+static int check_outbound(const struct store_outbound *o, struct diag *d)
+{
+	int err;
+
+	if (!o->bytes || !o->len || o->len > STORE_ENVELOPE_MAX) {
+		diag_set(d, "store: envelope empty or too big");
+		return LIA_ETOOBIG;
+	}
+	if (!o->n_recipients || !o->recipients) {
+		diag_set(d, "store: no recipients");
+		return LIA_EINVAL;
+	}
+	if ((err = check_env_id(o->env_id, d)) ||
+	    (err = check_str("kind", o->kind, 31, true, d)) ||
+	    (err = check_str("subject", o->subject, STORE_SUBJECT_MAX, false,
+			     d)) ||
+	    (err = check_str("case", o->case_ref, 256, false, d)) ||
+	    (err = check_str("actor", o->actor, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("detail", o->detail, STORE_DETAIL_MAX, false,
+			     d)))
+		return err;
+	if (o->reply_to && (err = check_env_id(o->reply_to, d)))
+		return err;
+	for (size_t i = 0; i < o->n_recipients; i++)
+		if ((err = check_agency("recipient", o->recipients[i], d)))
+			return err;
+	return 0;
+}
+
+int store_outbox_add(struct store *st, const struct store_outbound *o,
+		     struct diag *d)
+{
+	int err;
+
+	if (!st || !o)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) || (err = check_outbound(o, d)))
+		return err;
+	return st->ops->outbox_add(st, o, d);
+}
+
+void store_out_item_release(struct store_out_item *it)
+{
+	if (!it)
+		return;
+	free(it->bytes);
+	it->bytes = NULL;
+	it->len = 0;
+}
+
+int store_outbox_due(struct store *st, int64_t now,
+		     struct store_out_item *items, size_t max, size_t *n,
+		     struct diag *d)
+{
+	if (!st || !items || !max || !n)
+		return LIA_EINVAL;
+	return st->ops->outbox_due(st, now, items, max, n, d);
+}
+
+int store_outbox_mark(struct store *st, const char *env_id,
+		      const char *recipient, enum store_out_state state,
+		      int64_t next_at, const char *error, struct diag *d)
+{
+	int err;
+
+	if (!st || state < STORE_OUT_QUEUED || state > STORE_OUT_FAILED)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) ||
+	    (err = check_env_id(env_id, d)) ||
+	    (err = check_agency("recipient", recipient, d)) ||
+	    (err = check_str("error", error, STORE_ERROR_MAX, false, d)))
+		return err;
+	return st->ops->outbox_mark(st, env_id, recipient, state, next_at,
+				    error, d);
+}
+
+int store_outbox_each(struct store *st,
+		      int (*fn)(const struct store_msg_row *r, void *ctx),
+		      void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->msg_each(st, false, fn, ctx, d);
+}
+
+int store_inbox_each(struct store *st,
+		     int (*fn)(const struct store_msg_row *r, void *ctx),
+		     void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->msg_each(st, true, fn, ctx, d);
+}
+
+int store_inbound_apply(struct store *st, const struct store_inbound *in,
+			struct diag *d)
+{
+	int err;
+
+	if (!st || !in)
+		return LIA_EINVAL;
+	if (!in->bytes || !in->len || in->len > STORE_ENVELOPE_MAX) {
+		diag_set(d, "store: envelope empty or too big");
+		return LIA_ETOOBIG;
+	}
+	if ((err = check_writable(st, d)) ||
+	    (err = check_env_id(in->env_id, d)) ||
+	    (err = check_agency("sender", in->sender, d)) ||
+	    (err = check_str("kind", in->kind, 31, true, d)) ||
+	    (err = check_str("priority", in->priority, 31, true, d)) ||
+	    (err = check_str("case", in->case_ref, 256, false, d)) ||
+	    (err = check_str("subject", in->subject, STORE_SUBJECT_MAX, false,
+			     d)) ||
+	    (err = check_str("marking", in->marking, 8192, true, d)) ||
+	    (err = check_str("actor", in->actor, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("detail", in->detail, STORE_DETAIL_MAX, false,
+			     d)))
+		return err;
+	if (in->delivered_id && (err = check_env_id(in->delivered_id, d)))
+		return err;
+	if (in->reply && (err = check_outbound(in->reply, d)))
+		return err;
+	return st->ops->inbound_apply(st, in, d);
+}
+
+int store_seen(struct store *st, const char *env_id, struct diag *d)
+{
+	int err;
+
+	if (!st)
+		return LIA_EINVAL;
+	if ((err = check_env_id(env_id, d)))
+		return err;
+	return st->ops->seen(st, env_id, d);
+}
+
+int store_seen_prune(struct store *st, int64_t before, uint64_t *n,
+		     struct diag *d)
+{
+	int err;
+
+	if (!st)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)))
+		return err;
+	return st->ops->seen_prune(st, before, n, d);
+}
+
+void store_in_msg_free(struct store_in_msg *m)
+{
+	if (!m)
+		return;
+	free(m->case_ref);
+	free(m->bytes);
+	free(m);
+}
+
+int store_inbox_get(struct store *st, const char *env_id,
+		    struct store_in_msg **out, struct diag *d)
+{
+	int err;
+
+	if (!st || !out)
+		return LIA_EINVAL;
+	if ((err = check_env_id(env_id, d)))
+		return err;
+	return st->ops->inbox_get(st, env_id, out, d);
+}
+
+int store_inbox_mark_read(struct store *st, const char *env_id,
+			  const char *actor, const char *detail,
+			  struct diag *d)
+{
+	int err;
+
+	if (!st)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) || (err = check_env_id(env_id, d)) ||
+	    (err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("detail", detail, STORE_DETAIL_MAX, false, d)))
+		return err;
+	return st->ops->inbox_mark_read(st, env_id, actor, detail, d);
+}
+
+int store_msg_case(struct store *st, const char *env_id, char **out,
+		   char *peer, size_t peer_n, struct diag *d)
+{
+	int err;
+
+	if (!st || !out || !peer || peer_n < MARKING_CODE_MAX + 1)
+		return LIA_EINVAL;
+	if ((err = check_env_id(env_id, d)))
+		return err;
+	return st->ops->msg_case(st, env_id, out, peer, peer_n, d);
+}

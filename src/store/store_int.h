@@ -62,6 +62,36 @@ struct store_ops {
 				    const char *object, const char *detail,
 				    void *ctx),
 			  void *ctx, struct diag *d);
+	int (*peer_add)(struct store *st, const struct store_peer *p,
+			const char *actor, struct diag *d);
+	int (*peer_remove)(struct store *st, const char *agency,
+			   const char *actor, struct diag *d);
+	int (*peer_find)(struct store *st, const char *key, bool by_tls,
+			 int (*fn)(const struct store_peer *p, void *ctx),
+			 void *ctx, struct diag *d);
+	int (*outbox_add)(struct store *st, const struct store_outbound *o,
+			  struct diag *d);
+	int (*outbox_due)(struct store *st, int64_t now,
+			  struct store_out_item *items, size_t max, size_t *n,
+			  struct diag *d);
+	int (*outbox_mark)(struct store *st, const char *env_id,
+			   const char *recipient, enum store_out_state state,
+			   int64_t next_at, const char *error, struct diag *d);
+	int (*msg_each)(struct store *st, bool inbox,
+			int (*fn)(const struct store_msg_row *r, void *ctx),
+			void *ctx, struct diag *d);
+	int (*inbound_apply)(struct store *st, const struct store_inbound *in,
+			     struct diag *d);
+	int (*seen)(struct store *st, const char *env_id, struct diag *d);
+	int (*seen_prune)(struct store *st, int64_t before, uint64_t *n,
+			  struct diag *d);
+	int (*inbox_get)(struct store *st, const char *env_id,
+			 struct store_in_msg **out, struct diag *d);
+	int (*inbox_mark_read)(struct store *st, const char *env_id,
+			       const char *actor, const char *detail,
+			       struct diag *d);
+	int (*msg_case)(struct store *st, const char *env_id, char **out,
+			char *peer, size_t peer_n, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */

@@ -1,0 +1,490 @@
+/*
+ * cmd_exchange.c - identity, peer, serve, send, outbox, inbox, read.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "liaison/daemon.h"
+#include "liaison/envelope.h"
+#include "liaison/identity.h"
+#include "liaison/strbuf.h"
+
+#define COMMON_OPTS                                            \
+	{"json", no_argument, NULL, 'j'},                      \
+	{"help", no_argument, NULL, 'h'}
+#define LIST_MAX 1000
+
+static int print_json(json_t *o)
+{
+	int rc;
+
+	if (!o)
+		return EX_SOFTWARE;
+	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(o);
+	return rc ? EX_IOERR : EX_OK;
+}
+
+static int usage_err(const char *cmd, const char *usage)
+{
+	fprintf(stderr, "usage: liaison %s %s", cmd, usage);
+	return EX_USAGE;
+}
+
+/* Parse "A,B,C" in place into list (at most max entries). */
+static int split_csv(char *s, const char **list, size_t *n, size_t max)
+{
+	for (char *p = s; p && *p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = 0;
+		if (*p) {
+			if (*n >= max)
+				return -1;
+			list[(*n)++] = p;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ identity */
+
+static const char identity_usage[] =
+	"export\n"
+	"\nPrint this node's public card (agency, country, public keys, TLS\n"
+	"certificate and its fingerprint, self-signed) for partners to pin\n"
+	"with `liaison peer add`. No secret is ever printed.\n";
+
+int cmd_identity(struct cli *c, int argc, char **argv)
+{
+	struct identity *id = NULL;
+	char *card = NULL;
+	struct diag d;
+	int rc;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		printf("usage: liaison identity %s", identity_usage);
+		return EX_OK;
+	}
+	if (argc != 2 || strcmp(argv[1], "export"))
+		return usage_err("identity", identity_usage);
+	diag_clear(&d);
+	if ((rc = identity_load(c->home, &id, &d)) ||
+	    (rc = identity_card_json(id, &card))) {
+		identity_free(id);
+		return cli_fail("identity", rc, &d);
+	}
+	puts(card);
+	free(card);
+	identity_free(id);
+	return EX_OK;
+}
+
+/* ---------------------------------------------------------------- peer */
+
+static const char peer_usage[] =
+	"add CARD.json --url https://HOST:PORT | list | remove AGENCY\n"
+	"\nPin a partner node like an SSH known host: its card (checked:\n"
+	"self-signature, certificate, keys) and the URL of its federation\n"
+	"endpoint. Only pinned peers may connect or receive envelopes.\n";
+
+static int peer_row(const struct store_peer *p, void *ctx)
+{
+	json_t *arr = ctx;
+
+	if (arr)
+		return json_array_append_new(
+			       arr, json_pack("{s:s,s:s,s:s,s:s}", "agency",
+					      p->agency, "url", p->url,
+					      "tls_sha256", p->tls_sha256,
+					      "added", p->added))
+			       ? LIA_ENOMEM
+			       : 0;
+	printf("%-16s %-32s %s\n", p->agency, p->url, p->tls_sha256);
+	return 0;
+}
+
+static int read_small_file(const char *path, size_t max, char **out,
+			   size_t *len, struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb;
+	char buf[4096];
+	size_t n;
+	int err = 0;
+
+	if (!f) {
+		diag_set(d, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
+	}
+	strbuf_init(&sb, max);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if ((err = strbuf_add(&sb, buf, n))) {
+			diag_set(d, "%s: larger than %zu bytes", path, max);
+			break;
+		}
+	if (!err && ferror(f)) {
+		diag_set(d, "%s: read error", path);
+		err = LIA_EIO;
+	}
+	fclose(f);
+	if (!err && !(*out = strbuf_detach(&sb, len)))
+		err = LIA_ENOMEM;
+	strbuf_release(&sb);
+	return err;
+}
+
+int cmd_peer(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"url", required_argument, NULL, 'u'}, COMMON_OPTS, {0},
+	};
+	const char *url = NULL;
+	struct node *n = NULL;
+	struct diag d;
+	char *card = NULL, agency[MARKING_CODE_MAX + 1];
+	size_t len = 0;
+	int ch, rc = 0, ex;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': url = optarg; break;
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison peer %s", peer_usage); return EX_OK;
+		default: return usage_err("peer", peer_usage);
+		}
+	}
+	if (optind >= argc)
+		return usage_err("peer", peer_usage);
+	diag_clear(&d);
+	if (!strcmp(argv[optind], "add") && optind + 2 == argc && url) {
+		if ((rc = read_small_file(argv[optind + 1], IDENTITY_CARD_MAX,
+					  &card, &len, &d)))
+			return cli_fail("peer", rc, &d);
+		if ((ex = cli_open(c, "peer", false, &n))) {
+			free(card);
+			return -ex;
+		}
+		rc = node_peer_add(n, card, len, url, c->actor, agency, &d);
+		free(card);
+		if (!rc)
+			printf("pinned %s at %s\n", agency, url);
+	} else if (!strcmp(argv[optind], "list") && optind + 1 == argc) {
+		json_t *arr = c->json ? json_array() : NULL;
+		if ((ex = cli_open(c, "peer", true, &n))) {
+			json_decref(arr);
+			return -ex;
+		}
+		rc = store_peer_each(n->store, peer_row, arr, &d);
+		if (!rc && arr) {
+			node_close(n);
+			return print_json(arr);
+		}
+		json_decref(arr);
+	} else if (!strcmp(argv[optind], "remove") && optind + 2 == argc) {
+		if ((ex = cli_open(c, "peer", false, &n)))
+			return -ex;
+		rc = store_peer_remove(n->store, argv[optind + 1], c->actor,
+				       &d);
+		if (!rc)
+			printf("removed %s\n", argv[optind + 1]);
+	} else {
+		return usage_err("peer", peer_usage);
+	}
+	node_close(n);
+	return rc ? cli_fail("peer", rc, &d) : EX_OK;
+}
+
+/* --------------------------------------------------------------- serve */
+
+static const char serve_usage[] =
+	"[--listen ADDR:PORT]\n"
+	"\nRun the node: the HTTPS federation endpoint (mutual TLS, pinned\n"
+	"peers only) and the delivery of the outbox, until SIGTERM or\n"
+	"SIGINT. One daemon per home. Logs to stderr.\n";
+
+int cmd_serve(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'}, COMMON_OPTS, {0},
+	};
+	const char *listen = NULL;
+	struct diag d;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': listen = optarg; break;
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison serve %s", serve_usage); return EX_OK;
+		default: return usage_err("serve", serve_usage);
+		}
+	}
+	if (optind != argc)
+		return usage_err("serve", serve_usage);
+	diag_clear(&d);
+	rc = daemon_run(c->home, listen, &d);
+	return rc ? cli_fail("serve", rc, &d) : EX_OK;
+}
+
+/* ---------------------------------------------------------------- send */
+
+static const char send_usage[] =
+	"--to AGENCY[,AGENCY...] --subject TEXT [--text TEXT]\n"
+	"       [--record ID]... [--attach FILE]... [--case REF]\n"
+	"       [--priority routine|urgent|immediate] [--reply-to MSGID]\n"
+	"\nSeal one message to all recipients and queue it; `liaison serve`\n"
+	"delivers it. Returns at once with the message id. Refused as a\n"
+	"whole (exit 77) when a record may not go to a recipient: outside\n"
+	"its audience, TLP:RED to someone not named, or H2/H3 of another\n"
+	"agency.\n";
+
+int cmd_send(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"to", required_argument, NULL, 't'},
+		{"subject", required_argument, NULL, 's'},
+		{"text", required_argument, NULL, 'x'},
+		{"record", required_argument, NULL, 'r'},
+		{"attach", required_argument, NULL, 'a'},
+		{"case", required_argument, NULL, 'c'},
+		{"priority", required_argument, NULL, 'p'},
+		{"reply-to", required_argument, NULL, 'R'},
+		COMMON_OPTS, {0},
+	};
+	const char *to[ENVELOPE_RECIPIENTS_MAX], *recs[NODE_MSG_RECORDS_MAX],
+		*atts[NODE_MSG_ATTACH_MAX];
+	struct node_send s = {.to = to, .records = recs, .attach = atts};
+	struct identity *me = NULL;
+	struct node *n = NULL;
+	enum envelope_priority pr = ENVELOPE_ROUTINE;
+	char id[33];
+	struct diag d;
+	int ch, rc, ex;
+
+	diag_clear(&d);
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			if (split_csv(optarg, to, &s.n_to,
+				      ENVELOPE_RECIPIENTS_MAX))
+				return usage_err("send", send_usage);
+			break;
+		case 's': s.subject = optarg; break;
+		case 'x': s.text = optarg; break;
+		case 'r':
+			if (s.n_records >= NODE_MSG_RECORDS_MAX)
+				return usage_err("send", send_usage);
+			recs[s.n_records++] = optarg;
+			break;
+		case 'a':
+			if (s.n_attach >= NODE_MSG_ATTACH_MAX)
+				return usage_err("send", send_usage);
+			atts[s.n_attach++] = optarg;
+			break;
+		case 'c': s.case_ref = optarg; break;
+		case 'p':
+			if (envelope_priority_parse(optarg, &pr))
+				return usage_err("send", send_usage);
+			break;
+		case 'R': s.reply_to = optarg; break;
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison send %s", send_usage); return EX_OK;
+		default: return usage_err("send", send_usage);
+		}
+	}
+	if (optind != argc || !s.subject)
+		return usage_err("send", send_usage);
+	s.priority = (int)pr;
+	s.actor = c->actor;
+	if ((ex = cli_open(c, "send", false, &n)))
+		return -ex;
+	if ((rc = identity_load(c->home, &me, &d)))
+		goto out;
+	if (!s.n_to && s.reply_to) {
+		/* A reply goes back to the sender of what it answers. */
+		static char peer[MARKING_CODE_MAX + 1];
+		char *cref = NULL;
+		if ((rc = store_msg_case(n->store, s.reply_to, &cref, peer,
+					 sizeof(peer), &d)))
+			goto out;
+		free(cref);
+		to[s.n_to++] = peer;
+	}
+	rc = node_send(n, me, &s, id, &d);
+out:
+	identity_free(me);
+	node_close(n);
+	if (rc)
+		return cli_fail("send", rc, &d);
+	if (c->json)
+		return print_json(json_pack("{s:s,s:s}", "id", id, "state",
+					    "queued"));
+	printf("%s queued\n", id);
+	return EX_OK;
+}
+
+/* ------------------------------------------------------ outbox, inbox */
+
+static const char box_usage[] =
+	"\nList messages with their state: outbox queued, sent (the peer\n"
+	"stored it), delivered (its signed receipt came back) or failed with\n"
+	"the reason; inbox received or read.\n";
+
+static int box_row(const struct store_msg_row *r, void *ctx)
+{
+	json_t *arr = ctx;
+
+	if (arr) {
+		json_t *o = json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "id",
+			r->env_id, "peer", r->peer, "kind", r->kind, "subject",
+			r->subject, "case", r->case_ref, "state", r->state,
+			"attempts", (json_int_t)r->attempts, "created",
+			r->created, "updated", r->updated);
+		if (!o || (r->error && json_object_set_new(
+					       o, "error",
+					       json_string(r->error))) ||
+		    json_array_append_new(arr, o))
+			return LIA_ENOMEM;
+		return 0;
+	}
+	printf("%s  %-12s %-10s %s  %s%s%s\n", r->env_id, r->peer, r->state,
+	       r->created, r->subject, r->error ? "  -- " : "",
+	       r->error ? r->error : "");
+	return 0;
+}
+
+static int cmd_box(struct cli *c, int argc, char **argv, bool inbox)
+{
+	static const struct option opts[] = {COMMON_OPTS, {0}};
+	const char *name = inbox ? "inbox" : "outbox";
+	json_t *arr = NULL;
+	struct node *n = NULL;
+	struct diag d;
+	int ch, rc, ex;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison %s [--json]\n%s", name, box_usage); return EX_OK;
+		default: return usage_err(name, "[--json]\n");
+		}
+	}
+	if (optind != argc)
+		return usage_err(name, "[--json]\n");
+	if ((ex = cli_open(c, name, true, &n)))
+		return -ex;
+	diag_clear(&d);
+	if (c->json && !(arr = json_array())) {
+		node_close(n);
+		return EX_SOFTWARE;
+	}
+	rc = inbox ? store_inbox_each(n->store, box_row, arr, &d)
+		   : store_outbox_each(n->store, box_row, arr, &d);
+	node_close(n);
+	if (rc) {
+		json_decref(arr);
+		return cli_fail(name, rc, &d);
+	}
+	return arr ? print_json(arr) : EX_OK;
+}
+
+int cmd_outbox(struct cli *c, int argc, char **argv)
+{
+	return cmd_box(c, argc, argv, false);
+}
+
+int cmd_inbox(struct cli *c, int argc, char **argv)
+{
+	return cmd_box(c, argc, argv, true);
+}
+
+/* ---------------------------------------------------------------- read */
+
+static const char read_usage[] =
+	"[--save-attachments DIR] MSGID\n"
+	"\nDecrypt and show a received message with its records and their\n"
+	"markings; mark it read. Every read is audited. With\n"
+	"--save-attachments, attachments are decrypted into DIR (checked\n"
+	"against their size and SHA-256).\n";
+
+static void print_message(const json_t *o)
+{
+	const json_t *v;
+	size_t i;
+
+	printf("message %s from %s\n", json_string_value(json_object_get(o, "id")),
+	       json_string_value(json_object_get(o, "sender")));
+	printf("case:     %s\npriority: %s\nmarking:  %s\n",
+	       json_string_value(json_object_get(o, "case")),
+	       json_string_value(json_object_get(o, "priority")),
+	       json_string_value(json_object_get(o, "marking")));
+	if ((v = json_object_get(o, "subject")))
+		printf("subject:  %s\n", json_string_value(v));
+	if ((v = json_object_get(o, "reply_to")))
+		printf("reply to: %s\n", json_string_value(v));
+	if ((v = json_object_get(o, "text")) && *json_string_value(v))
+		printf("\n%s\n", json_string_value(v));
+	json_array_foreach(json_object_get(o, "records"), i, v) {
+		char *e = json_dumps(json_object_get(v, "entity"),
+				     JSON_COMPACT | JSON_SORT_KEYS);
+		char *m = json_dumps(json_object_get(v, "marking"),
+				     JSON_COMPACT | JSON_SORT_KEYS);
+		printf("\nrecord %zu: %s\n  marking: %s\n", i + 1,
+		       e ? e : "?", m ? m : "?");
+		free(e);
+		free(m);
+	}
+	json_array_foreach(json_object_get(o, "attachments"), i, v)
+		printf("\nattachment %zu: %s (%lld bytes, sha256 %s)\n", i + 1,
+		       json_string_value(json_object_get(v, "name")),
+		       (long long)json_integer_value(json_object_get(v, "size")),
+		       json_string_value(json_object_get(v, "sha256")));
+}
+
+int cmd_read(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"save-attachments", required_argument, NULL, 's'},
+		COMMON_OPTS, {0},
+	};
+	const char *save = NULL;
+	struct identity *me = NULL;
+	struct node *n = NULL;
+	json_t *o = NULL;
+	struct diag d;
+	int ch, rc, ex;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': save = optarg; break;
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison read %s", read_usage); return EX_OK;
+		default: return usage_err("read", read_usage);
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_err("read", read_usage);
+	if ((ex = cli_open(c, "read", false, &n)))
+		return -ex;
+	diag_clear(&d);
+	if (!(rc = identity_load(c->home, &me, &d)))
+		rc = node_read(n, me, argv[optind], c->actor, save, &o, &d);
+	identity_free(me);
+	node_close(n);
+	if (rc)
+		return cli_fail("read", rc, &d);
+	if (c->json)
+		return print_json(o);
+	print_message(o);
+	json_decref(o);
+	return EX_OK;
+}

@@ -1,0 +1,914 @@
+/*
+ * exchange.c - peers, sending, receiving and reading messages: where the
+ * crypto library (identity, envelope, attach) meets the store.
+ *
+ * The handling rules of records are enforced here, not in the CLI, so that
+ * every future caller (the API, automatic answers) goes through them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "liaison/attach.h"
+#include "liaison/entity.h"
+#include "liaison/envelope.h"
+#include "liaison/identity.h"
+#include "liaison/node.h"
+#include "liaison/strbuf.h"
+
+/* The audit trail's limit on a detail (store_int.h). */
+#define DETAIL_MAX 8192
+
+/* ------------------------------------------------------------- peers */
+
+/* https://HOST:PORT[/] with HOST of [A-Za-z0-9.-] or a bracketed IPv6
+ * address: nothing libcurl could read as something else. */
+static bool url_ok(const char *u)
+{
+	const char *p;
+	size_t n = strnlen(u, STORE_URL_MAX + 1), digits = 0;
+
+	if (n > STORE_URL_MAX || strncmp(u, "https://", 8))
+		return false;
+	p = u + 8;
+	if (*p == '[') {
+		for (p++; *p && *p != ']'; p++)
+			if (!((*p >= '0' && *p <= '9') ||
+			      (*p >= 'a' && *p <= 'f') || *p == ':'))
+				return false;
+		if (*p++ != ']')
+			return false;
+	} else {
+		const char *h = p;
+		for (; *p && *p != ':'; p++)
+			if (!((*p >= '0' && *p <= '9') ||
+			      (*p >= 'a' && *p <= 'z') ||
+			      (*p >= 'A' && *p <= 'Z') || *p == '.' ||
+			      *p == '-'))
+				return false;
+		if (p == h)
+			return false;
+	}
+	if (*p++ != ':')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++)
+		digits++;
+	return digits >= 1 && digits <= 5 && (!*p || !strcmp(p, "/"));
+}
+
+int node_peer_add(struct node *n, const void *card, size_t len,
+		  const char *url, const char *actor,
+		  char agency[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	struct identity_card c = {0};
+	struct store_peer p;
+	char fp[2 * IDENTITY_SHA256_BYTES + 1];
+	char *text = NULL;
+	int err;
+
+	if (!url || !url_ok(url)) {
+		diag_set(d, "peer URL must be https://HOST:PORT");
+		return LIA_EINVAL;
+	}
+	if ((err = identity_card_parse(card, len, &c, d)))
+		return err;
+	if (!strcmp(c.agency, n->cfg.agency)) {
+		diag_set(d, "card of %s is this node's own", c.agency);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	/* Stored as received (it was checked whole, signature included), so
+	 * that the pin can be shown and checked again later. */
+	if (!(text = malloc(len + 1))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	memcpy(text, card, len);
+	/* The card file normally ends with a newline: not part of it. */
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+		       text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	text[len] = 0;
+	sodium_bin2hex(fp, sizeof(fp), c.tls_sha256, sizeof(c.tls_sha256));
+	p = (struct store_peer){.agency = c.agency, .card = text, .url = url,
+				.tls_sha256 = fp};
+	if ((err = store_peer_add(n->store, &p, actor, d)))
+		goto out;
+	memcpy(agency, c.agency, sizeof(c.agency));
+out:
+	free(text);
+	identity_card_free(&c);
+	return err;
+}
+
+struct card_ctx {
+	struct identity_card *card;
+	char *url;
+	size_t url_n;
+	struct diag *d;
+};
+
+static int card_cb(const struct store_peer *p, void *ctx)
+{
+	struct card_ctx *c = ctx;
+	int err;
+
+	if ((err = identity_card_parse(p->card, strlen(p->card), c->card,
+				       c->d))) {
+		diag_prefix(c->d, "pinned card of %s: ", p->agency);
+		return err;
+	}
+	if (c->url && str_copy(c->url, c->url_n, p->url)) {
+		identity_card_free(c->card);
+		return LIA_ETOOBIG;
+	}
+	return 0;
+}
+
+int node_peer_card(struct node *n, const char *agency,
+		   struct identity_card *card, char *url, size_t url_n,
+		   struct diag *d)
+{
+	struct identity_card c = {0};
+	struct card_ctx x = {.card = &c, .url = url, .url_n = url_n, .d = d};
+	int err;
+
+	if ((err = store_peer_find(n->store, agency, false, card_cb, &x, d)))
+		return err;
+	*card = c;
+	return 0;
+}
+
+/* -------------------------------------------------------------- send */
+
+static int deny_record(const char *id, const struct marking *m,
+		       const char *me, const char *to, struct diag *d)
+{
+	/* H2 and H3 from another agency: passing it on is the owner's
+	 * decision, never ours. */
+	if (m->handling >= 2 && strcmp(m->agency, me)) {
+		diag_set(d, "record %s: handling H%d from %s: not passed on "
+			    "to %s without the owner's permission", id,
+			 m->handling, m->agency, to);
+		return LIA_EDENIED;
+	}
+	if (!marking_allows(m, to, NULL, 0)) {
+		if (m->tlp == TLP_RED)
+			diag_set(d, "record %s: TLP:RED and %s is not a named "
+				    "recipient in its audience", id, to);
+		else
+			diag_set(d, "record %s: %s is outside its audience",
+				 id, to);
+		return LIA_EDENIED;
+	}
+	return 0;
+}
+
+static int add_records(struct node *n, const struct node_send *s,
+		       json_t *arr, struct marking *env_m, struct diag *d)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < s->n_records; i++) {
+		struct store_record *r = NULL;
+		json_t *ej = NULL, *mj = NULL;
+		int rank;
+
+		if ((err = store_get(n->store, s->records[i], &r, d)))
+			return err;
+		for (size_t k = 0; k < s->n_to && !err; k++)
+			err = deny_record(s->records[i], &r->marking,
+					  n->cfg.agency, s->to[k], d);
+		if (!err && !(err = entity_to_jansson(r->entity, &ej)) &&
+		    !(err = marking_to_json(&r->marking, &mj)) &&
+		    (json_object_set(ej, "marking", mj) ||
+		     json_array_append(arr, ej)))
+			err = LIA_ENOMEM;
+		/* The envelope's marking is at least that of its most
+		 * sensitive record, so a relay or a log sees the right one. */
+		rank = marking_ladder_index(&n->cfg.ladder,
+					    r->marking.classification);
+		if (!err && rank > marking_ladder_index(
+					   &n->cfg.ladder,
+					   env_m->classification))
+			(void)str_copy(env_m->classification,
+				       sizeof(env_m->classification),
+				       r->marking.classification);
+		if (!err && r->marking.tlp > env_m->tlp)
+			env_m->tlp = r->marking.tlp;
+		json_decref(ej);
+		json_decref(mj);
+		store_record_free(r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static int add_attachment(const char *path, json_t *arr, struct diag *d)
+{
+	struct attach_desc desc;
+	FILE *in = NULL, *tmp = NULL;
+	uint8_t *enc = NULL;
+	char *b64 = NULL;
+	json_t *dj = NULL;
+	long sz;
+	size_t b64n;
+	int err;
+
+	memset(&desc, 0, sizeof(desc));
+	if (!(in = fopen(path, "rb"))) {
+		diag_set(d, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
+	}
+	if (!(tmp = tmpfile())) {
+		diag_set(d, "temporary file: %s", strerror(errno));
+		err = LIA_EIO;
+		goto out;
+	}
+	if ((err = attach_encrypt(in, tmp, base_name(path),
+				  "application/octet-stream", &desc, d))) {
+		diag_prefix(d, "%s: ", path);
+		goto out;
+	}
+	/* Attachments travel inside the body for now, so they are bounded
+	 * by it; streaming them separately is future work. */
+	if (attach_encrypted_size(desc.size) > ENVELOPE_BODY_MAX / 4 * 3 - 65536) {
+		diag_set(d, "%s: attachment too big to travel in a message "
+			    "(at most about %u MiB for now)", path,
+			 ENVELOPE_BODY_MAX / 4 * 3 / (1u << 20) - 1);
+		err = LIA_ETOOBIG;
+		goto out;
+	}
+	if (fflush(tmp) || (sz = ftell(tmp)) < 0 ||
+	    (uint64_t)sz != attach_encrypted_size(desc.size) ||
+	    fseek(tmp, 0, SEEK_SET)) {
+		diag_set(d, "temporary file: %s", strerror(errno));
+		err = LIA_EIO;
+		goto out;
+	}
+	enc = malloc((size_t)sz + 1);
+	b64n = sodium_base64_encoded_len((size_t)sz,
+					 sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(b64n);
+	if (!enc || !b64) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if (fread(enc, 1, (size_t)sz, tmp) != (size_t)sz) {
+		diag_set(d, "temporary file: short read");
+		err = LIA_EIO;
+		goto out;
+	}
+	sodium_bin2base64(b64, b64n, enc, (size_t)sz,
+			  sodium_base64_VARIANT_ORIGINAL);
+	if ((err = attach_desc_to_json(&desc, &dj)))
+		goto out;
+	if (json_object_set_new(dj, "data", json_string(b64)) ||
+	    json_array_append(arr, dj))
+		err = LIA_ENOMEM;
+out:
+	attach_desc_wipe(&desc);
+	json_decref(dj);
+	free(b64);
+	free(enc);
+	if (tmp)
+		fclose(tmp);
+	fclose(in);
+	return err;
+}
+
+static int check_recipients(struct node *n, const struct node_send *s,
+			    struct peer_key *keys, struct diag *d)
+{
+	for (size_t i = 0; i < s->n_to; i++) {
+		struct identity_card c = {0};
+		int err;
+
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(s->to[i], s->to[k])) {
+				diag_set(d, "recipient %s named twice",
+					 s->to[i]);
+				return LIA_EINVAL;
+			}
+		if (!strcmp(s->to[i], n->cfg.agency)) {
+			diag_set(d, "%s is this node", s->to[i]);
+			return LIA_EINVAL;
+		}
+		if (!identity_agency_ok(s->to[i], strlen(s->to[i]))) {
+			diag_set(d, "recipient \"%.40s\" is not an agency code",
+				 s->to[i]);
+			return LIA_EINVAL;
+		}
+		if ((err = node_peer_card(n, s->to[i], &c, NULL, 0, d))) {
+			if (err == LIA_ENOTFOUND)
+				diag_set(d, "%s is not a pinned peer (liaison "
+					    "peer add)", s->to[i]);
+			return err;
+		}
+		identity_card_peer_key(&c, &keys[i]);
+		identity_card_free(&c);
+	}
+	return 0;
+}
+
+int node_send(struct node *n, const struct identity *me,
+	      const struct node_send *s, char env_id[33], struct diag *d)
+{
+	struct envelope_header h;
+	struct peer_key keys[ENVELOPE_RECIPIENTS_MAX];
+	struct marking em;
+	struct store_outbound o = {0};
+	struct strbuf detail;
+	json_t *body = NULL, *recs = NULL, *atts = NULL;
+	char *body_s = NULL, *mjson = NULL, *case_ref = NULL, id[33];
+	char reply_peer[MARKING_CODE_MAX + 1];
+	uint8_t *env = NULL;
+	size_t env_len = 0;
+	int err;
+
+	memset(&h, 0, sizeof(h));
+	marking_init(&em);
+	strbuf_init(&detail, DETAIL_MAX);
+	if (!s->subject || !*s->subject ||
+	    strlen(s->subject) > NODE_SUBJECT_MAX) {
+		diag_set(d, "a subject of 1..%d bytes is required",
+			 NODE_SUBJECT_MAX);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if (s->text && strlen(s->text) > NODE_TEXT_MAX) {
+		diag_set(d, "text longer than %u bytes", NODE_TEXT_MAX);
+		err = LIA_ETOOBIG;
+		goto out;
+	}
+	if (!s->n_to || s->n_to > ENVELOPE_RECIPIENTS_MAX ||
+	    s->n_records > NODE_MSG_RECORDS_MAX ||
+	    s->n_attach > NODE_MSG_ATTACH_MAX) {
+		diag_set(d, "1..%d recipients, at most %d records and %d "
+			    "attachments", ENVELOPE_RECIPIENTS_MAX,
+			 NODE_MSG_RECORDS_MAX, NODE_MSG_ATTACH_MAX);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if ((err = check_recipients(n, s, keys, d)))
+		goto out;
+	if (s->reply_to &&
+	    (err = store_msg_case(n->store, s->reply_to, &case_ref,
+				  reply_peer, sizeof(reply_peer), d)))
+		goto out;
+	if (s->case_ref) {
+		free(case_ref);
+		if (!(case_ref = strdup(s->case_ref))) {
+			err = LIA_ENOMEM;
+			goto out;
+		}
+	}
+	if (case_ref && strlen(case_ref) > ENVELOPE_CASE_MAX) {
+		diag_set(d, "case reference longer than %d bytes",
+			 ENVELOPE_CASE_MAX);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if ((err = marking_copy(&em, &n->cfg.defaults)))
+		goto out;
+	(void)str_copy(em.agency, sizeof(em.agency), n->cfg.agency);
+	body = json_object();
+	recs = json_array();
+	atts = json_array();
+	if (!body || !recs || !atts) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	/* Every record is checked against every recipient before anything
+	 * is encrypted or queued: one refusal refuses the whole send. */
+	if ((err = add_records(n, s, recs, &em, d)))
+		goto out;
+	for (size_t i = 0; i < s->n_attach; i++)
+		if ((err = add_attachment(s->attach[i], atts, d)))
+			goto out;
+	if (json_object_set_new(body, "v", json_integer(1)) ||
+	    json_object_set_new(body, "subject", json_string(s->subject)) ||
+	    (s->text && json_object_set_new(body, "text",
+					    json_string(s->text))) ||
+	    (s->reply_to && json_object_set_new(body, "reply_to",
+						json_string(s->reply_to))) ||
+	    json_object_set(body, "records", recs) ||
+	    json_object_set(body, "attachments", atts)) {
+		diag_set(d, "subject or text is not valid UTF-8");
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if (!(body_s = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = envelope_marking_json(&em, &mjson)))
+		goto out;
+	envelope_id_new(h.id);
+	(void)str_copy(h.sender, sizeof(h.sender), n->cfg.agency);
+	for (size_t i = 0; i < s->n_to; i++)
+		(void)str_copy(h.recipients[i], sizeof(h.recipients[i]),
+			       s->to[i]);
+	h.n_recipients = s->n_to;
+	h.created = (int64_t)time(NULL);
+	h.expires = h.created + NODE_MSG_TTL;
+	h.kind = ENVELOPE_MESSAGE;
+	h.priority = (enum envelope_priority)s->priority;
+	if (case_ref)
+		(void)str_copy(h.case_ref, sizeof(h.case_ref), case_ref);
+	h.marking = mjson;
+	if ((err = envelope_seal(me, &h, keys, s->n_to,
+				 (const uint8_t *)body_s, strlen(body_s), &env,
+				 &env_len, d)))
+		goto out;
+	envelope_id_hex(h.id, id);
+
+	/* The audit row says to whom, what and why (the case), never the
+	 * content itself. */
+	err = strbuf_addf(&detail, "message to");
+	for (size_t i = 0; i < s->n_to && !err; i++)
+		err = strbuf_addf(&detail, "%s%s", i ? "," : " ", s->to[i]);
+	if (!err && h.case_ref[0])
+		err = strbuf_addf(&detail, "; case %s", h.case_ref);
+	for (size_t i = 0; i < s->n_records && !err; i++)
+		err = strbuf_addf(&detail, "%s%s", i ? "," : "; records ",
+				  s->records[i]);
+	if (!err && s->n_attach)
+		err = strbuf_addf(&detail, "; %zu attachment(s)", s->n_attach);
+	if (err)
+		goto out;
+	o = (struct store_outbound){
+		.env_id = id, .kind = "message", .subject = s->subject,
+		.case_ref = h.case_ref, .reply_to = s->reply_to,
+		.created = h.created, .expires = h.expires, .bytes = env,
+		.len = env_len, .recipients = s->to, .n_recipients = s->n_to,
+		.actor = s->actor, .detail = detail.buf,
+	};
+	if ((err = store_outbox_add(n->store, &o, d)))
+		goto out;
+	memcpy(env_id, id, sizeof(id));
+out:
+	strbuf_release(&detail);
+	free(env);
+	free(mjson);
+	if (body_s) {
+		/* The body holds attachment keys. */
+		sodium_memzero(body_s, strlen(body_s));
+		free(body_s);
+	}
+	free(case_ref);
+	json_decref(body);
+	json_decref(recs);
+	json_decref(atts);
+	marking_free(&em);
+	return err;
+}
+
+/* ----------------------------------------------------------- receive */
+
+/* A received record must not overwrite one of this node's own, or one
+ * another originator sent: ids are chosen by the sender. */
+static int check_overwrite(struct node *n, const struct node_msg_record *r,
+			   struct diag *d)
+{
+	struct store_record *cur = NULL;
+	const char *id = entity_id(r->entity);
+	int err = store_get(n->store, id, &cur, NULL);
+
+	if (err == LIA_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	if (strcmp(cur->marking.agency, r->marking.agency)) {
+		diag_set(d, "record %s would replace a record of %s", id,
+			 cur->marking.agency);
+		err = LIA_EDENIED;
+	}
+	store_record_free(cur);
+	return err;
+}
+
+static int store_records(struct node *n, const struct envelope_header *h,
+			 const char *id, const struct node_message *m,
+			 struct diag *d)
+{
+	struct store_import imp;
+	char files[128], actor[64];
+	int err;
+
+	for (size_t i = 0; i < m->n_records; i++) {
+		/* Receivers enforce the marking too: a record this node may
+		 * not hold is refused with the whole envelope. */
+		if (!marking_allows(&m->records[i].marking, n->cfg.agency, NULL,
+				    0)) {
+			diag_set(d, "record %s: this node is outside its "
+				    "audience", entity_id(m->records[i].entity));
+			return LIA_EDENIED;
+		}
+		if ((err = check_overwrite(n, &m->records[i], d)))
+			return err;
+	}
+	if (!m->n_records)
+		return 0;
+	snprintf(files, sizeof(files), "envelope %s from %s", id, h->sender);
+	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
+	imp = (struct store_import){.format = "message", .files = files,
+				    .actor = actor};
+	if ((err = store_import_begin(n->store, &imp, NULL, d)))
+		return err;
+	for (size_t i = 0; i < m->n_records; i++)
+		if ((err = store_put(n->store, m->records[i].entity,
+				     &m->records[i].marking, NULL, d))) {
+			store_import_abort(n->store);
+			return err;
+		}
+	return store_import_commit(n->store, NULL, d);
+}
+
+static int seal_receipt(const struct identity *me, const char *to,
+			const struct peer_key *key, const char *for_id,
+			const char *case_ref, int64_t now, uint8_t **out,
+			size_t *out_len, struct envelope_header *h,
+			struct diag *d)
+{
+	struct marking m;
+	char body[64], *mjson = NULL;
+	int err;
+
+	/* A receipt says only which envelope arrived: the lowest marking
+	 * of the default ladder, to the sender alone. */
+	marking_init(&m);
+	(void)str_copy(m.agency, sizeof(m.agency), identity_agency(me));
+	(void)str_copy(m.classification, sizeof(m.classification),
+		       "UNCLASSIFIED");
+	m.tlp = TLP_AMBER;
+	if ((err = envelope_marking_json(&m, &mjson)))
+		goto out;
+	memset(h, 0, sizeof(*h));
+	envelope_id_new(h->id);
+	(void)str_copy(h->sender, sizeof(h->sender), identity_agency(me));
+	(void)str_copy(h->recipients[0], sizeof(h->recipients[0]), to);
+	h->n_recipients = 1;
+	h->created = now;
+	h->expires = now + NODE_MSG_TTL;
+	h->kind = ENVELOPE_RECEIPT;
+	h->priority = ENVELOPE_ROUTINE;
+	(void)str_copy(h->case_ref, sizeof(h->case_ref), case_ref);
+	h->marking = mjson;
+	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", for_id);
+	err = envelope_seal(me, h, key, 1, (const uint8_t *)body, strlen(body),
+			    out, out_len, d);
+	h->marking = NULL;
+out:
+	free(mjson);
+	marking_free(&m);
+	return err;
+}
+
+/* A duplicate of an envelope we kept: its sender did not see our answer
+ * or our receipt, so a fresh receipt is queued. A receipt is never
+ * answered. */
+static int requeue_receipt(struct node *n, const struct identity *me,
+			   const struct identity_card *card,
+			   const struct envelope_header *h, const char *id,
+			   int64_t now, struct diag *d)
+{
+	struct envelope_header rh;
+	struct store_outbound o;
+	struct peer_key key;
+	uint8_t *rb = NULL;
+	size_t rlen = 0;
+	char rid[33];
+	const char *rcpt[1] = {h->sender};
+	int err;
+
+	if (h->kind == ENVELOPE_RECEIPT)
+		return 0;
+	identity_card_peer_key(card, &key);
+	if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref, now, &rb,
+				&rlen, &rh, d)))
+		return err;
+	envelope_id_hex(rh.id, rid);
+	o = (struct store_outbound){
+		.env_id = rid, .kind = "receipt", .subject = "",
+		.case_ref = h->case_ref, .reply_to = id, .created = rh.created,
+		.expires = rh.expires, .bytes = rb, .len = rlen,
+		.recipients = rcpt, .n_recipients = 1, .actor = "node",
+		.detail = "receipt again for a duplicate",
+	};
+	err = store_outbox_add(n->store, &o, d);
+	free(rb);
+	return err;
+}
+
+int node_receive(struct node *n, const struct identity *me,
+		 const char *peer_agency, const uint8_t *bytes, size_t len,
+		 int64_t now, enum node_rx *res, char env_id[33],
+		 struct diag *d)
+{
+	struct envelope *env = NULL;
+	const struct envelope_header *h;
+	struct identity_card card = {0};
+	struct node_message *msg = NULL;
+	struct envelope_header rh;
+	struct store_inbound in;
+	struct store_outbound reply;
+	struct peer_key key;
+	uint8_t *body = NULL, *rbytes = NULL;
+	size_t body_len = 0, rlen = 0;
+	char id[33], rid[33], for_id[33], detail[256];
+	const char *rcpt[1];
+	bool mine = false;
+	int err;
+
+	if ((err = envelope_parse(bytes, len, &env, d)))
+		goto out;
+	h = envelope_get_header(env);
+	envelope_id_hex(h->id, id);
+	if (strcmp(h->sender, peer_agency)) {
+		diag_set(d, "envelope %s names sender %s but came from %s", id,
+			 h->sender, peer_agency);
+		err = LIA_EDENIED;
+		goto out;
+	}
+	if ((err = node_peer_card(n, h->sender, &card, NULL, 0, d)))
+		goto out;
+	if ((err = envelope_verify(env, card.sign_pk))) {
+		diag_set(d, "envelope %s: signature of %s does not verify", id,
+			 h->sender);
+		goto out;
+	}
+	if ((err = envelope_check_time(env, now, NODE_MAX_SKEW, d))) {
+		diag_prefix(d, "envelope %s: ", id);
+		goto out;
+	}
+	for (size_t i = 0; i < h->n_recipients; i++)
+		mine = mine || !strcmp(h->recipients[i], n->cfg.agency);
+	if (!mine) {
+		/* Relaying through a hub is not implemented: refused. */
+		diag_set(d, "envelope %s is not addressed to %s", id,
+			 n->cfg.agency);
+		err = LIA_EDENIED;
+		goto out;
+	}
+	/* Cheap early answer for a replay; store_inbound_apply checks
+	 * again under the write lock. */
+	if ((err = store_seen(n->store, id, d)) < 0)
+		goto out;
+	if (err == 1) {
+		if ((err = requeue_receipt(n, me, &card, h, id, now, d)))
+			goto out;
+		*res = NODE_RX_DUPLICATE;
+		memcpy(env_id, id, sizeof(id));
+		goto out;
+	}
+	in = (struct store_inbound){
+		.env_id = id, .sender = h->sender,
+		.kind = envelope_kind_name(h->kind),
+		.priority = envelope_priority_name(h->priority),
+		.case_ref = h->case_ref, .subject = "", .marking = h->marking,
+		.created = h->created, .expires = h->expires, .bytes = bytes,
+		.len = len, .keep = true, .actor = detail, .detail = NULL,
+	};
+	snprintf(detail, sizeof(detail), "peer:%s", h->sender);
+	if (h->kind == ENVELOPE_RECEIPT) {
+		if ((err = envelope_open(env, me, &body, &body_len, d)) ||
+		    (err = node_receipt_parse(body, body_len, for_id, d)))
+			goto out;
+		in.keep = false;
+		in.delivered_id = for_id;
+	} else {
+		if (h->kind == ENVELOPE_MESSAGE) {
+			if ((err = envelope_open(env, me, &body, &body_len,
+						 d)) ||
+			    (err = node_message_parse(body, body_len,
+						      &n->cfg.ladder, &msg,
+						      d)) ||
+			    (err = store_records(n, h, id, msg, d)))
+				goto out;
+			in.subject = msg->subject;
+		}
+		/* Every kept envelope is acknowledged with a signed
+		 * receipt through the outbox, so it survives a crash like
+		 * any message. */
+		identity_card_peer_key(&card, &key);
+		if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref,
+					now, &rbytes, &rlen, &rh, d)))
+			goto out;
+		envelope_id_hex(rh.id, rid);
+		rcpt[0] = h->sender;
+		reply = (struct store_outbound){
+			.env_id = rid, .kind = "receipt", .subject = "",
+			.case_ref = h->case_ref, .reply_to = id,
+			.created = rh.created, .expires = rh.expires,
+			.bytes = rbytes, .len = rlen, .recipients = rcpt,
+			.n_recipients = 1, .actor = "node",
+			.detail = "receipt",
+		};
+		in.reply = &reply;
+	}
+	if ((err = store_inbound_apply(n->store, &in, d))) {
+		if (err == LIA_EEXIST) {
+			err = 0;
+			*res = NODE_RX_DUPLICATE;
+			memcpy(env_id, id, sizeof(id));
+		}
+		goto out;
+	}
+	*res = NODE_RX_STORED;
+	memcpy(env_id, id, sizeof(id));
+out:
+	if (body) {
+		sodium_memzero(body, body_len);
+		free(body);
+	}
+	free(rbytes);
+	node_message_free(msg);
+	identity_card_free(&card);
+	envelope_free(env);
+	return err;
+}
+
+/* -------------------------------------------------------------- read */
+
+/* Decrypt one attachment into dir/name, created only when the whole file
+ * decrypted and matched its size and SHA-256. */
+static int save_attachment(const struct node_msg_attach *a, const char *dir,
+			   struct diag *d)
+{
+	char path[PATH_MAX], part[PATH_MAX + 8];
+	FILE *in = NULL, *out = NULL;
+	int fd, err = 0, k;
+
+	k = snprintf(path, sizeof(path), "%s/%s", dir, a->desc->name);
+	if (k < 0 || (size_t)k >= sizeof(path) ||
+	    snprintf(part, sizeof(part), "%s.part", path) < 0) {
+		diag_set(d, "attachment path too long");
+		return LIA_ETOOBIG;
+	}
+	fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0 || !(out = fdopen(fd, "wb"))) {
+		diag_set(d, "%s: %s", part, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return LIA_EIO;
+	}
+	if (!(in = fmemopen(a->data, a->len, "rb"))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = attach_decrypt(in, out, a->desc, d)))
+		goto out;
+	if (fflush(out) || fsync(fileno(out))) {
+		diag_set(d, "%s: %s", part, strerror(errno));
+		err = LIA_EIO;
+		goto out;
+	}
+	if (link(part, path)) {
+		diag_set(d, "%s: %s", path, strerror(errno));
+		err = errno == EEXIST ? LIA_EEXIST : LIA_EIO;
+	}
+out:
+	if (in)
+		fclose(in);
+	fclose(out);
+	unlink(part);
+	return err;
+}
+
+static int read_json(const struct store_in_msg *im,
+		     const struct envelope_header *h,
+		     const struct node_message *m, const char *save_dir,
+		     json_t **out, struct diag *d)
+{
+	json_t *o = NULL, *recs = NULL, *atts = NULL;
+	char hex[65];
+	int err = LIA_ENOMEM;
+
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "id",
+		      im->env_id, "sender", im->sender, "kind", im->kind,
+		      "priority", envelope_priority_name(h->priority), "case",
+		      h->case_ref, "created", (json_int_t)h->created,
+		      "expires", (json_int_t)h->expires, "received",
+		      im->received, "marking", h->marking);
+	recs = json_array();
+	atts = json_array();
+	if (!o || !recs || !atts)
+		goto out;
+	if (m) {
+		if (json_object_set_new(o, "subject", json_string(m->subject)) ||
+		    json_object_set_new(o, "text", json_string(m->text)) ||
+		    (m->reply_to[0] &&
+		     json_object_set_new(o, "reply_to",
+					 json_string(m->reply_to))))
+			goto out;
+		for (size_t i = 0; i < m->n_records; i++) {
+			json_t *ej = NULL, *mj = NULL, *r;
+			if ((err = entity_to_jansson(m->records[i].entity,
+						     &ej)))
+				goto out;
+			if ((err = marking_to_json(&m->records[i].marking,
+						   &mj))) {
+				json_decref(ej);
+				goto out;
+			}
+			err = LIA_ENOMEM;
+			r = json_pack("{s:o,s:o}", "entity", ej, "marking", mj);
+			if (!r || json_array_append_new(recs, r))
+				goto out;
+		}
+		for (size_t i = 0; i < m->n_attach; i++) {
+			const struct attach_desc *ad = m->attach[i].desc;
+			json_t *a;
+
+			sodium_bin2hex(hex, sizeof(hex), ad->sha256, 32);
+			a = json_pack("{s:s,s:s,s:I,s:s}", "name", ad->name,
+				      "media_type", ad->media_type, "size",
+				      (json_int_t)ad->size, "sha256", hex);
+			if (!a || json_array_append_new(atts, a))
+				goto out;
+			if (save_dir &&
+			    (err = save_attachment(&m->attach[i], save_dir,
+						   d)))
+				goto out;
+			err = LIA_ENOMEM;
+		}
+	}
+	if (json_object_set(o, "records", recs) ||
+	    json_object_set(o, "attachments", atts))
+		goto out;
+	*out = o;
+	o = NULL;
+	err = 0;
+out:
+	json_decref(o);
+	json_decref(recs);
+	json_decref(atts);
+	return err;
+}
+
+int node_read(struct node *n, const struct identity *me, const char *env_id,
+	      const char *actor, const char *save_dir, json_t **out,
+	      struct diag *d)
+{
+	struct store_in_msg *im = NULL;
+	struct envelope *env = NULL;
+	struct identity_card card = {0};
+	struct node_message *m = NULL;
+	uint8_t *body = NULL;
+	size_t body_len = 0;
+	json_t *o = NULL;
+	int err;
+
+	if ((err = store_inbox_get(n->store, env_id, &im, d)) ||
+	    (err = envelope_parse(im->bytes, im->len, &env, d)) ||
+	    (err = node_peer_card(n, im->sender, &card, NULL, 0, d)))
+		goto out;
+	/* Verified again: the store is not trusted more than the wire. */
+	if ((err = envelope_verify(env, card.sign_pk))) {
+		diag_set(d, "message %s: signature does not verify", env_id);
+		goto out;
+	}
+	if (envelope_get_header(env)->kind == ENVELOPE_MESSAGE &&
+	    ((err = envelope_open(env, me, &body, &body_len, d)) ||
+	     (err = node_message_parse(body, body_len, &n->cfg.ladder, &m,
+				       d))))
+		goto out;
+	if ((err = read_json(im, envelope_get_header(env), m, save_dir, &o,
+			     d)) ||
+	    (err = store_inbox_mark_read(n->store, env_id, actor,
+					 save_dir ? "read, attachments saved"
+						  : "read",
+					 d)))
+		goto out;
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	if (body) {
+		sodium_memzero(body, body_len);
+		free(body);
+	}
+	node_message_free(m);
+	identity_card_free(&card);
+	envelope_free(env);
+	store_in_msg_free(im);
+	return err;
+}
