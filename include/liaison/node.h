@@ -268,4 +268,73 @@ int node_read(struct node *n, const struct identity *me, const char *env_id,
 	      const char *actor, const char *save_dir, json_t **out,
 	      struct diag *d);
 
+/* --- hit/no-hit queries ---------------------------------------------- */
+
+#define NODE_QUERY_NAME_MAX 512   /* bytes of the name asked about */
+#define NODE_REASON_MAX 1024      /* bytes of a reason given */
+#define NODE_ANSWER_HITS_MAX 10   /* hits reported per answer */
+#define NODE_REF_HEX 32           /* an opaque reference: 16 random bytes */
+
+/* A query body: {"v":1,"name","dob","nationality","id_number","schema",
+ * "reason"}; only name is required. Strings are borrowed from the caller
+ * when building and owned (inline) when parsed. */
+struct node_query {
+	char name[NODE_QUERY_NAME_MAX + 1];
+	char dob[11];                 /* YYYY[-MM[-DD]] or "" */
+	char nationality[3];          /* lower-case alpha-2 or "" */
+	char id_number[128];
+	char schema[16];              /* "Person", "Company" or "" */
+	char reason[NODE_REASON_MAX + 1];
+};
+
+/* One hit of an answer: an opaque reference, the score and the marking's
+ * classification, handling and TLP (nothing else of the record). */
+struct node_answer_hit {
+	char ref[NODE_REF_HEX + 1];
+	double score;
+	char classification[MARKING_CODE_MAX + 1];
+	int handling;
+	enum tlp tlp;
+};
+/* An answer body: {"v":1,"query":"<envelope id>","hits":[{"ref","score",
+ * "classification","handling","tlp"}]}; no hits = no-hit. */
+struct node_answer {
+	char query[33];
+	struct node_answer_hit hits[NODE_ANSWER_HITS_MAX];
+	size_t n_hits;
+};
+
+/* Strict parsers of untrusted query and answer bodies (unknown keys,
+ * wrong types, lengths or values are refused). Errors: LIA_ETOOBIG,
+ * LIA_EPARSE (reason in d), LIA_ENOMEM. */
+int node_query_parse(const uint8_t *body, size_t len, struct node_query *out,
+		     struct diag *d);
+int node_answer_parse(const uint8_t *body, size_t len, struct node_answer *out,
+		      struct diag *d);
+
+struct identity;
+/*
+ * Queue a hit/no-hit query to each agency of to[] (one envelope each, so
+ * that a partner does not learn whom else was asked). q->name is
+ * required. *ids gets n_to envelope ids (malloc'd array of 33-byte
+ * strings, the caller frees it). The query is audited. Errors:
+ * LIA_EINVAL, LIA_ENOTFOUND (no such peer), LIA_ESTORE, LIA_ECRYPTO.
+ */
+int node_query(struct node *n, const struct identity *me,
+	       const struct node_query *q, const char *const *to, size_t n_to,
+	       const char *actor, char (**ids)[33], struct diag *d);
+
+/* Sent queries with the answer of each partner as JSON (*out, the caller
+ * decrefs): [{id, to, created, answers:[{agency, status: pending|no-hit|
+ * hit, hits:[{ref, score, marking}]}]}]. Answers are decrypted from the
+ * inbox and verified again. */
+int node_queries(struct node *n, const struct identity *me, json_t **out,
+		 struct diag *d);
+
+/* Fill ix with the records this node owns (marking agency = this node),
+ * whatever their list: what a partner's query is screened against. */
+int node_screen_load_own(struct node *n, struct screen_index *ix,
+			 struct match_ctx *mc, size_t *records,
+			 struct diag *d);
+
 #endif

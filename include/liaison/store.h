@@ -298,6 +298,13 @@ int store_inbox_each(struct store *st,
 		     int (*fn)(const struct store_msg_row *r, void *ctx),
 		     void *ctx, struct diag *d);
 
+/* An opaque reference given in an answer: 32 hex digits for a record. */
+struct store_qref {
+	const char *ref;
+	const char *record_id;
+	double score;
+};
+
 /* An envelope received from a peer and checked (signature, times,
  * recipients). Borrowed. */
 struct store_inbound {
@@ -318,6 +325,13 @@ struct store_inbound {
 	/* An envelope to queue in the same transaction (the receipt we send
 	 * back), or NULL. */
 	const struct store_outbound *reply;
+	/* A second envelope to queue with it (the answer to a query), or
+	 * NULL. */
+	const struct store_outbound *answer;
+	/* Opaque references given in that answer (to sender, for this
+	 * envelope id), remembered in the same transaction. */
+	const struct store_qref *refs;
+	size_t n_refs;
 	const char *actor;
 	const char *detail;
 };

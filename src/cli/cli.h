@@ -38,5 +38,7 @@ int cmd_send(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
 int cmd_inbox(struct cli *c, int argc, char **argv);
 int cmd_read(struct cli *c, int argc, char **argv);
+int cmd_query(struct cli *c, int argc, char **argv);
+int cmd_queries(struct cli *c, int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "liaison/daemon.h"
 #include "liaison/envelope.h"
@@ -485,6 +487,186 @@ int cmd_read(struct cli *c, int argc, char **argv)
 	if (c->json)
 		return print_json(o);
 	print_message(o);
+	json_decref(o);
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------ queries */
+
+static const char query_usage[] =
+	"--to AGENCY[,AGENCY...]|all --name NAME [--dob DATE]\n"
+	"       [--nationality CC] [--id-number ID] [--schema Person|Company]\n"
+	"       [--reason TEXT]\n"
+	"\nAsk partners whether they hold matching records (one envelope\n"
+	"each; `all` = every pinned peer). Each answers hit or no-hit with\n"
+	"opaque references, scores and markings; see `liaison queries`.\n";
+
+struct all_ctx {
+	const char **to;
+	char (*buf)[MARKING_CODE_MAX + 1];
+	size_t n;
+};
+
+static int all_cb(const struct store_peer *p, void *ctx)
+{
+	struct all_ctx *a = ctx;
+
+	if (a->n >= ENVELOPE_RECIPIENTS_MAX)
+		return LIA_ETOOBIG;
+	if (str_copy(a->buf[a->n], sizeof(a->buf[0]), p->agency))
+		return LIA_ETOOBIG;
+	a->to[a->n] = a->buf[a->n];
+	a->n++;
+	return 0;
+}
+
+static int opt_into(char *dst, size_t n, const char *src)
+{
+	/* Too long is refused, never cut. */
+	return str_copy(dst, n, src) ? -1 : 0;
+}
+
+int cmd_query(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"to", required_argument, NULL, 't'},
+		{"name", required_argument, NULL, 'n'},
+		{"dob", required_argument, NULL, 'b'},
+		{"nationality", required_argument, NULL, 'c'},
+		{"id-number", required_argument, NULL, 'i'},
+		{"schema", required_argument, NULL, 's'},
+		{"reason", required_argument, NULL, 'r'},
+		COMMON_OPTS, {0},
+	};
+	static char peers[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
+	const char *to[ENVELOPE_RECIPIENTS_MAX];
+	struct all_ctx all = {.to = to, .buf = peers};
+	struct node_query q;
+	struct identity *me = NULL;
+	struct node *n = NULL;
+	char(*ids)[33] = NULL;
+	size_t n_to = 0;
+	bool to_all = false;
+	struct diag d;
+	int ch, rc, ex, bad = 0;
+
+	memset(&q, 0, sizeof(q));
+	diag_clear(&d);
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			if (!strcmp(optarg, "all"))
+				to_all = true;
+			else if (split_csv(optarg, to, &n_to,
+					   ENVELOPE_RECIPIENTS_MAX))
+				return usage_err("query", query_usage);
+			break;
+		case 'n': bad |= opt_into(q.name, sizeof(q.name), optarg); break;
+		case 'b': bad |= opt_into(q.dob, sizeof(q.dob), optarg); break;
+		case 'c':
+			bad |= opt_into(q.nationality, sizeof(q.nationality),
+					optarg);
+			break;
+		case 'i':
+			bad |= opt_into(q.id_number, sizeof(q.id_number),
+					optarg);
+			break;
+		case 's': bad |= opt_into(q.schema, sizeof(q.schema), optarg); break;
+		case 'r': bad |= opt_into(q.reason, sizeof(q.reason), optarg); break;
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison query %s", query_usage); return EX_OK;
+		default: return usage_err("query", query_usage);
+		}
+	}
+	if (optind != argc || bad || !q.name[0] || (to_all == !!n_to))
+		return usage_err("query", query_usage);
+	if ((ex = cli_open(c, "query", false, &n)))
+		return -ex;
+	if ((rc = identity_load(c->home, &me, &d)))
+		goto out;
+	if (to_all) {
+		if ((rc = store_peer_each(n->store, all_cb, &all, &d)))
+			goto out;
+		n_to = all.n;
+		if (!n_to) {
+			diag_set(&d, "no pinned peers (liaison peer add)");
+			rc = LIA_ENOTFOUND;
+			goto out;
+		}
+	}
+	rc = node_query(n, me, &q, to, n_to, c->actor, &ids, &d);
+out:
+	sodium_memzero(&q, sizeof(q));
+	identity_free(me);
+	node_close(n);
+	if (rc)
+		return cli_fail("query", rc, &d);
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < n_to; i++)
+			json_array_append_new(
+				arr, json_pack("{s:s,s:s}", "id", ids[i], "to",
+					       to[i]));
+		free(ids);
+		return print_json(arr);
+	}
+	for (size_t i = 0; i < n_to; i++)
+		printf("%s queued to %s\n", ids[i], to[i]);
+	free(ids);
+	return EX_OK;
+}
+
+static const char queries_usage[] =
+	"[--json]\n"
+	"\nSent hit/no-hit queries with each partner's answer: pending,\n"
+	"no-hit, or hit with opaque references, scores and markings.\n";
+
+int cmd_queries(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS, {0}};
+	struct identity *me = NULL;
+	struct node *n = NULL;
+	json_t *o = NULL, *q, *h;
+	size_t i, k;
+	struct diag d;
+	int ch, rc, ex;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': c->json = true; break;
+		case 'h': printf("usage: liaison queries %s", queries_usage); return EX_OK;
+		default: return usage_err("queries", queries_usage);
+		}
+	}
+	if (optind != argc)
+		return usage_err("queries", queries_usage);
+	if ((ex = cli_open(c, "queries", true, &n)))
+		return -ex;
+	diag_clear(&d);
+	if (!(rc = identity_load(c->home, &me, &d)))
+		rc = node_queries(n, me, &o, &d);
+	identity_free(me);
+	node_close(n);
+	if (rc)
+		return cli_fail("queries", rc, &d);
+	if (c->json)
+		return print_json(o);
+	json_array_foreach(o, i, q) {
+		printf("%s  %s  to %-12s %s\n",
+		       json_string_value(json_object_get(q, "created")),
+		       json_string_value(json_object_get(q, "id")),
+		       json_string_value(json_object_get(q, "to")),
+		       json_string_value(json_object_get(q, "status")));
+		json_array_foreach(json_object_get(q, "hits"), k, h) {
+			char *m = json_dumps(json_object_get(h, "marking"),
+					     JSON_COMPACT | JSON_SORT_KEYS);
+			printf("    ref %s  score %.2f  %s\n",
+			       json_string_value(json_object_get(h, "ref")),
+			       json_real_value(json_object_get(h, "score")),
+			       m ? m : "?");
+			free(m);
+		}
+	}
 	json_decref(o);
 	return EX_OK;
 }

@@ -34,6 +34,8 @@ static const struct {
 	{"outbox", cmd_outbox, "messages sent, with their delivery state"},
 	{"inbox", cmd_inbox, "messages received"},
 	{"read", cmd_read, "decrypt and show a received message"},
+	{"query", cmd_query, "ask partners hit/no-hit about a name"},
+	{"queries", cmd_queries, "sent queries and their answers"},
 };
 
 static void usage(FILE *f)

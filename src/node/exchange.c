@@ -23,6 +23,7 @@
 #include "liaison/identity.h"
 #include "liaison/node.h"
 #include "liaison/strbuf.h"
+#include "node_int.h"
 
 /* The audit trail's limit on a detail (store_int.h). */
 #define DETAIL_MAX 8192
@@ -626,9 +627,12 @@ int node_receive(struct node *n, const struct identity *me,
 	const struct envelope_header *h;
 	struct identity_card card = {0};
 	struct node_message *msg = NULL;
+	struct node_qanswer qa;
+	struct node_answer ans;
+	struct strbuf adetail;
 	struct envelope_header rh;
 	struct store_inbound in;
-	struct store_outbound reply;
+	struct store_outbound reply, answer;
 	struct peer_key key;
 	uint8_t *body = NULL, *rbytes = NULL;
 	size_t body_len = 0, rlen = 0;
@@ -637,6 +641,8 @@ int node_receive(struct node *n, const struct identity *me,
 	bool mine = false;
 	int err;
 
+	memset(&qa, 0, sizeof(qa));
+	strbuf_init(&adetail, DETAIL_MAX);
 	if ((err = envelope_parse(bytes, len, &env, d)))
 		goto out;
 	h = envelope_get_header(env);
@@ -704,10 +710,39 @@ int node_receive(struct node *n, const struct identity *me,
 				goto out;
 			in.subject = msg->subject;
 		}
+		identity_card_peer_key(&card, &key);
+		if (h->kind == ENVELOPE_QUERY) {
+			/* Answered at once, in the same transaction as the
+			 * receipt: a query is never left unanswered. */
+			if ((err = envelope_open(env, me, &body, &body_len,
+						 d)) ||
+			    (err = node_qanswer_build(n, me, h, id, &key, body,
+						      body_len, now, &qa, d)))
+				goto out;
+			in.subject = "hit/no-hit query";
+			in.detail = qa.detail;
+		} else if (h->kind == ENVELOPE_ANSWER) {
+			if ((err = envelope_open(env, me, &body, &body_len,
+						 d)) ||
+			    (err = node_answer_parse(body, body_len, &ans, d)))
+				goto out;
+			err = strbuf_addf(&adetail, "answer from %s to query "
+						    "%s: %s", h->sender,
+					  ans.query,
+					  ans.n_hits ? "hit" : "no-hit");
+			for (size_t i = 0; i < ans.n_hits && !err; i++)
+				err = strbuf_addf(&adetail, "%s%s (%.2f)",
+						  i ? ", " : "; refs ",
+						  ans.hits[i].ref,
+						  ans.hits[i].score);
+			if (err)
+				goto out;
+			in.subject = "answer";
+			in.detail = adetail.buf;
+		}
 		/* Every kept envelope is acknowledged with a signed
 		 * receipt through the outbox, so it survives a crash like
 		 * any message. */
-		identity_card_peer_key(&card, &key);
 		if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref,
 					now, &rbytes, &rlen, &rh, d)))
 			goto out;
@@ -722,6 +757,21 @@ int node_receive(struct node *n, const struct identity *me,
 			.detail = "receipt",
 		};
 		in.reply = &reply;
+		if (qa.bytes) {
+			rcpt[0] = h->sender;
+			answer = (struct store_outbound){
+				.env_id = qa.id, .kind = "answer",
+				.subject = "hit/no-hit answer",
+				.case_ref = h->case_ref, .reply_to = id,
+				.created = qa.created, .expires = qa.expires,
+				.bytes = qa.bytes, .len = qa.len,
+				.recipients = rcpt, .n_recipients = 1,
+				.actor = "node", .detail = qa.detail,
+			};
+			in.answer = &answer;
+			in.refs = qa.qrefs;
+			in.n_refs = qa.n_refs;
+		}
 	}
 	if ((err = store_inbound_apply(n->store, &in, d))) {
 		if (err == LIA_EEXIST) {
@@ -739,6 +789,8 @@ out:
 		free(body);
 	}
 	free(rbytes);
+	node_qanswer_release(&qa);
+	strbuf_release(&adetail);
 	node_message_free(msg);
 	identity_card_free(&card);
 	envelope_free(env);

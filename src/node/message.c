@@ -338,3 +338,216 @@ out:
 	json_decref(o);
 	return err;
 }
+
+/* ------------------------------------------------------ query bodies */
+
+#define QBODY_MAX 16384 /* a query or answer body is small */
+
+static int load_small(const uint8_t *body, size_t len, const char *what,
+		      const char *const *keys, size_t n_keys, json_t **out,
+		      struct diag *d)
+{
+	json_error_t jerr;
+	json_t *o;
+	const char *bad = NULL;
+
+	if (len > QBODY_MAX) {
+		diag_set(d, "%s: body too big", what);
+		return LIA_ETOOBIG;
+	}
+	o = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o) {
+		diag_set(d, "%s: %s", what, jerr.text);
+		return LIA_EPARSE;
+	}
+	if (!json_is_object(o) || !keys_only(o, keys, n_keys, &bad) ||
+	    !json_is_integer(json_object_get(o, "v")) ||
+	    json_integer_value(json_object_get(o, "v")) != MSG_VERSION) {
+		diag_set(d, "%s: not a version %d object, or unknown key "
+			    "\"%.40s\"", what, MSG_VERSION, bad ? bad : "");
+		json_decref(o);
+		return LIA_EPARSE;
+	}
+	*out = o;
+	return 0;
+}
+
+/* Copy an optional bounded string into buf ("" when absent). */
+static int get_into(const json_t *o, const char *key, char *buf, size_t n,
+		    bool need, struct diag *d)
+{
+	const char *s;
+	int err = get_str(o, key, n - 1, need, false, &s, d);
+
+	if (err)
+		return err;
+	if (s && need && !*s) {
+		diag_set(d, "message: \"%s\" is empty", key);
+		return LIA_EPARSE;
+	}
+	(void)str_copy(buf, n, s ? s : "");
+	return 0;
+}
+
+static bool dob_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 0 && n != 4 && n != 7 && n != 10)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((i == 4 || i == 7) ? s[i] != '-'
+				       : !(s[i] >= '0' && s[i] <= '9'))
+			return false;
+	/* Month and day in range; a real calendar check is not needed to
+	 * screen, a value no calendar has is refused. */
+	if (n >= 7 && ((s[5] - '0') * 10 + (s[6] - '0') < 1 ||
+		       (s[5] - '0') * 10 + (s[6] - '0') > 12))
+		return false;
+	if (n == 10 && ((s[8] - '0') * 10 + (s[9] - '0') < 1 ||
+			(s[8] - '0') * 10 + (s[9] - '0') > 31))
+		return false;
+	return true;
+}
+
+int node_query_parse(const uint8_t *body, size_t len, struct node_query *out,
+		     struct diag *d)
+{
+	static const char *const keys[] = {"v", "name", "dob", "nationality",
+					   "id_number", "schema", "reason"};
+	struct node_query q;
+	json_t *o = NULL;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	if ((err = load_small(body, len, "query", keys, 7, &o, d)))
+		return err;
+	if ((err = get_into(o, "name", q.name, sizeof(q.name), true, d)) ||
+	    (err = get_into(o, "dob", q.dob, sizeof(q.dob), false, d)) ||
+	    (err = get_into(o, "nationality", q.nationality,
+			    sizeof(q.nationality), false, d)) ||
+	    (err = get_into(o, "id_number", q.id_number, sizeof(q.id_number),
+			    false, d)) ||
+	    (err = get_into(o, "schema", q.schema, sizeof(q.schema), false,
+			    d)) ||
+	    (err = get_into(o, "reason", q.reason, sizeof(q.reason), false,
+			    d)))
+		goto out;
+	err = LIA_EPARSE;
+	if (!dob_ok(q.dob)) {
+		diag_set(d, "query: dob must be YYYY, YYYY-MM or YYYY-MM-DD");
+		goto out;
+	}
+	if (q.nationality[0] &&
+	    (strlen(q.nationality) != 2 || q.nationality[0] < 'a' ||
+	     q.nationality[0] > 'z' || q.nationality[1] < 'a' ||
+	     q.nationality[1] > 'z')) {
+		diag_set(d, "query: nationality must be lower-case alpha-2");
+		goto out;
+	}
+	if (q.schema[0] && strcmp(q.schema, "Person") &&
+	    strcmp(q.schema, "Company")) {
+		diag_set(d, "query: schema must be Person or Company");
+		goto out;
+	}
+	*out = q;
+	err = 0;
+out:
+	json_decref(o);
+	return err;
+}
+
+static bool code_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
+	return n > 0 && n <= MARKING_CODE_MAX;
+}
+
+static int parse_hit(const json_t *hj, struct node_answer_hit *h,
+		     struct diag *d)
+{
+	static const char *const keys[] = {"ref", "score", "classification",
+					   "handling", "tlp"};
+	struct marking m;
+	const json_t *sc = json_object_get(hj, "score");
+	const char *s, *bad = NULL;
+	int err;
+
+	if (!json_is_object(hj) || !keys_only(hj, keys, 5, &bad)) {
+		diag_set(d, "answer: a hit must be an object of known keys");
+		return LIA_EPARSE;
+	}
+	if ((err = get_into(hj, "ref", h->ref, sizeof(h->ref), true, d)) ||
+	    (err = get_into(hj, "classification", h->classification,
+			    sizeof(h->classification), true, d)))
+		return err;
+	if (!hex_id_ok(h->ref) || !code_ok(h->classification) ||
+	    !json_is_real(sc) || !(json_real_value(sc) > 0.0) ||
+	    json_real_value(sc) > 1.0) {
+		diag_set(d, "answer: a hit needs a hex ref, a level and a "
+			    "score in (0, 1]");
+		return LIA_EPARSE;
+	}
+	h->score = json_real_value(sc);
+	marking_init(&m);
+	if ((err = get_str(hj, "handling", 2, true, false, &s, d)) ||
+	    (err = marking_set_handling(&m, s, d)))
+		goto out;
+	h->handling = m.handling;
+	if ((err = get_str(hj, "tlp", 16, true, false, &s, d)) ||
+	    (err = marking_set_tlp(&m, s, d)))
+		goto out;
+	h->tlp = m.tlp;
+out:
+	marking_free(&m);
+	if (err) {
+		diag_prefix(d, "answer: ");
+		return LIA_EPARSE;
+	}
+	return 0;
+}
+
+int node_answer_parse(const uint8_t *body, size_t len, struct node_answer *out,
+		      struct diag *d)
+{
+	static const char *const keys[] = {"v", "query", "hits"};
+	struct node_answer a;
+	json_t *o = NULL, *arr;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	if ((err = load_small(body, len, "answer", keys, 3, &o, d)))
+		return err;
+	if ((err = get_into(o, "query", a.query, sizeof(a.query), true, d)))
+		goto out;
+	err = LIA_EPARSE;
+	arr = json_object_get(o, "hits");
+	if (!hex_id_ok(a.query) || !json_is_array(arr) ||
+	    json_array_size(arr) > NODE_ANSWER_HITS_MAX) {
+		diag_set(d, "answer: needs a query id and at most %d hits",
+			 NODE_ANSWER_HITS_MAX);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		if ((err = parse_hit(json_array_get(arr, i), &a.hits[i], d)))
+			goto out;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(a.hits[k].ref, a.hits[i].ref)) {
+				diag_set(d, "answer: a ref twice");
+				err = LIA_EPARSE;
+				goto out;
+			}
+		a.n_hits = i + 1;
+	}
+	*out = a;
+	err = 0;
+out:
+	json_decref(o);
+	return err;
+}

@@ -67,3 +67,38 @@ int node_screen_load(struct node *n, struct screen_index *ix,
 	return rc;
 }
 
+
+struct own_ctx {
+	struct load_ctx l;
+	const char *agency;
+};
+
+static int load_own(const struct store_record *r, void *ctx)
+{
+	struct own_ctx *c = ctx;
+	const char *only = c->l.only;
+	int rc;
+
+	/* Records received from other agencies are theirs to report, not
+	 * ours: only records this node originated answer a query. */
+	if (strcmp(r->marking.agency, c->agency))
+		return 0;
+	c->l.only = r->source;
+	rc = load_one(r, &c->l);
+	c->l.only = only;
+	return rc;
+}
+
+int node_screen_load_own(struct node *n, struct screen_index *ix,
+			 struct match_ctx *mc, size_t *records,
+			 struct diag *d)
+{
+	struct own_ctx c = {.l = {.ix = ix, .mc = mc, .d = d},
+			    .agency = n->cfg.agency};
+	struct store_query all = {0};
+	int rc = store_each(n->store, &all, load_own, &c, d);
+
+	if (!rc && records)
+		*records = c.l.n;
+	return rc;
+}

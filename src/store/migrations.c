@@ -147,6 +147,18 @@ const char *const store_sqlite_migrations[] = {
 	"  env_id TEXT PRIMARY KEY,"
 	"  expires INTEGER NOT NULL"
 	");",
+	/* 3: hit/no-hit queries. The opaque references this node gave in
+	 * its answers, each mapped to the record and bound to the agency
+	 * and query it was given to, so only that agency can ask for it. */
+	"CREATE TABLE query_refs ("
+	"  ref TEXT PRIMARY KEY,"
+	"  record_id TEXT NOT NULL,"
+	"  asker TEXT NOT NULL,"
+	"  query_id TEXT NOT NULL,"
+	"  score REAL NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX query_refs_query ON query_refs(query_id);",
 };
 
 const int store_sqlite_migrations_n =

@@ -1735,6 +1735,24 @@ static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 		goto out;
 	if (in->reply && (err = ob_insert(s, in->reply, d)))
 		goto out;
+	if (in->answer && (err = ob_insert(s, in->answer, d)))
+		goto out;
+	for (size_t i = 0; i < in->n_refs; i++) {
+		if ((err = q_prep(s, "INSERT INTO query_refs(ref, record_id,"
+				     " asker, query_id, score, created)"
+				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				  &q, d)))
+			goto out;
+		sqlite3_bind_text(q, 1, in->refs[i].ref, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, in->refs[i].record_id, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, in->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, in->env_id, -1, SQLITE_STATIC);
+		sqlite3_bind_double(q, 5, in->refs[i].score);
+		sqlite3_bind_int64(q, 6, now);
+		if ((err = q_step_done(s, q, "remember reference", d)))
+			goto out;
+	}
 	err = exec_sql(s, "COMMIT", "commit", d);
 out:
 	if (err)

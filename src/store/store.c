@@ -775,6 +775,17 @@ int store_inbound_apply(struct store *st, const struct store_inbound *in,
 		return err;
 	if (in->reply && (err = check_outbound(in->reply, d)))
 		return err;
+	if (in->answer && (err = check_outbound(in->answer, d)))
+		return err;
+	if (in->n_refs > 64 || (in->n_refs && !in->refs)) {
+		diag_set(d, "store: too many references");
+		return LIA_EINVAL;
+	}
+	for (size_t i = 0; i < in->n_refs; i++)
+		if ((err = check_env_id(in->refs[i].ref, d)) ||
+		    (err = check_str("record", in->refs[i].record_id, 1024,
+				     true, d)))
+			return err;
 	return st->ops->inbound_apply(st, in, d);
 }
 
