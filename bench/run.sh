@@ -7,3 +7,5 @@ bench/import.sh "${1:-build/release}"
 echo
 echo "## Screening ($(date -u +%Y-%m-%d))"
 bench/screen.sh ${SCREEN_SIZES:-real 1000000}
+echo
+BUILD="$(cd "${1:-build/release}" && pwd)" bench/exchange.sh
