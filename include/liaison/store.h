@@ -248,6 +248,12 @@ int store_ledger_each(struct store *st, uint64_t from,
  * LIA_ENOTFOUND when there is none. */
 int store_ledger_head(struct store *st, uint64_t size,
 		      struct store_ledger_head *out, struct diag *d);
+/* Hold one read snapshot across many lookups (a proof's): one lock for
+ * all of them instead of one per statement, and they all see the same
+ * state. A no-op inside an open import or ledger transaction. Every
+ * successful begin must be matched by an end. */
+int store_ledger_read_begin(struct store *st, struct diag *d);
+void store_ledger_read_end(struct store *st);
 /* Every head in size order. */
 int store_ledger_head_each(struct store *st,
 			   int (*fn)(const struct store_ledger_head *h,

@@ -241,14 +241,13 @@ static void source_of(struct ledger *lg, struct ledger_source *src)
 	src->ctx = lg;
 }
 
-int ledger_root_at(struct ledger *lg, uint64_t size,
+/* ledger_root_at inside a read snapshot the caller holds. */
+static int root_at(struct ledger *lg, uint64_t size,
 		   uint8_t out[LEDGER_HASH_SIZE], struct diag *d)
 {
 	struct ledger_source src;
 	int err;
 
-	if (!lg || !out)
-		return LIA_EINVAL;
 	if (size > lg->size) {
 		diag_set(d, "ledger: size %llu is beyond the log's %llu",
 			 (unsigned long long)size,
@@ -270,6 +269,22 @@ int ledger_root_at(struct ledger *lg, uint64_t size,
 	return err;
 }
 
+int ledger_root_at(struct ledger *lg, uint64_t size,
+		   uint8_t out[LEDGER_HASH_SIZE], struct diag *d)
+{
+	int err;
+
+	if (!lg || !out)
+		return LIA_EINVAL;
+	/* One snapshot for all the lookups: one lock instead of one per
+	 * statement, which is most of the cost of a lookup. */
+	if ((err = store_ledger_read_begin(lg->st, d)))
+		return err;
+	err = root_at(lg, size, out, d);
+	store_ledger_read_end(lg->st);
+	return err;
+}
+
 int ledger_prove_inclusion(struct ledger *lg, uint64_t index, uint64_t size,
 			   struct ledger_proof *out, struct diag *d)
 {
@@ -287,12 +302,16 @@ int ledger_prove_inclusion(struct ledger *lg, uint64_t index, uint64_t size,
 	}
 	if (!(p = calloc(1, sizeof(*p))))
 		return LIA_ENOMEM;
+	if ((err = store_ledger_read_begin(lg->st, d))) {
+		free(p);
+		return err;
+	}
 	source_of(lg, &src);
 	p->kind = LEDGER_INCLUSION;
 	p->a = index;
 	p->b = size;
 	if ((err = src.get(src.ctx, 0, index, p->hash_a)) ||
-	    (err = ledger_root_at(lg, size, p->hash_b, d)) ||
+	    (err = root_at(lg, size, p->hash_b, d)) ||
 	    (err = ledger_inclusion_path(&src, index, size, p->path, &p->n))) {
 		diag_set(d, "ledger: inclusion proof of %llu in %llu: %s",
 			 (unsigned long long)index, (unsigned long long)size,
@@ -301,6 +320,7 @@ int ledger_prove_inclusion(struct ledger *lg, uint64_t index, uint64_t size,
 	}
 	*out = *p;
 out:
+	store_ledger_read_end(lg->st);
 	free(p);
 	return err;
 }
@@ -324,12 +344,16 @@ int ledger_prove_consistency(struct ledger *lg, uint64_t size1, uint64_t size2,
 	}
 	if (!(p = calloc(1, sizeof(*p))))
 		return LIA_ENOMEM;
+	if ((err = store_ledger_read_begin(lg->st, d))) {
+		free(p);
+		return err;
+	}
 	source_of(lg, &src);
 	p->kind = LEDGER_CONSISTENCY;
 	p->a = size1;
 	p->b = size2;
-	if ((err = ledger_root_at(lg, size1, p->hash_a, d)) ||
-	    (err = ledger_root_at(lg, size2, p->hash_b, d)) ||
+	if ((err = root_at(lg, size1, p->hash_a, d)) ||
+	    (err = root_at(lg, size2, p->hash_b, d)) ||
 	    (err =
 		 ledger_consistency_path(&src, size1, size2, p->path, &p->n))) {
 		diag_set(d, "ledger: consistency proof %llu to %llu: %s",
@@ -339,6 +363,7 @@ int ledger_prove_consistency(struct ledger *lg, uint64_t size1, uint64_t size2,
 	}
 	*out = *p;
 out:
+	store_ledger_read_end(lg->st);
 	free(p);
 	return err;
 }

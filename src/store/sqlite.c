@@ -1499,6 +1499,17 @@ out:
 	return err;
 }
 
+static int sq_ledger_read(struct store *st, bool begin, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+
+	if (begin)
+		return exec_sql(s, "BEGIN", "ledger read", d);
+	/* A read transaction has nothing to lose: COMMIT only ends it. */
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+}
+
 /* A head row into h; LIA_EPARSE when a column has the wrong size. */
 static int lg_head_row(sqlite3_stmt *q, struct store_ledger_head *h,
 		       struct diag *d)
@@ -1624,4 +1635,5 @@ static const struct store_ops sqlite_ops = {
 	.ledger_each = sq_ledger_each,
 	.ledger_head = sq_ledger_head,
 	.ledger_head_each = sq_ledger_head_each,
+	.ledger_read = sq_ledger_read,
 };

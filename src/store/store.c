@@ -348,7 +348,7 @@ int store_import_begin(struct store *st, const struct store_import *imp,
 		diag_set(d, "store: opened read-only");
 		return LIA_EDENIED;
 	}
-	if (st->in_import || st->in_ledger) {
+	if (st->in_import || st->in_ledger || st->in_read) {
 		diag_set(d, "store: an import or ledger transaction is already "
 			    "open on this handle");
 		return LIA_EINVAL;
@@ -530,7 +530,7 @@ static int ledger_writable(struct store *st, bool in_txn, struct diag *d)
 		diag_set(d, "store: opened read-only");
 		return LIA_EDENIED;
 	}
-	if (st->in_import || st->in_ledger != in_txn) {
+	if (st->in_import || st->in_read || st->in_ledger != in_txn) {
 		diag_set(d, in_txn ? "store: no ledger transaction is open"
 				   : "store: an import or ledger transaction "
 				     "is already open on this handle");
@@ -663,4 +663,26 @@ int store_ledger_head_each(struct store *st,
 	if (!st || !fn)
 		return LIA_EINVAL;
 	return st->ops->ledger_head_each(st, fn, ctx, d);
+}
+
+int store_ledger_read_begin(struct store *st, struct diag *d)
+{
+	int err;
+
+	if (!st || st->in_read)
+		return LIA_EINVAL;
+	if (st->in_import || st->in_ledger)
+		return 0;
+	if ((err = st->ops->ledger_read(st, true, d)))
+		return err;
+	st->in_read = true;
+	return 0;
+}
+
+void store_ledger_read_end(struct store *st)
+{
+	if (st && st->in_read) {
+		st->ops->ledger_read(st, false, NULL);
+		st->in_read = false;
+	}
 }

@@ -87,6 +87,7 @@ struct store_ops {
 			   void *ctx, struct diag *d);
 	int (*ledger_head)(struct store *st, uint64_t size,
 			   struct store_ledger_head *out, struct diag *d);
+	int (*ledger_read)(struct store *st, bool begin, struct diag *d);
 	int (*ledger_head_each)(struct store *st,
 				int (*fn)(const struct store_ledger_head *h,
 					  void *ctx),
@@ -100,6 +101,7 @@ struct store {
 	bool readonly;
 	bool in_import;
 	bool in_ledger;  /* a ledger write transaction is open */
+	bool in_read;    /* a read snapshot of store_ledger_read_begin */
 	struct store_prepper *prepper; /* for store_put(), made on first use */
 	struct store_prep *prep;       /* its reused prepared record */
 };
