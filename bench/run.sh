@@ -9,3 +9,8 @@ echo "## Screening ($(date -u +%Y-%m-%d))"
 bench/screen.sh ${SCREEN_SIZES:-real 1000000}
 echo
 BUILD="$(cd "${1:-build/release}" && pwd)" bench/exchange.sh
+echo
+echo "## Evidence ledger ($(date -u +%Y-%m-%d))"
+for n in ${LEDGER_SIZES:-1000000}; do
+	"${1:-build/release}"/bench/bench_ledger "$n"
+done

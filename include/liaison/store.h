@@ -374,4 +374,84 @@ int store_inbox_mark_read(struct store *st, const char *env_id,
 int store_msg_case(struct store *st, const char *env_id, char **out,
 		   char *peer, size_t peer_n, struct diag *d);
 
+/* --- ledger rows -------------------------------------------------------- */
+
+/*
+ * The rows of the evidence ledger (src/ledger builds the Merkle tree; the
+ * store keeps what it is given and checks nothing about hashes). Entries
+ * and subtree hashes are appended inside a write transaction opened with
+ * store_ledger_begin() and made durable by store_ledger_commit(), which
+ * syncs the write-ahead log. Every ledger table is append-only: triggers
+ * refuse UPDATE and DELETE. Only one import or ledger transaction may be
+ * open on a handle at a time.
+ */
+#define STORE_LEDGER_HASH 32
+
+struct store_ledger_row {
+	uint64_t index;            /* 0-based position in the log */
+	const void *data;          /* entry bytes (borrowed) */
+	size_t len;
+	const uint8_t *leaf_hash;  /* STORE_LEDGER_HASH bytes */
+	int64_t time_ms;           /* when appended, ms since 1970 UTC */
+};
+
+struct store_ledger_head {
+	uint64_t size;
+	uint8_t root[STORE_LEDGER_HASH];
+	int64_t time_ms;
+	int version;
+	uint8_t pk[32];            /* Ed25519 public key */
+	uint8_t sig[64];           /* Ed25519 signature */
+};
+
+/* Open a write transaction (BEGIN IMMEDIATE) and report the number of
+ * entries stored, read inside it. Errors: LIA_EDENIED (read-only),
+ * LIA_EINVAL (an import or ledger transaction is open), LIA_EBUSY. */
+int store_ledger_begin(struct store *st, uint64_t *size, struct diag *d);
+int store_ledger_put_entry(struct store *st, const struct store_ledger_row *r,
+			   struct diag *d);
+/* The hash of the perfect subtree of height level (>= 1) over leaves
+ * [index << level, (index + 1) << level). */
+int store_ledger_put_node(struct store *st, unsigned level, uint64_t index,
+			  const uint8_t hash[STORE_LEDGER_HASH],
+			  struct diag *d);
+/* Store a signed head; a head for that size already stored is kept and
+ * LIA_EEXIST returned. Also inside or outside a ledger transaction. */
+int store_ledger_put_head(struct store *st, const struct store_ledger_head *h,
+			  struct diag *d);
+/* Commit durably (the WAL is synced before this returns 0); on error the
+ * transaction is rolled back. */
+int store_ledger_commit(struct store *st, struct diag *d);
+void store_ledger_abort(struct store *st);
+
+/* Number of entries: one more than the largest index stored. */
+int store_ledger_size(struct store *st, uint64_t *out, struct diag *d);
+/* The end of the stored subtrees: the largest (index + 1) << level of
+ * any stored subtree hash, 0 when there is none. */
+int store_ledger_nodes_end(struct store *st, uint64_t *out, struct diag *d);
+/* A stored hash: level 0 is the leaf hash of entry index. LIA_ENOTFOUND
+ * when it is not stored. */
+int store_ledger_node(struct store *st, unsigned level, uint64_t index,
+		      uint8_t out[STORE_LEDGER_HASH], struct diag *d);
+/* Entries with index >= from in index order; the row is valid during the
+ * callback only. A non-zero return of fn stops and is returned. */
+int store_ledger_each(struct store *st, uint64_t from,
+		      int (*fn)(const struct store_ledger_row *r, void *ctx),
+		      void *ctx, struct diag *d);
+/* The head of one size, or the largest when size is UINT64_MAX.
+ * LIA_ENOTFOUND when there is none. */
+int store_ledger_head(struct store *st, uint64_t size,
+		      struct store_ledger_head *out, struct diag *d);
+/* Hold one read snapshot across many lookups (a proof's): one lock for
+ * all of them instead of one per statement, and they all see the same
+ * state. A no-op inside an open import or ledger transaction. Every
+ * successful begin must be matched by an end. */
+int store_ledger_read_begin(struct store *st, struct diag *d);
+void store_ledger_read_end(struct store *st);
+/* Every head in size order. */
+int store_ledger_head_each(struct store *st,
+			   int (*fn)(const struct store_ledger_head *h,
+				     void *ctx),
+			   void *ctx, struct diag *d);
+
 #endif

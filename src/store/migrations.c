@@ -159,6 +159,46 @@ const char *const store_sqlite_migrations[] = {
 	"  created INTEGER NOT NULL"
 	");"
 	"CREATE INDEX query_refs_query ON query_refs(query_id);",
+	/* 3 -> 4: the evidence ledger (src/ledger, issue #6). Entries are
+	 * numbered from 0 by the log itself (idx is the rowid, so an append
+	 * is an insert at the end of the table's b-tree). ledger_nodes keeps
+	 * the hash of every perfect subtree of height >= 1, keyed by (level,
+	 * index), so a proof is O(log n) point lookups and an append adds
+	 * about one row per entry; height 0 is the entry's leaf_hash. Heads
+	 * are the signed tree heads, one per published size. All three are
+	 * append-only, like the audit trail. */
+	"CREATE TABLE ledger_entries ("
+	"  idx INTEGER PRIMARY KEY,"
+	"  data BLOB NOT NULL,"
+	"  leaf_hash BLOB NOT NULL,"
+	"  at_ms INTEGER NOT NULL"
+	");"
+	"CREATE TABLE ledger_nodes ("
+	"  level INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  PRIMARY KEY (level, idx)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE ledger_heads ("
+	"  size INTEGER PRIMARY KEY,"
+	"  version INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  pk BLOB NOT NULL,"
+	"  sig BLOB NOT NULL"
+	");"
+	"CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_heads_no_update BEFORE UPDATE ON ledger_heads"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
 };
 
 const int store_sqlite_migrations_n =

@@ -61,6 +61,17 @@ enum stmt_id {
 	S_AUDIT_INS,
 	S_AUDIT_EACH,
 	S_MAX_VID,
+	S_LG_SIZE,
+	S_LG_ENT_INS,
+	S_LG_NODE_INS,
+	S_LG_LEAF,
+	S_LG_NODE,
+	S_LG_NODE_MAX,
+	S_LG_EACH,
+	S_LG_HEAD_INS,
+	S_LG_HEAD,
+	S_LG_HEAD_LAST,
+	S_LG_HEAD_EACH,
 	S__COUNT
 };
 
@@ -160,6 +171,28 @@ static const char *const stmt_sql[S__COUNT] = {
 			" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_AUDIT_EACH] = "SELECT id, at, actor, action, object, detail"
 			 " FROM audit WHERE id > ?1 ORDER BY id",
+	[S_LG_SIZE] = "SELECT coalesce(max(idx) + 1, 0) FROM ledger_entries",
+	[S_LG_ENT_INS] = "INSERT INTO ledger_entries(idx, data, leaf_hash,"
+			 " at_ms) VALUES (?1, ?2, ?3, ?4)",
+	[S_LG_NODE_INS] = "INSERT INTO ledger_nodes(level, idx, hash)"
+			  " VALUES (?1, ?2, ?3)",
+	[S_LG_LEAF] = "SELECT leaf_hash FROM ledger_entries WHERE idx = ?1",
+	[S_LG_NODE] = "SELECT hash FROM ledger_nodes"
+		      " WHERE level = ?1 AND idx = ?2",
+	/* One level at a time: max() over a prefix of the primary key is a
+	 * single b-tree seek, a GROUP BY over all levels would be a scan. */
+	[S_LG_NODE_MAX] = "SELECT max(idx) FROM ledger_nodes WHERE level = ?1",
+	[S_LG_EACH] = "SELECT idx, data, leaf_hash, at_ms FROM ledger_entries"
+		      " WHERE idx >= ?1 ORDER BY idx",
+	[S_LG_HEAD_INS] = "INSERT INTO ledger_heads(size, version, root,"
+			  " at_ms, pk, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+			  " ON CONFLICT(size) DO NOTHING",
+	[S_LG_HEAD] = "SELECT size, version, root, at_ms, pk, sig"
+		      " FROM ledger_heads WHERE size = ?1",
+	[S_LG_HEAD_LAST] = "SELECT size, version, root, at_ms, pk, sig"
+			   " FROM ledger_heads ORDER BY size DESC LIMIT 1",
+	[S_LG_HEAD_EACH] = "SELECT size, version, root, at_ms, pk, sig"
+			   " FROM ledger_heads ORDER BY size",
 };
 
 struct sq {
@@ -1147,7 +1180,7 @@ static int sq_stats(struct store *st, struct store_stats *out,
 	int rc, err;
 
 	/* One snapshot, so the totals and the per-schema counts agree. */
-	if (!st->in_import) {
+	if (!st->in_import && !st->in_ledger) {
 		if ((err = exec_sql(s, "BEGIN", "stats", d)))
 			return err;
 		txn = true;
@@ -1908,6 +1941,346 @@ out:
 	return err;
 }
 
+/* --- ledger rows ----------------------------------------------------- */
+
+/*
+ * A ledger batch is made durable at its commit: the connection runs with
+ * synchronous = NORMAL (an import lost to a power cut can be run again),
+ * but a custody event acknowledged to an officer must survive one, so the
+ * transaction runs with synchronous = FULL, which syncs the WAL at commit.
+ * The pragma cannot change inside a transaction, hence set around it.
+ */
+static void lg_sync_normal(struct sq *s)
+{
+	sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+static int sq_ledger_size_q(struct sq *s, uint64_t *out, struct diag *d)
+{
+	sqlite3_stmt *q;
+	sqlite3_int64 v;
+	int err;
+
+	if ((err = stmt_get(s, S_LG_SIZE, &q, d)))
+		return err;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		err = sq_err(s, "ledger size", d);
+		stmt_done(q);
+		return err;
+	}
+	v = sqlite3_column_int64(q, 0);
+	stmt_done(q);
+	if (v < 0) {
+		diag_set(d, "store: ledger indexes are negative");
+		return LIA_ESTORE;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int sq_ledger_begin(struct store *st, uint64_t *size, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	uint64_t n;
+	int err;
+
+	if ((err = exec_sql(s, "PRAGMA synchronous = FULL", "ledger begin",
+			    d)))
+		return err;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		err = sq_err(s, "begin ledger append", d);
+		lg_sync_normal(s);
+		return err;
+	}
+	if ((err = sq_ledger_size_q(s, &n, d))) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		lg_sync_normal(s);
+		return err;
+	}
+	st->in_ledger = true;
+	*size = n;
+	return 0;
+}
+
+static void sq_ledger_abort(struct store *st)
+{
+	struct sq *s = (struct sq *)st;
+
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	lg_sync_normal(s);
+	st->in_ledger = false;
+}
+
+static int sq_ledger_commit(struct store *st, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	int err;
+
+	if ((err = exec_sql(s, "COMMIT", "commit ledger append", d))) {
+		sq_ledger_abort(st);
+		return err;
+	}
+	lg_sync_normal(s);
+	st->in_ledger = false;
+	return 0;
+}
+
+static int sq_ledger_put_entry(struct store *st,
+			       const struct store_ledger_row *r,
+			       struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int err;
+
+	if ((err = stmt_get(s, S_LG_ENT_INS, &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)r->index);
+	/* A zero-length blob must still be a blob, not NULL. */
+	if (r->len)
+		sqlite3_bind_blob64(q, 2, r->data, r->len, SQLITE_STATIC);
+	else
+		sqlite3_bind_zeroblob(q, 2, 0);
+	sqlite3_bind_blob(q, 3, r->leaf_hash, STORE_LEDGER_HASH,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, r->time_ms);
+	return stmt_exec(s, q, "append ledger entry", d);
+}
+
+static int sq_ledger_put_node(struct store *st, unsigned level,
+			      uint64_t index, const uint8_t *hash,
+			      struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int err;
+
+	if ((err = stmt_get(s, S_LG_NODE_INS, &q, d)))
+		return err;
+	sqlite3_bind_int(q, 1, (int)level);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)index);
+	sqlite3_bind_blob(q, 3, hash, STORE_LEDGER_HASH, SQLITE_STATIC);
+	return stmt_exec(s, q, "append ledger node", d);
+}
+
+static int sq_ledger_size(struct store *st, uint64_t *out, struct diag *d)
+{
+	return sq_ledger_size_q((struct sq *)st, out, d);
+}
+
+static int sq_ledger_nodes_end(struct store *st, uint64_t *out,
+			       struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	uint64_t end = 0;
+	int err = 0;
+
+	for (unsigned level = 1; level <= 62 && !err; level++) {
+		sqlite3_int64 v;
+
+		if ((err = stmt_get(s, S_LG_NODE_MAX, &q, d)))
+			return err;
+		sqlite3_bind_int(q, 1, (int)level);
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			err = sq_err(s, "ledger nodes", d);
+		} else if (sqlite3_column_type(q, 0) != SQLITE_NULL) {
+			v = sqlite3_column_int64(q, 0);
+			/* Beyond what a log can hold: report the largest
+			 * end, which no real size reaches. */
+			if (v < 0 || (uint64_t)v >= (UINT64_MAX >> level))
+				end = UINT64_MAX;
+			else if ((((uint64_t)v + 1) << level) > end)
+				end = ((uint64_t)v + 1) << level;
+		}
+		stmt_done(q);
+	}
+	if (!err)
+		*out = end;
+	return err;
+}
+
+static int sq_ledger_node(struct store *st, unsigned level, uint64_t index,
+			  uint8_t *out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, level ? S_LG_NODE : S_LG_LEAF, &q, d)))
+		return err;
+	if (level) {
+		sqlite3_bind_int(q, 1, (int)level);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)index);
+	} else {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)index);
+	}
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(q, 0) != STORE_LEDGER_HASH) {
+			diag_set(d, "store: ledger hash (%u, %llu) is not %d "
+				    "bytes", level, (unsigned long long)index,
+				 STORE_LEDGER_HASH);
+			err = LIA_EPARSE;
+		} else {
+			memcpy(out, sqlite3_column_blob(q, 0),
+			       STORE_LEDGER_HASH);
+		}
+	} else if (rc == SQLITE_DONE) {
+		diag_set(d, "store: no ledger hash (%u, %llu)", level,
+			 (unsigned long long)index);
+		err = LIA_ENOTFOUND;
+	} else {
+		err = sq_err(s, "read ledger hash", d);
+	}
+	stmt_done(q);
+	return err;
+}
+
+static int sq_ledger_each(struct store *st, uint64_t from,
+			  int (*fn)(const struct store_ledger_row *r,
+				    void *ctx),
+			  void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, S_LG_EACH, &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_ledger_row r = {0};
+
+		r.index = (uint64_t)sqlite3_column_int64(q, 0);
+		r.data = sqlite3_column_blob(q, 1);
+		r.len = (size_t)sqlite3_column_bytes(q, 1);
+		/* A damaged hash is handed on as NULL: the caller reports
+		 * the entry, the store does not judge it. */
+		r.leaf_hash = sqlite3_column_bytes(q, 2) == STORE_LEDGER_HASH
+				      ? sqlite3_column_blob(q, 2)
+				      : NULL;
+		r.time_ms = sqlite3_column_int64(q, 3);
+		if ((err = fn(&r, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read ledger", d);
+out:
+	stmt_done(q);
+	return err;
+}
+
+static int sq_ledger_read(struct store *st, bool begin, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+
+	if (begin)
+		return exec_sql(s, "BEGIN", "ledger read", d);
+	/* A read transaction has nothing to lose: COMMIT only ends it. */
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+}
+
+/* A head row into h; LIA_EPARSE when a column has the wrong size. */
+static int lg_head_row(sqlite3_stmt *q, struct store_ledger_head *h,
+		       struct diag *d)
+{
+	if (sqlite3_column_bytes(q, 2) != STORE_LEDGER_HASH ||
+	    sqlite3_column_bytes(q, 4) != (int)sizeof(h->pk) ||
+	    sqlite3_column_bytes(q, 5) != (int)sizeof(h->sig) ||
+	    sqlite3_column_int64(q, 0) < 0) {
+		diag_set(d, "store: ledger head of size %lld is damaged",
+			 (long long)sqlite3_column_int64(q, 0));
+		return LIA_EPARSE;
+	}
+	h->size = (uint64_t)sqlite3_column_int64(q, 0);
+	h->version = sqlite3_column_int(q, 1);
+	memcpy(h->root, sqlite3_column_blob(q, 2), STORE_LEDGER_HASH);
+	h->time_ms = sqlite3_column_int64(q, 3);
+	memcpy(h->pk, sqlite3_column_blob(q, 4), sizeof(h->pk));
+	memcpy(h->sig, sqlite3_column_blob(q, 5), sizeof(h->sig));
+	return 0;
+}
+
+static int sq_ledger_put_head(struct store *st,
+			      const struct store_ledger_head *h,
+			      struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int err;
+
+	if ((err = stmt_get(s, S_LG_HEAD_INS, &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)h->size);
+	sqlite3_bind_int(q, 2, h->version);
+	sqlite3_bind_blob(q, 3, h->root, STORE_LEDGER_HASH, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, h->time_ms);
+	sqlite3_bind_blob(q, 5, h->pk, sizeof(h->pk), SQLITE_STATIC);
+	sqlite3_bind_blob(q, 6, h->sig, sizeof(h->sig), SQLITE_STATIC);
+	if ((err = stmt_exec(s, q, "store ledger head", d)))
+		return err;
+	if (sqlite3_changes(s->db) == 0) {
+		diag_set(d, "store: a head of size %llu is already stored",
+			 (unsigned long long)h->size);
+		return LIA_EEXIST;
+	}
+	return 0;
+}
+
+static int sq_ledger_head(struct store *st, uint64_t size,
+			  struct store_ledger_head *out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_ledger_head h;
+	bool last = size == UINT64_MAX;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, last ? S_LG_HEAD_LAST : S_LG_HEAD, &q, d)))
+		return err;
+	if (!last)
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (!(err = lg_head_row(q, &h, d)))
+			*out = h;
+	} else if (rc == SQLITE_DONE) {
+		diag_set(d, "store: no ledger head");
+		err = LIA_ENOTFOUND;
+	} else {
+		err = sq_err(s, "read ledger head", d);
+	}
+	stmt_done(q);
+	return err;
+}
+
+static int sq_ledger_head_each(struct store *st,
+			       int (*fn)(const struct store_ledger_head *h,
+					 void *ctx),
+			       void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, S_LG_HEAD_EACH, &q, d)))
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_ledger_head h;
+
+		if ((err = lg_head_row(q, &h, d)) || (err = fn(&h, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read ledger heads", d);
+out:
+	stmt_done(q);
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -1936,4 +2309,17 @@ static const struct store_ops sqlite_ops = {
 	.inbox_get = sq_inbox_get,
 	.inbox_mark_read = sq_inbox_mark_read,
 	.msg_case = sq_msg_case,
+	.ledger_begin = sq_ledger_begin,
+	.ledger_put_entry = sq_ledger_put_entry,
+	.ledger_put_node = sq_ledger_put_node,
+	.ledger_put_head = sq_ledger_put_head,
+	.ledger_commit = sq_ledger_commit,
+	.ledger_abort = sq_ledger_abort,
+	.ledger_size = sq_ledger_size,
+	.ledger_nodes_end = sq_ledger_nodes_end,
+	.ledger_node = sq_ledger_node,
+	.ledger_each = sq_ledger_each,
+	.ledger_head = sq_ledger_head,
+	.ledger_head_each = sq_ledger_head_each,
+	.ledger_read = sq_ledger_read,
 };

@@ -348,8 +348,9 @@ int store_import_begin(struct store *st, const struct store_import *imp,
 		diag_set(d, "store: opened read-only");
 		return LIA_EDENIED;
 	}
-	if (st->in_import) {
-		diag_set(d, "store: an import is already open on this handle");
+	if (st->in_import || st->in_ledger || st->in_read) {
+		diag_set(d, "store: an import or ledger transaction is already "
+			    "open on this handle");
 		return LIA_EINVAL;
 	}
 	if ((err = check_str("import format", imp->format, STORE_FORMAT_MAX,
@@ -492,7 +493,7 @@ int store_audit(struct store *st, const char *actor, const char *action,
 	}
 	/* An audit entry written inside an open import would vanish if the
 	 * import were aborted; the trail must never lose an entry. */
-	if (st->in_import) {
+	if (st->in_import || st->in_ledger) {
 		diag_set(d, "store: cannot audit while an import is open on "
 			    "this handle");
 		return LIA_EINVAL;
@@ -858,4 +859,171 @@ int store_msg_case(struct store *st, const char *env_id, char **out,
 	if ((err = check_env_id(env_id, d)))
 		return err;
 	return st->ops->msg_case(st, env_id, out, peer, peer_n, d);
+}
+
+/* --- ledger rows ------------------------------------------------------ */
+
+static int ledger_writable(struct store *st, bool in_txn, struct diag *d)
+{
+	if (!st)
+		return LIA_EINVAL;
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	if (st->in_import || st->in_read || st->in_ledger != in_txn) {
+		diag_set(d, in_txn ? "store: no ledger transaction is open"
+				   : "store: an import or ledger transaction "
+				     "is already open on this handle");
+		return LIA_EINVAL;
+	}
+	return 0;
+}
+
+int store_ledger_begin(struct store *st, uint64_t *size, struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, false, d)))
+		return err;
+	if (!size)
+		return LIA_EINVAL;
+	return st->ops->ledger_begin(st, size, d);
+}
+
+int store_ledger_put_entry(struct store *st, const struct store_ledger_row *r,
+			   struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, true, d)))
+		return err;
+	if (!r || !r->leaf_hash || (r->len && !r->data) ||
+	    r->index > STORE_LEDGER_INDEX_MAX || r->time_ms < 0)
+		return LIA_EINVAL;
+	if (r->len > STORE_LEDGER_ENTRY_MAX) {
+		diag_set(d, "store: ledger entry of %zu bytes exceeds %zu",
+			 r->len, STORE_LEDGER_ENTRY_MAX);
+		return LIA_ETOOBIG;
+	}
+	return st->ops->ledger_put_entry(st, r, d);
+}
+
+int store_ledger_put_node(struct store *st, unsigned level, uint64_t index,
+			  const uint8_t hash[STORE_LEDGER_HASH],
+			  struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, true, d)))
+		return err;
+	if (!hash || level < 1 || level > 62 ||
+	    index > (STORE_LEDGER_INDEX_MAX >> level))
+		return LIA_EINVAL;
+	return st->ops->ledger_put_node(st, level, index, hash, d);
+}
+
+int store_ledger_put_head(struct store *st, const struct store_ledger_head *h,
+			  struct diag *d)
+{
+	if (!st || !h || h->size > STORE_LEDGER_INDEX_MAX + 1 ||
+	    h->time_ms < 0)
+		return LIA_EINVAL;
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	if (st->in_import) {
+		diag_set(d, "store: an import is open on this handle");
+		return LIA_EINVAL;
+	}
+	return st->ops->ledger_put_head(st, h, d);
+}
+
+int store_ledger_commit(struct store *st, struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, true, d)))
+		return err;
+	return st->ops->ledger_commit(st, d);
+}
+
+void store_ledger_abort(struct store *st)
+{
+	if (st && st->in_ledger)
+		st->ops->ledger_abort(st);
+}
+
+int store_ledger_size(struct store *st, uint64_t *out, struct diag *d)
+{
+	if (!st || !out)
+		return LIA_EINVAL;
+	return st->ops->ledger_size(st, out, d);
+}
+
+int store_ledger_nodes_end(struct store *st, uint64_t *out, struct diag *d)
+{
+	if (!st || !out)
+		return LIA_EINVAL;
+	return st->ops->ledger_nodes_end(st, out, d);
+}
+
+int store_ledger_node(struct store *st, unsigned level, uint64_t index,
+		      uint8_t out[STORE_LEDGER_HASH], struct diag *d)
+{
+	if (!st || !out || level > 62 ||
+	    index > (STORE_LEDGER_INDEX_MAX >> level))
+		return LIA_EINVAL;
+	return st->ops->ledger_node(st, level, index, out, d);
+}
+
+int store_ledger_each(struct store *st, uint64_t from,
+		      int (*fn)(const struct store_ledger_row *r, void *ctx),
+		      void *ctx, struct diag *d)
+{
+	if (!st || !fn || from > STORE_LEDGER_INDEX_MAX + 1)
+		return LIA_EINVAL;
+	return st->ops->ledger_each(st, from, fn, ctx, d);
+}
+
+int store_ledger_head(struct store *st, uint64_t size,
+		      struct store_ledger_head *out, struct diag *d)
+{
+	if (!st || !out ||
+	    (size != UINT64_MAX && size > STORE_LEDGER_INDEX_MAX + 1))
+		return LIA_EINVAL;
+	return st->ops->ledger_head(st, size, out, d);
+}
+
+int store_ledger_head_each(struct store *st,
+			   int (*fn)(const struct store_ledger_head *h,
+				     void *ctx),
+			   void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->ledger_head_each(st, fn, ctx, d);
+}
+
+int store_ledger_read_begin(struct store *st, struct diag *d)
+{
+	int err;
+
+	if (!st || st->in_read)
+		return LIA_EINVAL;
+	if (st->in_import || st->in_ledger)
+		return 0;
+	if ((err = st->ops->ledger_read(st, true, d)))
+		return err;
+	st->in_read = true;
+	return 0;
+}
+
+void store_ledger_read_end(struct store *st)
+{
+	if (st && st->in_read) {
+		st->ops->ledger_read(st, false, NULL);
+		st->in_read = false;
+	}
 }

@@ -14,6 +14,8 @@
 #include "liaison/store.h"
 
 /* Hard limits on the caller-supplied strings the store keeps. */
+#define STORE_LEDGER_ENTRY_MAX ((size_t)16 << 20) /* bytes of an entry */
+#define STORE_LEDGER_INDEX_MAX ((uint64_t)INT64_MAX - 1)
 #define STORE_FORMAT_MAX 32
 #define STORE_FILES_MAX 4096
 #define STORE_ACTOR_MAX 256
@@ -92,6 +94,34 @@ struct store_ops {
 			       struct diag *d);
 	int (*msg_case)(struct store *st, const char *env_id, char **out,
 			char *peer, size_t peer_n, struct diag *d);
+	int (*ledger_begin)(struct store *st, uint64_t *size, struct diag *d);
+	int (*ledger_put_entry)(struct store *st,
+				const struct store_ledger_row *r,
+				struct diag *d);
+	int (*ledger_put_node)(struct store *st, unsigned level,
+			       uint64_t index, const uint8_t *hash,
+			       struct diag *d);
+	int (*ledger_put_head)(struct store *st,
+			       const struct store_ledger_head *h,
+			       struct diag *d);
+	int (*ledger_commit)(struct store *st, struct diag *d);
+	void (*ledger_abort)(struct store *st);
+	int (*ledger_size)(struct store *st, uint64_t *out, struct diag *d);
+	int (*ledger_nodes_end)(struct store *st, uint64_t *out,
+				struct diag *d);
+	int (*ledger_node)(struct store *st, unsigned level, uint64_t index,
+			   uint8_t *out, struct diag *d);
+	int (*ledger_each)(struct store *st, uint64_t from,
+			   int (*fn)(const struct store_ledger_row *r,
+				     void *ctx),
+			   void *ctx, struct diag *d);
+	int (*ledger_head)(struct store *st, uint64_t size,
+			   struct store_ledger_head *out, struct diag *d);
+	int (*ledger_read)(struct store *st, bool begin, struct diag *d);
+	int (*ledger_head_each)(struct store *st,
+				int (*fn)(const struct store_ledger_head *h,
+					  void *ctx),
+				void *ctx, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
@@ -100,6 +130,8 @@ struct store {
 	struct ladder ladder;
 	bool readonly;
 	bool in_import;
+	bool in_ledger;  /* a ledger write transaction is open */
+	bool in_read;    /* a read snapshot of store_ledger_read_begin */
 	struct store_prepper *prepper; /* for store_put(), made on first use */
 	struct store_prep *prep;       /* its reused prepared record */
 };
