@@ -159,6 +159,26 @@ const char *const store_sqlite_migrations[] = {
 	"  created INTEGER NOT NULL"
 	");"
 	"CREATE INDEX query_refs_query ON query_refs(query_id);",
+	/* 4: requests for the records behind references, decided once. A
+	 * reference may have at most one request that is pending or
+	 * approved, so a record is not released twice for one hit. */
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  env_id TEXT NOT NULL UNIQUE,"
+	"  asker TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  record_id TEXT NOT NULL,"
+	"  query_id TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('pending', 'approved', 'refused')),"
+	"  decided_by TEXT,"
+	"  decided_at INTEGER,"
+	"  decision TEXT,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX requests_open ON requests(ref)"
+	"  WHERE state IN ('pending', 'approved');",
 };
 
 const int store_sqlite_migrations_n =

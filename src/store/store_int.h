@@ -92,6 +92,15 @@ struct store_ops {
 			       struct diag *d);
 	int (*msg_case)(struct store *st, const char *env_id, char **out,
 			char *peer, size_t peer_n, struct diag *d);
+	int (*qref_get)(struct store *st, const char *ref, char **record_id,
+			char asker[MARKING_CODE_MAX + 1], char query_id[33],
+			int64_t *created, struct diag *d);
+	int (*request_each)(struct store *st, int64_t id, const char *env_id,
+			    int (*fn)(const struct store_request *r, void *ctx),
+			    void *ctx, struct diag *d);
+	int (*request_decide)(struct store *st, int64_t id, const char *state,
+			      const char *decided_by, const char *reason,
+			      const struct store_outbound *o, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
