@@ -13,9 +13,11 @@
 #include "cli.h"
 #include "liaison/identity.h"
 
-#define COMMON_OPTS                                            \
-	{"json", no_argument, NULL, 'j'},                      \
-	{"help", no_argument, NULL, 'h'}
+#define COMMON_OPTS                                                            \
+	{"json", no_argument, NULL, 'j'},                                      \
+	{                                                                      \
+		"help", no_argument, NULL, 'h'                                 \
+	}
 
 static int usage_err(const char *cmd, const char *usage)
 {
@@ -36,14 +38,16 @@ static int print_json(json_t *o)
 }
 
 static const char request_usage[] =
-	"REF [--reason TEXT] [--json]\n"
-	"\nAsk the agency that answered a query with reference REF (see\n"
-	"liaison queries) for the record behind it.\n";
+    "REF [--reason TEXT] [--json]\n"
+    "\nAsk the agency that answered a query with reference REF (see\n"
+    "liaison queries) for the record behind it.\n";
 
 int cmd_request(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"reason", required_argument, NULL, 'r'}, COMMON_OPTS, {0},
+	    {"reason", required_argument, NULL, 'r'},
+	    COMMON_OPTS,
+	    {0},
 	};
 	const char *reason = NULL;
 	struct identity *me = NULL;
@@ -54,10 +58,17 @@ int cmd_request(struct cli *c, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'r': reason = optarg; break;
-		case 'j': c->json = true; break;
-		case 'h': printf("usage: liaison request %s", request_usage); return EX_OK;
-		default: return usage_err("request", request_usage);
+		case 'r':
+			reason = optarg;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			printf("usage: liaison request %s", request_usage);
+			return EX_OK;
+		default:
+			return usage_err("request", request_usage);
 		}
 	}
 	if (optind + 1 != argc)
@@ -66,8 +77,8 @@ int cmd_request(struct cli *c, int argc, char **argv)
 		return -ex;
 	diag_clear(&d);
 	if (!(rc = identity_load(c->home, &me, &d)))
-		rc = node_request(n, me, argv[optind], reason, c->actor, id,
-				  &d);
+		rc =
+		    node_request(n, me, argv[optind], reason, c->actor, id, &d);
 	identity_free(me);
 	node_close(n);
 	if (rc)
@@ -79,9 +90,9 @@ int cmd_request(struct cli *c, int argc, char **argv)
 }
 
 static const char requests_usage[] =
-	"[--json]\n"
-	"\nRequests partners made for records behind this node's references,\n"
-	"pending and decided, with the record they concern.\n";
+    "[--json]\n"
+    "\nRequests partners made for records behind this node's references,\n"
+    "pending and decided, with the record they concern.\n";
 
 int cmd_requests(struct cli *c, int argc, char **argv)
 {
@@ -94,9 +105,14 @@ int cmd_requests(struct cli *c, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'j': c->json = true; break;
-		case 'h': printf("usage: liaison requests %s", requests_usage); return EX_OK;
-		default: return usage_err("requests", requests_usage);
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			printf("usage: liaison requests %s", requests_usage);
+			return EX_OK;
+		default:
+			return usage_err("requests", requests_usage);
 		}
 	}
 	if (optind != argc)
@@ -116,11 +132,11 @@ int cmd_requests(struct cli *c, int argc, char **argv)
 	}
 	if (c->json)
 		return print_json(o);
-	json_array_foreach(o, i, r) {
+	json_array_foreach (o, i, r) {
 		const char *cap =
-			json_string_value(json_object_get(r, "caption"));
+		    json_string_value(json_object_get(r, "caption"));
 		const char *dec =
-			json_string_value(json_object_get(r, "decision"));
+		    json_string_value(json_object_get(r, "decision"));
 
 		printf("%" PRId64 "  %s  from %-10s %-8s record %s (%s)  "
 		       "query %s  reason: %s%s%s\n",
@@ -139,17 +155,19 @@ int cmd_requests(struct cli *c, int argc, char **argv)
 }
 
 static const char approve_usage[] =
-	"ID [--reason TEXT] [--json]\n"
-	"\nRelease the record of request ID to the agency that asked, under\n"
-	"its marking. Refused (exit 77) when a handling rule forbids it.\n";
+    "ID [--reason TEXT] [--json]\n"
+    "\nRelease the record of request ID to the agency that asked, under\n"
+    "its marking. Refused (exit 77) when a handling rule forbids it.\n";
 static const char refuse_usage[] =
-	"ID --reason TEXT [--json]\n"
-	"\nRefuse request ID; the reason is sent to the agency that asked.\n";
+    "ID --reason TEXT [--json]\n"
+    "\nRefuse request ID; the reason is sent to the agency that asked.\n";
 
 static int decide(struct cli *c, int argc, char **argv, bool approve)
 {
 	static const struct option opts[] = {
-		{"reason", required_argument, NULL, 'r'}, COMMON_OPTS, {0},
+	    {"reason", required_argument, NULL, 'r'},
+	    COMMON_OPTS,
+	    {0},
 	};
 	const char *cmd = approve ? "approve" : "refuse";
 	const char *usage = approve ? approve_usage : refuse_usage;
@@ -163,10 +181,17 @@ static int decide(struct cli *c, int argc, char **argv, bool approve)
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'r': reason = optarg; break;
-		case 'j': c->json = true; break;
-		case 'h': printf("usage: liaison %s %s", cmd, usage); return EX_OK;
-		default: return usage_err(cmd, usage);
+		case 'r':
+			reason = optarg;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			printf("usage: liaison %s %s", cmd, usage);
+			return EX_OK;
+		default:
+			return usage_err(cmd, usage);
 		}
 	}
 	if (optind + 1 != argc || (!approve && (!reason || !*reason)))
@@ -179,8 +204,8 @@ static int decide(struct cli *c, int argc, char **argv, bool approve)
 		return -ex;
 	diag_clear(&d);
 	if (!(rc = identity_load(c->home, &me, &d)))
-		rc = node_decide(n, me, (int64_t)rid, approve, reason,
-				 c->actor, id, &d);
+		rc = node_decide(n, me, (int64_t)rid, approve, reason, c->actor,
+				 id, &d);
 	identity_free(me);
 	node_close(n);
 	if (rc)

@@ -63,7 +63,7 @@ static int load_obj(const uint8_t *body, size_t len, size_t max,
 		json_decref(o);
 		return LIA_EPARSE;
 	}
-	json_object_foreach(o, k, v) {
+	json_object_foreach (o, k, v) {
 		bool ok = false;
 
 		for (size_t i = 0; i < n_keys && !ok; i++)
@@ -151,9 +151,8 @@ void node_release_free(struct node_release *r)
 	r->record.entity = NULL;
 }
 
-int node_release_parse(const uint8_t *body, size_t len,
-		       const struct ladder *l, bool release,
-		       struct node_release *out, struct diag *d)
+int node_release_parse(const uint8_t *body, size_t len, const struct ladder *l,
+		       bool release, struct node_release *out, struct diag *d)
 {
 	static const char *const keys[] = {"v", "request", "ref", "reason",
 					   "record"};
@@ -176,8 +175,10 @@ int node_release_parse(const uint8_t *body, size_t len,
 			    what, d)))
 		goto out;
 	if (!hex32_ok(r.request) || !hex32_ok(r.ref)) {
-		diag_set(d, "%s: \"request\" and \"ref\" must be 32 hex "
-			    "digits", what);
+		diag_set(d,
+			 "%s: \"request\" and \"ref\" must be 32 hex "
+			 "digits",
+			 what);
 		err = LIA_EPARSE;
 		goto out;
 	}
@@ -226,35 +227,42 @@ int node_policy_from_json(const json_t *v, const struct ladder *l,
 		diag_set(d, "release_policy must be an object");
 		return LIA_ECONFIG;
 	}
-	json_object_foreach((json_t *)v, k, x) {
-		if (strcmp(k, "auto_approve") && strcmp(k, "max_classification")) {
+	json_object_foreach ((json_t *)v, k, x) {
+		if (strcmp(k, "auto_approve") &&
+		    strcmp(k, "max_classification")) {
 			diag_set(d, "release_policy: unknown key \"%.40s\"", k);
 			return LIA_ECONFIG;
 		}
 	}
 	a = json_object_get(v, "auto_approve");
 	mc = json_object_get(v, "max_classification");
-	if (!json_is_array(a) || json_array_size(a) > NODE_POLICY_AGENCIES_MAX ||
+	if (!json_is_array(a) ||
+	    json_array_size(a) > NODE_POLICY_AGENCIES_MAX ||
 	    !json_is_string(mc)) {
-		diag_set(d, "release_policy needs \"auto_approve\" (at most %d "
-			    "agency codes) and \"max_classification\"",
+		diag_set(d,
+			 "release_policy needs \"auto_approve\" (at most %d "
+			 "agency codes) and \"max_classification\"",
 			 NODE_POLICY_AGENCIES_MAX);
 		return LIA_ECONFIG;
 	}
 	if (marking_ladder_index(l, json_string_value(mc)) < 0 ||
 	    str_copy(p.max_classification, sizeof(p.max_classification),
 		     json_string_value(mc))) {
-		diag_set(d, "release_policy: \"%.40s\" is not a level of the "
-			    "classification ladder", json_string_value(mc));
+		diag_set(d,
+			 "release_policy: \"%.40s\" is not a level of the "
+			 "classification ladder",
+			 json_string_value(mc));
 		return LIA_ECONFIG;
 	}
-	json_array_foreach(a, i, e) {
+	json_array_foreach (a, i, e) {
 		const char *s = json_is_string(e) ? json_string_value(e) : "";
 
 		if (!identity_agency_ok(s, strlen(s)) ||
 		    str_copy(p.auto_approve[i], sizeof(p.auto_approve[i]), s)) {
-			diag_set(d, "release_policy: auto_approve entry %zu is "
-				    "not an agency code", i + 1);
+			diag_set(d,
+				 "release_policy: auto_approve entry %zu is "
+				 "not an agency code",
+				 i + 1);
 			return LIA_ECONFIG;
 		}
 	}
@@ -320,8 +328,8 @@ static int seal_to(struct node *n, const struct identity *me, const char *to,
 	h->kind = kind;
 	h->priority = ENVELOPE_ROUTINE;
 	h->marking = mjson;
-	err = envelope_seal(me, h, &key, 1, (const uint8_t *)body,
-			    strlen(body), env, env_len, d);
+	err = envelope_seal(me, h, &key, 1, (const uint8_t *)body, strlen(body),
+			    env, env_len, d);
 	h->marking = NULL;
 	if (!err)
 		envelope_id_hex(h->id, id);
@@ -336,9 +344,9 @@ out:
 
 /* The partner that answered with ref, and the query, from the answers
  * received (verified again by node_queries). */
-static int find_ref(struct node *n, const struct identity *me,
-		    const char *ref, char agency[MARKING_CODE_MAX + 1],
-		    char query[33], struct diag *d)
+static int find_ref(struct node *n, const struct identity *me, const char *ref,
+		    char agency[MARKING_CODE_MAX + 1], char query[33],
+		    struct diag *d)
 {
 	json_t *list = NULL, *q, *h;
 	size_t i, k;
@@ -347,15 +355,17 @@ static int find_ref(struct node *n, const struct identity *me,
 	if ((err = node_queries(n, me, &list, d)))
 		return err;
 	err = LIA_ENOTFOUND;
-	json_array_foreach(list, i, q) {
-		json_array_foreach(json_object_get(q, "hits"), k, h) {
+	json_array_foreach (list, i, q) {
+		json_array_foreach (json_object_get(q, "hits"), k, h) {
 			if (strcmp(json_string_value(json_object_get(h, "ref")),
 				   ref))
 				continue;
-			if (str_copy(agency, MARKING_CODE_MAX + 1,
-				     json_string_value(json_object_get(q, "to"))) ||
-			    str_copy(query, 33,
-				     json_string_value(json_object_get(q, "id"))))
+			if (str_copy(
+				agency, MARKING_CODE_MAX + 1,
+				json_string_value(json_object_get(q, "to"))) ||
+			    str_copy(
+				query, 33,
+				json_string_value(json_object_get(q, "id"))))
 				err = LIA_ESTORE;
 			else
 				err = 0;
@@ -421,12 +431,21 @@ int node_request(struct node *n, const struct identity *me, const char *ref,
 	snprintf(subject, sizeof(subject), "request %s", ref);
 	snprintf(detail, sizeof(detail),
 		 "request to %s for reference %s (query %s); reason: %s",
-		 agency, ref, query, reason && *reason ? reason : "(none given)");
+		 agency, ref, query,
+		 reason && *reason ? reason : "(none given)");
 	o = (struct store_outbound){
-		.env_id = id, .kind = "request", .subject = subject,
-		.case_ref = "", .created = h.created, .expires = h.expires,
-		.bytes = env, .len = env_len, .recipients = rcpt,
-		.n_recipients = 1, .actor = actor, .detail = detail,
+	    .env_id = id,
+	    .kind = "request",
+	    .subject = subject,
+	    .case_ref = "",
+	    .created = h.created,
+	    .expires = h.expires,
+	    .bytes = env,
+	    .len = env_len,
+	    .recipients = rcpt,
+	    .n_recipients = 1,
+	    .actor = actor,
+	    .detail = detail,
 	};
 	if ((err = store_outbox_add(n->store, &o, d)))
 		goto out;
@@ -447,12 +466,12 @@ static int req_cb(const struct store_request *r, void *ctx)
 	struct store_record *rec = NULL;
 	json_t *o;
 
-	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s*,s:s*,s:s*}",
-		      "id", (json_int_t)r->id, "envelope", r->env_id, "from",
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s*,s:s*,s:s*}", "id",
+		      (json_int_t)r->id, "envelope", r->env_id, "from",
 		      r->asker, "query", r->query_id, "ref", r->ref, "reason",
 		      r->reason, "state", r->state, "received", r->created,
-		      "decided_by", r->decided_by, "decided_at",
-		      r->decided_at, "decision", r->decision);
+		      "decided_by", r->decided_by, "decided_at", r->decided_at,
+		      "decision", r->decision);
 	if (!o)
 		return LIA_ENOMEM;
 	/* The record and its caption are this node's own data, shown to its
@@ -516,13 +535,17 @@ static int release_check(struct node *n, const char *id,
 			 struct diag *d)
 {
 	if (strcmp(m->agency, n->cfg.agency)) {
-		diag_set(d, "record %s: originated by %s, not this node: "
-			    "not released on request", id, m->agency);
+		diag_set(d,
+			 "record %s: originated by %s, not this node: "
+			 "not released on request",
+			 id, m->agency);
 		return LIA_EDENIED;
 	}
 	if (m->handling >= 3) {
-		diag_set(d, "record %s: handling H3 (conditions of use): not "
-			    "released on request", id);
+		diag_set(d,
+			 "record %s: handling H3 (conditions of use): not "
+			 "released on request",
+			 id);
 		return LIA_EDENIED;
 	}
 	return node_handling_check(id, m, n->cfg.agency, asker, d);
@@ -600,8 +623,8 @@ int node_decide(struct node *n, const struct identity *me, int64_t id,
 	if (approve) {
 		if ((err = store_get(n->store, r.record_id, &rec, d)))
 			goto out;
-		if ((err = release_check(n, r.record_id, &rec->marking,
-					 r.asker, d))) {
+		if ((err = release_check(n, r.record_id, &rec->marking, r.asker,
+					 d))) {
 			/* The refused attempt is part of the trail too. */
 			(void)store_audit(n->store, actor, "approve-denied",
 					  obj, d->msg, NULL);
@@ -628,19 +651,27 @@ int node_decide(struct node *n, const struct identity *me, int64_t id,
 	}
 	if (err)
 		goto out;
-	if ((err = strbuf_addf(&detail, "%s request %lld of %s for record %s "
-					"(reference %s); reason: %s",
+	if ((err = strbuf_addf(&detail,
+			       "%s request %lld of %s for record %s "
+			       "(reference %s); reason: %s",
 			       approve ? "release to" : "refusal to",
 			       (long long)id, r.asker, r.record_id, r.ref,
 			       reason && *reason ? reason : "(none given)")))
 		goto out;
 	o = (struct store_outbound){
-		.env_id = eid, .kind = approve ? "release" : "refusal",
-		.subject = approve ? "release" : "refusal", .case_ref = "",
-		.reply_to = r.env_id, .created = h.created,
-		.expires = h.expires, .bytes = env, .len = env_len,
-		.recipients = rcpt, .n_recipients = 1, .actor = actor,
-		.detail = detail.buf,
+	    .env_id = eid,
+	    .kind = approve ? "release" : "refusal",
+	    .subject = approve ? "release" : "refusal",
+	    .case_ref = "",
+	    .reply_to = r.env_id,
+	    .created = h.created,
+	    .expires = h.expires,
+	    .bytes = env,
+	    .len = env_len,
+	    .recipients = rcpt,
+	    .n_recipients = 1,
+	    .actor = actor,
+	    .detail = detail.buf,
 	};
 	if ((err = store_request_decide(n->store, id,
 					approve ? "approved" : "refused", actor,
@@ -703,8 +734,8 @@ static int rx_request(struct node *n, const struct envelope_header *h,
 	if (err == LIA_ENOTFOUND || (!err && strcmp(asker, h->sender))) {
 		/* The same answer for unknown and foreign references, so a
 		 * partner cannot probe for references given to others. */
-		diag_set(d, "request from %s: no such reference %s",
-			 h->sender, rx->req.ref);
+		diag_set(d, "request from %s: no such reference %s", h->sender,
+			 rx->req.ref);
 		return LIA_EDENIED;
 	}
 	if (err)
@@ -715,8 +746,10 @@ static int rx_request(struct node *n, const struct envelope_header *h,
 		return LIA_EDENIED;
 	}
 	rx->sreq = (struct store_request){
-		.ref = rx->req.ref, .record_id = rx->record_id,
-		.query_id = rx->query_id, .reason = rx->req.reason,
+	    .ref = rx->req.ref,
+	    .record_id = rx->record_id,
+	    .query_id = rx->query_id,
+	    .reason = rx->req.reason,
 	};
 	(void)str_copy(rx->subject, sizeof(rx->subject), "record request");
 	return 0;
@@ -735,9 +768,10 @@ int node_release_rx(struct node *n, const struct envelope_header *h,
 	strbuf_init(&detail, DETAIL_MAX);
 	if (h->kind == ENVELOPE_REQUEST) {
 		if ((err = rx_request(n, h, body, len, now, &rx, d)) ||
-		    (err = strbuf_addf(&detail, "request %s from %s for "
-						"reference %s = record %s "
-						"(query %s); reason: %s",
+		    (err = strbuf_addf(&detail,
+				       "request %s from %s for "
+				       "reference %s = record %s "
+				       "(query %s); reason: %s",
 				       env_id, h->sender, rx.req.ref,
 				       rx.record_id, rx.query_id,
 				       rx.req.reason[0] ? rx.req.reason
@@ -754,27 +788,30 @@ int node_release_rx(struct node *n, const struct envelope_header *h,
 		if ((err = store_outbox_each(n->store, asked_cb, &ac, d)))
 			goto out;
 		if (!ac.found) {
-			diag_set(d, "%s from %s for reference %s that was not "
-				    "requested", rel ? "release" : "refusal",
-				 h->sender, rx.rel.ref);
+			diag_set(d,
+				 "%s from %s for reference %s that was not "
+				 "requested",
+				 rel ? "release" : "refusal", h->sender,
+				 rx.rel.ref);
 			err = LIA_EDENIED;
 			goto out;
 		}
 		if (rel)
-			err = strbuf_addf(&detail, "release from %s of record "
-						   "%s for reference %s "
-						   "(request %s); reason: %s",
-					  h->sender,
-					  entity_id(rx.rel.record.entity),
-					  rx.rel.ref, rx.rel.request,
-					  rx.rel.reason[0] ? rx.rel.reason
-							   : "(none given)");
+			err = strbuf_addf(
+			    &detail,
+			    "release from %s of record "
+			    "%s for reference %s "
+			    "(request %s); reason: %s",
+			    h->sender, entity_id(rx.rel.record.entity),
+			    rx.rel.ref, rx.rel.request,
+			    rx.rel.reason[0] ? rx.rel.reason : "(none given)");
 		else
-			err = strbuf_addf(&detail, "refusal from %s for "
-						   "reference %s (request %s); "
-						   "reason: %s",
-					  h->sender, rx.rel.ref,
-					  rx.rel.request, rx.rel.reason);
+			err = strbuf_addf(&detail,
+					  "refusal from %s for "
+					  "reference %s (request %s); "
+					  "reason: %s",
+					  h->sender, rx.rel.ref, rx.rel.request,
+					  rx.rel.reason);
 		if (err)
 			goto out;
 		(void)str_copy(rx.subject, sizeof(rx.subject),
@@ -827,15 +864,14 @@ void node_release_policy_apply(struct node *n, const struct identity *me,
 	diag_clear(&d);
 	if (!n->cfg.release_policy.n_auto ||
 	    store_request_each(n->store, 0, env_id, pol_cb, &c, &d) ||
-	    !c.record_id ||
-	    store_get(n->store, c.record_id, &rec, &d))
+	    !c.record_id || store_get(n->store, c.record_id, &rec, &d))
 		goto out;
 	/* Anything the policy does not cover, or a handling rule refuses,
 	 * waits for a person; the request stays pending. */
 	if (node_policy_allows(&n->cfg.release_policy, &n->cfg.ladder, c.asker,
 			       &rec->marking))
-		(void)node_decide(n, me, c.id, true, "release policy",
-				  "policy", eid, &d);
+		(void)node_decide(n, me, c.id, true, "release policy", "policy",
+				  eid, &d);
 out:
 	store_record_free(rec);
 	free(c.record_id);
@@ -858,19 +894,18 @@ static int rq_out_cb(const struct store_msg_row *r, void *ctx)
 
 	if (strcmp(r->kind, "request") || strncmp(r->subject, "request ", 8))
 		return 0;
-	json_array_foreach(c->list, i, q) {
+	json_array_foreach (c->list, i, q) {
 		if (strcmp(json_string_value(json_object_get(q, "to")),
 			   r->peer))
 			continue;
-		json_array_foreach(json_object_get(q, "hits"), k, h) {
+		json_array_foreach (json_object_get(q, "hits"), k, h) {
 			if (strcmp(json_string_value(json_object_get(h, "ref")),
 				   r->subject + 8))
 				continue;
 			if (json_object_set_new(
-				    h, "release",
-				    json_pack("{s:s,s:s}", "state",
-					      "requested", "request",
-					      r->env_id)))
+				h, "release",
+				json_pack("{s:s,s:s}", "state", "requested",
+					  "request", r->env_id)))
 				return LIA_ENOMEM;
 		}
 	}
@@ -884,8 +919,8 @@ static int rq_in_cb(const struct store_msg_row *r, void *ctx)
 	if (strcmp(r->kind, "release") && strcmp(r->kind, "refusal"))
 		return 0;
 	return json_array_append_new(c->ids, json_string(r->env_id))
-		       ? LIA_ENOMEM
-		       : 0;
+		   ? LIA_ENOMEM
+		   : 0;
 }
 
 static int apply_release(struct node *n, const struct identity *me,
@@ -917,11 +952,11 @@ static int apply_release(struct node *n, const struct identity *me,
 	    (err = node_release_parse(body, body_len, &n->cfg.ladder, is_rel,
 				      &rel, d)))
 		goto out;
-	json_array_foreach(list, i, q) {
+	json_array_foreach (list, i, q) {
 		if (strcmp(json_string_value(json_object_get(q, "to")),
 			   im->sender))
 			continue;
-		json_array_foreach(json_object_get(q, "hits"), k, h) {
+		json_array_foreach (json_object_get(q, "hits"), k, h) {
 			json_t *o;
 
 			if (strcmp(json_string_value(json_object_get(h, "ref")),
@@ -931,11 +966,11 @@ static int apply_release(struct node *n, const struct identity *me,
 				      is_rel ? "released" : "refused",
 				      "request", rel.request, "envelope",
 				      env_id, "reason", rel.reason);
-			if (!o || (is_rel &&
-				   json_object_set_new(
-					   o, "record",
-					   json_string(entity_id(
-						   rel.record.entity)))) ||
+			if (!o ||
+			    (is_rel &&
+			     json_object_set_new(
+				 o, "record",
+				 json_string(entity_id(rel.record.entity)))) ||
 			    json_object_set_new(h, "release", o)) {
 				err = LIA_ENOMEM;
 				goto out;
@@ -967,9 +1002,8 @@ int node_queries_releases(struct node *n, const struct identity *me,
 	if ((err = store_outbox_each(n->store, rq_out_cb, &c, d)) ||
 	    (err = store_inbox_each(n->store, rq_in_cb, &c, d)))
 		goto out;
-	json_array_foreach(c.ids, i, v)
-		if ((err = apply_release(n, me, json_string_value(v), list,
-					 d)))
+	json_array_foreach (c.ids, i, v)
+		if ((err = apply_release(n, me, json_string_value(v), list, d)))
 			goto out;
 out:
 	json_decref(c.ids);

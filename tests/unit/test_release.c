@@ -14,12 +14,12 @@
 
 #define REF "0123456789abcdef0123456789abcdef"
 #define REQ "fedcba9876543210fedcba9876543210"
-#define MARK                                                              \
-	"\"marking\":{\"agency\":\"NL-NP\",\"classification\":"           \
-	"\"RESTRICTED\",\"handling\":\"H1\",\"tlp\":\"AMBER\","           \
+#define MARK                                                                   \
+	"\"marking\":{\"agency\":\"NL-NP\",\"classification\":"                \
+	"\"RESTRICTED\",\"handling\":\"H1\",\"tlp\":\"AMBER\","                \
 	"\"audience\":[\"DE-BKA\"]}"
-#define RECORD                                                            \
-	"{\"id\":\"r-1\",\"schema\":\"Person\",\"properties\":{\"name\":" \
+#define RECORD                                                                 \
+	"{\"id\":\"r-1\",\"schema\":\"Person\",\"properties\":{\"name\":"      \
 	"[\"Ivan Petrov\"]}," MARK "}"
 
 static int prq(const char *s, struct node_request_body *r)
@@ -41,9 +41,8 @@ static void test_request(void **state)
 	struct node_request_body r;
 
 	(void)state;
-	assert_int_equal(prq("{\"v\":1,\"ref\":\"" REF "\",\"reason\":\"case\"}",
-			     &r),
-			 0);
+	assert_int_equal(
+	    prq("{\"v\":1,\"ref\":\"" REF "\",\"reason\":\"case\"}", &r), 0);
 	assert_string_equal(r.ref, REF);
 	assert_string_equal(r.reason, "case");
 	assert_int_equal(prq("{\"v\":1,\"ref\":\"" REF "\"}", &r), 0);
@@ -58,12 +57,12 @@ static void test_request(void **state)
 			     &r),
 			 LIA_EPARSE);
 	assert_int_equal(prq("{\"v\":1,\"ref\":1}", &r), LIA_EPARSE);
-	assert_int_equal(prq("{\"v\":1,\"ref\":\"" REF "\",\"reason\":\"a\\u0001\"}",
-			     &r),
-			 LIA_EPARSE);
-	assert_int_equal(prq("{\"v\":1,\"ref\":\"" REF "\",\"ref\":\"" REF "\"}",
-			     &r),
-			 LIA_EPARSE);
+	assert_int_equal(
+	    prq("{\"v\":1,\"ref\":\"" REF "\",\"reason\":\"a\\u0001\"}", &r),
+	    LIA_EPARSE);
+	assert_int_equal(
+	    prq("{\"v\":1,\"ref\":\"" REF "\",\"ref\":\"" REF "\"}", &r),
+	    LIA_EPARSE);
 	assert_int_equal(prq("[]", &r), LIA_EPARSE);
 }
 
@@ -155,7 +154,8 @@ static void test_policy(void **state)
 	marking_ladder_default(&l);
 	marking_init(&m);
 	(void)snprintf(m.agency, sizeof(m.agency), "NL-NP");
-	(void)snprintf(m.classification, sizeof(m.classification), "RESTRICTED");
+	(void)snprintf(m.classification, sizeof(m.classification),
+		       "RESTRICTED");
 
 	/* Absent: everything waits. */
 	assert_int_equal(pol(NULL, &p), 0);
@@ -169,7 +169,8 @@ static void test_policy(void **state)
 	assert_false(node_policy_allows(&p, &l, "DE-BKA", &m));
 	(void)snprintf(m.classification, sizeof(m.classification), "SECRET");
 	assert_false(node_policy_allows(&p, &l, "FR-PN", &m));
-	(void)snprintf(m.classification, sizeof(m.classification), "UNCLASSIFIED");
+	(void)snprintf(m.classification, sizeof(m.classification),
+		       "UNCLASSIFIED");
 	assert_true(node_policy_allows(&p, &l, "FR-PN", &m));
 	(void)snprintf(m.classification, sizeof(m.classification), "UNKNOWN");
 	assert_false(node_policy_allows(&p, &l, "FR-PN", &m));
@@ -200,10 +201,10 @@ static void test_policy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request),
-		cmocka_unit_test(test_release),
-		cmocka_unit_test(test_refusal),
-		cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_request),
+	    cmocka_unit_test(test_release),
+	    cmocka_unit_test(test_refusal),
+	    cmocka_unit_test(test_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
