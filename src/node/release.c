@@ -627,7 +627,7 @@ int node_decide(struct node *n, const struct identity *me, int64_t id,
 					 d))) {
 			/* The refused attempt is part of the trail too. */
 			(void)store_audit(n->store, actor, "approve-denied",
-					  obj, d->msg, NULL);
+					  obj, d ? d->msg : "", NULL);
 			goto out;
 		}
 		if ((err = release_body(&r, reason, rec, &body)))
