@@ -20,6 +20,16 @@
 
 #define NODE_NAME_MAX 128
 
+/* Release policy (config.json "release_policy"): requests from these
+ * agencies for records at or below max_classification, passing every
+ * handling rule, are approved on receipt. n_auto == 0: none is. */
+#define NODE_POLICY_AGENCIES_MAX 64
+struct node_release_policy {
+	char auto_approve[NODE_POLICY_AGENCIES_MAX][MARKING_CODE_MAX + 1];
+	size_t n_auto;
+	char max_classification[MARKING_CODE_MAX + 1];
+};
+
 struct node_config {
 	char agency[MARKING_CODE_MAX + 1]; /* this node's agency code */
 	char name[NODE_NAME_MAX + 1];      /* human name of the agency */
@@ -27,6 +37,7 @@ struct node_config {
 	struct ladder ladder;              /* classification ladder */
 	struct marking defaults;           /* default marking for imports */
 	char listen[64];                   /* serve: "ADDR:PORT" */
+	struct node_release_policy release_policy;
 };
 
 /* Where `liaison serve` listens unless config.json or --listen says. */
@@ -336,5 +347,64 @@ int node_queries(struct node *n, const struct identity *me, json_t **out,
 int node_screen_load_own(struct node *n, struct screen_index *ix,
 			 struct match_ctx *mc, size_t *records,
 			 struct diag *d);
+
+/* --- requests and releases (release.c) ---------------------------- */
+
+#define NODE_RELEASE_BODY_MAX (1u << 20) /* a release carries one record */
+
+/* A request body: {"v":1,"ref","reason"}; ref is required. */
+struct node_request_body {
+	char ref[NODE_REF_HEX + 1];
+	char reason[NODE_REASON_MAX + 1];
+};
+/* A release or refusal body: {"v":1,"request","ref","reason","record"};
+ * record (an entity with its "marking") is required in a release and
+ * refused in a refusal. Release with node_release_free. */
+struct node_release {
+	char request[33];                 /* the request envelope id */
+	char ref[NODE_REF_HEX + 1];
+	char reason[NODE_REASON_MAX + 1];
+	struct node_msg_record record;    /* entity NULL in a refusal */
+};
+
+/* Strict parsers of untrusted bodies, as node_query_parse. */
+int node_request_parse(const uint8_t *body, size_t len,
+		       struct node_request_body *out, struct diag *d);
+int node_release_parse(const uint8_t *body, size_t len,
+		       const struct ladder *l, bool release,
+		       struct node_release *out, struct diag *d);
+void node_release_free(struct node_release *r);
+
+/* Read config.json's "release_policy" (NULL: none). Unknown keys,
+ * agency codes or levels are LIA_ECONFIG: a policy that cannot be read
+ * exactly is not applied in some other way. */
+int node_policy_from_json(const json_t *v, const struct ladder *l,
+			  struct node_release_policy *out, struct diag *d);
+/* May the policy approve a request of `asker` for a record so marked,
+ * without a person? Only the level and the asker are looked at; the
+ * handling rules are checked at release time as for any approval. */
+bool node_policy_allows(const struct node_release_policy *p,
+			const struct ladder *l, const char *asker,
+			const struct marking *m);
+
+/* Ask the agency that answered with `ref` (a hit of `liaison queries`)
+ * for the record behind it. Errors: LIA_ENOTFOUND (no such reference in
+ * the answers received), LIA_EINVAL, LIA_ESTORE, LIA_ECRYPTO. */
+int node_request(struct node *n, const struct identity *me, const char *ref,
+		 const char *reason, const char *actor, char env_id[33],
+		 struct diag *d);
+/* Requests received, as JSON (*out): [{id, from, query, ref, reason,
+ * state, decided_by, decided_at, decision, received, record, caption}]. */
+int node_requests(struct node *n, json_t **out, struct diag *d);
+/* Approve (a release with the record under its marking) or refuse (a
+ * refusal; reason required) request id, once. An approval is checked
+ * against the handling rules as node_send is, and also refused for a
+ * record this node did not originate and for H3 (conditions of use are
+ * agreed person to person, not by a request); a refused approval is
+ * audited and queues nothing. Errors: LIA_EDENIED (a handling rule),
+ * LIA_EEXIST (already decided), LIA_ENOTFOUND, LIA_EINVAL, LIA_ESTORE. */
+int node_decide(struct node *n, const struct identity *me, int64_t id,
+		bool approve, const char *reason, const char *actor,
+		char env_id[33], struct diag *d);
 
 #endif

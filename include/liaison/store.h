@@ -332,6 +332,9 @@ struct store_inbound {
 	 * envelope id), remembered in the same transaction. */
 	const struct store_qref *refs;
 	size_t n_refs;
+	/* A request for a record behind a reference (kind request), stored
+	 * pending in the same transaction, or NULL. */
+	const struct store_request *request;
 	const char *actor;
 	const char *detail;
 };
@@ -453,5 +456,42 @@ int store_ledger_head_each(struct store *st,
 			   int (*fn)(const struct store_ledger_head *h,
 				     void *ctx),
 			   void *ctx, struct diag *d);
+
+/* --- requests for records behind references (release.c) ------------ */
+
+/* A request a partner made for a record behind one of our references.
+ * Strings are borrowed (when adding) or belong to the store (in a
+ * callback). state is pending, approved or refused. */
+struct store_request {
+	int64_t id;
+	const char *env_id;       /* the request envelope */
+	const char *asker;
+	const char *ref;
+	const char *record_id;
+	const char *query_id;
+	const char *reason;       /* the asker's, "" when none */
+	const char *state;
+	const char *decided_by;   /* NULL while pending */
+	const char *decided_at;   /* ISO 8601 UTC, NULL while pending */
+	const char *decision;     /* the decider's reason, NULL while pending */
+	const char *created;      /* ISO 8601 UTC */
+};
+
+/* The record, asker and query behind a reference, and when it was given
+ * (UTC seconds). LIA_ENOTFOUND if none. */
+int store_qref_get(struct store *st, const char *ref, char **record_id,
+		   char asker[MARKING_CODE_MAX + 1], char query_id[33],
+		   int64_t *created, struct diag *d);
+/* Requests in id order; id > 0 or env_id selects one. */
+int store_request_each(struct store *st, int64_t id, const char *env_id,
+		       int (*fn)(const struct store_request *r, void *ctx),
+		       void *ctx, struct diag *d);
+/* Decide a pending request once, in one transaction with the envelope
+ * that tells the asker (o) and the audit row. state is "approved" or
+ * "refused". LIA_ENOTFOUND if no such request, LIA_EEXIST if it was
+ * already decided (nothing written). */
+int store_request_decide(struct store *st, int64_t id, const char *state,
+			 const char *decided_by, const char *reason,
+			 const struct store_outbound *o, struct diag *d);
 
 #endif

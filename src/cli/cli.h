@@ -40,5 +40,10 @@ int cmd_inbox(struct cli *c, int argc, char **argv);
 int cmd_read(struct cli *c, int argc, char **argv);
 int cmd_query(struct cli *c, int argc, char **argv);
 int cmd_queries(struct cli *c, int argc, char **argv);
+/* cmd_release.c */
+int cmd_request(struct cli *c, int argc, char **argv);
+int cmd_requests(struct cli *c, int argc, char **argv);
+int cmd_approve(struct cli *c, int argc, char **argv);
+int cmd_refuse(struct cli *c, int argc, char **argv);
 
 #endif

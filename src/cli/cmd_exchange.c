@@ -621,6 +621,22 @@ static const char queries_usage[] =
 	"\nSent hit/no-hit queries with each partner's answer: pending,\n"
 	"no-hit, or hit with opaque references, scores and markings.\n";
 
+/* The follow-up of a hit: requested, released (which record) or
+ * refused (why). */
+static void print_release(const json_t *r)
+{
+	const char *rec, *why;
+
+	if (!r)
+		return;
+	rec = json_string_value(json_object_get(r, "record"));
+	why = json_string_value(json_object_get(r, "reason"));
+	printf("      %s%s%s%s%s\n",
+	       json_string_value(json_object_get(r, "state")),
+	       rec ? ": record " : "", rec ? rec : "",
+	       why && *why ? "; reason: " : "", why && *why ? why : "");
+}
+
 int cmd_queries(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTS, {0}};
@@ -665,6 +681,7 @@ int cmd_queries(struct cli *c, int argc, char **argv)
 			       json_real_value(json_object_get(h, "score")),
 			       m ? m : "?");
 			free(m);
+			print_release(json_object_get(h, "release"));
 		}
 	}
 	json_decref(o);

@@ -36,6 +36,10 @@ static const struct {
 	{"read", cmd_read, "decrypt and show a received message"},
 	{"query", cmd_query, "ask partners hit/no-hit about a name"},
 	{"queries", cmd_queries, "sent queries and their answers"},
+	{"request", cmd_request, "ask the owner for the record behind a hit"},
+	{"requests", cmd_requests, "requests received for records, and decisions"},
+	{"approve", cmd_approve, "release the record of a request"},
+	{"refuse", cmd_refuse, "refuse a request, with a reason"},
 };
 
 static void usage(FILE *f)

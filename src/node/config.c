@@ -203,8 +203,15 @@ static int config_read(const char *home, struct node_config *c,
 	c->ladder.n = i;
 	rc = marking_from_json(json_object_get(o, "default_marking"),
 			       &c->ladder, &c->defaults, d);
-	if (rc)
+	if (rc) {
 		diag_prefix(d, "%s: default_marking: ", path);
+		goto out;
+	}
+	/* An invalid policy stops the node: it must not approve more, or
+	 * less, than its configuration says. */
+	if ((rc = node_policy_from_json(json_object_get(o, "release_policy"),
+					&c->ladder, &c->release_policy, d)))
+		diag_prefix(d, "%s: ", path);
 out:
 	json_decref(o);
 	return rc;

@@ -173,6 +173,12 @@ static int deny_record(const char *id, const struct marking *m,
 	return 0;
 }
 
+int node_handling_check(const char *id, const struct marking *m,
+			const char *me, const char *to, struct diag *d)
+{
+	return deny_record(id, m, me, to, d);
+}
+
 static int add_records(struct node *n, const struct node_send *s,
 		       json_t *arr, struct marking *env_m, struct diag *d)
 {
@@ -628,6 +634,7 @@ int node_receive(struct node *n, const struct identity *me,
 	struct identity_card card = {0};
 	struct node_message *msg = NULL;
 	struct node_qanswer qa;
+	struct node_release_rx rrx;
 	struct node_answer ans;
 	struct strbuf adetail;
 	struct envelope_header rh;
@@ -642,6 +649,7 @@ int node_receive(struct node *n, const struct identity *me,
 	int err;
 
 	memset(&qa, 0, sizeof(qa));
+	memset(&rrx, 0, sizeof(rrx));
 	strbuf_init(&adetail, DETAIL_MAX);
 	if ((err = envelope_parse(bytes, len, &env, d)))
 		goto out;
@@ -740,6 +748,27 @@ int node_receive(struct node *n, const struct identity *me,
 			in.subject = "answer";
 			in.detail = adetail.buf;
 		}
+		if (h->kind == ENVELOPE_REQUEST ||
+		    h->kind == ENVELOPE_RELEASE ||
+		    h->kind == ENVELOPE_REFUSAL) {
+			struct node_message rm = {0};
+
+			if ((err = envelope_open(env, me, &body, &body_len,
+						 d)) ||
+			    (err = node_release_rx(n, h, id, body, body_len,
+						   now, &rrx, d)))
+				goto out;
+			/* A released record is stored under its marking like
+			 * a message's records. */
+			rm.records = &rrx.rel.record;
+			rm.n_records = rrx.rel.record.entity ? 1 : 0;
+			if ((err = store_records(n, h, id, &rm, d)))
+				goto out;
+			in.subject = rrx.subject;
+			in.detail = rrx.detail;
+			if (h->kind == ENVELOPE_REQUEST)
+				in.request = &rrx.sreq;
+		}
 		/* Every kept envelope is acknowledged with a signed
 		 * receipt through the outbox, so it survives a crash like
 		 * any message. */
@@ -783,6 +812,8 @@ int node_receive(struct node *n, const struct identity *me,
 	}
 	*res = NODE_RX_STORED;
 	memcpy(env_id, id, sizeof(id));
+	if (h->kind == ENVELOPE_REQUEST)
+		node_release_policy_apply(n, me, id);
 out:
 	if (body) {
 		sodium_memzero(body, body_len);
@@ -790,6 +821,7 @@ out:
 	}
 	free(rbytes);
 	node_qanswer_release(&qa);
+	node_release_rx_release(&rrx);
 	strbuf_release(&adetail);
 	node_message_free(msg);
 	identity_card_free(&card);

@@ -16,6 +16,7 @@
 #include "liaison/envelope.h"
 #include "liaison/node.h"
 #include "liaison/strbuf.h"
+#include "node_int.h"
 
 #define MSG_VERSION 1
 /* Base64 of the largest attachment an envelope body can carry. */
@@ -144,6 +145,12 @@ static int parse_record(const json_t *rj, const struct ladder *l,
 out:
 	json_decref(copy);
 	return err;
+}
+
+int node_msg_record_parse(const json_t *rj, const struct ladder *l,
+			  struct node_msg_record *r, struct diag *d)
+{
+	return parse_record(rj, l, r, d);
 }
 
 static int parse_attach(const json_t *aj, struct node_msg_attach *a,

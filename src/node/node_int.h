@@ -33,4 +33,33 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 		       struct diag *d);
 void node_qanswer_release(struct node_qanswer *a);
 
+/* What node_receive needs of a request, release or refusal (release.c).
+ * Owns everything; release with node_release_rx_release. */
+struct node_release_rx {
+	struct node_release rel;       /* release or refusal */
+	struct node_request_body req;  /* request */
+	char *record_id;               /* request: the record behind ref */
+	char query_id[33];
+	struct store_request sreq;     /* request: points into the above */
+	char *detail;                  /* audit detail of the receipt */
+	char subject[80];
+};
+int node_release_rx(struct node *n, const struct envelope_header *h,
+		    const char *env_id, const uint8_t *body, size_t len,
+		    int64_t now, struct node_release_rx *out, struct diag *d);
+void node_release_rx_release(struct node_release_rx *rx);
+/* After a request was stored: approve it when the policy says so. */
+void node_release_policy_apply(struct node *n, const struct identity *me,
+			       const char *env_id);
+/* Shared with release.c: the handling rules of node_send for one record
+ * and one recipient (exchange.c), and a record of a body (message.c). */
+int node_handling_check(const char *id, const struct marking *m,
+			const char *me, const char *to, struct diag *d);
+int node_msg_record_parse(const json_t *rj, const struct ladder *l,
+			  struct node_msg_record *r, struct diag *d);
+/* Releases and refusals received, put on the hits of node_queries'
+ * list. */
+int node_queries_releases(struct node *n, const struct identity *me,
+			  json_t *list, struct diag *d);
+
 #endif

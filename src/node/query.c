@@ -493,6 +493,8 @@ int node_queries(struct node *n, const struct identity *me, json_t **out,
 		if ((err = apply_answer(n, me, json_string_value(v), c.list,
 					d)))
 			goto out;
+	if ((err = node_queries_releases(n, me, c.list, d)))
+		goto out;
 	*out = c.list;
 	c.list = NULL;
 out:

@@ -147,7 +147,7 @@ const char *const store_sqlite_migrations[] = {
 	"  env_id TEXT PRIMARY KEY,"
 	"  expires INTEGER NOT NULL"
 	");",
-	/* 3: hit/no-hit queries. The opaque references this node gave in
+	/* 2 -> 3: hit/no-hit queries. The opaque references this node gave in
 	 * its answers, each mapped to the record and bound to the agency
 	 * and query it was given to, so only that agency can ask for it. */
 	"CREATE TABLE query_refs ("
@@ -199,6 +199,26 @@ const char *const store_sqlite_migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
 	"CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads"
 	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
+	/* 4 -> 5: requests for the records behind references, decided once. A
+	 * reference may have at most one request that is pending or
+	 * approved, so a record is not released twice for one hit. */
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  env_id TEXT NOT NULL UNIQUE,"
+	"  asker TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  record_id TEXT NOT NULL,"
+	"  query_id TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('pending', 'approved', 'refused')),"
+	"  decided_by TEXT,"
+	"  decided_at INTEGER,"
+	"  decision TEXT,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX requests_open ON requests(ref)"
+	"  WHERE state IN ('pending', 'approved');",
 };
 
 const int store_sqlite_migrations_n =

@@ -1698,6 +1698,41 @@ static int sq_seen(struct store *st, const char *env_id, struct diag *d)
 	return seen_check((struct sq *)st, env_id, d);
 }
 
+/* A pending request, inside the receive transaction. A reference that
+ * already has a pending or approved request is refused (requests_open). */
+static int request_insert(struct sq *s, const struct store_inbound *in,
+			  int64_t now, struct diag *d)
+{
+	const struct store_request *r = in->request;
+	sqlite3_stmt *q = NULL;
+	int err = 0;
+
+	if ((err = q_prep(s, "INSERT INTO requests(env_id, asker, ref,"
+			     " record_id, query_id, reason, state, created)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, in->env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, in->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, r->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, r->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, r->query_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, r->reason ? r->reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, now);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE) {
+			diag_set(d, "reference %s already has a pending or "
+				    "approved request", r->ref);
+			err = LIA_EDENIED;
+		} else {
+			err = sq_err(s, "store request", d);
+		}
+	}
+	sqlite3_finalize(q);
+	return err;
+}
+
 static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 			    struct diag *d)
 {
@@ -1786,6 +1821,8 @@ static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 		if ((err = q_step_done(s, q, "remember reference", d)))
 			goto out;
 	}
+	if (in->request && (err = request_insert(s, in, now, d)))
+		goto out;
 	err = exec_sql(s, "COMMIT", "commit", d);
 out:
 	if (err)
@@ -2281,6 +2318,158 @@ out:
 	return err;
 }
 
+/* --- requests ------------------------------------------------------- */
+
+static int sq_qref_get(struct store *st, const char *ref, char **record_id,
+		       char asker[MARKING_CODE_MAX + 1], char query_id[33],
+		       int64_t *created, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char *rid = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT record_id, asker, query_id, created"
+			     " FROM query_refs WHERE ref = ?1",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, ref, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		diag_set(d, "no reference %s", ref);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_err(s, "read reference", d);
+		goto out;
+	}
+	if (strlen(col_text(q, 1)) > MARKING_CODE_MAX ||
+	    strlen(col_text(q, 2)) != 32) {
+		diag_set(d, "reference %s: stored row is malformed", ref);
+		err = LIA_ESTORE;
+		goto out;
+	}
+	if (!(rid = strdup(col_text(q, 0)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	memcpy(asker, col_text(q, 1), strlen(col_text(q, 1)) + 1);
+	memcpy(query_id, col_text(q, 2), 33);
+	*created = sqlite3_column_int64(q, 3);
+	*record_id = rid;
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static const char *col_opt(sqlite3_stmt *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL
+		       ? NULL
+		       : (const char *)sqlite3_column_text(q, i);
+}
+
+static int sq_request_each(struct store *st, int64_t id, const char *env_id,
+			   int (*fn)(const struct store_request *r, void *ctx),
+			   void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT id, env_id, asker, ref, record_id,"
+			     " query_id, reason, state, decided_by,"
+			     " decided_at, decision, created FROM requests"
+			     " WHERE (?1 = 0 OR id = ?1)"
+			     " AND (?2 IS NULL OR env_id = ?2) ORDER BY id",
+			  &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, id);
+	if (env_id)
+		sqlite3_bind_text(q, 2, env_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		char at[32] = "", created[32];
+		struct store_request r = {
+			.id = sqlite3_column_int64(q, 0),
+			.env_id = col_text(q, 1), .asker = col_text(q, 2),
+			.ref = col_text(q, 3), .record_id = col_text(q, 4),
+			.query_id = col_text(q, 5), .reason = col_text(q, 6),
+			.state = col_text(q, 7), .decided_by = col_opt(q, 8),
+			.decision = col_opt(q, 10), .created = created,
+		};
+		store_iso_time((time_t)sqlite3_column_int64(q, 11), created,
+			       sizeof(created));
+		if (sqlite3_column_type(q, 9) != SQLITE_NULL) {
+			store_iso_time((time_t)sqlite3_column_int64(q, 9), at,
+				       sizeof(at));
+			r.decided_at = at;
+		}
+		if ((err = fn(&r, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read requests", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_request_decide(struct store *st, int64_t id, const char *state,
+			     const char *decided_by, const char *reason,
+			     const struct store_outbound *o, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char obj[64];
+	int rc, err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	/* Checked under the write lock, so two people (or a person and the
+	 * policy) deciding at once cannot both win. */
+	if ((err = q_prep(s, "SELECT state FROM requests WHERE id = ?1", &q,
+			  d)))
+		goto out;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		diag_set(d, "no request %lld", (long long)id);
+		err = LIA_ENOTFOUND;
+	} else if (rc != SQLITE_ROW) {
+		err = sq_err(s, "read request", d);
+	} else if (strcmp(col_text(q, 0), "pending")) {
+		diag_set(d, "request %lld was already decided (%s)",
+			 (long long)id, col_text(q, 0));
+		err = LIA_EEXIST;
+	}
+	sqlite3_finalize(q);
+	if (err)
+		goto out;
+	if ((err = q_prep(s, "UPDATE requests SET state = ?2, decided_by = ?3,"
+			     " decided_at = ?4, decision = ?5 WHERE id = ?1"
+			     " AND state = 'pending'",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, decided_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, (int64_t)time(NULL));
+	sqlite3_bind_text(q, 5, reason ? reason : "", -1, SQLITE_STATIC);
+	snprintf(obj, sizeof(obj), "request %lld", (long long)id);
+	if ((err = q_step_done(s, q, "decide request", d)) ||
+	    (err = sq_audit(st, decided_by,
+			    strcmp(state, "approved") ? "refuse" : "approve",
+			    obj, o->detail, d)) ||
+	    (err = ob_insert(s, o, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2322,4 +2511,7 @@ static const struct store_ops sqlite_ops = {
 	.ledger_head = sq_ledger_head,
 	.ledger_head_each = sq_ledger_head_each,
 	.ledger_read = sq_ledger_read,
+	.qref_get = sq_qref_get,
+	.request_each = sq_request_each,
+	.request_decide = sq_request_decide,
 };

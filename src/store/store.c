@@ -787,6 +787,13 @@ int store_inbound_apply(struct store *st, const struct store_inbound *in,
 		    (err = check_str("record", in->refs[i].record_id, 1024,
 				     true, d)))
 			return err;
+	if (in->request &&
+	    ((err = check_env_id(in->request->ref, d)) ||
+	     (err = check_env_id(in->request->query_id, d)) ||
+	     (err = check_str("record", in->request->record_id, 1024, true,
+			      d)) ||
+	     (err = check_str("reason", in->request->reason, 1024, false, d))))
+		return err;
 	return st->ops->inbound_apply(st, in, d);
 }
 
@@ -1026,4 +1033,48 @@ void store_ledger_read_end(struct store *st)
 		st->ops->ledger_read(st, false, NULL);
 		st->in_read = false;
 	}
+}
+
+int store_qref_get(struct store *st, const char *ref, char **record_id,
+		   char asker[MARKING_CODE_MAX + 1], char query_id[33],
+		   int64_t *created, struct diag *d)
+{
+	int err;
+
+	if (!st || !record_id || !asker || !query_id || !created)
+		return LIA_EINVAL;
+	if ((err = check_env_id(ref, d)))
+		return err;
+	return st->ops->qref_get(st, ref, record_id, asker, query_id, created,
+				 d);
+}
+
+int store_request_each(struct store *st, int64_t id, const char *env_id,
+		       int (*fn)(const struct store_request *r, void *ctx),
+		       void *ctx, struct diag *d)
+{
+	int err;
+
+	if (!st || !fn || id < 0)
+		return LIA_EINVAL;
+	if (env_id && (err = check_env_id(env_id, d)))
+		return err;
+	return st->ops->request_each(st, id, env_id, fn, ctx, d);
+}
+
+int store_request_decide(struct store *st, int64_t id, const char *state,
+			 const char *decided_by, const char *reason,
+			 const struct store_outbound *o, struct diag *d)
+{
+	int err;
+
+	if (!st || !o || id <= 0 || !state ||
+	    (strcmp(state, "approved") && strcmp(state, "refused")))
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) ||
+	    (err = check_str("actor", decided_by, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("reason", reason, 1024, false, d)) ||
+	    (err = check_outbound(o, d)))
+		return err;
+	return st->ops->request_decide(st, id, state, decided_by, reason, o, d);
 }

@@ -122,6 +122,15 @@ struct store_ops {
 				int (*fn)(const struct store_ledger_head *h,
 					  void *ctx),
 				void *ctx, struct diag *d);
+	int (*qref_get)(struct store *st, const char *ref, char **record_id,
+			char asker[MARKING_CODE_MAX + 1], char query_id[33],
+			int64_t *created, struct diag *d);
+	int (*request_each)(struct store *st, int64_t id, const char *env_id,
+			    int (*fn)(const struct store_request *r, void *ctx),
+			    void *ctx, struct diag *d);
+	int (*request_decide)(struct store *st, int64_t id, const char *state,
+			      const char *decided_by, const char *reason,
+			      const struct store_outbound *o, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
