@@ -92,6 +92,21 @@ struct store_ops {
 			       struct diag *d);
 	int (*msg_case)(struct store *st, const char *env_id, char **out,
 			char *peer, size_t peer_n, struct diag *d);
+	int (*alert_save)(struct store *st, const struct store_alert *a,
+			  const struct store_outbound *o, const char *actor,
+			  const char *action, const char *detail,
+			  struct diag *d);
+	int (*alert_each)(struct store *st,
+			  int (*fn)(const struct store_alert *a, void *ctx),
+			  void *ctx, struct diag *d);
+	int (*alert_hit_add)(struct store *st, const struct store_alert_hit *h,
+			     int64_t since, const struct store_outbound *o,
+			     const char *actor, const char *detail,
+			     struct diag *d);
+	int (*alert_hit_each)(struct store *st,
+			      int (*fn)(const struct store_alert_hit *h,
+					void *ctx),
+			      void *ctx, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
