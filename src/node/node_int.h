@@ -33,4 +33,11 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 		       struct diag *d);
 void node_qanswer_release(struct node_qanswer *a);
 
+/* Apply a decrypted alert, alert-withdraw or hit body from h->sender
+ * (alert.c), idempotently, before the inbox row is written; *subject
+ * gets the inbox subject. */
+int node_alert_receive(struct node *n, const struct envelope_header *h,
+		       const char *env_id, const uint8_t *body, size_t len,
+		       const char **subject, struct diag *d);
+
 #endif
