@@ -40,5 +40,7 @@ int cmd_inbox(struct cli *c, int argc, char **argv);
 int cmd_read(struct cli *c, int argc, char **argv);
 int cmd_query(struct cli *c, int argc, char **argv);
 int cmd_queries(struct cli *c, int argc, char **argv);
+int cmd_alert(struct cli *c, int argc, char **argv);
+int cmd_hits(struct cli *c, int argc, char **argv);
 
 #endif

@@ -36,6 +36,8 @@ static const struct {
 	{"read", cmd_read, "decrypt and show a received message"},
 	{"query", cmd_query, "ask partners hit/no-hit about a name"},
 	{"queries", cmd_queries, "sent queries and their answers"},
+	{"alert", cmd_alert, "issue, update, withdraw or list alerts"},
+	{"hits", cmd_hits, "hit notifications received on this node's alerts"},
 };
 
 static void usage(FILE *f)
