@@ -439,6 +439,12 @@ int node_alert_report(struct node *n, const struct identity *me,
 		      const char *channel, const char *subject, int64_t now,
 		      struct node_alert_match *out, size_t max, size_t *n_out,
 		      struct diag *d);
+/* Screen the records written by the import just committed (new or
+ * changed) against the active received alerts, and report their hits as
+ * node_alert_report does (channel "import"); *notified gets the number of
+ * notifications queued. Nothing is done when no alert is active. */
+int node_alert_screen_import(struct node *n, const struct identity *me,
+			     size_t *notified, struct diag *d);
 /* The record ids of the active, unexpired received alerts (*ids and each
  * string malloc'd; the caller frees them): what screening loads from the
  * list "alert". */

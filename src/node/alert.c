@@ -27,6 +27,7 @@
 
 #include "liaison/entity.h"
 #include "liaison/identity.h"
+#include "liaison/screen.h"
 #include "liaison/strbuf.h"
 #include "node_int.h"
 
@@ -1197,4 +1198,130 @@ int node_hits(struct node *n, json_t **out, struct diag *d)
 	}
 	*out = c.arr;
 	return 0;
+}
+
+/* ------------------------------------------------------------ import */
+
+#define IMPORT_HITS_MAX 1000 /* alert hits reported for one import */
+
+struct imp_hit {
+	char record_id[1025];   /* the alert's record */
+	char schema[32];
+	char subject[1100];     /* the imported record: id and name */
+	double score;
+};
+
+struct imp_ctx {
+	struct screen_index *ix;
+	struct match_ctx *mc;
+	int64_t last;           /* the import just committed */
+	struct imp_hit *hits;
+	size_t n;
+	struct diag *d;
+};
+
+static int last_cb(const struct store_record *r, void *ctx)
+{
+	struct imp_ctx *c = ctx;
+
+	if (r->import_id > c->last)
+		c->last = r->import_id;
+	return 0;
+}
+
+static int imp_cb(const struct store_record *r, void *ctx)
+{
+	struct imp_ctx *c = ctx;
+	struct screen_entry e;
+	struct screen_entry_storage stg;
+	struct screen_hit sh[NODE_ALERT_HITS_MAX];
+	size_t nh = 0;
+	int rc;
+
+	if (r->import_id != c->last || !strcmp(r->source, "alert"))
+		return 0;
+	rc = screen_entry_from_entity(r->entity, r->source, &e, &stg);
+	if (rc == LIA_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < e.n_names && c->n < IMPORT_HITS_MAX; i++) {
+		struct screen_query q = {.name = e.names[i], .kind = e.kind,
+					 .extra = e.extra, .list = "alert",
+					 .limit = NODE_ALERT_HITS_MAX};
+
+		if ((rc = screen_query(c->ix, c->mc, &q, sh,
+				       NODE_ALERT_HITS_MAX, &nh, c->d)))
+			return rc == LIA_EVALUE ? 0 : rc;
+		for (size_t k = 0; k < nh && c->n < IMPORT_HITS_MAX; k++) {
+			struct imp_hit *h = &c->hits[c->n];
+
+			/* One subject per imported record: its other names
+			 * hitting the same alert are the same person. */
+			if (str_copy(h->record_id, sizeof(h->record_id),
+				     sh[k].record_id) ||
+			    str_copy(h->schema, sizeof(h->schema),
+				     sh[k].schema))
+				continue;
+			snprintf(h->subject, sizeof(h->subject), "import|%s",
+				 entity_id(r->entity));
+			h->score = sh[k].score;
+			c->n++;
+		}
+	}
+	return 0;
+}
+
+int node_alert_screen_import(struct node *n, const struct identity *me,
+			     size_t *notified, struct diag *d)
+{
+	struct imp_ctx c = {.d = d};
+	struct store_query all = {0};
+	char **ids = NULL;
+	size_t n_ids = 0, loaded = 0, sent = 0;
+	int err;
+
+	if ((err = node_alert_active_ids(n, (int64_t)time(NULL), &ids, &n_ids,
+					 d)))
+		return err;
+	for (size_t i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	if (!n_ids) {
+		*notified = 0;
+		return 0;
+	}
+	if ((err = match_ctx_new(&c.mc, d)) ||
+	    (err = screen_index_new(&c.ix)) ||
+	    (err = node_screen_load(n, c.ix, c.mc, "alert", &loaded, d)))
+		goto out;
+	if (!(c.hits = calloc(IMPORT_HITS_MAX, sizeof(*c.hits)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	/* Collected first and reported after: each report is its own write
+	 * transaction, not nested in the read. */
+	if (loaded && (!(err = store_each(n->store, &all, last_cb, &c, d)) &&
+		       !(err = store_each(n->store, &all, imp_cb, &c, d)))) {
+		for (size_t i = 0; i < c.n && !err; i++) {
+			struct node_alert_match m[NODE_ALERT_HITS_MAX];
+			size_t k = 0;
+
+			err = node_alert_report(n, me, c.hits[i].record_id,
+						c.hits[i].score,
+						c.hits[i].schema, "import",
+						c.hits[i].subject,
+						(int64_t)time(NULL), m,
+						NODE_ALERT_HITS_MAX, &k, d);
+			for (size_t j = 0; j < k; j++)
+				sent += m[j].notified;
+		}
+	}
+	if (!err)
+		*notified = sent;
+out:
+	free(c.hits);
+	screen_index_free(c.ix);
+	match_ctx_free(c.mc);
+	return err;
 }

@@ -81,6 +81,17 @@ head -1 "$TMP/b.jsonl" | grep -q '"alerts":\[{' || fail "batch screening reports
 wait_for 10 hits_n 2 || fail "batch hit notified"
 ok "batch screening hits and notifies"
 
+cat >"$TMP/c.ijson" <<'J'
+{"id":"fr-traveller-9","schema":"Person","properties":{"name":["Alexandr Pouchkine"],"birthDate":["1970-05-12"]}}
+J
+lia "$C" import "$TMP/c.ijson" >/dev/null 2>"$TMP/ci.err"
+grep -q "1 hit(s) on partners' alerts" "$TMP/ci.err" || fail "import at C reports the hit: $(cat "$TMP/ci.err")"
+from_c() { lia "$A" --json hits >"$TMP/h.json" && [ "$(json_get "$TMP/h.json" "sum(h['agency']=='FR-PN' and h['channel']=='import' for h in j)")" = 1 ]; }
+wait_for 10 from_c || fail "A did not get the hit from C's import: $(cat "$TMP/h.json")"
+lia "$C" import "$TMP/c.ijson" >/dev/null 2>"$TMP/ci2.err"
+grep -q "hit(s)" "$TMP/ci2.err" && fail "an unchanged re-import notified again"
+ok "an import at C hits the alert and notifies A"
+
 lia "$A" alert update "$AL" --action "Arrest; extradition requested" >/dev/null
 upd() { lia "$B" --json alert list >"$TMP/u.json" && [ "$(json_get "$TMP/u.json" "[a['action'] for a in j if a['id']=='$AL'][0]")" = "Arrest; extradition requested" ]; }
 wait_for 10 upd || fail "update did not propagate"
@@ -95,7 +106,7 @@ expect_exit 64 lia "$A" alert withdraw "$AL"
 ok "a withdrawn alert stops hitting at once"
 
 sqlite3 "$A/store.db" "select detail from audit where action='alert-issue' and object='$AL'" | grep -q "arrest alert v1 on record nl-wanted-1 to DE-BKA,FR-PN" || fail "issue audited at A"
-sqlite3 "$A/store.db" "select count(*) from audit where action='hit-receive' and object='$AL'" | grep -qx 2 || fail "hits audited at A"
+sqlite3 "$A/store.db" "select count(*) from audit where action='hit-receive' and object='$AL'" | grep -qx 3 || fail "hits audited at A"
 sqlite3 "$B/store.db" "select count(*) from audit where action='alert-receive' and object='$AL'" | grep -qx 2 || fail "alert (and update) audited at B"
 sqlite3 "$B/store.db" "select count(*) from audit where action='hit-notify' and object='$AL'" | grep -qx 2 || fail "hit notifications audited at B"
 sqlite3 "$B/store.db" "select count(*) from audit where action='alert-withdrawn' and object='$AL'" | grep -qx 1 || fail "withdrawal audited at B"
