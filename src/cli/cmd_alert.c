@@ -12,22 +12,24 @@
 #include "liaison/envelope.h"
 #include "liaison/identity.h"
 
-#define ALERT_OPTS                                             \
-	{"json", no_argument, NULL, 'j'},                      \
-	{"help", no_argument, NULL, 'h'}
+#define ALERT_OPTS                                                             \
+	{"json", no_argument, NULL, 'j'},                                      \
+	{                                                                      \
+		"help", no_argument, NULL, 'h'                                 \
+	}
 
 static const char alert_usage[] =
-	"issue --kind arrest|missing|discreet-check|refuse-entry|object\n"
-	"             --record ID [--action TEXT] [--to AGENCY[,...]|all]\n"
-	"             [--expires YYYY-MM-DD]\n"
-	"       liaison alert update ID [--action TEXT] [--expires YYYY-MM-DD]\n"
-	"       liaison alert withdraw ID [--reason TEXT]\n"
-	"       liaison alert list [--json]\n"
-	"\nAlerts on this node's records. Recipients add them to their\n"
-	"screening at once and report every hit back (liaison hits). A\n"
-	"record goes only to partners in its audience: with --to all the\n"
-	"others are left out; naming one is refused (exit 77). An alert\n"
-	"expires at the end of its --expires day (UTC).\n";
+    "issue --kind arrest|missing|discreet-check|refuse-entry|object\n"
+    "             --record ID [--action TEXT] [--to AGENCY[,...]|all]\n"
+    "             [--expires YYYY-MM-DD]\n"
+    "       liaison alert update ID [--action TEXT] [--expires YYYY-MM-DD]\n"
+    "       liaison alert withdraw ID [--reason TEXT]\n"
+    "       liaison alert list [--json]\n"
+    "\nAlerts on this node's records. Recipients add them to their\n"
+    "screening at once and report every hit back (liaison hits). A\n"
+    "record goes only to partners in its audience: with --to all the\n"
+    "others are left out; naming one is refused (exit 77). An alert\n"
+    "expires at the end of its --expires day (UTC).\n";
 
 static int usage(void)
 {
@@ -90,7 +92,7 @@ static void print_list(const json_t *arr)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(arr, i, a) {
+	json_array_foreach (arr, i, a) {
 		printf("%s  %-8s %-9s %-14s %-10s record %s (from %s)\n",
 		       json_string_value(json_object_get(a, "id")),
 		       json_string_value(json_object_get(a, "role")),
@@ -108,13 +110,14 @@ static void print_list(const json_t *arr)
 int cmd_alert(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"kind", required_argument, NULL, 'k'},
-		{"record", required_argument, NULL, 'r'},
-		{"action", required_argument, NULL, 'a'},
-		{"to", required_argument, NULL, 't'},
-		{"expires", required_argument, NULL, 'e'},
-		{"reason", required_argument, NULL, 'R'},
-		ALERT_OPTS, {0},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"record", required_argument, NULL, 'r'},
+	    {"action", required_argument, NULL, 'a'},
+	    {"to", required_argument, NULL, 't'},
+	    {"expires", required_argument, NULL, 'e'},
+	    {"reason", required_argument, NULL, 'R'},
+	    ALERT_OPTS,
+	    {0},
 	};
 	const char *to[ENVELOPE_RECIPIENTS_MAX];
 	struct node_alert_req r = {0};
@@ -140,9 +143,15 @@ int cmd_alert(struct cli *c, int argc, char **argv)
 	r.to = to;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'k': r.kind = optarg; break;
-		case 'r': r.record_id = optarg; break;
-		case 'a': r.action = optarg; break;
+		case 'k':
+			r.kind = optarg;
+			break;
+		case 'r':
+			r.record_id = optarg;
+			break;
+		case 'a':
+			r.action = optarg;
+			break;
 		case 't':
 			if (!strcmp(optarg, "all"))
 				r.to_all = true;
@@ -156,10 +165,17 @@ int cmd_alert(struct cli *c, int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'R': reason = optarg; break;
-		case 'j': c->json = true; break;
-		case 'h': printf("usage: liaison alert %s", alert_usage); return EX_OK;
-		default: return usage();
+		case 'R':
+			reason = optarg;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			printf("usage: liaison alert %s", alert_usage);
+			return EX_OK;
+		default:
+			return usage();
 		}
 	}
 	if (!strcmp(sub, "issue")) {
@@ -170,8 +186,8 @@ int cmd_alert(struct cli *c, int argc, char **argv)
 		if (optind + 1 != argc || r.kind || r.record_id || r.n_to ||
 		    r.to_all)
 			return usage();
-		if (!strcmp(sub, "update") && (reason || (!r.action &&
-							  expires < 0)))
+		if (!strcmp(sub, "update") &&
+		    (reason || (!r.action && expires < 0)))
 			return usage();
 		if (!strcmp(sub, "withdraw") && (r.action || expires >= 0))
 			return usage();
@@ -221,9 +237,9 @@ out:
 }
 
 static const char hits_usage[] =
-	"[--json]\n"
-	"\nHit notifications partners sent on this node's alerts: which\n"
-	"alert, where and when, the score, and the action to take.\n";
+    "[--json]\n"
+    "\nHit notifications partners sent on this node's alerts: which\n"
+    "alert, where and when, the score, and the action to take.\n";
 
 int cmd_hits(struct cli *c, int argc, char **argv)
 {
@@ -237,8 +253,12 @@ int cmd_hits(struct cli *c, int argc, char **argv)
 	diag_clear(&d);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'j': c->json = true; break;
-		case 'h': printf("usage: liaison hits %s", hits_usage); return EX_OK;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			printf("usage: liaison hits %s", hits_usage);
+			return EX_OK;
 		default:
 			fprintf(stderr, "usage: liaison hits %s", hits_usage);
 			return EX_USAGE;
@@ -256,7 +276,7 @@ int cmd_hits(struct cli *c, int argc, char **argv)
 		return cli_fail("hits", rc, &d);
 	if (c->json)
 		return print_json(o);
-	json_array_foreach(o, i, h) {
+	json_array_foreach (o, i, h) {
 		char at[32];
 		time_t t = (time_t)json_integer_value(json_object_get(h, "at"));
 		struct tm tm;

@@ -36,9 +36,8 @@
 #define HIT_BODY_MAX 4096
 #define ALERT_VERSION 1
 
-static const char *const alert_kinds[] = {"arrest", "missing",
-					  "discreet-check", "refuse-entry",
-					  "object", NULL};
+static const char *const alert_kinds[] = {
+    "arrest", "missing", "discreet-check", "refuse-entry", "object", NULL};
 
 bool node_alert_kind_ok(const char *kind)
 {
@@ -88,7 +87,7 @@ static int load_obj(const uint8_t *body, size_t len, size_t max,
 	}
 	if (!json_is_object(o))
 		goto bad;
-	json_object_foreach(o, k, v) {
+	json_object_foreach (o, k, v) {
 		bool ok = false;
 		for (size_t i = 0; i < n_keys && !ok; i++)
 			ok = !strcmp(k, keys[i]);
@@ -135,8 +134,10 @@ static int get_s(const json_t *o, const char *key, char *buf, size_t n,
 	memcpy(buf, s, len + 1);
 	return 0;
 bad:
-	diag_set(d, "%s: \"%s\" must be a string of at most %zu bytes without "
-		    "control characters", what, key, n - 1);
+	diag_set(d,
+		 "%s: \"%s\" must be a string of at most %zu bytes without "
+		 "control characters",
+		 what, key, n - 1);
 	return LIA_EPARSE;
 }
 
@@ -170,8 +171,8 @@ void node_alert_release(struct node_alert *a)
 int node_alert_parse(const uint8_t *body, size_t len, const struct ladder *l,
 		     struct node_alert *out, struct diag *d)
 {
-	static const char *const keys[] = {"v",	"id",	   "kind",  "action",
-					   "expires", "version", "record"};
+	static const char *const keys[] = {
+	    "v", "id", "kind", "action", "expires", "version", "record"};
 	struct node_alert a;
 	json_t *o = NULL, *copy = NULL;
 	const json_t *rj;
@@ -179,12 +180,12 @@ int node_alert_parse(const uint8_t *body, size_t len, const struct ladder *l,
 
 	memset(&a, 0, sizeof(a));
 	marking_init(&a.record.marking);
-	if ((err = load_obj(body, len, ALERT_BODY_MAX, "alert", keys, 7, &o,
-			    d)))
+	if ((err =
+		 load_obj(body, len, ALERT_BODY_MAX, "alert", keys, 7, &o, d)))
 		goto out;
 	if ((err = get_s(o, "id", a.id, sizeof(a.id), true, "alert", d)) ||
-	    (err = get_s(o, "kind", a.kind, sizeof(a.kind), true, "alert",
-			 d)) ||
+	    (err =
+		 get_s(o, "kind", a.kind, sizeof(a.kind), true, "alert", d)) ||
 	    (err = get_s(o, "action", a.action, sizeof(a.action), false,
 			 "alert", d)) ||
 	    (err = get_i(o, "expires", 0, TIME_MAX, &a.expires, "alert", d)) ||
@@ -228,8 +229,7 @@ out:
 }
 
 int node_alert_withdraw_parse(const uint8_t *body, size_t len,
-			      struct node_alert_withdraw *out,
-			      struct diag *d)
+			      struct node_alert_withdraw *out, struct diag *d)
 {
 	static const char *const keys[] = {"v", "id", "reason"};
 	struct node_alert_withdraw w;
@@ -256,13 +256,13 @@ out:
 	return err;
 }
 
-static const char *const channels[] = {"screening", "batch", "import",
-				       "query", NULL};
+static const char *const channels[] = {"screening", "batch", "import", "query",
+				       NULL};
 
 int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 		   struct diag *d)
 {
-	static const char *const keys[] = {"v",	  "alert",   "at",
+	static const char *const keys[] = {"v",	    "alert",   "at",
 					   "score", "channel", "schema"};
 	struct node_hit h;
 	json_t *o = NULL;
@@ -273,8 +273,8 @@ int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 	memset(&h, 0, sizeof(h));
 	if ((err = load_obj(body, len, HIT_BODY_MAX, "hit", keys, 6, &o, d)))
 		return err;
-	if ((err = get_s(o, "alert", h.alert, sizeof(h.alert), true, "hit",
-			 d)) ||
+	if ((err =
+		 get_s(o, "alert", h.alert, sizeof(h.alert), true, "hit", d)) ||
 	    (err = get_i(o, "at", 0, TIME_MAX, &h.at, "hit", d)) ||
 	    (err = get_s(o, "channel", h.channel, sizeof(h.channel), true,
 			 "hit", d)) ||
@@ -387,18 +387,21 @@ static int deny(const char *id, const struct marking *m, const char *me,
 		const char *to, struct diag *d)
 {
 	if (m->handling >= 2 && strcmp(m->agency, me)) {
-		diag_set(d, "record %s: handling H%d from %s: not passed on "
-			    "to %s without the owner's permission", id,
-			 m->handling, m->agency, to);
+		diag_set(d,
+			 "record %s: handling H%d from %s: not passed on "
+			 "to %s without the owner's permission",
+			 id, m->handling, m->agency, to);
 		return LIA_EDENIED;
 	}
 	if (!marking_allows(m, to, NULL, 0)) {
 		if (m->tlp == TLP_RED)
-			diag_set(d, "record %s: TLP:RED and %s is not a named "
-				    "recipient in its audience", id, to);
-		else
-			diag_set(d, "record %s: %s is outside its audience",
+			diag_set(d,
+				 "record %s: TLP:RED and %s is not a named "
+				 "recipient in its audience",
 				 id, to);
+		else
+			diag_set(d, "record %s: %s is outside its audience", id,
+				 to);
 		return LIA_EDENIED;
 	}
 	return 0;
@@ -425,8 +428,9 @@ static int peers_cb(const struct store_peer *p, void *ctx)
 static int seal_to(struct node *n, const struct identity *me,
 		   enum envelope_kind kind, const struct marking *em,
 		   char (*to)[MARKING_CODE_MAX + 1], size_t n_to,
-		   const char *body, int64_t now, uint8_t **env, size_t *env_len,
-		   char id[33], struct envelope_header *h, struct diag *d)
+		   const char *body, int64_t now, uint8_t **env,
+		   size_t *env_len, char id[33], struct envelope_header *h,
+		   struct diag *d)
 {
 	struct peer_key keys[ENVELOPE_RECIPIENTS_MAX];
 	char *mjson = NULL;
@@ -438,8 +442,10 @@ static int seal_to(struct node *n, const struct identity *me,
 
 		if ((err = node_peer_card(n, to[i], &c, NULL, 0, d))) {
 			if (err == LIA_ENOTFOUND)
-				diag_set(d, "%s is not a pinned peer (liaison "
-					    "peer add)", to[i]);
+				diag_set(d,
+					 "%s is not a pinned peer (liaison "
+					 "peer add)",
+					 to[i]);
 			return err;
 		}
 		identity_card_peer_key(&c, &keys[i]);
@@ -455,8 +461,8 @@ static int seal_to(struct node *n, const struct identity *me,
 	h->created = now;
 	h->expires = now + NODE_MSG_TTL;
 	h->kind = kind;
-	h->priority = kind == ENVELOPE_HIT ? ENVELOPE_IMMEDIATE
-					   : ENVELOPE_URGENT;
+	h->priority =
+	    kind == ENVELOPE_HIT ? ENVELOPE_IMMEDIATE : ENVELOPE_URGENT;
 	h->marking = mjson;
 	err = envelope_seal(me, h, keys, n_to, (const uint8_t *)body,
 			    strlen(body), env, env_len, d);
@@ -500,8 +506,7 @@ static int alert_send(struct node *n, const struct identity *me,
 				s->to[i], d)))
 			goto out;
 		to[i] = s->to[i];
-		if ((err = strbuf_addf(&rcpt, "%s%s", i ? "," : "",
-				       s->to[i])))
+		if ((err = strbuf_addf(&rcpt, "%s%s", i ? "," : "", s->to[i])))
 			goto out;
 	}
 	if ((err = marking_copy(&em, &n->cfg.defaults)))
@@ -531,26 +536,41 @@ static int alert_send(struct node *n, const struct identity *me,
 		goto out;
 	/* Who, to whom and what about; the action may name the person,
 	 * so it stays in the alert, not in the trail. */
-	if ((err = strbuf_addf(&detail, "%s alert v%lld on record %s to %s; "
-					"envelope %s",
+	if ((err = strbuf_addf(&detail,
+			       "%s alert v%lld on record %s to %s; "
+			       "envelope %s",
 			       s->kind, (long long)s->version, s->record_id,
 			       rcpt.buf, eid)))
 		goto out;
 	o = (struct store_outbound){
-		.env_id = eid, .kind = "alert", .subject = "alert",
-		.case_ref = "", .created = h.created, .expires = h.expires,
-		.bytes = env, .len = env_len, .recipients = to,
-		.n_recipients = s->n_to, .actor = s->actor,
-		.detail = detail.buf,
+	    .env_id = eid,
+	    .kind = "alert",
+	    .subject = "alert",
+	    .case_ref = "",
+	    .created = h.created,
+	    .expires = h.expires,
+	    .bytes = env,
+	    .len = env_len,
+	    .recipients = to,
+	    .n_recipients = s->n_to,
+	    .actor = s->actor,
+	    .detail = detail.buf,
 	};
 	{
 		struct store_alert a = {
-			.id = s->id, .role = "issued", .issuer = n->cfg.agency,
-			.kind = s->kind, .record_id = s->record_id,
-			.action = s->action ? s->action : "",
-			.recipients = rcpt.buf, .expires = s->expires,
-			.version = s->version, .state = "active", .reason = "",
-			.created = s->created, .updated = now,
+		    .id = s->id,
+		    .role = "issued",
+		    .issuer = n->cfg.agency,
+		    .kind = s->kind,
+		    .record_id = s->record_id,
+		    .action = s->action ? s->action : "",
+		    .recipients = rcpt.buf,
+		    .expires = s->expires,
+		    .version = s->version,
+		    .state = "active",
+		    .reason = "",
+		    .created = s->created,
+		    .updated = now,
 		};
 		err = store_alert_save(n->store, &a, &o, s->actor,
 				       s->audit_action, detail.buf, d);
@@ -586,8 +606,9 @@ int node_alert_issue(struct node *n, const struct identity *me,
 	    (r->action && strlen(r->action) > NODE_ACTION_MAX) ||
 	    r->expires < 0 ||
 	    (r->expires && r->expires <= (int64_t)time(NULL))) {
-		diag_set(d, "a known kind, a record, an action of at most %d "
-			    "bytes and a future expiry are required",
+		diag_set(d,
+			 "a known kind, a record, an action of at most %d "
+			 "bytes and a future expiry are required",
 			 NODE_ACTION_MAX);
 		return LIA_EINVAL;
 	}
@@ -602,8 +623,10 @@ int node_alert_issue(struct node *n, const struct identity *me,
 				  peers[i], NULL))
 				memcpy(to[n_to++], peers[i], sizeof(to[0]));
 		if (!n_to) {
-			diag_set(d, "record %s: no pinned partner is in its "
-				    "audience", r->record_id);
+			diag_set(d,
+				 "record %s: no pinned partner is in its "
+				 "audience",
+				 r->record_id);
 			err = LIA_EDENIED;
 			goto out;
 		}
@@ -634,11 +657,17 @@ int node_alert_issue(struct node *n, const struct identity *me,
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(aid, sizeof(aid), raw, sizeof(raw));
 	s = (struct send_args){
-		.id = aid, .kind = r->kind, .record_id = r->record_id,
-		.action = r->action, .actor = r->actor,
-		.audit_action = "alert-issue", .expires = r->expires,
-		.version = 1, .created = (int64_t)time(NULL), .to = to,
-		.n_to = n_to,
+	    .id = aid,
+	    .kind = r->kind,
+	    .record_id = r->record_id,
+	    .action = r->action,
+	    .actor = r->actor,
+	    .audit_action = "alert-issue",
+	    .expires = r->expires,
+	    .version = 1,
+	    .created = (int64_t)time(NULL),
+	    .to = to,
+	    .n_to = n_to,
 	};
 	if ((err = alert_send(n, me, &s, d)))
 		goto out;
@@ -665,9 +694,9 @@ static size_t split_rcpt(const char *list, char (*to)[MARKING_CODE_MAX + 1])
 	return n;
 }
 
-int node_alert_update(struct node *n, const struct identity *me,
-		      const char *id, const char *action, int64_t expires,
-		      const char *actor, struct diag *d)
+int node_alert_update(struct node *n, const struct identity *me, const char *id,
+		      const char *action, int64_t expires, const char *actor,
+		      struct diag *d)
 {
 	static struct alert_row row;
 	char to[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
@@ -687,12 +716,17 @@ int node_alert_update(struct node *n, const struct identity *me,
 		return LIA_EINVAL;
 	}
 	s = (struct send_args){
-		.id = row.id, .kind = row.kind, .record_id = row.record_id,
-		.action = action ? action : row.action, .actor = actor,
-		.audit_action = "alert-update",
-		.expires = expires >= 0 ? expires : row.expires,
-		.version = row.version + 1, .created = row.created, .to = to,
-		.n_to = split_rcpt(row.recipients, to),
+	    .id = row.id,
+	    .kind = row.kind,
+	    .record_id = row.record_id,
+	    .action = action ? action : row.action,
+	    .actor = actor,
+	    .audit_action = "alert-update",
+	    .expires = expires >= 0 ? expires : row.expires,
+	    .version = row.version + 1,
+	    .created = row.created,
+	    .to = to,
+	    .n_to = split_rcpt(row.recipients, to),
 	};
 	if (!s.n_to) {
 		diag_set(d, "alert %s has no recipients", id);
@@ -744,24 +778,39 @@ int node_alert_withdraw(struct node *n, const struct identity *me,
 	if ((err = seal_to(n, me, ENVELOPE_ALERT_WITHDRAW, &em, to, n_to, bs,
 			   now, &env, &env_len, eid, &h, d)))
 		goto out;
-	snprintf(detail, sizeof(detail), "%s alert on record %.64s withdrawn; "
-					 "envelope %s",
+	snprintf(detail, sizeof(detail),
+		 "%s alert on record %.64s withdrawn; "
+		 "envelope %s",
 		 row.kind, row.record_id, eid);
 	o = (struct store_outbound){
-		.env_id = eid, .kind = "alert-withdraw",
-		.subject = "alert withdrawal", .case_ref = "",
-		.created = h.created, .expires = h.expires, .bytes = env,
-		.len = env_len, .recipients = tp, .n_recipients = n_to,
-		.actor = actor, .detail = detail,
+	    .env_id = eid,
+	    .kind = "alert-withdraw",
+	    .subject = "alert withdrawal",
+	    .case_ref = "",
+	    .created = h.created,
+	    .expires = h.expires,
+	    .bytes = env,
+	    .len = env_len,
+	    .recipients = tp,
+	    .n_recipients = n_to,
+	    .actor = actor,
+	    .detail = detail,
 	};
 	{
 		struct store_alert a = {
-			.id = row.id, .role = "issued", .issuer = row.issuer,
-			.kind = row.kind, .record_id = row.record_id,
-			.action = row.action, .recipients = row.recipients,
-			.expires = row.expires, .version = row.version,
-			.state = "withdrawn", .reason = reason ? reason : "",
-			.created = row.created, .updated = now,
+		    .id = row.id,
+		    .role = "issued",
+		    .issuer = row.issuer,
+		    .kind = row.kind,
+		    .record_id = row.record_id,
+		    .action = row.action,
+		    .recipients = row.recipients,
+		    .expires = row.expires,
+		    .version = row.version,
+		    .state = "withdrawn",
+		    .reason = reason ? reason : "",
+		    .created = row.created,
+		    .updated = now,
 		};
 		err = store_alert_save(n->store, &a, n_to ? &o : NULL, actor,
 				       "alert-withdraw", detail, d);
@@ -794,8 +843,10 @@ static int receive_alert(struct node *n, const struct envelope_header *h,
 	rid = entity_id(a.record.entity);
 	/* The receiver enforces the marking too. */
 	if (!marking_allows(&a.record.marking, n->cfg.agency, NULL, 0)) {
-		diag_set(d, "alert %s: this node is outside the record's "
-			    "audience", a.id);
+		diag_set(d,
+			 "alert %s: this node is outside the record's "
+			 "audience",
+			 a.id);
 		err = LIA_EDENIED;
 		goto out;
 	}
@@ -809,16 +860,25 @@ static int receive_alert(struct node *n, const struct envelope_header *h,
 	if (err && err != LIA_ENOTFOUND)
 		goto out;
 	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
-	snprintf(detail, sizeof(detail), "%s alert v%lld from %s on record "
-					 "%.64s; envelope %s",
+	snprintf(detail, sizeof(detail),
+		 "%s alert v%lld from %s on record "
+		 "%.64s; envelope %s",
 		 a.kind, (long long)a.version, h->sender, rid, env_id);
 	{
 		struct store_alert sa = {
-			.id = a.id, .role = "received", .issuer = h->sender,
-			.kind = a.kind, .record_id = rid, .action = a.action,
-			.recipients = "", .expires = a.expires,
-			.version = a.version, .state = "active", .reason = "",
-			.created = now, .updated = now,
+		    .id = a.id,
+		    .role = "received",
+		    .issuer = h->sender,
+		    .kind = a.kind,
+		    .record_id = rid,
+		    .action = a.action,
+		    .recipients = "",
+		    .expires = a.expires,
+		    .version = a.version,
+		    .state = "active",
+		    .reason = "",
+		    .created = now,
+		    .updated = now,
 		};
 		err = store_alert_save(n->store, &sa, NULL, actor,
 				       "alert-receive", detail, d);
@@ -835,12 +895,12 @@ static int receive_alert(struct node *n, const struct envelope_header *h,
 	/* Stored after the alert row and idempotently: a crash between the
 	 * two is repaired by the redelivery. */
 	snprintf(files, sizeof(files), "alert %s from %s", a.id, h->sender);
-	imp = (struct store_import){.format = "alert", .files = files,
-				    .actor = actor};
+	imp = (struct store_import){
+	    .format = "alert", .files = files, .actor = actor};
 	if ((err = store_import_begin(n->store, &imp, NULL, d)))
 		goto out;
-	if ((err = store_put(n->store, a.record.entity, &a.record.marking,
-			     NULL, d))) {
+	if ((err = store_put(n->store, a.record.entity, &a.record.marking, NULL,
+			     d))) {
 		store_import_abort(n->store);
 		goto out;
 	}
@@ -852,8 +912,8 @@ out:
 }
 
 static int receive_withdraw(struct node *n, const struct envelope_header *h,
-			    const char *env_id, const uint8_t *body,
-			    size_t len, struct diag *d)
+			    const char *env_id, const uint8_t *body, size_t len,
+			    struct diag *d)
 {
 	static struct alert_row row;
 	struct node_alert_withdraw w;
@@ -884,12 +944,19 @@ static int receive_withdraw(struct node *n, const struct envelope_header *h,
 	snprintf(detail, sizeof(detail), "alert withdrawn by %s; envelope %s",
 		 h->sender, env_id);
 	a = (struct store_alert){
-		.id = w.id, .role = "received", .issuer = h->sender,
-		.kind = row.kind, .record_id = row.record_id,
-		.action = row.action, .recipients = "",
-		.expires = row.expires, .version = row.version,
-		.state = "withdrawn", .reason = w.reason,
-		.created = row.created, .updated = now,
+	    .id = w.id,
+	    .role = "received",
+	    .issuer = h->sender,
+	    .kind = row.kind,
+	    .record_id = row.record_id,
+	    .action = row.action,
+	    .recipients = "",
+	    .expires = row.expires,
+	    .version = row.version,
+	    .state = "withdrawn",
+	    .reason = w.reason,
+	    .created = row.created,
+	    .updated = now,
 	};
 	err = store_alert_save(n->store, &a, NULL, actor, "alert-withdrawn",
 			       detail, d);
@@ -916,14 +983,21 @@ static int receive_hit(struct node *n, const struct envelope_header *h,
 		return LIA_EDENIED;
 	}
 	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
-	snprintf(detail, sizeof(detail), "hit on %s alert (record %.64s) at "
-					 "%s by %s, score %.2f; envelope %s",
+	snprintf(detail, sizeof(detail),
+		 "hit on %s alert (record %.64s) at "
+		 "%s by %s, score %.2f; envelope %s",
 		 row.kind, row.record_id, h->sender, hit.channel, hit.score,
 		 env_id);
 	sh = (struct store_alert_hit){
-		.env_id = env_id, .direction = "received", .alert_id = hit.alert,
-		.agency = h->sender, .at = hit.at, .score = hit.score,
-		.channel = hit.channel, .schema = hit.schema, .subject_key = "",
+	    .env_id = env_id,
+	    .direction = "received",
+	    .alert_id = hit.alert,
+	    .agency = h->sender,
+	    .at = hit.at,
+	    .score = hit.score,
+	    .channel = hit.channel,
+	    .schema = hit.schema,
+	    .subject_key = "",
 	};
 	err = store_alert_hit_add(n->store, &sh, 0, NULL, actor, detail, d);
 	return err == LIA_EEXIST ? 0 : err;
@@ -954,8 +1028,8 @@ struct active_ctx {
 	int64_t now;
 	char **ids;
 	size_t n, cap;
-	const char *record_id;       /* report: match this record only */
-	struct alert_row *rows;      /* report: copies of the matches */
+	const char *record_id;	/* report: match this record only */
+	struct alert_row *rows; /* report: copies of the matches */
 	size_t n_rows, max_rows;
 };
 
@@ -1048,20 +1122,35 @@ static int report_one(struct node *n, const struct identity *me,
 	if ((err = seal_to(n, me, ENVELOPE_HIT, &em, to, 1, bs, now, &env,
 			   &env_len, eid, &h, d)))
 		goto out;
-	snprintf(detail, sizeof(detail), "hit on %s alert %s of %s (record "
-					 "%.64s) by %s, score %.2f; envelope %s",
+	snprintf(detail, sizeof(detail),
+		 "hit on %s alert %s of %s (record "
+		 "%.64s) by %s, score %.2f; envelope %s",
 		 row->kind, row->id, row->issuer, row->record_id, channel,
 		 score, eid);
 	o = (struct store_outbound){
-		.env_id = eid, .kind = "hit", .subject = "hit notification",
-		.case_ref = "", .created = h.created, .expires = h.expires,
-		.bytes = env, .len = env_len, .recipients = tp,
-		.n_recipients = 1, .actor = "node", .detail = detail,
+	    .env_id = eid,
+	    .kind = "hit",
+	    .subject = "hit notification",
+	    .case_ref = "",
+	    .created = h.created,
+	    .expires = h.expires,
+	    .bytes = env,
+	    .len = env_len,
+	    .recipients = tp,
+	    .n_recipients = 1,
+	    .actor = "node",
+	    .detail = detail,
 	};
 	sh = (struct store_alert_hit){
-		.env_id = eid, .direction = "sent", .alert_id = row->id,
-		.agency = row->issuer, .at = now, .score = score,
-		.channel = channel, .schema = schema, .subject_key = keyhex,
+	    .env_id = eid,
+	    .direction = "sent",
+	    .alert_id = row->id,
+	    .agency = row->issuer,
+	    .at = now,
+	    .score = score,
+	    .channel = channel,
+	    .schema = schema,
+	    .subject_key = keyhex,
 	};
 	/* The rule of node_hit_duplicate as a bound the store checks
 	 * under its write lock: an earlier hit at or after since. */
@@ -1088,8 +1177,10 @@ int node_alert_report(struct node *n, const struct identity *me,
 		      struct diag *d)
 {
 	static struct alert_row rows[NODE_ALERT_HITS_MAX];
-	struct active_ctx c = {.now = now, .record_id = record_id,
-			       .rows = rows, .max_rows = NODE_ALERT_HITS_MAX};
+	struct active_ctx c = {.now = now,
+			       .record_id = record_id,
+			       .rows = rows,
+			       .max_rows = NODE_ALERT_HITS_MAX};
 	size_t k = 0;
 	int err;
 
@@ -1205,16 +1296,16 @@ int node_hits(struct node *n, json_t **out, struct diag *d)
 #define IMPORT_HITS_MAX 1000 /* alert hits reported for one import */
 
 struct imp_hit {
-	char record_id[1025];   /* the alert's record */
+	char record_id[1025]; /* the alert's record */
 	char schema[32];
-	char subject[1100];     /* the imported record: id and name */
+	char subject[1100]; /* the imported record: id and name */
 	double score;
 };
 
 struct imp_ctx {
 	struct screen_index *ix;
 	struct match_ctx *mc;
-	int64_t last;           /* the import just committed */
+	int64_t last; /* the import just committed */
 	struct imp_hit *hits;
 	size_t n;
 	struct diag *d;
@@ -1246,8 +1337,10 @@ static int imp_cb(const struct store_record *r, void *ctx)
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < e.n_names && c->n < IMPORT_HITS_MAX; i++) {
-		struct screen_query q = {.name = e.names[i], .kind = e.kind,
-					 .extra = e.extra, .list = "alert",
+		struct screen_query q = {.name = e.names[i],
+					 .kind = e.kind,
+					 .extra = e.extra,
+					 .list = "alert",
 					 .limit = NODE_ALERT_HITS_MAX};
 
 		if ((rc = screen_query(c->ix, c->mc, &q, sh,
@@ -1307,12 +1400,10 @@ int node_alert_screen_import(struct node *n, const struct identity *me,
 			struct node_alert_match m[NODE_ALERT_HITS_MAX];
 			size_t k = 0;
 
-			err = node_alert_report(n, me, c.hits[i].record_id,
-						c.hits[i].score,
-						c.hits[i].schema, "import",
-						c.hits[i].subject,
-						(int64_t)time(NULL), m,
-						NODE_ALERT_HITS_MAX, &k, d);
+			err = node_alert_report(
+			    n, me, c.hits[i].record_id, c.hits[i].score,
+			    c.hits[i].schema, "import", c.hits[i].subject,
+			    (int64_t)time(NULL), m, NODE_ALERT_HITS_MAX, &k, d);
 			for (size_t j = 0; j < k; j++)
 				sent += m[j].notified;
 		}

@@ -16,10 +16,10 @@
 #include "liaison/node.h"
 
 #define AID "0123456789abcdef0123456789abcdef"
-#define REC                                                               \
-	"\"record\":{\"id\":\"p1\",\"schema\":\"Person\",\"properties\":"  \
-	"{\"name\":[\"Ivan Petrov\"]},\"marking\":{\"agency\":\"NL-NP\","   \
-	"\"audience\":[\"DE-BKA\"],\"classification\":\"RESTRICTED\","     \
+#define REC                                                                    \
+	"\"record\":{\"id\":\"p1\",\"schema\":\"Person\",\"properties\":"      \
+	"{\"name\":[\"Ivan Petrov\"]},\"marking\":{\"agency\":\"NL-NP\","      \
+	"\"audience\":[\"DE-BKA\"],\"classification\":\"RESTRICTED\","         \
 	"\"handling\":\"H1\",\"tlp\":\"AMBER\"}}"
 
 static int pal(const char *s)
@@ -41,10 +41,10 @@ static int pal(const char *s)
 static void test_alert_body(void **state)
 {
 	(void)state;
-	assert_int_equal(pal("{\"v\":1,\"id\":\"" AID "\",\"kind\":\"arrest\","
-			     "\"action\":\"arrest\",\"expires\":0,\"version\":1,"
-			     REC "}"),
-			 0);
+	assert_int_equal(
+	    pal("{\"v\":1,\"id\":\"" AID "\",\"kind\":\"arrest\","
+		"\"action\":\"arrest\",\"expires\":0,\"version\":1," REC "}"),
+	    0);
 	/* Unknown kind, key, version; bad id; missing record or marking. */
 	assert_int_equal(pal("{\"v\":1,\"id\":\"" AID "\",\"kind\":\"shoot\","
 			     "\"action\":\"\",\"expires\":0,\"version\":1," REC
@@ -160,10 +160,15 @@ static void test_dedup_store(void **state)
 	struct store_opts o = {.create = true};
 	struct store *st = NULL;
 	struct store_alert_hit h = {
-		.env_id = "00000000000000000000000000000001",
-		.direction = "sent", .alert_id = AID, .agency = "NL-NP",
-		.at = 10000, .score = 0.9, .channel = "screening",
-		.schema = "Person", .subject_key = "k1",
+	    .env_id = "00000000000000000000000000000001",
+	    .direction = "sent",
+	    .alert_id = AID,
+	    .agency = "NL-NP",
+	    .at = 10000,
+	    .score = 0.9,
+	    .channel = "screening",
+	    .schema = "Person",
+	    .subject_key = "k1",
 	};
 	char dir[64], p[128];
 	struct diag d;
@@ -206,10 +211,10 @@ static void test_dedup_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alert_body),
-		cmocka_unit_test(test_withdraw_and_hit),
-		cmocka_unit_test(test_dedup_rule),
-		cmocka_unit_test(test_dedup_store),
+	    cmocka_unit_test(test_alert_body),
+	    cmocka_unit_test(test_withdraw_and_hit),
+	    cmocka_unit_test(test_dedup_rule),
+	    cmocka_unit_test(test_dedup_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
