@@ -698,7 +698,7 @@ int node_alert_update(struct node *n, const struct identity *me, const char *id,
 		      const char *action, int64_t expires, const char *actor,
 		      struct diag *d)
 {
-	static struct alert_row row;
+	struct alert_row row;
 	char to[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	struct send_args s;
 	int err;
@@ -739,7 +739,7 @@ int node_alert_withdraw(struct node *n, const struct identity *me,
 			const char *id, const char *reason, const char *actor,
 			struct diag *d)
 {
-	static struct alert_row row;
+	struct alert_row row;
 	char to[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	const char *tp[ENVELOPE_RECIPIENTS_MAX];
 	struct envelope_header h;
@@ -915,7 +915,7 @@ static int receive_withdraw(struct node *n, const struct envelope_header *h,
 			    const char *env_id, const uint8_t *body, size_t len,
 			    struct diag *d)
 {
-	static struct alert_row row;
+	struct alert_row row;
 	struct node_alert_withdraw w;
 	struct store_alert a;
 	char actor[64], detail[256];
@@ -967,7 +967,7 @@ static int receive_hit(struct node *n, const struct envelope_header *h,
 		       const char *env_id, const uint8_t *body, size_t len,
 		       struct diag *d)
 {
-	static struct alert_row row;
+	struct alert_row row;
 	struct node_hit hit;
 	struct store_alert_hit sh;
 	char actor[64], detail[256];
@@ -1176,7 +1176,9 @@ int node_alert_report(struct node *n, const struct identity *me,
 		      struct node_alert_match *out, size_t max, size_t *n_out,
 		      struct diag *d)
 {
-	static struct alert_row rows[NODE_ALERT_HITS_MAX];
+	/* On the heap: the receive path runs in the daemon's threads and
+	 * eight rows are too big for a thread's stack to take lightly. */
+	struct alert_row *rows = calloc(NODE_ALERT_HITS_MAX, sizeof(*rows));
 	struct active_ctx c = {.now = now,
 			       .record_id = record_id,
 			       .rows = rows,
@@ -1184,17 +1186,21 @@ int node_alert_report(struct node *n, const struct identity *me,
 	size_t k = 0;
 	int err;
 
-	if (!record_id || !schema || !channel || !subject)
-		return LIA_EINVAL;
+	if (!rows)
+		return LIA_ENOMEM;
+	if (!record_id || !schema || !channel || !subject) {
+		err = LIA_EINVAL;
+		goto out;
+	}
 	if ((err = store_alert_each(n->store, active_cb, &c, d)))
-		return err;
+		goto out;
 	for (size_t i = 0; i < c.n_rows && k < max; i++) {
 		struct node_alert_match *m = &out[k];
 		bool notified = false;
 
 		if ((err = report_one(n, me, &rows[i], score, schema, channel,
 				      subject, now, &notified, d)))
-			return err;
+			goto out;
 		memset(m, 0, sizeof(*m));
 		memcpy(m->alert_id, rows[i].id, sizeof(m->alert_id));
 		memcpy(m->issuer, rows[i].issuer, sizeof(m->issuer));
@@ -1204,7 +1210,9 @@ int node_alert_report(struct node *n, const struct identity *me,
 		k++;
 	}
 	*n_out = k;
-	return 0;
+out:
+	free(rows);
+	return err;
 }
 
 /* ------------------------------------------------------------- lists */
@@ -1255,7 +1263,7 @@ struct hits_ctx {
 
 static int hits_cb(const struct store_alert_hit *h, void *ctx)
 {
-	static struct alert_row row;
+	struct alert_row row;
 	struct hits_ctx *c = ctx;
 	char desc[256];
 	json_t *o;
