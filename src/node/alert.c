@@ -592,7 +592,7 @@ int node_alert_issue(struct node *n, const struct identity *me,
 		     const struct node_alert_req *r, char id[33],
 		     struct diag *d)
 {
-	static char peers[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
+	char peers[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	char to[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	struct peers_ctx pc = {.buf = peers};
 	struct store_record *rec = NULL;
