@@ -407,4 +407,118 @@ int node_decide(struct node *n, const struct identity *me, int64_t id,
 		bool approve, const char *reason, const char *actor,
 		char env_id[33], struct diag *d);
 
+/* --- alerts and hit notifications ------------------------------------ */
+
+#define NODE_ACTION_MAX 1024       /* bytes of an alert's action */
+#define NODE_ALERT_KIND_MAX 15
+#define NODE_HIT_WINDOW 3600       /* one notification per subject, hour */
+#define NODE_ALERT_HITS_MAX 8      /* alerts reported for one record */
+
+/* An alert body: {"v":1,"id","kind","action","expires","version",
+ * "record": entity + "marking"}. kind is arrest, missing, discreet-check,
+ * refuse-entry or object; expires is UTC seconds (0 = never). Owns its
+ * record; release with node_alert_release. */
+struct node_alert {
+	char id[33];
+	char kind[NODE_ALERT_KIND_MAX + 1];
+	char action[NODE_ACTION_MAX + 1];
+	int64_t expires;
+	int64_t version;
+	struct node_msg_record record;
+};
+/* An alert-withdraw body: {"v":1,"id","reason"}. */
+struct node_alert_withdraw {
+	char id[33];
+	char reason[NODE_REASON_MAX + 1];
+};
+/* A hit body: {"v":1,"alert","at","score","channel","schema"}: which
+ * alert hit, when, how well and through what kind of screening; where is
+ * the sending agency. Nothing of the screened subject itself. */
+struct node_hit {
+	char alert[33];
+	int64_t at;
+	double score;
+	char channel[16];   /* screening, batch, import, query */
+	char schema[32];
+};
+
+bool node_alert_kind_ok(const char *kind);
+/* Strict parsers of untrusted alert, withdraw and hit bodies. Errors:
+ * LIA_ETOOBIG, LIA_EPARSE (reason in d), LIA_ENOMEM. */
+int node_alert_parse(const uint8_t *body, size_t len, const struct ladder *l,
+		     struct node_alert *out, struct diag *d);
+void node_alert_release(struct node_alert *a);
+int node_alert_withdraw_parse(const uint8_t *body, size_t len,
+			      struct node_alert_withdraw *out,
+			      struct diag *d);
+int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
+		   struct diag *d);
+
+/* The deduplication rule: a hit at `now` repeats one at `last` (same
+ * alert, same subject) when it is less than NODE_HIT_WINDOW after it. */
+bool node_hit_duplicate(int64_t last, int64_t now);
+
+struct node_alert_req {
+	const char *kind;
+	const char *record_id;
+	const char *action;        /* or NULL */
+	const char *const *to;     /* recipients, or NULL with to_all */
+	size_t n_to;
+	bool to_all;               /* every pinned peer in the audience */
+	int64_t expires;           /* 0 = never */
+	const char *actor;
+};
+
+/* Issue an alert on one of this node's records: the handling rules of
+ * node_send apply to every named recipient (LIA_EDENIED naming the rule);
+ * with to_all, peers outside the record's audience are left out. id gets
+ * the alert id. */
+int node_alert_issue(struct node *n, const struct identity *me,
+		     const struct node_alert_req *r, char id[33],
+		     struct diag *d);
+/* Change the action and/or expiry (NULL / -1 = keep) of an active alert
+ * this node issued and send the new version to its recipients. */
+int node_alert_update(struct node *n, const struct identity *me,
+		      const char *id, const char *action, int64_t expires,
+		      const char *actor, struct diag *d);
+int node_alert_withdraw(struct node *n, const struct identity *me,
+			const char *id, const char *reason, const char *actor,
+			struct diag *d);
+/* Alerts issued and received as JSON, with their state (active,
+ * withdrawn, expired). */
+int node_alert_list(struct node *n, json_t **out, struct diag *d);
+/* Hit notifications received for this node's alerts, with the action. */
+int node_hits(struct node *n, json_t **out, struct diag *d);
+
+/* What a screening reports about a hit on a received alert. */
+struct node_alert_match {
+	char alert_id[33];
+	char issuer[MARKING_CODE_MAX + 1];
+	char kind[NODE_ALERT_KIND_MAX + 1];
+	char action[NODE_ACTION_MAX + 1];
+	bool notified;             /* false: a duplicate within the window */
+};
+/* A screening hit record_id (list "alert") with score: find the active
+ * alerts received on that record and queue a hit notification to each
+ * issuer, recorded locally in the same transaction, unless the same
+ * subject hit the same alert within NODE_HIT_WINDOW. subject identifies
+ * what was screened (e.g. name and date of birth); only its keyed hash
+ * is kept. */
+int node_alert_report(struct node *n, const struct identity *me,
+		      const char *record_id, double score, const char *schema,
+		      const char *channel, const char *subject, int64_t now,
+		      struct node_alert_match *out, size_t max, size_t *n_out,
+		      struct diag *d);
+/* Screen the records written by the import just committed (new or
+ * changed) against the active received alerts, and report their hits as
+ * node_alert_report does (channel "import"); *notified gets the number of
+ * notifications queued. Nothing is done when no alert is active. */
+int node_alert_screen_import(struct node *n, const struct identity *me,
+			     size_t *notified, struct diag *d);
+/* The record ids of the active, unexpired received alerts (*ids and each
+ * string malloc'd; the caller frees them): what screening loads from the
+ * list "alert". */
+int node_alert_active_ids(struct node *n, int64_t now, char ***ids,
+			  size_t *n_ids, struct diag *d);
+
 #endif

@@ -494,4 +494,60 @@ int store_request_decide(struct store *st, int64_t id, const char *state,
 			 const char *decided_by, const char *reason,
 			 const struct store_outbound *o, struct diag *d);
 
+/* --- alerts and hit notifications ------------------------------------ */
+
+/* An alert issued by this node or received from its issuer. Borrowed. */
+struct store_alert {
+	const char *id;         /* 32 hex digits, chosen by the issuer */
+	const char *role;       /* "issued" or "received" */
+	const char *issuer;
+	const char *kind;
+	const char *record_id;
+	const char *action;
+	const char *recipients; /* comma-separated agencies */
+	int64_t expires;        /* UTC seconds, 0 = never */
+	int64_t version;        /* raised by each update */
+	const char *state;      /* "active" or "withdrawn" */
+	const char *reason;     /* of a withdrawal, "" when none */
+	int64_t created, updated;
+};
+
+/* Insert or update an alert, queue o (may be NULL) and append the audit
+ * row (action, detail), in one transaction. An existing alert is changed
+ * only by the same issuer, only while active and only to a version not
+ * older than the stored one: a replayed update cannot revive a withdrawn
+ * alert. */
+int store_alert_save(struct store *st, const struct store_alert *a,
+		     const struct store_outbound *o, const char *actor,
+		     const char *action, const char *detail, struct diag *d);
+/* Every alert, oldest first. */
+int store_alert_each(struct store *st,
+		     int (*fn)(const struct store_alert *a, void *ctx),
+		     void *ctx, struct diag *d);
+
+/* A hit notification sent (by a receiver of the alert) or received (by
+ * its issuer). Borrowed. */
+struct store_alert_hit {
+	const char *env_id;      /* the hit envelope */
+	const char *direction;   /* "sent" or "received" */
+	const char *alert_id;
+	const char *agency;      /* the issuer (sent) or the reporter */
+	int64_t at;
+	double score;
+	const char *channel;     /* screening, batch, import, query */
+	const char *schema;
+	const char *subject_key; /* sent: hash for deduplication; else "" */
+};
+
+/* Record a hit, queue o (may be NULL) and audit, in one transaction.
+ * With since > 0, LIA_EEXIST (nothing written) when a hit sent on the
+ * same alert with the same subject key is at or after since. A received
+ * hit already stored (same env_id) is LIA_EEXIST too. */
+int store_alert_hit_add(struct store *st, const struct store_alert_hit *h,
+			int64_t since, const struct store_outbound *o,
+			const char *actor, const char *detail, struct diag *d);
+int store_alert_hit_each(struct store *st,
+			 int (*fn)(const struct store_alert_hit *h, void *ctx),
+			 void *ctx, struct diag *d);
+
 #endif

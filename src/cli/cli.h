@@ -46,4 +46,7 @@ int cmd_requests(struct cli *c, int argc, char **argv);
 int cmd_approve(struct cli *c, int argc, char **argv);
 int cmd_refuse(struct cli *c, int argc, char **argv);
 
+int cmd_alert(struct cli *c, int argc, char **argv);
+int cmd_hits(struct cli *c, int argc, char **argv);
+
 #endif

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cli.h"
 #include "liaison/csv.h"
+#include "liaison/identity.h"
 #include "liaison/match.h"
 #include "liaison/screen.h"
 #include "liaison/strbuf.h"
@@ -342,6 +344,69 @@ static json_t *hits_json(const struct screen_hit *h, size_t n)
 	return arr;
 }
 
+/* Hits on received alerts are reported to their issuers (deduplicated
+ * per subject within NODE_HIT_WINDOW); *out gets a JSON array of the
+ * alerts hit, with the action to take. The identity is loaded on the
+ * first alert hit only. */
+static int report_alerts(struct cli *c, struct node *n,
+			 struct identity **me, const struct screen_hit *h,
+			 size_t nh, const char *channel, const char *name,
+			 const char *dob, json_t **out, struct diag *d)
+{
+	struct node_alert_match m[NODE_ALERT_HITS_MAX];
+	json_t *arr = json_array();
+	char subject[1100];
+	int rc = 0;
+
+	if (!arr)
+		return LIA_ENOMEM;
+	snprintf(subject, sizeof(subject), "%s|%s", name, dob ? dob : "");
+	for (size_t i = 0; i < nh && !rc; i++) {
+		size_t k = 0;
+
+		if (strcmp(h[i].list, "alert"))
+			continue;
+		if (!*me && (rc = identity_load(c->home, me, d)))
+			break;
+		rc = node_alert_report(n, *me, h[i].record_id, h[i].score,
+				       h[i].schema, channel, subject,
+				       (int64_t)time(NULL), m,
+				       NODE_ALERT_HITS_MAX, &k, d);
+		for (size_t j = 0; j < k && !rc; j++)
+			if (json_array_append_new(
+				    arr,
+				    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "alert",
+					      m[j].alert_id, "issuer",
+					      m[j].issuer, "kind", m[j].kind,
+					      "record", h[i].record_id,
+					      "action", m[j].action,
+					      "notified", m[j].notified)))
+				rc = LIA_ENOMEM;
+	}
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
+static void print_alerts(const json_t *arr)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(arr, i, a)
+		printf("ALERT %s from %s on %s: action: %s%s\n",
+		       json_string_value(json_object_get(a, "kind")),
+		       json_string_value(json_object_get(a, "issuer")),
+		       json_string_value(json_object_get(a, "record")),
+		       json_string_value(json_object_get(a, "action")),
+		       json_is_true(json_object_get(a, "notified"))
+			       ? " (issuer notified)"
+			       : " (issuer already notified)");
+}
+
 struct screen_opts {
 	const char *list;
 	double threshold;
@@ -353,6 +418,7 @@ static int screen_batch(struct cli *c, struct node *n,
 			struct screen_index *ix, struct match_ctx *mc,
 			const char *path, const struct screen_opts *so)
 {
+	struct identity *me = NULL;
 	struct csv_reader *r = NULL;
 	struct node_screen_cols cols;
 	const char *fields[1024];
@@ -431,12 +497,22 @@ static int screen_batch(struct cli *c, struct node *n,
 		if (screen_query(ix, mc, &q, hits, 50, &nh, &rd))
 			goto row_fail;
 		pass = json_object();
-		for (size_t i = 0; i < ncols; i++)
+		for (size_t i = 0; pass && i < ncols; i++)
 			json_object_set_new(pass, hdr[i],
 					    json_stringn(fields[i], lens[i]));
-		o = json_pack("{s:I,s:s,s:o,s:o}", "line",
-			      (json_int_t)csv_line(r), "name", row.name,
-			      "input", pass, "hits", hits_json(hits, nh));
+		{
+			json_t *al = NULL;
+
+			if ((rc = report_alerts(c, n, &me, hits, nh, "batch",
+						row.name, row.dob, &al, &d))) {
+				json_decref(pass);
+				goto out;
+			}
+			o = json_pack("{s:I,s:s,s:o,s:o,s:o}", "line",
+				      (json_int_t)csv_line(r), "name", row.name,
+				      "input", pass, "hits",
+				      hits_json(hits, nh), "alerts", al);
+		}
 		json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -472,6 +548,7 @@ out:
 	for (size_t i = 0; hdr && i < ncols; i++)
 		free(hdr[i]);
 	free(hdr);
+	identity_free(me);
 	csv_close(r);
 	if (f != stdin)
 		fclose(f);
@@ -507,6 +584,8 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 	struct match_ctx *mc = NULL;
 	struct node *n = NULL;
 	struct screen_hit hits[50];
+	struct identity *me = NULL;
+	json_t *alerts = NULL;
 	size_t nh = 0, loaded = 0;
 	struct diag d;
 	int ch, rc, ex;
@@ -618,6 +697,9 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 		if ((rc = screen_query(ix, mc, &q, hits, 50, &nh, &d)))
 			goto fail;
 	}
+	if ((rc = report_alerts(c, n, &me, hits, nh, "screening", name,
+				extra.n_dob ? dobn : NULL, &alerts, &d)))
+		goto fail;
 	/* Screening a person is access to personal data. */
 	{
 		char detail[64];
@@ -627,10 +709,10 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 			goto fail;
 	}
 	if (c->json) {
-		json_t *o = json_pack("{s:s,s:f,s:I,s:o}", "name", name,
+		json_t *o = json_pack("{s:s,s:f,s:I,s:o,s:O}", "name", name,
 				      "threshold", so.threshold, "screened",
 				      (json_int_t)loaded, "hits",
-				      hits_json(hits, nh));
+				      hits_json(hits, nh), "alerts", alerts);
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -648,12 +730,15 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 			       hits[i].matched_name, sb.buf);
 			strbuf_release(&sb);
 		}
+		print_alerts(alerts);
 	}
 	ex = EX_OK;
 	goto out;
 fail:
 	ex = cli_fail("screen", rc, &d);
 out:
+	json_decref(alerts);
+	identity_free(me);
 	screen_index_free(ix);
 	match_ctx_free(mc);
 	node_close(n);

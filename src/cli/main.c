@@ -40,6 +40,8 @@ static const struct {
 	{"requests", cmd_requests, "requests received for records, and decisions"},
 	{"approve", cmd_approve, "release the record of a request"},
 	{"refuse", cmd_refuse, "refuse a request, with a reason"},
+	{"alert", cmd_alert, "issue, update, withdraw or list alerts"},
+	{"hits", cmd_hits, "hit notifications received on this node's alerts"},
 };
 
 static void usage(FILE *f)

@@ -747,6 +747,14 @@ int node_receive(struct node *n, const struct identity *me,
 				goto out;
 			in.subject = "answer";
 			in.detail = adetail.buf;
+		} else if (h->kind == ENVELOPE_ALERT ||
+			   h->kind == ENVELOPE_ALERT_WITHDRAW ||
+			   h->kind == ENVELOPE_HIT) {
+			if ((err = envelope_open(env, me, &body, &body_len,
+						 d)) ||
+			    (err = node_alert_receive(n, h, id, body, body_len,
+						      &in.subject, d)))
+				goto out;
 		}
 		if (h->kind == ENVELOPE_REQUEST ||
 		    h->kind == ENVELOPE_RELEASE ||

@@ -62,4 +62,11 @@ int node_msg_record_parse(const json_t *rj, const struct ladder *l,
 int node_queries_releases(struct node *n, const struct identity *me,
 			  json_t *list, struct diag *d);
 
+/* Apply a decrypted alert, alert-withdraw or hit body from h->sender
+ * (alert.c), idempotently, before the inbox row is written; *subject
+ * gets the inbox subject. */
+int node_alert_receive(struct node *n, const struct envelope_header *h,
+		       const char *env_id, const uint8_t *body, size_t len,
+		       const char **subject, struct diag *d);
+
 #endif

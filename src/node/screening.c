@@ -4,8 +4,11 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
+#include "liaison/entity.h"
 #include "liaison/node.h"
 #include "liaison/screen.h"
 #include "liaison/strbuf.h"
@@ -28,7 +31,16 @@ struct load_ctx {
 	const char *only;
 	size_t n;
 	struct diag *d;
+	/* Record ids of active received alerts, sorted: a record in the
+	 * list "alert" is screened only while its alert is active. */
+	char **alerts;
+	size_t n_alerts;
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int load_one(const struct store_record *r, void *ctx)
 {
@@ -39,6 +51,12 @@ static int load_one(const struct store_record *r, void *ctx)
 
 	if (c->only ? strcmp(r->source, c->only) : !node_default_list(r->source))
 		return 0;
+	if (!strcmp(r->source, "alert")) {
+		const char *id = entity_id(r->entity);
+		if (!c->n_alerts || !bsearch(&id, c->alerts, c->n_alerts,
+					     sizeof(*c->alerts), cmp_str))
+			return 0;
+	}
 	rc = screen_entry_from_entity(r->entity, r->source, &e, &stg);
 	if (rc == LIA_ENOTFOUND)
 		return 0; /* addresses, sanctions, documents: not names */
@@ -60,8 +78,19 @@ int node_screen_load(struct node *n, struct screen_index *ix,
 {
 	struct load_ctx c = {.ix = ix, .mc = mc, .only = only_list, .d = d};
 	struct store_query all = {0};
-	int rc = store_each(n->store, &all, load_one, &c, d);
+	int rc;
 
+	/* Read at each load, so a withdrawal or an expiry stops hitting at
+	 * the next screening. */
+	if ((rc = node_alert_active_ids(n, (int64_t)time(NULL), &c.alerts,
+					&c.n_alerts, d)))
+		return rc;
+	if (c.n_alerts)
+		qsort(c.alerts, c.n_alerts, sizeof(*c.alerts), cmp_str);
+	rc = store_each(n->store, &all, load_one, &c, d);
+	for (size_t i = 0; i < c.n_alerts; i++)
+		free(c.alerts[i]);
+	free(c.alerts);
 	if (!rc && records)
 		*records = c.n;
 	return rc;

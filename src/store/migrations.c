@@ -219,6 +219,38 @@ const char *const store_sqlite_migrations[] = {
 	");"
 	"CREATE UNIQUE INDEX requests_open ON requests(ref)"
 	"  WHERE state IN ('pending', 'approved');",
+	/* 5 -> 6: alerts this
+	 * node issued and received, and hit notifications sent and
+	 * received. A hit sent keeps only a hash of what was screened, for
+	 * deduplication, never the screened data itself. */
+	"CREATE TABLE alerts ("
+	"  id TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('issued', 'received')),"
+	"  issuer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  record_id TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  recipients TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('active', 'withdrawn')),"
+	"  reason TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL"
+	");"
+	"CREATE INDEX alerts_record ON alerts(record_id);"
+	"CREATE TABLE alert_hits ("
+	"  env_id TEXT PRIMARY KEY,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),"
+	"  alert_id TEXT NOT NULL,"
+	"  agency TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  score REAL NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  schema TEXT NOT NULL,"
+	"  subject_key TEXT NOT NULL"
+	");"
+	"CREATE INDEX alert_hits_dedup ON alert_hits(alert_id, subject_key, at);",
 };
 
 const int store_sqlite_migrations_n =

@@ -2470,6 +2470,211 @@ out:
 	return err;
 }
 
+/* --- alerts ------------------------------------------------------------ */
+
+static int sq_alert_save(struct store *st, const struct store_alert *a,
+			 const struct store_outbound *o, const char *actor,
+			 const char *action, const char *detail,
+			 struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s, "INSERT INTO alerts(id, role, issuer, kind,"
+			     " record_id, action, recipients, expires, version,"
+			     " state, reason, created, updated) VALUES (?1, ?2,"
+			     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+			     " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
+			     " action = excluded.action,"
+			     " recipients = excluded.recipients,"
+			     " expires = excluded.expires,"
+			     " version = excluded.version,"
+			     " state = excluded.state, reason = excluded.reason,"
+			     " updated = excluded.updated"
+			     " WHERE alerts.issuer = excluded.issuer"
+			     " AND alerts.role = excluded.role"
+			     " AND alerts.record_id = excluded.record_id"
+			     " AND alerts.state = 'active'"
+			     " AND excluded.version >= alerts.version",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, a->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, a->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, a->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, a->action ? a->action : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, a->recipients ? a->recipients : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(q, 8, a->expires);
+	sqlite3_bind_int64(q, 9, a->version);
+	sqlite3_bind_text(q, 10, a->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 11, a->reason ? a->reason : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(q, 12, a->created);
+	sqlite3_bind_int64(q, 13, a->updated);
+	if ((err = q_step_done(s, q, "save alert", d)))
+		goto out;
+	if (!sqlite3_changes(s->db)) {
+		/* Fail closed: another issuer's id, a withdrawn alert or an
+		 * older version changes nothing and says so. */
+		diag_set(d, "alert %s: not changed (withdrawn, older version "
+			    "or another issuer)", a->id);
+		err = LIA_EDENIED;
+		goto out;
+	}
+	if ((err = sq_audit(st, actor, action, a->id, detail, d)))
+		goto out;
+	if (o && (err = ob_insert(s, o, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_alert_each(struct store *st,
+			 int (*fn)(const struct store_alert *a, void *ctx),
+			 void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT id, role, issuer, kind, record_id,"
+			     " action, recipients, expires, version, state,"
+			     " reason, created, updated FROM alerts"
+			     " ORDER BY created, id",
+			  &q, d)))
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_alert a = {
+			.id = col_text(q, 0), .role = col_text(q, 1),
+			.issuer = col_text(q, 2), .kind = col_text(q, 3),
+			.record_id = col_text(q, 4), .action = col_text(q, 5),
+			.recipients = col_text(q, 6),
+			.expires = sqlite3_column_int64(q, 7),
+			.version = sqlite3_column_int64(q, 8),
+			.state = col_text(q, 9), .reason = col_text(q, 10),
+			.created = sqlite3_column_int64(q, 11),
+			.updated = sqlite3_column_int64(q, 12),
+		};
+		if ((err = fn(&a, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "list alerts", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_alert_hit_add(struct store *st, const struct store_alert_hit *h,
+			    int64_t since, const struct store_outbound *o,
+			    const char *actor, const char *detail,
+			    struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	/* The duplicate check runs under the write lock, so two screenings
+	 * racing each other notify once. */
+	if (since > 0) {
+		if ((err = q_prep(s, "SELECT 1 FROM alert_hits WHERE"
+				     " direction = 'sent' AND alert_id = ?1"
+				     " AND subject_key = ?2 AND at >= ?3",
+				  &q, d)))
+			goto out;
+		sqlite3_bind_text(q, 1, h->alert_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, h->subject_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, since);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc == SQLITE_ROW) {
+			err = LIA_EEXIST;
+			goto out;
+		}
+		if (rc != SQLITE_DONE) {
+			err = sq_err(s, "check duplicate hit", d);
+			goto out;
+		}
+	}
+	if ((err = q_prep(s, "INSERT OR IGNORE INTO alert_hits(env_id,"
+			     " direction, alert_id, agency, at, score, channel,"
+			     " schema, subject_key) VALUES (?1, ?2, ?3, ?4, ?5,"
+			     " ?6, ?7, ?8, ?9)",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, h->env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, h->direction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, h->alert_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, h->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, h->at);
+	sqlite3_bind_double(q, 6, h->score);
+	sqlite3_bind_text(q, 7, h->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, h->schema, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, h->subject_key ? h->subject_key : "", -1,
+			  SQLITE_STATIC);
+	if ((err = q_step_done(s, q, "record hit", d)))
+		goto out;
+	if (!sqlite3_changes(s->db)) {
+		err = LIA_EEXIST;
+		goto out;
+	}
+	if ((err = sq_audit(st, actor,
+			    strcmp(h->direction, "sent") ? "hit-receive"
+							 : "hit-notify",
+			    h->alert_id, detail, d)))
+		goto out;
+	if (o && (err = ob_insert(s, o, d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_alert_hit_each(struct store *st,
+			     int (*fn)(const struct store_alert_hit *h,
+				       void *ctx),
+			     void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s, "SELECT env_id, direction, alert_id, agency, at,"
+			     " score, channel, schema, subject_key"
+			     " FROM alert_hits ORDER BY at, env_id",
+			  &q, d)))
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_alert_hit h = {
+			.env_id = col_text(q, 0), .direction = col_text(q, 1),
+			.alert_id = col_text(q, 2), .agency = col_text(q, 3),
+			.at = sqlite3_column_int64(q, 4),
+			.score = sqlite3_column_double(q, 5),
+			.channel = col_text(q, 6), .schema = col_text(q, 7),
+			.subject_key = col_text(q, 8),
+		};
+		if ((err = fn(&h, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "list hits", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2514,4 +2719,8 @@ static const struct store_ops sqlite_ops = {
 	.qref_get = sq_qref_get,
 	.request_each = sq_request_each,
 	.request_decide = sq_request_decide,
+	.alert_save = sq_alert_save,
+	.alert_each = sq_alert_each,
+	.alert_hit_add = sq_alert_hit_add,
+	.alert_hit_each = sq_alert_hit_each,
 };

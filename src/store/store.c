@@ -1078,3 +1078,78 @@ int store_request_decide(struct store *st, int64_t id, const char *state,
 		return err;
 	return st->ops->request_decide(st, id, state, decided_by, reason, o, d);
 }
+
+/* --- alerts ------------------------------------------------------------ */
+
+int store_alert_save(struct store *st, const struct store_alert *a,
+		     const struct store_outbound *o, const char *actor,
+		     const char *action, const char *detail, struct diag *d)
+{
+	int err;
+
+	if (!st || !a)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) ||
+	    (err = check_env_id(a->id, d)) ||
+	    (err = check_agency("issuer", a->issuer, d)) ||
+	    (err = check_str("role", a->role, 16, true, d)) ||
+	    (err = check_str("kind", a->kind, 32, true, d)) ||
+	    (err = check_str("record id", a->record_id, STORE_OBJECT_MAX,
+			     true, d)) ||
+	    (err = check_str("action", a->action, STORE_DETAIL_MAX, false,
+			     d)) ||
+	    (err = check_str("recipients", a->recipients, STORE_DETAIL_MAX,
+			     false, d)) ||
+	    (err = check_str("state", a->state, 16, true, d)) ||
+	    (err = check_str("reason", a->reason, STORE_DETAIL_MAX, false,
+			     d)) ||
+	    (err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("action", action, STORE_ACTION_MAX, true, d)) ||
+	    (err = check_str("detail", detail, STORE_DETAIL_MAX, false, d)))
+		return err;
+	if (o && (err = check_outbound(o, d)))
+		return err;
+	return st->ops->alert_save(st, a, o, actor, action, detail, d);
+}
+
+int store_alert_each(struct store *st,
+		     int (*fn)(const struct store_alert *a, void *ctx),
+		     void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->alert_each(st, fn, ctx, d);
+}
+
+int store_alert_hit_add(struct store *st, const struct store_alert_hit *h,
+			int64_t since, const struct store_outbound *o,
+			const char *actor, const char *detail, struct diag *d)
+{
+	int err;
+
+	if (!st || !h)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)) ||
+	    (err = check_env_id(h->env_id, d)) ||
+	    (err = check_env_id(h->alert_id, d)) ||
+	    (err = check_agency("agency", h->agency, d)) ||
+	    (err = check_str("direction", h->direction, 16, true, d)) ||
+	    (err = check_str("channel", h->channel, 32, true, d)) ||
+	    (err = check_str("schema", h->schema, 64, true, d)) ||
+	    (err = check_str("subject key", h->subject_key, 128, false, d)) ||
+	    (err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)) ||
+	    (err = check_str("detail", detail, STORE_DETAIL_MAX, false, d)))
+		return err;
+	if (o && (err = check_outbound(o, d)))
+		return err;
+	return st->ops->alert_hit_add(st, h, since, o, actor, detail, d);
+}
+
+int store_alert_hit_each(struct store *st,
+			 int (*fn)(const struct store_alert_hit *h, void *ctx),
+			 void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->alert_hit_each(st, fn, ctx, d);
+}

@@ -131,6 +131,21 @@ struct store_ops {
 	int (*request_decide)(struct store *st, int64_t id, const char *state,
 			      const char *decided_by, const char *reason,
 			      const struct store_outbound *o, struct diag *d);
+	int (*alert_save)(struct store *st, const struct store_alert *a,
+			  const struct store_outbound *o, const char *actor,
+			  const char *action, const char *detail,
+			  struct diag *d);
+	int (*alert_each)(struct store *st,
+			  int (*fn)(const struct store_alert *a, void *ctx),
+			  void *ctx, struct diag *d);
+	int (*alert_hit_add)(struct store *st, const struct store_alert_hit *h,
+			     int64_t since, const struct store_outbound *o,
+			     const char *actor, const char *detail,
+			     struct diag *d);
+	int (*alert_hit_each)(struct store *st,
+			      int (*fn)(const struct store_alert_hit *h,
+					void *ctx),
+			      void *ctx, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
