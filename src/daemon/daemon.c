@@ -38,7 +38,12 @@
 #include "liaison/strbuf.h"
 
 #define DUE_BATCH 16
-#define POLL_MS 200
+/* How often the delivery worker looks for new outbox rows when idle: a
+ * `liaison send` or an alert hit is written by another process, which
+ * cannot wake this one, so this bounds the added latency of every alert
+ * and hit notification (issue target: p99 <= 100 ms end to end). One
+ * indexed query on an idle table every 20 ms costs nothing measurable. */
+#define POLL_MS 20
 #define RESPONSE_MAX 4096 /* bytes of a peer's answer we keep */
 
 /* ---------------------------------------------------------------- log */
