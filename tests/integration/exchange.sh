@@ -5,35 +5,11 @@
 # replayed envelope, handling rules at the boundary.
 . "$(dirname "$0")/lib.bash"
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 254; }
-command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 not installed"; exit 254; }
-
-# Free ports: ask the kernel for three.
-read -r PA PB PC < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-A="$TMP/a"; B="$TMP/b"; C="$TMP/c"
-export LIAISON_BACKOFF_CAP_MS=1000
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-start() { # start HOME PORT -> $! in PIDS, log in HOME.log
-	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
-	PIDS+=($!)
-	for _ in $(seq 50); do grep -q "serving on" "$1.log" 2>/dev/null && return 0; sleep 0.1; done
-	fail "node $1 did not start: $(cat "$1.log")"
-}
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-# wait_for SECONDS CMD... : poll until CMD succeeds
-wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq $n); do "$@" && return 0; sleep 0.1; done; return 1; }
+. "$(dirname "$0")/nodes.bash"
 state_of() { lia "$1" --json outbox | python3 -c 'import json,sys; print(" ".join(sorted(r["state"] for r in json.load(sys.stdin) if r["id"]==sys.argv[1])))' "$2"; }
 is_state() { [ "$(state_of "$1" "$2")" = "$3" ]; }
 
-lia "$A" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null
-lia "$B" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
-lia "$C" init --agency FR-PN --name "Police nationale" --country FR >/dev/null
-for h in A B C; do lia "${!h}" identity export >"$TMP/$h.card"; done
+init_nodes
 [ "$(stat -c %a "$A/keys/sign.key")" = 600 ] || fail "key mode"
 grep -q PRIVATE "$TMP/A.card" && fail "card holds a private key"
 lia "$A" peer add "$TMP/B.card" --url "https://127.0.0.1:$PB" >/dev/null

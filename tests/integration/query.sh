@@ -4,33 +4,9 @@
 # data, C answers no-hit; a record whose audience excludes B is never
 # reported to B; queries and answers are audited on both sides.
 . "$(dirname "$0")/lib.bash"
-command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 not installed"; exit 254; }
+. "$(dirname "$0")/nodes.bash"
 
-read -r PA PB PC < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-A="$TMP/a"; B="$TMP/b"; C="$TMP/c"
-export LIAISON_BACKOFF_CAP_MS=1000
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
-start() {
-	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
-	PIDS+=($!)
-	for _ in $(seq 50); do grep -q "serving on" "$1.log" 2>/dev/null && return 0; sleep 0.1; done
-	fail "node $1 did not start: $(cat "$1.log")"
-}
-wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq $n); do "$@" && return 0; sleep 0.1; done; return 1; }
-
-lia "$A" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null
-lia "$B" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
-lia "$C" init --agency FR-PN --name "Police nationale" --country FR >/dev/null
-for h in A B C; do lia "${!h}" identity export >"$TMP/$h.card"; done
-for x in "A B $PB" "A C $PC" "B A $PA" "B C $PC" "C A $PA" "C B $PB"; do
-	set -- $x
-	lia "${!1}" peer add "$TMP/$2.card" --url "https://127.0.0.1:$3" >/dev/null
-done
+three_nodes
 
 cat >"$TMP/a.ijson" <<'J'
 {"id":"nl-secret-4711","schema":"Person","properties":{"name":["Aleksandr Sergeyevich Pushkin"],"birthDate":["1970-05-12"]}}
