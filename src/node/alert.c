@@ -56,91 +56,6 @@ bool node_hit_duplicate(int64_t last, int64_t now)
 
 /* ----------------------------------------------------------- parsing */
 
-static bool hex32(const char *s)
-{
-	size_t n = strnlen(s, 33);
-
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return n == 32;
-}
-
-static int load_obj(const uint8_t *body, size_t len, size_t max,
-		    const char *what, const char *const *keys, size_t n_keys,
-		    json_t **out, struct diag *d)
-{
-	json_error_t jerr;
-	json_t *o;
-	const char *k;
-	json_t *v;
-
-	if (!body || len > max) {
-		diag_set(d, "%s: body missing or too big", what);
-		return LIA_ETOOBIG;
-	}
-	o = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!o) {
-		diag_set(d, "%s: %s", what, jerr.text);
-		return LIA_EPARSE;
-	}
-	if (!json_is_object(o))
-		goto bad;
-	json_object_foreach (o, k, v) {
-		bool ok = false;
-		for (size_t i = 0; i < n_keys && !ok; i++)
-			ok = !strcmp(k, keys[i]);
-		if (!ok)
-			goto bad;
-	}
-	v = json_object_get(o, "v");
-	if (!json_is_integer(v) || json_integer_value(v) != ALERT_VERSION)
-		goto bad;
-	*out = o;
-	return 0;
-bad:
-	diag_set(d, "%s: not a version %d object of known keys", what,
-		 ALERT_VERSION);
-	json_decref(o);
-	return LIA_EPARSE;
-}
-
-/* A required (or optional) string without control characters, copied
- * into buf of size n; longer is refused, never cut. */
-static int get_s(const json_t *o, const char *key, char *buf, size_t n,
-		 bool need, const char *what, struct diag *d)
-{
-	const json_t *v = json_object_get(o, key);
-	const char *s;
-	size_t len;
-
-	buf[0] = 0;
-	if (!v) {
-		if (!need)
-			return 0;
-		diag_set(d, "%s: \"%s\" missing", what, key);
-		return LIA_EPARSE;
-	}
-	if (!json_is_string(v))
-		goto bad;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (len >= n || strlen(s) != len || (need && !len))
-		goto bad;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			goto bad;
-	memcpy(buf, s, len + 1);
-	return 0;
-bad:
-	diag_set(d,
-		 "%s: \"%s\" must be a string of at most %zu bytes without "
-		 "control characters",
-		 what, key, n - 1);
-	return LIA_EPARSE;
-}
-
 static int get_i(const json_t *o, const char *key, int64_t lo, int64_t hi,
 		 int64_t *out, const char *what, struct diag *d)
 {
@@ -180,19 +95,20 @@ int node_alert_parse(const uint8_t *body, size_t len, const struct ladder *l,
 
 	memset(&a, 0, sizeof(a));
 	marking_init(&a.record.marking);
-	if ((err =
-		 load_obj(body, len, ALERT_BODY_MAX, "alert", keys, 7, &o, d)))
+	if ((err = node_body_load(body, len, ALERT_BODY_MAX, "alert", keys, 7,
+				  &o, d)))
 		goto out;
-	if ((err = get_s(o, "id", a.id, sizeof(a.id), true, "alert", d)) ||
-	    (err =
-		 get_s(o, "kind", a.kind, sizeof(a.kind), true, "alert", d)) ||
-	    (err = get_s(o, "action", a.action, sizeof(a.action), false,
-			 "alert", d)) ||
+	if ((err = node_body_text(o, "id", a.id, sizeof(a.id), NODE_NONEMPTY,
+				  "alert", d)) ||
+	    (err = node_body_text(o, "kind", a.kind, sizeof(a.kind),
+				  NODE_NONEMPTY, "alert", d)) ||
+	    (err = node_body_text(o, "action", a.action, sizeof(a.action),
+				  NODE_OPTIONAL, "alert", d)) ||
 	    (err = get_i(o, "expires", 0, TIME_MAX, &a.expires, "alert", d)) ||
 	    (err = get_i(o, "version", 1, INT32_MAX, &a.version, "alert", d)))
 		goto out;
 	err = LIA_EPARSE;
-	if (!hex32(a.id) || !node_alert_kind_ok(a.kind)) {
+	if (!node_hex32(a.id) || !node_alert_kind_ok(a.kind)) {
 		diag_set(d, "alert: bad id or unknown kind");
 		goto out;
 	}
@@ -237,15 +153,15 @@ int node_alert_withdraw_parse(const uint8_t *body, size_t len,
 	int err;
 
 	memset(&w, 0, sizeof(w));
-	if ((err = load_obj(body, len, HIT_BODY_MAX, "alert-withdraw", keys, 3,
-			    &o, d)))
+	if ((err = node_body_load(body, len, HIT_BODY_MAX, "alert-withdraw",
+				  keys, 3, &o, d)))
 		return err;
-	if ((err = get_s(o, "id", w.id, sizeof(w.id), true, "alert-withdraw",
-			 d)) ||
-	    (err = get_s(o, "reason", w.reason, sizeof(w.reason), false,
-			 "alert-withdraw", d)))
+	if ((err = node_body_text(o, "id", w.id, sizeof(w.id), NODE_NONEMPTY,
+				  "alert-withdraw", d)) ||
+	    (err = node_body_text(o, "reason", w.reason, sizeof(w.reason),
+				  NODE_OPTIONAL, "alert-withdraw", d)))
 		goto out;
-	if (!hex32(w.id)) {
+	if (!node_hex32(w.id)) {
 		diag_set(d, "alert-withdraw: bad id");
 		err = LIA_EPARSE;
 		goto out;
@@ -271,21 +187,22 @@ int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 	int err;
 
 	memset(&h, 0, sizeof(h));
-	if ((err = load_obj(body, len, HIT_BODY_MAX, "hit", keys, 6, &o, d)))
+	if ((err = node_body_load(body, len, HIT_BODY_MAX, "hit", keys, 6, &o,
+				  d)))
 		return err;
-	if ((err =
-		 get_s(o, "alert", h.alert, sizeof(h.alert), true, "hit", d)) ||
+	if ((err = node_body_text(o, "alert", h.alert, sizeof(h.alert),
+				  NODE_NONEMPTY, "hit", d)) ||
 	    (err = get_i(o, "at", 0, TIME_MAX, &h.at, "hit", d)) ||
-	    (err = get_s(o, "channel", h.channel, sizeof(h.channel), true,
-			 "hit", d)) ||
-	    (err = get_s(o, "schema", h.schema, sizeof(h.schema), true, "hit",
-			 d)))
+	    (err = node_body_text(o, "channel", h.channel, sizeof(h.channel),
+				  NODE_NONEMPTY, "hit", d)) ||
+	    (err = node_body_text(o, "schema", h.schema, sizeof(h.schema),
+				  NODE_NONEMPTY, "hit", d)))
 		goto out;
 	sc = json_object_get(o, "score");
 	for (size_t i = 0; channels[i]; i++)
 		ch = ch || !strcmp(h.channel, channels[i]);
 	err = LIA_EPARSE;
-	if (!hex32(h.alert) || !ch || !json_is_number(sc) ||
+	if (!node_hex32(h.alert) || !ch || !json_is_number(sc) ||
 	    !(json_number_value(sc) > 0.0) || json_number_value(sc) > 1.0) {
 		diag_set(d, "hit: bad alert id, channel or score");
 		goto out;

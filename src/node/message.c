@@ -104,17 +104,6 @@ static int get_str(const json_t *o, const char *key, size_t max, bool need,
 	return 0;
 }
 
-static bool hex_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; n == 32 && i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return n == 32;
-}
-
 static int parse_record(const json_t *rj, const struct ladder *l,
 			struct node_msg_record *r, struct diag *d)
 {
@@ -251,7 +240,7 @@ int node_message_parse(const uint8_t *body, size_t len, const struct ladder *l,
 		goto out;
 	if (s) {
 		err = LIA_EPARSE;
-		if (!hex_id_ok(s)) {
+		if (!node_hex32(s)) {
 			diag_set(d, "message: reply_to must be an envelope id");
 			goto out;
 		}
@@ -335,7 +324,7 @@ int node_receipt_parse(const uint8_t *body, size_t len, char for_id[33],
 	}
 	if ((err = get_str(o, "for", 32, true, false, &s, d)))
 		goto out;
-	if (!hex_id_ok(s)) {
+	if (!node_hex32(s)) {
 		diag_set(d, "receipt: \"for\" must be an envelope id");
 		err = LIA_EPARSE;
 		goto out;
@@ -494,7 +483,7 @@ static int parse_hit(const json_t *hj, struct node_answer_hit *h,
 	    (err = get_into(hj, "classification", h->classification,
 			    sizeof(h->classification), true, d)))
 		return err;
-	if (!hex_id_ok(h->ref) || !code_ok(h->classification) ||
+	if (!node_hex32(h->ref) || !code_ok(h->classification) ||
 	    !json_is_real(sc) || !(json_real_value(sc) > 0.0) ||
 	    json_real_value(sc) > 1.0) {
 		diag_set(d, "answer: a hit needs a hex ref, a level and a "
@@ -535,7 +524,7 @@ int node_answer_parse(const uint8_t *body, size_t len, struct node_answer *out,
 		goto out;
 	err = LIA_EPARSE;
 	arr = json_object_get(o, "hits");
-	if (!hex_id_ok(a.query) || !json_is_array(arr) ||
+	if (!node_hex32(a.query) || !json_is_array(arr) ||
 	    json_array_size(arr) > NODE_ANSWER_HITS_MAX) {
 		diag_set(d, "answer: needs a query id and at most %d hits",
 			 NODE_ANSWER_HITS_MAX);

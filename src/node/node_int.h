@@ -4,8 +4,34 @@
 #ifndef LIAISON_NODE_INT_H
 #define LIAISON_NODE_INT_H
 
+#include <stdbool.h>
+
+#include <jansson.h>
+
 #include "liaison/envelope.h"
 #include "liaison/node.h"
+
+/* --- strict body reading (body.c), shared by the body parsers --------- */
+
+#define NODE_BODY_VERSION 1
+
+/* Whether s is an id or reference: exactly 32 lower-case hex digits. */
+bool node_hex32(const char *s);
+
+/* Parse body (at most max bytes) as a JSON object with "v" equal to
+ * NODE_BODY_VERSION, no duplicate keys and no key outside keys. *out is
+ * the caller's to json_decref. LIA_ETOOBIG or LIA_EPARSE, with what in
+ * the diagnostic. */
+int node_body_load(const uint8_t *body, size_t len, size_t max,
+		   const char *what, const char *const *keys, size_t n_keys,
+		   json_t **out, struct diag *d);
+
+enum node_need { NODE_OPTIONAL, NODE_REQUIRED, NODE_NONEMPTY };
+/* Copy the string at key (shorter than n bytes, no NUL or control
+ * characters) into buf; an absent optional key gives "". Longer is
+ * refused, never cut. LIA_EPARSE. */
+int node_body_text(const json_t *o, const char *key, char *buf, size_t n,
+		   enum node_need need, const char *what, struct diag *d);
 
 /* The answer to a received query, built before the receive transaction
  * and written inside it. Owns everything; release with

@@ -28,93 +28,6 @@
 
 /* ----------------------------------------------------------- parsers */
 
-static bool hex32_ok(const char *s)
-{
-	size_t n = strnlen(s, 33);
-
-	for (size_t i = 0; n == 32 && i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return n == 32;
-}
-
-/* Load a version 1 object with only the given keys. */
-static int load_obj(const uint8_t *body, size_t len, size_t max,
-		    const char *what, const char *const *keys, size_t n_keys,
-		    json_t **out, struct diag *d)
-{
-	json_error_t jerr;
-	const char *k;
-	json_t *o, *v;
-
-	if (!body || len > max) {
-		diag_set(d, "%s: body missing or too big", what);
-		return LIA_ETOOBIG;
-	}
-	o = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!o) {
-		diag_set(d, "%s: %s", what, jerr.text);
-		return LIA_EPARSE;
-	}
-	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "v")) ||
-	    json_integer_value(json_object_get(o, "v")) != 1) {
-		diag_set(d, "%s: not a version 1 object", what);
-		json_decref(o);
-		return LIA_EPARSE;
-	}
-	json_object_foreach (o, k, v) {
-		bool ok = false;
-
-		for (size_t i = 0; i < n_keys && !ok; i++)
-			ok = !strcmp(k, keys[i]);
-		if (!ok) {
-			diag_set(d, "%s: unknown key \"%.40s\"", what, k);
-			json_decref(o);
-			return LIA_EPARSE;
-		}
-	}
-	*out = o;
-	return 0;
-}
-
-/* Copy a string of at most n - 1 bytes without control characters into
- * buf ("" when absent and not needed). */
-static int get_text(const json_t *o, const char *key, char *buf, size_t n,
-		    bool need, const char *what, struct diag *d)
-{
-	const json_t *v = json_object_get(o, key);
-	const char *s;
-	size_t len;
-
-	if (!v) {
-		if (need) {
-			diag_set(d, "%s: \"%s\" missing", what, key);
-			return LIA_EPARSE;
-		}
-		buf[0] = 0;
-		return 0;
-	}
-	if (!json_is_string(v)) {
-		diag_set(d, "%s: \"%s\" must be a string", what, key);
-		return LIA_EPARSE;
-	}
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (len >= n || strlen(s) != len) {
-		diag_set(d, "%s: \"%s\" too long or holds NUL", what, key);
-		return LIA_EPARSE;
-	}
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			diag_set(d, "%s: \"%s\" holds a control character",
-				 what, key);
-			return LIA_EPARSE;
-		}
-	memcpy(buf, s, len + 1);
-	return 0;
-}
-
 int node_request_parse(const uint8_t *body, size_t len,
 		       struct node_request_body *out, struct diag *d)
 {
@@ -123,15 +36,15 @@ int node_request_parse(const uint8_t *body, size_t len,
 	json_t *o = NULL;
 	int err;
 
-	if ((err = load_obj(body, len, SMALL_BODY_MAX, "request", keys, 3, &o,
-			    d)))
+	if ((err = node_body_load(body, len, SMALL_BODY_MAX, "request", keys, 3,
+				  &o, d)))
 		return err;
-	if ((err = get_text(o, "ref", r.ref, sizeof(r.ref), true, "request",
-			    d)) ||
-	    (err = get_text(o, "reason", r.reason, sizeof(r.reason), false,
-			    "request", d)))
+	if ((err = node_body_text(o, "ref", r.ref, sizeof(r.ref), NODE_REQUIRED,
+				  "request", d)) ||
+	    (err = node_body_text(o, "reason", r.reason, sizeof(r.reason),
+				  NODE_OPTIONAL, "request", d)))
 		goto out;
-	if (!hex32_ok(r.ref)) {
+	if (!node_hex32(r.ref)) {
 		diag_set(d, "request: \"ref\" must be 32 hex digits");
 		err = LIA_EPARSE;
 		goto out;
@@ -164,17 +77,19 @@ int node_release_parse(const uint8_t *body, size_t len, const struct ladder *l,
 
 	memset(&r, 0, sizeof(r));
 	marking_init(&r.record.marking);
-	if ((err = load_obj(body, len,
-			    release ? NODE_RELEASE_BODY_MAX : SMALL_BODY_MAX,
-			    what, keys, release ? 5 : 4, &o, d)))
+	if ((err = node_body_load(
+		 body, len, release ? NODE_RELEASE_BODY_MAX : SMALL_BODY_MAX,
+		 what, keys, release ? 5 : 4, &o, d)))
 		return err;
-	if ((err = get_text(o, "request", r.request, sizeof(r.request), true,
-			    what, d)) ||
-	    (err = get_text(o, "ref", r.ref, sizeof(r.ref), true, what, d)) ||
-	    (err = get_text(o, "reason", r.reason, sizeof(r.reason), !release,
-			    what, d)))
+	if ((err = node_body_text(o, "request", r.request, sizeof(r.request),
+				  NODE_REQUIRED, what, d)) ||
+	    (err = node_body_text(o, "ref", r.ref, sizeof(r.ref), NODE_REQUIRED,
+				  what, d)) ||
+	    (err = node_body_text(o, "reason", r.reason, sizeof(r.reason),
+				  release ? NODE_OPTIONAL : NODE_REQUIRED, what,
+				  d)))
 		goto out;
-	if (!hex32_ok(r.request) || !hex32_ok(r.ref)) {
+	if (!node_hex32(r.request) || !node_hex32(r.ref)) {
 		diag_set(d,
 			 "%s: \"request\" and \"ref\" must be 32 hex "
 			 "digits",
@@ -392,7 +307,7 @@ int node_request(struct node *n, const struct identity *me, const char *ref,
 	json_t *bj = NULL;
 	int err;
 
-	if (!ref || !hex32_ok(ref)) {
+	if (!ref || !node_hex32(ref)) {
 		diag_set(d, "a reference is 32 hex digits (see liaison "
 			    "queries)");
 		return LIA_EINVAL;
