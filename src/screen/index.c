@@ -48,19 +48,19 @@ static double prof_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 #define PROF_START() (prof_mark = prof_now())
-#define PROF_PHASE(p)                               \
-	do {                                        \
-		double now_ = prof_now();           \
-		prof_t[p] += now_ - prof_mark;      \
-		prof_mark = now_;                   \
+#define PROF_PHASE(p)                                                          \
+	do {                                                                   \
+		double now_ = prof_now();                                      \
+		prof_t[p] += now_ - prof_mark;                                 \
+		prof_mark = now_;                                              \
 	} while (0)
 #define PROF_ADD(c, v) (prof_c[c] += (unsigned long)(v))
 __attribute__((destructor)) static void prof_dump(void)
 {
-	static const char *const pn[] = { "prepare", "keys", "gather",
-					  "score", "explain" };
-	static const char *const cn[] = { "queries", "walked", "acc used",
-					  "deferred keys", "scored", "hits" };
+	static const char *const pn[] = {"prepare", "keys", "gather", "score",
+					 "explain"};
+	static const char *const cn[] = {"queries",	  "walked", "acc used",
+					 "deferred keys", "scored", "hits"};
 	double q = prof_c[C_QUERIES] ? (double)prof_c[C_QUERIES] : 1;
 
 	for (int i = 0; i < P_PHASES; i++)
@@ -78,35 +78,37 @@ __attribute__((destructor)) static void prof_dump(void)
 
 /* Limits on what a caller may put in. */
 #define SCREEN_RECORD_NAMES_MAX 256
-#define SCREEN_LABEL_MAX 64          /* bytes of a list or schema name */
-#define SCREEN_INTERN_MAX 4096       /* distinct lists and schemata */
+#define SCREEN_LABEL_MAX 64    /* bytes of a list or schema name */
+#define SCREEN_INTERN_MAX 4096 /* distinct lists and schemata */
 #define SCREEN_NAMES_MAX (UINT32_MAX / 2)
 
 /* Keys. */
-#define GRAMS_MAX 32                 /* n-grams per token */
-#define PAIR_TOKENS 6                /* tokens of a form paired */
+#define GRAMS_MAX 32  /* n-grams per token */
+#define PAIR_TOKENS 6 /* tokens of a form paired */
 #define PAIRS_MAX (PAIR_TOKENS * (PAIR_TOKENS - 1) / 2)
-#define KEYS_PER_FORM \
+#define KEYS_PER_FORM                                                          \
 	(1 + MATCH_TOKENS_MAX * (1 + 2 + GRAMS_MAX) + 2 * PAIRS_MAX)
 #define KEYS_MAX (MATCH_FORMS_MAX * KEYS_PER_FORM)
+#define KEY_DEDUP_BITS 13
+#define KEY_DEDUP_CAP (1u << KEY_DEDUP_BITS) /* > KEYS_MAX, < 65536 */
 
 enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR };
 
 /* Candidate generation; see gather() for how these interact. */
-#define GEN_DF_MIN 500      /* keys this rare always generate candidates */
-#define GEN_DF_DIV 1000     /* ... and so do keys in < 1/1000 of the names */
-#define WALK_MAX 30000      /* postings walked per query, at most */
-#define UNCOVERED_DF_MUL 8  /* see gather() */
+#define GEN_DF_MIN 500	   /* keys this rare always generate candidates */
+#define GEN_DF_DIV 1000	   /* ... and so do keys in < 1/1000 of the names */
+#define WALK_MAX 30000	   /* postings walked per query, at most */
+#define UNCOVERED_DF_MUL 8 /* see gather() */
 #define ACC_BITS 15
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
-#define VERIFY_M 128        /* candidates common keys are checked against */
-#define TOP_K 24            /* candidates scored with match_score */
-#define PRUNE_REL 0.50      /* ... if within this share of the best */
+#define VERIFY_M 128   /* candidates common keys are checked against */
+#define TOP_K 24       /* candidates scored with match_score */
+#define PRUNE_REL 0.50 /* ... if within this share of the best */
 
 static const float type_weight[] = {
-	[K_FULL] = 8.0f, [K_TOK] = 1.0f, [K_DM] = 0.5f, [K_GRAM] = 0.3f,
-	[K_PAIR] = 1.0f, [K_DPAIR] = 0.5f,
+    [K_FULL] = 8.0f, [K_TOK] = 1.0f,  [K_DM] = 0.5f,
+    [K_GRAM] = 0.3f, [K_PAIR] = 1.0f, [K_DPAIR] = 0.5f,
 };
 
 struct plist {
@@ -119,9 +121,9 @@ struct plist {
  * let a common key be checked against a candidate without searching the
  * key's long posting list. */
 struct sname {
-	uint8_t *blob;      /* NULL: tombstone */
+	uint8_t *blob; /* NULL: tombstone */
 	uint32_t rec;
-	uint32_t blen;      /* of the encoding; the fingerprints follow */
+	uint32_t blen; /* of the encoding; the fingerprints follow */
 	uint32_t nfk;
 };
 
@@ -129,11 +131,11 @@ struct sname {
  * eligibility checks read a small array instead of names and records. */
 #define TAG_LIVE 0x8000u
 #define TAG_KIND_SHIFT 12
-#define TAG_LIST_MASK 0x0fffu    /* interned index; SCREEN_INTERN_MAX */
+#define TAG_LIST_MASK 0x0fffu /* interned index; SCREEN_INTERN_MAX */
 
 struct srec {
-	char *id;           /* kept for the life of the index */
-	const char *list, *schema;   /* interned */
+	char *id;		   /* kept for the life of the index */
+	const char *list, *schema; /* interned */
 	enum match_kind kind;
 	uint32_t *names;
 	uint32_t n_names;
@@ -146,8 +148,8 @@ struct srec {
 struct qkey {
 	uint64_t h;
 	uint32_t df;
-	uint16_t tok;       /* form * MATCH_TOKENS_MAX + token */
-	uint16_t tok2;      /* the other token of a pair key, else tok */
+	uint16_t tok;  /* form * MATCH_TOKENS_MAX + token */
+	uint16_t tok2; /* the other token of a pair key, else tok */
 	uint8_t type;
 	uint8_t deferred;
 	float w;
@@ -155,7 +157,7 @@ struct qkey {
 };
 
 struct acc_slot {
-	uint32_t id1;       /* name id + 1, 0 = empty */
+	uint32_t id1; /* name id + 1, 0 = empty */
 	float w;
 };
 
@@ -166,27 +168,29 @@ struct cand {
 
 struct rhit {
 	uint32_t rec, nid;
-	uint32_t ex;        /* its explanation in scratch.ex */
+	uint32_t ex; /* its explanation in scratch.ex */
 	double score;
 };
 
 struct scratch {
 	struct scratch *prev, *next;
 	struct screen_index *ix;
-	struct match_name *qname;    /* kept until the next query: explain */
-	struct match_name cname;     /* a decoded candidate */
-	uint64_t kh[KEYS_MAX];
+	struct match_name *qname; /* kept until the next query: explain */
+	struct match_name cname;  /* a decoded candidate */
+	/* Open addressing over the query's key hashes, to drop repeats;
+	 * slots hold an index into qk plus one, 0 = empty. */
+	uint16_t dedup[KEY_DEDUP_CAP];
 	struct qkey qk[KEYS_MAX];
 	bool covered[MATCH_FORMS_MAX * MATCH_TOKENS_MAX];
-	bool known[MATCH_FORMS_MAX * MATCH_TOKENS_MAX];  /* token is listed */
+	bool known[MATCH_FORMS_MAX * MATCH_TOKENS_MAX]; /* token is listed */
 	struct acc_slot acc[ACC_CAP];
 	uint32_t used[ACC_FILL];
 	uint32_t n_used;
 	struct cand cand[VERIFY_M];
-	uint32_t fp[KEYS_MAX];       /* deferred keys' fingerprints */
+	uint32_t fp[KEYS_MAX]; /* deferred keys' fingerprints */
 	float fw[KEYS_MAX];
 	struct rhit rh[TOP_K];
-	struct match_explain ex[TOP_K];  /* of each scored candidate */
+	struct match_explain ex[TOP_K]; /* of each scored candidate */
 };
 
 struct screen_index {
@@ -201,18 +205,18 @@ struct screen_index {
 	size_t pl_cap;
 
 	struct sname *nm;
-	uint16_t *tag;      /* per name, parallel to nm */
+	uint16_t *tag; /* per name, parallel to nm */
 	size_t n_nm, nm_cap, live_names, dead_names;
 
 	struct srec *rec;
 	size_t n_rec, rec_cap, live_recs;
-	uint32_t *rmap;     /* open addressing over record ids: index + 1 */
+	uint32_t *rmap; /* open addressing over record ids: index + 1 */
 	size_t rmap_cap;
 
-	char **str;         /* interned lists and schemata */
+	char **str; /* interned lists and schemata */
 	size_t n_str, str_cap;
 
-	size_t heap_bytes;  /* blobs, postings, extras, ids */
+	size_t heap_bytes; /* blobs, postings, extras, ids */
 
 	pthread_key_t tls;
 	pthread_mutex_t reg_lock;
@@ -251,9 +255,9 @@ static uint64_t str_hash(uint8_t tag, const char *s, size_t len)
 
 struct keygen {
 	uint64_t *h;
-	struct qkey *qk;    /* when set, also the tokens and type */
+	struct qkey *qk; /* when set, also the tokens and type */
 	size_t n;
-	unsigned only;      /* when set, only keys of types (1 << t) */
+	unsigned only; /* when set, only keys of types (1 << t) */
 };
 
 static void key_add_h(struct keygen *g, enum key_type t, size_t tok,
@@ -283,8 +287,8 @@ static void key_add(struct keygen *g, enum key_type t, size_t tok,
 static uint64_t pair_hash(enum key_type t, uint64_t a, uint64_t b)
 {
 	uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
-	uint64_t h = mix64(mix64(lo ^ (0x9e3779b97f4a7c15ULL * (uint64_t)t)) ^
-			   hi);
+	uint64_t h =
+	    mix64(mix64(lo ^ (0x9e3779b97f4a7c15ULL * (uint64_t)t)) ^ hi);
 
 	return h ? h : 1;
 }
@@ -292,9 +296,9 @@ static uint64_t pair_hash(enum key_type t, uint64_t a, uint64_t b)
 static bool token_content(const struct match_token *tk)
 {
 	return tk->len >= 2 &&
-	       !(tk->flags & (MATCH_TOK_PARTICLE | MATCH_TOK_HONORIFIC |
-			      MATCH_TOK_LEGAL_FORM | MATCH_TOK_INITIAL |
-			      MATCH_TOK_NUMBER));
+	       !(tk->flags &
+		 (MATCH_TOK_PARTICLE | MATCH_TOK_HONORIFIC |
+		  MATCH_TOK_LEGAL_FORM | MATCH_TOK_INITIAL | MATCH_TOK_NUMBER));
 }
 
 /*
@@ -304,8 +308,7 @@ static bool token_content(const struct match_token *tk)
  * pair finds such a name without walking either long list, and the sound
  * pair still does when one word is misspelt the way it sounds.
  */
-static void pair_keys(struct keygen *g, const struct match_form *fm,
-		      size_t f)
+static void pair_keys(struct keygen *g, const struct match_form *fm, size_t f)
 {
 	size_t idx[PAIR_TOKENS], np = 0;
 	uint64_t th[PAIR_TOKENS], dh[PAIR_TOKENS];
@@ -361,7 +364,9 @@ static void token_keys(struct keygen *g, const struct match_token *tk,
 		for (int j = 0; j < gram; j++) {
 			size_t p = i + (size_t)j;
 
-			buf[j] = p == 0 ? '^' : p == len + 1 ? '$' : tk->s[p - 1];
+			buf[j] = p == 0		? '^'
+				 : p == len + 1 ? '$'
+						: tk->s[p - 1];
 		}
 		key_add(g, K_GRAM, tok, buf, (size_t)gram);
 	}
@@ -373,8 +378,8 @@ static void name_keys(struct keygen *g, const struct match_name *n)
 
 	for (size_t f = 0; f < nf; f++) {
 		const struct match_form *fm = &n->form[f];
-		size_t nt = fm->n_tok > MATCH_TOKENS_MAX ? MATCH_TOKENS_MAX
-							  : fm->n_tok;
+		size_t nt =
+		    fm->n_tok > MATCH_TOKENS_MAX ? MATCH_TOKENS_MAX : fm->n_tok;
 
 		if (fm->text && fm->text[0])
 			key_add(g, K_FULL, f * MATCH_TOKENS_MAX, fm->text,
@@ -442,7 +447,8 @@ static int key_grow(struct screen_index *ix)
 
 		if (!ix->kh[i])
 			continue;
-		for (j = ix->kh[i] & (ncap - 1); nh[j]; j = (j + 1) & (ncap - 1))
+		for (j = ix->kh[i] & (ncap - 1); nh[j];
+		     j = (j + 1) & (ncap - 1))
 			;
 		nh[j] = ix->kh[i];
 		ns[j] = ix->kslot[i];
@@ -622,9 +628,9 @@ static int rec_add(struct screen_index *ix, const char *id, size_t *out)
 static int extra_copy(const struct match_extra *x, struct match_extra *out,
 		      char **buf, size_t *bytes)
 {
-	const char *const *lists[] = { x->dob, x->country, x->id };
-	const char **dst[] = { out->dob, out->country, out->id };
-	size_t counts[] = { x->n_dob, x->n_country, x->n_id };
+	const char *const *lists[] = {x->dob, x->country, x->id};
+	const char **dst[] = {out->dob, out->country, out->id};
+	size_t counts[] = {x->n_dob, x->n_country, x->n_id};
 	size_t total = 0;
 	char *p;
 
@@ -632,7 +638,8 @@ static int extra_copy(const struct match_extra *x, struct match_extra *out,
 		if (counts[l] > MATCH_EXTRA_MAX)
 			return LIA_ETOOBIG;
 		for (size_t i = 0; i < counts[l]; i++) {
-			size_t len = lists[l][i] ? strnlen(lists[l][i], 1024) : 0;
+			size_t len =
+			    lists[l][i] ? strnlen(lists[l][i], 1024) : 0;
 
 			if (len >= 1024)
 				return LIA_ETOOBIG;
@@ -824,11 +831,10 @@ static uint32_t fingerprint(uint64_t h)
 }
 
 /* Append the fingerprints of mn's word and sound keys to the blob. */
-static int blob_add_fingerprints(const struct match_name *mn,
-				 uint64_t *kbuf, struct pending *p)
+static int blob_add_fingerprints(const struct match_name *mn, uint64_t *kbuf,
+				 struct pending *p)
 {
-	struct keygen g = { .h = kbuf,
-			    .only = (1u << K_TOK) | (1u << K_DM) };
+	struct keygen g = {.h = kbuf, .only = (1u << K_TOK) | (1u << K_DM)};
 	uint32_t *fk;
 	uint8_t *nb;
 	size_t m = 0, bytes;
@@ -875,7 +881,7 @@ static int pending_make(struct match_ctx *mc, const char *name,
 			struct pending *out, struct diag *d)
 {
 	struct match_name *mn = NULL;
-	struct keygen g = { .h = kbuf };
+	struct keygen g = {.h = kbuf};
 	size_t m = 0;
 	int rc;
 
@@ -953,8 +959,8 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 
 	if (!ix || !mc || !e || !e->record_id || !e->names)
 		return LIA_EINVAL;
-	if (!e->record_id[0] || strnlen(e->record_id, ENTITY_ID_MAX + 1) >
-					ENTITY_ID_MAX) {
+	if (!e->record_id[0] ||
+	    strnlen(e->record_id, ENTITY_ID_MAX + 1) > ENTITY_ID_MAX) {
 		diag_set(d, "screen: record id empty or longer than %d bytes",
 			 ENTITY_ID_MAX);
 		return LIA_EINVAL;
@@ -1078,9 +1084,9 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		ix->nm[ix->n_nm].rec = (uint32_t)ri;
 		ix->nm[ix->n_nm].blen = (uint32_t)pend[i].blen;
 		ix->nm[ix->n_nm].nfk = (uint32_t)pend[i].nfk;
-		ix->tag[ix->n_nm] = (uint16_t)(TAG_LIVE |
-					       (unsigned)e->kind << TAG_KIND_SHIFT |
-					       list_ix);
+		ix->tag[ix->n_nm] =
+		    (uint16_t)(TAG_LIVE | (unsigned)e->kind << TAG_KIND_SHIFT |
+			       list_ix);
 		pend[i].blob = NULL;
 		ix->n_nm++;
 	}
@@ -1213,33 +1219,65 @@ static void acc_add(struct scratch *s, uint32_t nid, float w, bool insert)
 	s->used[s->n_used++] = i;
 }
 
-static int cmp_qkey_h(const void *a, const void *b)
+/* Keys in order of (df, hash). glibc's qsort allocates a buffer for
+ * arrays of more than 1 KiB and was a tenth of a query's time: a query
+ * has a few hundred keys, for which a Shell sort in place is quicker. */
+static bool qkey_before(const struct qkey *x, const struct qkey *y)
 {
-	const struct qkey *x = a, *y = b;
-
-	if (x->h != y->h)
-		return (x->h > y->h) - (x->h < y->h);
-	return (x->tok > y->tok) - (x->tok < y->tok);
+	return x->df != y->df ? x->df < y->df : x->h < y->h;
 }
 
-static int cmp_qkey_df(const void *a, const void *b)
+static void sort_qkeys(struct qkey *k, size_t n)
 {
-	const struct qkey *x = a, *y = b;
+	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
 
-	return (x->df > y->df) - (x->df < y->df);
+	for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		size_t gap = gaps[g];
+
+		for (size_t i = gap; i < n; i++) {
+			struct qkey t = k[i];
+			size_t j = i;
+
+			while (j >= gap && qkey_before(&t, &k[j - gap])) {
+				k[j] = k[j - gap];
+				j -= gap;
+			}
+			k[j] = t;
+		}
+	}
 }
 
-static int cmp_cand_w(const void *a, const void *b)
+static bool cand_before(const struct cand *x, const struct cand *y)
 {
-	const struct cand *x = a, *y = b;
+	return x->w != y->w ? x->w > y->w : x->nid < y->nid;
+}
 
-	if (x->w != y->w)
-		return x->w < y->w ? 1 : -1;
-	return (x->nid > y->nid) - (x->nid < y->nid);
+/* The best k of c[0..n) to its front, best first; the rest in any order.
+ * Only they are scored, so a whole sort would be wasted. */
+static void cand_top(struct cand *c, size_t n, size_t k)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct cand t = c[i];
+		size_t j;
+
+		if (m == k && !cand_before(&t, &c[k - 1]))
+			continue;
+		/* Slot i (i >= m) is free to take whatever falls off. */
+		j = m < k ? m++ : k - 1;
+		if (j != i)
+			c[i] = c[j];
+		while (j && cand_before(&t, &c[j - 1])) {
+			c[j] = c[j - 1];
+			j--;
+		}
+		c[j] = t;
+	}
 }
 
 struct qfilter {
-	int list;                    /* interned index, -1 = all */
+	int list; /* interned index, -1 = all */
 	enum match_kind kind;
 };
 
@@ -1261,24 +1299,35 @@ static bool eligible(const struct screen_index *ix, uint32_t nid,
 /* The query's keys with their posting lists and weights, rarest first. */
 static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 {
-	struct keygen g = { .qk = s->qk };
+	struct keygen g = {.qk = s->qk};
 	double n_all = (double)(ix->n_nm ? ix->n_nm : 1);
-	uint64_t prev = 0;
-	size_t m = 0;
+	size_t m = 0, u = 0;
 
 	memset(s->known, 0, sizeof(s->known));
+	memset(s->dedup, 0, sizeof(s->dedup));
 	name_keys(&g, s->qname);
 	/* The same key from two forms or tokens counts once, for the first
-	 * token that has it. */
-	qsort(s->qk, g.n, sizeof(s->qk[0]), cmp_qkey_h);
+	 * (lowest) token that has it. */
 	for (size_t i = 0; i < g.n; i++) {
-		const struct plist *p;
 		uint64_t h = s->qk[i].h;
+		uint32_t j = (uint32_t)(h >> (64 - KEY_DEDUP_BITS));
 
-		if (i > 0 && h == prev)
+		for (; s->dedup[j]; j = (j + 1) & (KEY_DEDUP_CAP - 1))
+			if (s->qk[s->dedup[j] - 1].h == h)
+				break;
+		if (s->dedup[j]) {
+			struct qkey *k = &s->qk[s->dedup[j] - 1];
+
+			if (s->qk[i].tok < k->tok)
+				*k = s->qk[i];
 			continue;
-		prev = h;
-		p = key_find(ix, h);
+		}
+		s->qk[u] = s->qk[i];
+		s->dedup[j] = (uint16_t)(++u);
+	}
+	for (size_t i = 0; i < u; i++) {
+		const struct plist *p = key_find(ix, s->qk[i].h);
+
 		if (!p || !p->n)
 			continue;
 		s->qk[m] = s->qk[i];
@@ -1288,11 +1337,11 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 		s->qk[m].df = p->n;
 		s->qk[m].deferred = 0;
 		/* IDF: a key in every name says nothing, a unique one a lot. */
-		s->qk[m].w = type_weight[s->qk[i].type] *
+		s->qk[m].w = type_weight[s->qk[m].type] *
 			     (float)log(1.0 + n_all / (double)p->n);
 		m++;
 	}
-	qsort(s->qk, m, sizeof(s->qk[0]), cmp_qkey_df);
+	sort_qkeys(s->qk, m);
 	return m;
 }
 
@@ -1380,7 +1429,7 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 	/* The best VERIFY_M eligible entries: a min-heap on weight. */
 	for (uint32_t u = 0; u < s->n_used; u++) {
 		const struct acc_slot *a = &s->acc[s->used[u]];
-		struct cand c = { a->id1 - 1, a->w };
+		struct cand c = {a->id1 - 1, a->w};
 		size_t i;
 
 		if (nc == VERIFY_M && c.w <= s->cand[0].w)
@@ -1440,7 +1489,7 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 			if (name_has(sn, s->fp[j]))
 				s->cand[c].w += s->fw[j];
 	}
-	qsort(s->cand, nc, sizeof(s->cand[0]), cmp_cand_w);
+	cand_top(s->cand, nc, nc < TOP_K ? nc : TOP_K);
 	/* Names sharing only a sliver of the best one's evidence would not
 	 * reach the threshold; scoring them is the costly part. */
 	best = s->cand[0].w;
@@ -1479,7 +1528,7 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 		 const struct screen_query *q, struct screen_hit *hits,
 		 size_t max_hits, size_t *n_hits, struct diag *d)
 {
-	struct qfilter f = { -1, MATCH_ANY };
+	struct qfilter f = {-1, MATCH_ANY};
 	struct scratch *s;
 	double threshold;
 	size_t limit, nk, nc, nh = 0;
@@ -1521,7 +1570,7 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 		const char *l = intern(ix, q->list, false);
 
 		if (!l)
-			goto done;   /* no such list: nothing can hit */
+			goto done; /* no such list: nothing can hit */
 		f.list = (int)intern_index(ix, l);
 	}
 	nk = query_keys(ix, s);
@@ -1548,8 +1597,8 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 			if (s->rh[i].rec == sn->rec)
 				break;
 		if (i == nh) {
-			s->rh[nh++] = (struct rhit){ sn->rec, s->cand[c].nid,
-						     (uint32_t)c, sc };
+			s->rh[nh++] = (struct rhit){sn->rec, s->cand[c].nid,
+						    (uint32_t)c, sc};
 		} else if (sc > s->rh[i].score) {
 			s->rh[i].nid = s->cand[c].nid;
 			s->rh[i].ex = (uint32_t)c;
@@ -1589,11 +1638,10 @@ void screen_stats(struct screen_index *ix, struct screen_stats *out)
 	out->records = ix->live_recs;
 	out->names = ix->live_names;
 	out->keys = ix->nkeys;
-	out->bytes = sizeof(*ix) + ix->heap_bytes +
-		     ix->kcap * (sizeof(*ix->kh) + sizeof(*ix->kslot)) +
-		     ix->pl_cap * sizeof(*ix->pl) +
-		     ix->nm_cap * sizeof(*ix->nm) +
-		     ix->rec_cap * sizeof(*ix->rec) +
-		     ix->rmap_cap * sizeof(*ix->rmap);
+	out->bytes =
+	    sizeof(*ix) + ix->heap_bytes +
+	    ix->kcap * (sizeof(*ix->kh) + sizeof(*ix->kslot)) +
+	    ix->pl_cap * sizeof(*ix->pl) + ix->nm_cap * sizeof(*ix->nm) +
+	    ix->rec_cap * sizeof(*ix->rec) + ix->rmap_cap * sizeof(*ix->rmap);
 	pthread_rwlock_unlock(&ix->lock);
 }
