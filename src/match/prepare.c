@@ -31,106 +31,205 @@
 #define W_HONORIFIC 0.02f
 
 static const char *const particles[] = {
-	"al", "el", "bin", "ibn", "bint", "binti", "abu", "abd", "abdul",
-	"abdel", "ul", "van", "von", "der", "den", "de", "del", "della",
-	"di", "da", "das", "dos", "do", "du", "la", "le", "les", "ter", "ten",
-	"mac", "y", "zu", "st", NULL
-};
+    "al",    "el",  "bin", "ibn", "bint", "binti", "abu", "abd", "abdul",
+    "abdel", "ul",  "van", "von", "der",  "den",   "de",  "del", "della",
+    "di",    "da",  "das", "dos", "do",	  "du",	   "la",  "le",	 "les",
+    "ter",   "ten", "mac", "y",	  "zu",	  "st",	   NULL};
 
 /* Words of organisation names that many unrelated bodies share. */
-static const char *const org_generic[] = {
-	"and", "of", "the", "for", "und", "et", "y", "i", "e", "fur",
-	"company", "group", "international", "holding", "holdings",
-	"trading", "trade", "foundation", "society", "organization",
-	"organisation", "association", "charitable", "charity", "bank",
-	"industries", "industrial", "industry", "enterprise", "enterprises",
-	"services", "service", "general", "national", "global", "network",
-	"establishment", "est", "institute", "center", "centre", "office",
-	"committee", "commerce", "commercial", "investment", "investments",
-	"import", "export", "shipping", "petroleum", "oil", "gas", "energy",
-	"ministry", "agency", "front", "movement", "brigade", "battalion",
-	"army", "party", "branch", "sons", "brothers", "union", "council",
-	NULL
-};
+static const char *const org_generic[] = {"and",
+					  "of",
+					  "the",
+					  "for",
+					  "und",
+					  "et",
+					  "y",
+					  "i",
+					  "e",
+					  "fur",
+					  "company",
+					  "group",
+					  "international",
+					  "holding",
+					  "holdings",
+					  "trading",
+					  "trade",
+					  "foundation",
+					  "society",
+					  "organization",
+					  "organisation",
+					  "association",
+					  "charitable",
+					  "charity",
+					  "bank",
+					  "industries",
+					  "industrial",
+					  "industry",
+					  "enterprise",
+					  "enterprises",
+					  "services",
+					  "service",
+					  "general",
+					  "national",
+					  "global",
+					  "network",
+					  "establishment",
+					  "est",
+					  "institute",
+					  "center",
+					  "centre",
+					  "office",
+					  "committee",
+					  "commerce",
+					  "commercial",
+					  "investment",
+					  "investments",
+					  "import",
+					  "export",
+					  "shipping",
+					  "petroleum",
+					  "oil",
+					  "gas",
+					  "energy",
+					  "ministry",
+					  "agency",
+					  "front",
+					  "movement",
+					  "brigade",
+					  "battalion",
+					  "army",
+					  "party",
+					  "branch",
+					  "sons",
+					  "brothers",
+					  "union",
+					  "council",
+					  NULL};
 
 static const char *const honorifics[] = {
-	"mr", "mrs", "ms", "miss", "mister", "dr", "doctor", "prof",
-	"professor", "sir", "dame", "lord", "lady", "rev", "reverend", "fr",
-	"father", "sheikh", "shaykh", "sheik", "shaikh", "haji", "hajji",
-	"hadji", "hajj", "mullah", "mulla", "maulana", "maulvi", "mawlawi",
-	"mawlana", "sayyid", "syed", "imam", "ayatollah", "general", "gen",
-	"colonel", "col", "major", "maj", "captain", "capt", "lieutenant",
-	"lt", "sergeant", "sgt", "admiral", "adm", "brigadier", "marshal",
-	"commander", "cmdr", "president", "presidente", "president",
-	"prezident", "prasident", "praesident", "predsjednik", "presedintele",
-	"presiden", "elnok", "prezydent", "minister", "senator", "emir",
-	"amir", "prince", "princess", "king", "queen", "herr", "frau", "sr",
-	"sra", "srta", "don", "dona", "mme", "mlle", "m", "gospodin", NULL
-};
+    "mr",	    "mrs",	 "ms",	      "miss",	    "mister",
+    "dr",	    "doctor",	 "prof",      "professor",  "sir",
+    "dame",	    "lord",	 "lady",      "rev",	    "reverend",
+    "fr",	    "father",	 "sheikh",    "shaykh",	    "sheik",
+    "shaikh",	    "haji",	 "hajji",     "hadji",	    "hajj",
+    "mullah",	    "mulla",	 "maulana",   "maulvi",	    "mawlawi",
+    "mawlana",	    "sayyid",	 "syed",      "imam",	    "ayatollah",
+    "general",	    "gen",	 "colonel",   "col",	    "major",
+    "maj",	    "captain",	 "capt",      "lieutenant", "lt",
+    "sergeant",	    "sgt",	 "admiral",   "adm",	    "brigadier",
+    "marshal",	    "commander", "cmdr",      "president",  "presidente",
+    "president",    "prezident", "prasident", "praesident", "predsjednik",
+    "presedintele", "presiden",	 "elnok",     "prezydent",  "minister",
+    "senator",	    "emir",	 "amir",      "prince",	    "princess",
+    "king",	    "queen",	 "herr",      "frau",	    "sr",
+    "sra",	    "srta",	 "don",	      "dona",	    "mme",
+    "mlle",	    "m",	 "gospodin",  NULL};
 
 /* Single-word legal forms and the one spelling they are compared as. */
 static const char *const legal_words[][2] = {
-	{ "llc", "llc" }, { "ltd", "ltd" }, { "limited", "ltd" },
-	{ "inc", "inc" }, { "incorporated", "inc" }, { "corp", "corp" },
-	{ "corporation", "corp" }, { "co", "co" }, { "company", "co" },
-	{ "cie", "co" }, { "cia", "co" }, { "gmbh", "gmbh" }, { "ag", "ag" },
-	{ "sa", "sa" }, { "sas", "sas" }, { "sarl", "sarl" }, { "srl", "srl" },
-	{ "spa", "spa" }, { "bv", "bv" }, { "nv", "nv" }, { "plc", "plc" },
-	{ "ooo", "ooo" }, { "oao", "oao" }, { "zao", "zao" }, { "pao", "pao" },
-	{ "ao", "ao" }, { "jsc", "jsc" }, { "ojsc", "ojsc" },
-	{ "cjsc", "cjsc" }, { "pjsc", "pjsc" }, { "llp", "llp" },
-	{ "lp", "lp" }, { "fze", "fze" }, { "fzco", "fzco" }, { "fzc", "fzc" },
-	{ "fzllc", "fzllc" }, { "pte", "pte" }, { "pty", "pty" },
-	{ "kg", "kg" }, { "ohg", "ohg" }, { "ab", "ab" }, { "oy", "oy" },
-	{ "asa", "asa" }, { "sl", "sl" }, { "bhd", "bhd" }, { "sdn", "sdn" },
-	{ "tov", "tov" }, { "ltda", "ltda" }, { "eirl", "eirl" },
-	{ "sae", "sae" }, { "sal", "sal" }, { "wll", "wll" }, { "kft", "kft" },
-	{ "doo", "doo" }, { "sro", "sro" }, { "as", "as" }, { "ad", "ad" },
-	{ "ead", "ead" }, { "ood", "ood" }, { "gie", "gie" },
+    {"llc", "llc"},
+    {"ltd", "ltd"},
+    {"limited", "ltd"},
+    {"inc", "inc"},
+    {"incorporated", "inc"},
+    {"corp", "corp"},
+    {"corporation", "corp"},
+    {"co", "co"},
+    {"company", "co"},
+    {"cie", "co"},
+    {"cia", "co"},
+    {"gmbh", "gmbh"},
+    {"ag", "ag"},
+    {"sa", "sa"},
+    {"sas", "sas"},
+    {"sarl", "sarl"},
+    {"srl", "srl"},
+    {"spa", "spa"},
+    {"bv", "bv"},
+    {"nv", "nv"},
+    {"plc", "plc"},
+    {"ooo", "ooo"},
+    {"oao", "oao"},
+    {"zao", "zao"},
+    {"pao", "pao"},
+    {"ao", "ao"},
+    {"jsc", "jsc"},
+    {"ojsc", "ojsc"},
+    {"cjsc", "cjsc"},
+    {"pjsc", "pjsc"},
+    {"llp", "llp"},
+    {"lp", "lp"},
+    {"fze", "fze"},
+    {"fzco", "fzco"},
+    {"fzc", "fzc"},
+    {"fzllc", "fzllc"},
+    {"pte", "pte"},
+    {"pty", "pty"},
+    {"kg", "kg"},
+    {"ohg", "ohg"},
+    {"ab", "ab"},
+    {"oy", "oy"},
+    {"asa", "asa"},
+    {"sl", "sl"},
+    {"bhd", "bhd"},
+    {"sdn", "sdn"},
+    {"tov", "tov"},
+    {"ltda", "ltda"},
+    {"eirl", "eirl"},
+    {"sae", "sae"},
+    {"sal", "sal"},
+    {"wll", "wll"},
+    {"kft", "kft"},
+    {"doo", "doo"},
+    {"sro", "sro"},
+    {"as", "as"},
+    {"ad", "ad"},
+    {"ead", "ead"},
+    {"ood", "ood"},
+    {"gie", "gie"},
 };
 
 /* Multi-word legal forms; a trailing '*' matches any ending, so that
  * transliteration variants of Russian forms ("ogranichennoy",
  * "ogranichennoi") meet. */
 static const char *const legal_phrases[][10] = {
-	{ "ooo", "obshchestvo", "s", "ogranichenn*", "otvetstvenn*", NULL },
-	{ "oao", "otkryt*", "aktsionern*", "obshchestvo", NULL },
-	{ "zao", "zakryt*", "aktsionern*", "obshchestvo", NULL },
-	{ "pao", "publichn*", "aktsionern*", "obshchestvo", NULL },
-	{ "ao", "aktsionern*", "obshchestvo", NULL },
-	{ "srldecv", "s", "de", "rl", "de", "cv", NULL },
-	{ "sadecv", "sa", "de", "cv", NULL },
-	{ "sadecv", "s", "a", "de", "c", "v", NULL },
-	{ "srldecv", "s", "de", "r", "l", "de", "c", "v", NULL },
-	{ "sa", "s", "a", NULL },
-	{ "srl", "s", "de", "rl", NULL },
-	{ "sa", "sociedad", "anonima", NULL },
-	{ "sa", "societe", "anonyme", NULL },
-	{ "sa", "sociedade", "anonima", NULL },
-	{ "llc", "limited", "liability", "company", NULL },
-	{ "llp", "limited", "liability", "partnership", NULL },
-	{ "lp", "limited", "partnership", NULL },
-	{ "plc", "public", "limited", "company", NULL },
-	{ "ojsc", "open", "joint", "stock", "company", NULL },
-	{ "cjsc", "closed", "joint", "stock", "company", NULL },
-	{ "jsc", "joint", "stock", "company", NULL },
-	{ "gmbh", "gesellschaft", "mit", "beschrankter", "haftung", NULL },
-	{ "ag", "aktiengesellschaft", NULL },
-	{ "bv", "besloten", "vennootschap", NULL },
-	{ "nv", "naamloze", "vennootschap", NULL },
-	{ "spa", "societa", "per", "azioni", NULL },
-	{ "srl", "societa", "a", "responsabilita", "limitata", NULL },
-	{ "fze", "free", "zone", "establishment", NULL },
-	{ "fzco", "free", "zone", "company", NULL },
-	{ "pjsc", "public", "joint", "stock", "company", NULL },
+    {"ooo", "obshchestvo", "s", "ogranichenn*", "otvetstvenn*", NULL},
+    {"oao", "otkryt*", "aktsionern*", "obshchestvo", NULL},
+    {"zao", "zakryt*", "aktsionern*", "obshchestvo", NULL},
+    {"pao", "publichn*", "aktsionern*", "obshchestvo", NULL},
+    {"ao", "aktsionern*", "obshchestvo", NULL},
+    {"srldecv", "s", "de", "rl", "de", "cv", NULL},
+    {"sadecv", "sa", "de", "cv", NULL},
+    {"sadecv", "s", "a", "de", "c", "v", NULL},
+    {"srldecv", "s", "de", "r", "l", "de", "c", "v", NULL},
+    {"sa", "s", "a", NULL},
+    {"srl", "s", "de", "rl", NULL},
+    {"sa", "sociedad", "anonima", NULL},
+    {"sa", "societe", "anonyme", NULL},
+    {"sa", "sociedade", "anonima", NULL},
+    {"llc", "limited", "liability", "company", NULL},
+    {"llp", "limited", "liability", "partnership", NULL},
+    {"lp", "limited", "partnership", NULL},
+    {"plc", "public", "limited", "company", NULL},
+    {"ojsc", "open", "joint", "stock", "company", NULL},
+    {"cjsc", "closed", "joint", "stock", "company", NULL},
+    {"jsc", "joint", "stock", "company", NULL},
+    {"gmbh", "gesellschaft", "mit", "beschrankter", "haftung", NULL},
+    {"ag", "aktiengesellschaft", NULL},
+    {"bv", "besloten", "vennootschap", NULL},
+    {"nv", "naamloze", "vennootschap", NULL},
+    {"spa", "societa", "per", "azioni", NULL},
+    {"srl", "societa", "a", "responsabilita", "limitata", NULL},
+    {"fze", "free", "zone", "establishment", NULL},
+    {"fzco", "free", "zone", "company", NULL},
+    {"pjsc", "public", "joint", "stock", "company", NULL},
 };
 
 static const char *const patronymic_ends[] = {
-	"ovich", "evich", "ovych", "evych", "ovna", "evna", "ovic", "evic",
-	"ovics", "ovitch", "evitch", "ovitsch", "owitsch", "owitsj", "ovitj",
-	"ovitsj", "ovitx", "avich", "avic", "ovici", "owicz", "ievich",
-	"ovnaa", "oglu", "ogly", "kyzy", "qizi", NULL
-};
+    "ovich",  "evich",	"ovych",  "evych",  "ovna",    "evna",	  "ovic",
+    "evic",   "ovics",	"ovitch", "evitch", "ovitsch", "owitsch", "owitsj",
+    "ovitj",  "ovitsj", "ovitx",  "avich",  "avic",    "ovici",	  "owicz",
+    "ievich", "ovnaa",	"oglu",	  "ogly",   "kyzy",    "qizi",	  NULL};
 
 struct word {
 	const char *s;
@@ -143,7 +242,8 @@ static bool word_is(const struct word *w, const char *s)
 	 * entry of the lists above. */
 	if (!w->len || w->s[0] != s[0])
 		return false;
-	return strlen(s) == w->len && memcmp(w->s, s, w->len) == 0;
+	/* strncmp stops at the end of s, and s[len] is then in bounds. */
+	return strncmp(s, w->s, w->len) == 0 && s[w->len] == '\0';
 }
 
 static bool in_list(const struct word *w, const char *const *list)
@@ -245,7 +345,7 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 			  struct proto *p)
 {
 	struct word w[WORDS_MAX];
-	uint8_t legal[WORDS_MAX] = { 0 };
+	uint8_t legal[WORDS_MAX] = {0};
 	size_t n = split_words(text, len, w), sig = 0;
 
 	if (kind != MATCH_PERSON && n > 1)
@@ -306,8 +406,8 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 	 * all we have: its words count in full. */
 	if (sig == 0) {
 		for (size_t i = 0; i < n; i++) {
-			if (!(p[i].flags & (MATCH_TOK_INITIAL |
-					    MATCH_TOK_NUMBER)))
+			if (!(p[i].flags &
+			      (MATCH_TOK_INITIAL | MATCH_TOK_NUMBER)))
 				p[i].weight = W_FULL;
 		}
 	}
@@ -316,12 +416,12 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 
 struct raw_form {
 	struct strbuf text;
-	const char *tx;            /* the form's text: text.buf or a stack copy */
+	const char *tx; /* the form's text: text.buf or a stack copy */
 	size_t tlen;
 	const char *origin;
 	struct proto p[WORDS_MAX];
 	size_t n;
-	size_t out_len;            /* bytes of the joined token text */
+	size_t out_len; /* bytes of the joined token text */
 };
 
 static int nfc_utf8(const char *s, size_t len, struct strbuf *out)
@@ -347,8 +447,9 @@ static int nfc_utf8(const char *s, size_t len, struct strbuf *out)
 		goto out;
 	}
 	/* NFC never grows UTF-8 beyond three bytes per UTF-16 unit. */
-	u_strToUTF8((char *)u, (int32_t)(sizeof(UChar) * (MATCH_NAME_MAX * 3 + 1)),
-		    &n8, v, nv, &st);
+	u_strToUTF8((char *)u,
+		    (int32_t)(sizeof(UChar) * (MATCH_NAME_MAX * 3 + 1)), &n8, v,
+		    nv, &st);
 	if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING) {
 		ret = LIA_ETOOBIG;
 		goto out;
@@ -370,8 +471,8 @@ static int korean_form(const char *orig, const struct strbuf *icu,
 	UErrorCode st = U_ZERO_ERROR;
 	const char *sur, *sp;
 
-	u_strFromUTF8(first, 2, &n, orig, (int32_t)(strlen(orig) < 3 ?
-						     strlen(orig) : 3), &st);
+	u_strFromUTF8(first, 2, &n, orig,
+		      (int32_t)(strlen(orig) < 3 ? strlen(orig) : 3), &st);
 	if (U_FAILURE(st) || n < 1)
 		return 0;
 	sur = match_korean_surname(first[0]);
@@ -387,9 +488,8 @@ static int korean_form(const char *orig, const struct strbuf *icu,
 
 /* Tokens, weights and keys of the forms in rf, in one allocation. */
 static int assemble(struct raw_form *rf, size_t nrf, const char *orig,
-		    size_t olen, enum match_kind kind,
-		    enum match_script script, struct match_name **out,
-		    struct diag *d)
+		    size_t olen, enum match_kind kind, enum match_script script,
+		    struct match_name **out, struct diag *d)
 {
 	struct match_name *n;
 	size_t total = olen + 1, at;
@@ -480,8 +580,7 @@ static int prepare_ascii(const char *name, size_t len, enum match_kind kind,
 }
 
 int match_prepare(struct match_ctx *mc, const char *name, size_t len,
-		  enum match_kind kind, struct match_name **out,
-		  struct diag *d)
+		  enum match_kind kind, struct match_name **out, struct diag *d)
 {
 	struct raw_form *rf = NULL;
 	struct strbuf orig, icao;

@@ -23,16 +23,16 @@
 #define JOIN_BUF 96
 
 struct item {
-	struct match_token t;      /* the token or two joined */
-	uint8_t a, b;              /* constituent tokens (b == a if single) */
-	uint64_t bag;              /* letters present, and present twice */
-	uint64_t dk1, dk2;         /* Double Metaphone keys as integers */
+	struct match_token t; /* the token or two joined */
+	uint8_t a, b;	      /* constituent tokens (b == a if single) */
+	uint64_t bag;	      /* letters present, and present twice */
+	uint64_t dk1, dk2;    /* Double Metaphone keys as integers */
 	char buf[JOIN_BUF];
 };
 
 struct cand {
 	float sim;
-	uint8_t qi, ci;            /* item indexes */
+	uint8_t qi, ci; /* item indexes */
 	uint8_t phon;
 };
 
@@ -46,12 +46,25 @@ static bool is_vowel(char c)
 static int abjad_class(char c)
 {
 	switch (c) {
-	case 'b': case 'p': return 1;
-	case 'f': case 'v': return 2;
-	case 'k': case 'q': case 'c': case 'g': return 3;
-	case 's': case 'z': return 4;
-	case 't': case 'd': return 5;
-	default: return 0;
+	case 'b':
+	case 'p':
+		return 1;
+	case 'f':
+	case 'v':
+		return 2;
+	case 'k':
+	case 'q':
+	case 'c':
+	case 'g':
+		return 3;
+	case 's':
+	case 'z':
+		return 4;
+	case 't':
+	case 'd':
+		return 5;
+	default:
+		return 0;
 	}
 }
 
@@ -68,7 +81,7 @@ static bool abjad_eq(char a, char l)
 	if (a == 'w')
 		return l == 'v' || l == 'o' || l == 'u';
 	if (a == 'f' || a == 'v')
-		return l == 'w';   /* German and Polish spell v as w */
+		return l == 'w'; /* German and Polish spell v as w */
 	if (a == 'y')
 		return l == 'i' || l == 'e' || l == 'j';
 	/* Persian, Urdu and Turkish say dhal, dad and zah as z (Ramazan,
@@ -177,7 +190,7 @@ static double abjad_cost_bound(const char *a, size_t an, const char *l,
 		if (l[j] >= 'a' && l[j] <= 'z')
 			ml |= 1u << (l[j] - 'a');
 		else if (l[j] != ' ')
-			return 0;   /* digits and the like: no bound */
+			return 0; /* digits and the like: no bound */
 	for (size_t i = 0; i < an; i++) {
 		uint32_t m = abjad_mask(a[i]);
 		char c = a[i];
@@ -219,7 +232,8 @@ static double abjad_sim(const char *a, size_t an, const char *l, size_t ln,
 	/* Below floor the value is not used: skip the table when even
 	 * the cheapest path cannot reach it. */
 	if (floor > 0 && 0.95 * (1.0 - abjad_cost_bound(a, an, l, ln) /
-			      (double)(cons < 2 ? 2 : cons)) < floor)
+					   (double)(cons < 2 ? 2 : cons)) <
+			     floor)
 		return 0.0;
 	for (size_t i = 0; i < an; i++)
 		ska[i] = abjad_skip(a, an, i);
@@ -266,8 +280,9 @@ static uint64_t char_bag(const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int b = c >= 'a' && c <= 'z' ? c - 'a' :
-			c >= '0' && c <= '9' ? 26 + c - '0' : -1;
+		int b = c >= 'a' && c <= 'z'   ? c - 'a'
+			: c >= '0' && c <= '9' ? 26 + c - '0'
+					       : -1;
 		uint64_t bit;
 
 		if (b < 0)
@@ -285,10 +300,11 @@ static uint64_t char_bag(const char *s, size_t n)
 static uint64_t dm_int(const char *k)
 {
 	uint64_t v = 0;
-	size_t n = strnlen(k, MATCH_DM_MAX - 1);
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)(unsigned char)k[i] << (8 * i);
+	/* Keys are a few bytes: a loop beats a call to strnlen here. */
+	for (; n < MATCH_DM_MAX - 1 && k[n]; n++)
+		v |= (uint64_t)(unsigned char)k[n] << (8 * n);
 	if (n == 1)
 		v |= 1ULL << 63;
 	return v;
@@ -372,8 +388,8 @@ static double tok_sim(const struct match_token *a, bool aa,
 	s = match_jaro_winkler(a->s, a->len, b->s, b->len);
 	/* Far apart already: the edit distance could not lift the pair
 	 * over TOK_MIN, and it is the costlier of the two. */
-	d = s < 0.6 ? -1 :
-	    match_damerau_levenshtein(a->s, a->len, b->s, b->len);
+	d = s < 0.6 ? -1
+		    : match_damerau_levenshtein(a->s, a->len, b->s, b->len);
 	if (d >= 0) {
 		size_t m = a->len > b->len ? a->len : b->len;
 
@@ -387,8 +403,8 @@ static double tok_sim(const struct match_token *a, bool aa,
 		s = s > 0.5 ? 0.88 : 0.78;
 	}
 	if (aa != ab) {
-		x = aa ? abjad_sim(a->s, a->len, b->s, b->len, TOK_MIN) :
-			 abjad_sim(b->s, b->len, a->s, a->len, TOK_MIN);
+		x = aa ? abjad_sim(a->s, a->len, b->s, b->len, TOK_MIN)
+		       : abjad_sim(b->s, b->len, a->s, a->len, TOK_MIN);
 		if (x > s)
 			s = x;
 	}
@@ -438,8 +454,7 @@ double match_tok_min(void)
 	return TOK_MIN;
 }
 
-static size_t make_items(const struct match_form *f, struct item *it,
-			 bool join)
+static size_t make_items(const struct match_form *f, struct item *it, bool join)
 {
 	size_t n = 0;
 
@@ -456,8 +471,8 @@ static size_t make_items(const struct match_form *f, struct item *it,
 		struct item *t = &it[n];
 
 		if ((size_t)x->len + y->len >= JOIN_BUF ||
-		    ((x->flags | y->flags) & (MATCH_TOK_NUMBER |
-					      MATCH_TOK_INITIAL)))
+		    ((x->flags | y->flags) &
+		     (MATCH_TOK_NUMBER | MATCH_TOK_INITIAL)))
 			continue;
 		memcpy(t->buf, x->s, x->len);
 		memcpy(t->buf + x->len, y->s, y->len);
@@ -487,21 +502,21 @@ static int cand_cmp(const void *x, const void *y)
 struct align {
 	double score;
 	double credit_q[MATCH_TOKENS_MAX], credit_c[MATCH_TOKENS_MAX];
-	int8_t pair_q[MATCH_TOKENS_MAX];   /* matched item per q token */
+	int8_t pair_q[MATCH_TOKENS_MAX]; /* matched item per q token */
 	size_t n_pairs, n_phon;
 };
 
 /* Greedy best-first assignment over the similarity matrix of tokens and
  * joined neighbours; each token is used at most once. */
 static double align_once(const struct match_form *q, bool qa,
-			 const struct match_form *c, bool ca,
-			 struct item *qi, struct item *ci,
-			 struct cand *cd, struct align *al, bool join)
+			 const struct match_form *c, bool ca, struct item *qi,
+			 struct item *ci, struct cand *cd, struct align *al,
+			 bool join)
 {
 	size_t nq = make_items(q, qi, join), nc = make_items(c, ci, join);
 	size_t ncd = 0;
-	bool used_q[MATCH_TOKENS_MAX] = { false };
-	bool used_c[MATCH_TOKENS_MAX] = { false };
+	bool used_q[MATCH_TOKENS_MAX] = {false};
+	bool used_c[MATCH_TOKENS_MAX] = {false};
 	double mq = 0, mc = 0, uq = 0, uc = 0, cr = 0;
 	double conflict, extra, matched;
 
@@ -574,9 +589,8 @@ static double align_once(const struct match_form *q, bool qa,
 
 /* Joined neighbours are only worth trying when the counts differ. */
 static double align_forms(const struct match_form *q, bool qa,
-			  const struct match_form *c, bool ca,
-			  struct item *qi, struct item *ci,
-			  struct cand *cd, struct align *al)
+			  const struct match_form *c, bool ca, struct item *qi,
+			  struct item *ci, struct cand *cd, struct align *al)
 {
 	double s = align_once(q, qa, c, ca, qi, ci, cd, al, false);
 	struct align j;
@@ -597,7 +611,8 @@ static double align_forms(const struct match_form *q, bool qa,
 static bool is_abjad(const struct match_name *n, const struct match_form *f)
 {
 	return (n->script == SCRIPT_ARABIC || n->script == SCRIPT_HEBREW ||
-		n->script == SCRIPT_THAI) && strcmp(f->origin, "latin") != 0;
+		n->script == SCRIPT_THAI) &&
+	       strcmp(f->origin, "latin") != 0;
 }
 
 /* Best similarity of a whole abjad form read against a whole Latin form,
@@ -649,10 +664,8 @@ static double abjad_name(const struct match_name *q, const struct match_name *c,
 
 /* Connecting words that acronyms usually leave out. */
 static const char *const acro_skip[] = {
-	"of", "the", "and", "for", "in", "on", "de", "del", "des", "du",
-	"la", "le", "les", "el", "al", "et", "y", "und", "fur", "da", "di",
-	NULL
-};
+    "of", "the", "and", "for", "in", "on", "de",  "del", "des", "du", "la",
+    "le", "les", "el",	"al",  "et", "y",  "und", "fur", "da",	"di", NULL};
 
 static bool acro_connective(const struct match_token *t)
 {
@@ -666,8 +679,8 @@ static bool acro_connective(const struct match_token *t)
 
 /* Whether the single token a spells the initials of f's tokens, legal
  * forms always left out, connectives left out or kept. */
-static bool acro_spells(const struct match_token *a,
-			const struct match_form *f, bool keep_conn)
+static bool acro_spells(const struct match_token *a, const struct match_form *f,
+			bool keep_conn)
 {
 	size_t k = 0;
 
@@ -687,8 +700,7 @@ static bool acro_spells(const struct match_token *a,
 
 /* Name similarity of a one-word acronym a against the form f, 0 if f
  * does not spell it. */
-static double acro_form(const struct match_form *a,
-			const struct match_form *f)
+static double acro_form(const struct match_form *a, const struct match_form *f)
 {
 	const struct match_token *t = &a->tok[0];
 	size_t sig = 0;
@@ -776,8 +788,8 @@ static bool date_typo(const struct pdate *a, const struct pdate *b)
 }
 
 /* value in [0, 1] and signed contribution of two birth dates. */
-static void date_cmp(const struct pdate *a, const struct pdate *b,
-		     double *val, double *contrib)
+static void date_cmp(const struct pdate *a, const struct pdate *b, double *val,
+		     double *contrib)
 {
 	int dy = abs(a->y - b->y);
 
@@ -805,7 +817,7 @@ static void date_cmp(const struct pdate *a, const struct pdate *b,
 		*contrib = a->d && b->d ? DOB_FULL : 0.03;
 	} else if (a->d && b->d && a->m == b->d && a->d == b->m) {
 		*val = 0.7;
-		*contrib = 0.01;   /* day and month swapped: a typing error */
+		*contrib = 0.01; /* day and month swapped: a typing error */
 	} else if (a->m == b->m) {
 		*val = 0.5;
 		*contrib = -0.02;
@@ -831,8 +843,8 @@ static size_t norm_id(const char *s, char *out, size_t cap)
 	return n;
 }
 
-static void add_feature(struct match_explain *ex, const char *name,
-			double val, double contrib)
+static void add_feature(struct match_explain *ex, const char *name, double val,
+			double contrib)
 {
 	if (!ex || ex->n >= MATCH_FEATURES_MAX)
 		return;
@@ -842,8 +854,8 @@ static void add_feature(struct match_explain *ex, const char *name,
 	ex->n++;
 }
 
-static double evidence(const struct match_extra *a,
-		       const struct match_extra *b, struct match_explain *ex)
+static double evidence(const struct match_extra *a, const struct match_extra *b,
+		       struct match_explain *ex)
 {
 	double total = 0.0;
 	size_t na, nb;
@@ -921,42 +933,48 @@ static double evidence(const struct match_extra *a,
 	return total;
 }
 
+/* Append n bytes of s at out + o, as snprintf would: as much as fits,
+ * always terminated; returns the offset the whole would end at. This runs
+ * for every scored candidate, where snprintf's parsing was measurable. */
+static size_t put(char *out, size_t cap, size_t o, const char *s, size_t n)
+{
+	if (o < cap) {
+		size_t k = cap - 1 - o < n ? cap - 1 - o : n;
+
+		memcpy(out + o, s, k);
+		out[o + k] = '\0';
+	}
+	return o + n;
+}
+
 static void write_alignment(const struct match_form *q,
-			    const struct match_form *c,
-			    const struct align *al, char *out, size_t cap)
+			    const struct match_form *c, const struct align *al,
+			    char *out, size_t cap)
 {
 	size_t o = 0;
-	bool cov[MATCH_TOKENS_MAX] = { false };
+	bool cov[MATCH_TOKENS_MAX] = {false};
 
 	out[0] = '\0';
 	for (size_t i = 0; i < q->n_tok && o < cap; i++) {
 		const struct match_token *t = &q->tok[i];
 		int j = al->pair_q[i];
-		int w;
 
+		if (o)
+			o = put(out, cap, o, " ", 1);
+		if (j < 0)
+			o = put(out, cap, o, "-", 1);
+		o = put(out, cap, o, t->s, t->len);
 		if (j >= 0) {
 			cov[j] = true;
-			w = snprintf(out + o, cap - o, "%s%.*s=%.*s",
-				     o ? " " : "", (int)t->len, t->s,
-				     (int)c->tok[j].len, c->tok[j].s);
-		} else {
-			w = snprintf(out + o, cap - o, "%s-%.*s", o ? " " : "",
-				     (int)t->len, t->s);
+			o = put(out, cap, o, "=", 1);
+			o = put(out, cap, o, c->tok[j].s, c->tok[j].len);
 		}
-		if (w < 0)
-			return;
-		o += (size_t)w;
 	}
 	for (size_t j = 0; j < c->n_tok && o < cap; j++) {
-		int w;
-
 		if (cov[j] || al->credit_c[j] > 0)
 			continue;
-		w = snprintf(out + o, cap - o, "%s+%.*s", o ? " " : "",
-			     (int)c->tok[j].len, c->tok[j].s);
-		if (w < 0)
-			return;
-		o += (size_t)w;
+		o = put(out, cap, o, o ? " +" : "+", o ? 2 : 1);
+		o = put(out, cap, o, c->tok[j].s, c->tok[j].len);
 	}
 }
 
@@ -987,20 +1005,17 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			bq = i;
 			bc = j;
 			if (ex)
-				(void)align_forms(&q->form[i],
-						  is_abjad(q, &q->form[i]),
-						  &c->form[j],
-						  is_abjad(c, &c->form[j]), qi,
-						  ci, cd, &best_al);
+				(void)align_forms(
+				    &q->form[i], is_abjad(q, &q->form[i]),
+				    &c->form[j], is_abjad(c, &c->form[j]), qi,
+				    ci, cd, &best_al);
 		}
 	}
 	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
 		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
-			double s = align_forms(&q->form[i],
-					       is_abjad(q, &q->form[i]),
-					       &c->form[j],
-					       is_abjad(c, &c->form[j]),
-					       qi, ci, cd, &al);
+			double s = align_forms(
+			    &q->form[i], is_abjad(q, &q->form[i]), &c->form[j],
+			    is_abjad(c, &c->form[j]), qi, ci, cd, &al);
 
 			if (s > best) {
 				best = s;
@@ -1033,9 +1048,11 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			add_feature(ex, "skeleton", best, best);
 		else
 			add_feature(ex, "name", best, best);
-		add_feature(ex, "phonetic", best_al.n_pairs ?
-			    (double)best_al.n_phon / (double)best_al.n_pairs :
-			    0.0, 0.0);
+		add_feature(ex, "phonetic",
+			    best_al.n_pairs ? (double)best_al.n_phon /
+						  (double)best_al.n_pairs
+					    : 0.0,
+			    0.0);
 		write_alignment(&q->form[bq], &c->form[bc], &best_al,
 				ex->alignment, sizeof(ex->alignment));
 	}
