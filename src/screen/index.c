@@ -1394,7 +1394,7 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 		     size_t nk, const struct qfilter *f)
 {
 	size_t cap = ix->n_nm / GEN_DF_DIV, walked = 0, nc = 0, nd = 0, top;
-	bool any = false;
+	bool any = false, all;
 	float best, min_w;
 
 	if (cap < GEN_DF_MIN)
@@ -1426,6 +1426,9 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 	}
 
 	PROF_ADD(C_USED, s->n_used);
+	/* Without tombstones or a filter every name is eligible, and the
+	 * tag reads (a cache miss each in a large index) can be skipped. */
+	all = f->list < 0 && f->kind == MATCH_ANY && ix->dead_names == 0;
 	/* The best VERIFY_M eligible entries: a min-heap on weight. */
 	for (uint32_t u = 0; u < s->n_used; u++) {
 		const struct acc_slot *a = &s->acc[s->used[u]];
@@ -1434,7 +1437,7 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 
 		if (nc == VERIFY_M && c.w <= s->cand[0].w)
 			continue;
-		if (!eligible(ix, c.nid, f))
+		if (!all && !eligible(ix, c.nid, f))
 			continue;
 		if (nc < VERIFY_M) {
 			i = nc++;
