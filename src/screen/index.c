@@ -127,6 +127,14 @@ struct sname {
 	uint32_t nfk;
 };
 
+/* Per name, a cache line of its fingerprints (sorted, then padding, the
+ * count in the last word, or FP_OVER when they do not fit and are only in
+ * the blob). Checking a candidate's fingerprints then costs one cache
+ * miss that can be prefetched from its id, instead of two dependent ones
+ * (the name, then its blob): at 1M names this was a quarter of a query. */
+#define FP_LINE 16u
+#define FP_OVER UINT32_MAX
+
 /* Per name, what filtering needs, packed so that a query's hundreds of
  * eligibility checks read a small array instead of names and records. */
 #define TAG_LIVE 0x8000u
@@ -206,6 +214,7 @@ struct screen_index {
 
 	struct sname *nm;
 	uint16_t *tag; /* per name, parallel to nm */
+	uint32_t *fpl; /* per name FP_LINE words, parallel to nm */
 	size_t n_nm, nm_cap, live_names, dead_names;
 
 	struct srec *rec;
@@ -741,6 +750,7 @@ void screen_index_free(struct screen_index *ix)
 		free(ix->nm[i].blob);
 	free(ix->nm);
 	free(ix->tag);
+	free(ix->fpl);
 	for (size_t r = 0; r < ix->n_rec; r++) {
 		free(ix->rec[r].id);
 		free(ix->rec[r].names);
@@ -790,6 +800,9 @@ static void compact(struct screen_index *ix)
 		}
 		map[i] = (uint32_t)j;
 		ix->tag[j] = ix->tag[i];
+		if (j != i)
+			memcpy(&ix->fpl[j * FP_LINE], &ix->fpl[i * FP_LINE],
+			       FP_LINE * sizeof(*ix->fpl));
 		ix->nm[j++] = ix->nm[i];
 	}
 	ix->n_nm = j;
@@ -828,6 +841,19 @@ static int cmp_u32(const void *a, const void *b)
 static uint32_t fingerprint(uint64_t h)
 {
 	return (uint32_t)(h >> 32);
+}
+
+/* A name's fingerprint line from its pending blob. */
+static void fp_line_set(uint32_t *line, const struct pending *p)
+{
+	if (p->nfk >= FP_LINE) {
+		memset(line, 0xff, FP_LINE * sizeof(*line));
+		line[FP_LINE - 1] = FP_OVER;
+		return;
+	}
+	memcpy(line, p->blob + p->blen, p->nfk * sizeof(*line));
+	memset(line + p->nfk, 0xff, (FP_LINE - p->nfk) * sizeof(*line));
+	line[FP_LINE - 1] = (uint32_t)p->nfk;
 }
 
 /* Append the fingerprints of mn's word and sound keys to the blob. */
@@ -1022,6 +1048,8 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		size_t ncap = ix->nm_cap ? ix->nm_cap * 2 : 1024;
 		struct sname *nn;
 		uint16_t *nt;
+		void *fl;
+		size_t fbytes;
 
 		while (ncap < ix->n_nm + n)
 			ncap *= 2;
@@ -1038,6 +1066,18 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 			goto out;
 		}
 		ix->tag = nt;
+		/* Aligned to the cache line, so a line is one miss. */
+		if (size_mul(ncap, FP_LINE * sizeof(uint32_t), &fbytes) ||
+		    posix_memalign(&fl, 64, fbytes)) {
+			rc = LIA_ENOMEM;
+			goto out;
+		}
+		if (ix->n_nm)
+			memcpy(fl, ix->fpl,
+			       ix->n_nm * FP_LINE * sizeof(*ix->fpl));
+		free(ix->fpl);
+		ix->fpl = fl;
+		advise_huge(ix->fpl, fbytes);
 		ix->nm_cap = ncap;
 		advise_huge(ix->nm, ncap * sizeof(*nn));
 		advise_huge(ix->tag, ncap * sizeof(*nt));
@@ -1084,6 +1124,7 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		ix->nm[ix->n_nm].rec = (uint32_t)ri;
 		ix->nm[ix->n_nm].blen = (uint32_t)pend[i].blen;
 		ix->nm[ix->n_nm].nfk = (uint32_t)pend[i].nfk;
+		fp_line_set(&ix->fpl[ix->n_nm * FP_LINE], &pend[i]);
 		ix->tag[ix->n_nm] =
 		    (uint16_t)(TAG_LIVE | (unsigned)e->kind << TAG_KIND_SHIFT |
 			       list_ix);
@@ -1375,6 +1416,19 @@ static bool name_has(const struct sname *sn, uint32_t fp)
 	return false;
 }
 
+static bool line_has(const struct screen_index *ix, uint32_t nid,
+		     const uint32_t *line, uint32_t fp)
+{
+	uint32_t n = line[FP_LINE - 1];
+
+	if (n == FP_OVER)
+		return name_has(&ix->nm[nid], fp);
+	for (uint32_t i = 0; i < n; i++)
+		if (line[i] >= fp)
+			return line[i] == fp;
+	return false;
+}
+
 /*
  * Candidates. Keys are taken rarest first. Rare keys (in fewer than
  * max(GEN_DF_MIN, names / GEN_DF_DIV) names) walk their posting lists
@@ -1476,20 +1530,17 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 			s->fw[nd++] = s->qk[i].w;
 			PROF_ADD(C_DEFERRED, 1);
 		}
-	/* The candidates' names are scattered over the heap: ask for all
-	 * of them first, so the cache misses overlap instead of queueing. */
+	/* The candidates' lines are scattered over a large array: ask for
+	 * all of them first, so the cache misses overlap instead of
+	 * queueing. */
 	for (size_t c = 0; nd && c < nc; c++)
-		__builtin_prefetch(&ix->nm[s->cand[c].nid]);
+		__builtin_prefetch(&ix->fpl[(size_t)s->cand[c].nid * FP_LINE]);
 	for (size_t c = 0; nd && c < nc; c++) {
-		const struct sname *sn = &ix->nm[s->cand[c].nid];
-
-		__builtin_prefetch(sn->blob + sn->blen);
-	}
-	for (size_t c = 0; nd && c < nc; c++) {
-		const struct sname *sn = &ix->nm[s->cand[c].nid];
+		uint32_t nid = s->cand[c].nid;
+		const uint32_t *line = &ix->fpl[(size_t)nid * FP_LINE];
 
 		for (size_t j = 0; j < nd; j++)
-			if (name_has(sn, s->fp[j]))
+			if (line_has(ix, nid, line, s->fp[j]))
 				s->cand[c].w += s->fw[j];
 	}
 	cand_top(s->cand, nc, nc < TOP_K ? nc : TOP_K);
@@ -1581,6 +1632,16 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 	nc = gather(ix, s, nk, &f);
 	PROF_PHASE(P_GATHER);
 	PROF_ADD(C_SCORED, nc);
+	/* As in gather: the misses on the names, then on their blobs and
+	 * records, overlap when asked for together. */
+	for (size_t c = 0; c < nc; c++)
+		__builtin_prefetch(&ix->nm[s->cand[c].nid]);
+	for (size_t c = 0; c < nc; c++) {
+		const struct sname *sn = &ix->nm[s->cand[c].nid];
+
+		__builtin_prefetch(sn->blob);
+		__builtin_prefetch(&ix->rec[sn->rec]);
+	}
 	for (size_t c = 0; c < nc; c++) {
 		const struct sname *sn = &ix->nm[s->cand[c].nid];
 		const struct srec *r = &ix->rec[sn->rec];
@@ -1645,6 +1706,7 @@ void screen_stats(struct screen_index *ix, struct screen_stats *out)
 	    sizeof(*ix) + ix->heap_bytes +
 	    ix->kcap * (sizeof(*ix->kh) + sizeof(*ix->kslot)) +
 	    ix->pl_cap * sizeof(*ix->pl) + ix->nm_cap * sizeof(*ix->nm) +
+	    ix->nm_cap * (sizeof(*ix->tag) + FP_LINE * sizeof(*ix->fpl)) +
 	    ix->rec_cap * sizeof(*ix->rec) + ix->rmap_cap * sizeof(*ix->rmap);
 	pthread_rwlock_unlock(&ix->lock);
 }
