@@ -436,6 +436,15 @@ static struct plist *key_find(const struct screen_index *ix, uint64_t h)
 	return NULL;
 }
 
+/* Ask for the slot a key's probe starts at; see query_keys. */
+static void key_prefetch(const struct screen_index *ix, uint64_t h)
+{
+	if (ix->kcap) {
+		__builtin_prefetch(&ix->kh[h & (ix->kcap - 1)]);
+		__builtin_prefetch(&ix->kslot[h & (ix->kcap - 1)]);
+	}
+}
+
 static int key_grow(struct screen_index *ix)
 {
 	size_t ncap = ix->kcap ? ix->kcap * 2 : 1024, bytes;
@@ -1366,15 +1375,38 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 		s->qk[u] = s->qk[i];
 		s->dedup[j] = (uint16_t)(++u);
 	}
+	/* A query has hundreds of keys and each lookup is a few cache
+	 * misses in a table of a million keys: the misses are asked for
+	 * together, stage by stage, so that they overlap. Word keys go
+	 * first: the n-grams of a word the index has are never used (see
+	 * gather), so they are not even looked up. */
+	for (size_t i = 0; i < u; i++)
+		key_prefetch(ix, s->qk[i].h);
 	for (size_t i = 0; i < u; i++) {
-		const struct plist *p = key_find(ix, s->qk[i].h);
+		struct qkey *k = &s->qk[i];
+
+		k->pl = NULL;
+		if (k->type != K_TOK)
+			continue;
+		k->pl = key_find(ix, k->h);
+		if (k->pl && k->pl->n)
+			s->known[k->tok] = true;
+	}
+	for (size_t i = 0; i < u; i++) {
+		struct qkey *k = &s->qk[i];
+
+		if (k->type == K_TOK || (k->type == K_GRAM && s->known[k->tok]))
+			continue;
+		k->pl = key_find(ix, k->h);
+		if (k->pl)
+			__builtin_prefetch(k->pl);
+	}
+	for (size_t i = 0; i < u; i++) {
+		const struct plist *p = s->qk[i].pl;
 
 		if (!p || !p->n)
 			continue;
 		s->qk[m] = s->qk[i];
-		if (s->qk[m].type == K_TOK)
-			s->known[s->qk[m].tok] = true;
-		s->qk[m].pl = p;
 		s->qk[m].df = p->n;
 		s->qk[m].deferred = 0;
 		/* IDF: a key in every name says nothing, a unique one a lot. */
