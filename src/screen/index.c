@@ -92,7 +92,11 @@ __attribute__((destructor)) static void prof_dump(void)
 #define KEY_DEDUP_BITS 13
 #define KEY_DEDUP_CAP (1u << KEY_DEDUP_BITS) /* > KEYS_MAX, < 65536 */
 
-enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR };
+/* K_NEAR and K_SPLIT are query-side only: a listed word one edit away
+ * from a word the index does not have, and a listed pair of words that a
+ * query word splits into (see near_keys); their hashes are a K_TOK and a
+ * K_PAIR key's. */
+enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR, K_NEAR, K_SPLIT };
 
 /* Candidate generation; see gather() for how these interact. */
 #define GEN_DF_MIN 500	   /* keys this rare always generate candidates */
@@ -107,8 +111,8 @@ enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR };
 #define PRUNE_REL 0.50 /* ... if within this share of the best */
 
 static const float type_weight[] = {
-    [K_FULL] = 8.0f, [K_TOK] = 1.0f,  [K_DM] = 0.5f,
-    [K_GRAM] = 0.3f, [K_PAIR] = 1.0f, [K_DPAIR] = 0.5f,
+    [K_FULL] = 8.0f, [K_TOK] = 1.0f,   [K_DM] = 0.5f,	[K_GRAM] = 0.3f,
+    [K_PAIR] = 1.0f, [K_DPAIR] = 0.5f, [K_NEAR] = 0.6f, [K_SPLIT] = 0.8f,
 };
 
 struct plist {
@@ -1346,6 +1350,119 @@ static bool eligible(const struct screen_index *ix, uint32_t nid,
 	return true;
 }
 
+/* Add key h (of type t, for token tok) if the index has it and the
+ * query does not yet; pl set. Returns false when the key table is full. */
+static bool near_add(const struct screen_index *ix, struct scratch *s,
+		     size_t *u, enum key_type t, uint16_t tok, uint64_t h)
+{
+	uint32_t j = (uint32_t)(h >> (64 - KEY_DEDUP_BITS));
+	const struct plist *p;
+
+	if (*u >= KEYS_MAX)
+		return false;
+	for (; s->dedup[j]; j = (j + 1) & (KEY_DEDUP_CAP - 1))
+		if (s->qk[s->dedup[j] - 1].h == h)
+			return true;
+	p = key_find(ix, h);
+	if (!p || !p->n)
+		return true;
+	s->qk[*u] = (struct qkey){
+	    .h = h, .tok = tok, .tok2 = tok, .type = (uint8_t)t, .pl = p};
+	s->dedup[j] = (uint16_t)(++*u);
+	return true;
+}
+
+/*
+ * A word of the query that no listed name has is a misspelling or a
+ * different segmentation, and its n-grams are often all common ("olgq",
+ * "zhichao"): the words one edit away that the index has (olga), and the
+ * listed pairs of words it splits into (zhi chao), become keys of their
+ * own. Only for such words, so a query of known words costs nothing more.
+ */
+#define NEAR_LEN_MIN 4
+#define NEAR_LEN_MAX 16
+#define NEAR_PER_TOKEN 8
+
+static void near_keys(const struct screen_index *ix, struct scratch *s,
+		      size_t *u)
+{
+	const struct match_name *n = s->qname;
+	size_t nf = n->n_forms > MATCH_FORMS_MAX ? MATCH_FORMS_MAX : n->n_forms;
+	char b[NEAR_LEN_MAX + 2];
+	/* Every edit of a word of NEAR_LEN_MAX letters. */
+	uint64_t
+	    hs[NEAR_LEN_MAX * 2 + NEAR_LEN_MAX * 25 + (NEAR_LEN_MAX + 1) * 26];
+	size_t nh;
+
+	for (size_t f = 0; f < nf; f++) {
+		const struct match_form *fm = &n->form[f];
+		size_t nt =
+		    fm->n_tok > MATCH_TOKENS_MAX ? MATCH_TOKENS_MAX : fm->n_tok;
+
+		for (size_t t = 0; t < nt; t++) {
+			const struct match_token *tk = &fm->tok[t];
+			uint16_t tok = (uint16_t)(f * MATCH_TOKENS_MAX + t);
+			size_t len = tk->len, before = *u;
+			const char *w = tk->s;
+
+			if (s->known[tok] || !token_content(tk) ||
+			    len < NEAR_LEN_MIN || len > NEAR_LEN_MAX)
+				continue;
+			/* Splits into two listed words, each of 2 or more. */
+			for (size_t i = 2; i + 2 <= len; i++)
+				if (!near_add(
+					ix, s, u, K_SPLIT, tok,
+					pair_hash(K_PAIR,
+						  str_hash('0' + K_TOK, w, i),
+						  str_hash('0' + K_TOK, w + i,
+							   len - i))))
+					return;
+			/* Deletions and transpositions, then substitutions
+			 * and insertions of a letter: all hashed first and
+			 * their slots asked for together, as in query_keys. */
+			nh = 0;
+			for (size_t i = 0; i < len; i++) {
+				memcpy(b, w, i);
+				memcpy(b + i, w + i + 1, len - i - 1);
+				hs[nh++] = str_hash('0' + K_TOK, b, len - 1);
+			}
+			for (size_t i = 0; i + 1 < len; i++) {
+				if (w[i] == w[i + 1])
+					continue;
+				memcpy(b, w, len);
+				b[i] = w[i + 1];
+				b[i + 1] = w[i];
+				hs[nh++] = str_hash('0' + K_TOK, b, len);
+			}
+			for (size_t i = 0; i < len; i++) {
+				memcpy(b, w, len);
+				for (char c = 'a'; c <= 'z'; c++) {
+					if (c == w[i])
+						continue;
+					b[i] = c;
+					hs[nh++] =
+					    str_hash('0' + K_TOK, b, len);
+				}
+			}
+			for (size_t i = 0; i <= len; i++) {
+				memcpy(b, w, i);
+				memcpy(b + i + 1, w + i, len - i);
+				for (char c = 'a'; c <= 'z'; c++) {
+					b[i] = c;
+					hs[nh++] =
+					    str_hash('0' + K_TOK, b, len + 1);
+				}
+			}
+			for (size_t i = 0; i < nh; i++)
+				key_prefetch(ix, hs[i]);
+			for (size_t i = 0;
+			     i < nh && *u - before < NEAR_PER_TOKEN; i++)
+				if (!near_add(ix, s, u, K_NEAR, tok, hs[i]))
+					return;
+		}
+	}
+}
+
 /* The query's keys with their posting lists and weights, rarest first. */
 static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 {
@@ -1401,6 +1518,7 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 		if (k->pl)
 			__builtin_prefetch(k->pl);
 	}
+	near_keys(ix, s, &u);
 	for (size_t i = 0; i < u; i++) {
 		const struct plist *p = s->qk[i].pl;
 
@@ -1488,7 +1606,8 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 	memset(s->covered, 0, sizeof(s->covered));
 	for (size_t i = 0; i < nk; i++) {
 		struct qkey *k = &s->qk[i];
-		bool pair = k->type == K_PAIR || k->type == K_DPAIR;
+		bool pair = k->type == K_PAIR || k->type == K_DPAIR ||
+			    k->type == K_SPLIT;
 
 		k->deferred = 0;
 		if (k->type == K_GRAM && s->known[k->tok])

@@ -69,9 +69,9 @@ static int setup_world(void **state)
 	char *sdn = data_path("sanctions/ofac_sdn.csv");
 	char *alt = data_path("sanctions/ofac_alt.csv");
 	char *add = data_path("sanctions/ofac_add.csv");
-	struct load lu = { "un", &W.un_records };
-	struct load lo = { "ofac", &W.ofac_records };
-	struct ingest_sink sink = { .put = load_put };
+	struct load lu = {"un", &W.un_records};
+	struct load lo = {"ofac", &W.ofac_records};
+	struct ingest_sink sink = {.put = load_put};
 	struct diag d;
 	FILE *f;
 	int rc = -1;
@@ -88,8 +88,7 @@ static int setup_world(void **state)
 		goto out;
 	}
 	sink.ctx = &lo;
-	if (ingest_ofac(&(struct ofac_files){ sdn, alt, add, NULL }, &sink,
-			&d)) {
+	if (ingest_ofac(&(struct ofac_files){sdn, alt, add, NULL}, &sink, &d)) {
 		fprintf(stderr, "ofac: %s\n", d.msg);
 		goto out;
 	}
@@ -114,8 +113,8 @@ static int teardown_world(void **state)
 static size_t screen(const char *name, const char *list, double threshold,
 		     struct screen_hit *hits, size_t max)
 {
-	struct screen_query q = { .name = name, .list = list,
-				  .threshold = threshold };
+	struct screen_query q = {
+	    .name = name, .list = list, .threshold = threshold};
 	size_t n = 99;
 	struct diag d;
 
@@ -126,8 +125,7 @@ static size_t screen(const char *name, const char *list, double threshold,
 	return n;
 }
 
-static void expect_first_in(const char *name, const char *list,
-			    const char *id)
+static void expect_first_in(const char *name, const char *list, const char *id)
 {
 	struct screen_hit h[10];
 	size_t n = screen(name, list, 0, h, 10);
@@ -200,10 +198,10 @@ static void test_not_listed(void **state)
 	struct screen_hit h[10];
 
 	(void)state;
-	assert_int_equal(screen("Margarethe Vollenweider-Quist", NULL, 0, h,
-				10), 0);
-	assert_int_equal(screen("Snowfield Lutheran Choir Association", NULL,
-				0, h, 10), 0);
+	assert_int_equal(
+	    screen("Margarethe Vollenweider-Quist", NULL, 0, h, 10), 0);
+	assert_int_equal(
+	    screen("Snowfield Lutheran Choir Association", NULL, 0, h, 10), 0);
 	assert_int_equal(screen("Жозефина Трубецкая-Ленская", NULL, 0, h, 10),
 			 0);
 }
@@ -211,11 +209,13 @@ static void test_not_listed(void **state)
 static void put_names(const char *id, const char *list, enum match_kind kind,
 		      const char *const *names, size_t n)
 {
-	struct screen_entry e = { .record_id = id, .list = list,
-				  .schema = kind == MATCH_PERSON ? "Person"
-								 : "Company",
-				  .kind = kind, .names = names,
-				  .n_names = n };
+	struct screen_entry e = {.record_id = id,
+				 .list = list,
+				 .schema = kind == MATCH_PERSON ? "Person"
+								: "Company",
+				 .kind = kind,
+				 .names = names,
+				 .n_names = n};
 	struct diag d;
 
 	assert_int_equal(screen_put(W.ix, W.mc, &e, &d), 0);
@@ -234,8 +234,8 @@ static bool hits_record(const char *name, const char *list, const char *id)
 
 static void test_put_replace_remove(void **state)
 {
-	const char *v1[] = { "Bartholomew Quenneville" };
-	const char *v2[] = { "Cornelius Vandermeulen", "Kees Vandermeulen" };
+	const char *v1[] = {"Bartholomew Quenneville"};
+	const char *v2[] = {"Cornelius Vandermeulen", "Kees Vandermeulen"};
 	struct screen_stats before, st;
 	struct screen_hit h[4];
 
@@ -262,8 +262,7 @@ static void test_put_replace_remove(void **state)
 	assert_int_equal(screen_remove(W.ix, "alert-1"), 0);
 	assert_false(hits_record("Cornelius Vandermeulen", NULL, "alert-1"));
 	assert_int_equal(screen_remove(W.ix, "alert-1"), LIA_ENOTFOUND);
-	assert_int_equal(screen_remove(W.ix, "no-such-record"),
-			 LIA_ENOTFOUND);
+	assert_int_equal(screen_remove(W.ix, "no-such-record"), LIA_ENOTFOUND);
 	screen_stats(W.ix, &st);
 	assert_int_equal(st.records, before.records);
 	assert_int_equal(st.names, before.names);
@@ -276,7 +275,7 @@ static void test_put_replace_remove(void **state)
 
 static void test_list_filter(void **state)
 {
-	const char *v[] = { "Arkady Rotenberg" };
+	const char *v[] = {"Arkady Rotenberg"};
 
 	(void)state;
 	put_names("alert-2", "alerts", MATCH_PERSON, v, 1);
@@ -287,21 +286,25 @@ static void test_list_filter(void **state)
 	assert_true(hits_record("Arkady Rotenberg", "alerts", "alert-2"));
 	assert_false(hits_record("Arkady Rotenberg", "alerts", "ofac-16669"));
 	assert_false(hits_record("Arkady Rotenberg", "un", "ofac-16669"));
-	assert_false(hits_record("Arkady Rotenberg", "nosuchlist",
-				 "ofac-16669"));
+	assert_false(
+	    hits_record("Arkady Rotenberg", "nosuchlist", "ofac-16669"));
 	assert_int_equal(screen_remove(W.ix, "alert-2"), 0);
 }
 
 static void test_explain_and_evidence(void **state)
 {
-	const char *v[] = { "Ignatius Pennywhistle" };
-	struct match_extra xa = { .dob = { "1961-04-12" }, .n_dob = 1,
-				  .gender = 'm' };
-	struct screen_entry e = { .record_id = "alert-3", .list = "alerts",
-				  .schema = "Person", .kind = MATCH_PERSON,
-				  .names = v, .n_names = 1, .extra = &xa };
-	struct screen_query q = { .name = "Ignatius Pennywhistle",
-				  .kind = MATCH_PERSON };
+	const char *v[] = {"Ignatius Pennywhistle"};
+	struct match_extra xa = {
+	    .dob = {"1961-04-12"}, .n_dob = 1, .gender = 'm'};
+	struct screen_entry e = {.record_id = "alert-3",
+				 .list = "alerts",
+				 .schema = "Person",
+				 .kind = MATCH_PERSON,
+				 .names = v,
+				 .n_names = 1,
+				 .extra = &xa};
+	struct screen_query q = {.name = "Ignatius Pennywhistle",
+				 .kind = MATCH_PERSON};
 	struct screen_hit h[2];
 	size_t n;
 
@@ -321,9 +324,9 @@ static void test_explain_and_evidence(void **state)
 static void test_limits(void **state)
 {
 	struct screen_hit h[10];
-	struct screen_query q = { .name = "Rotenberg", .threshold = 0.5,
-				  .limit = 2 };
-	const char *none[] = { "" };
+	struct screen_query q = {
+	    .name = "Rotenberg", .threshold = 0.5, .limit = 2};
+	const char *none[] = {""};
 	const char *many[300];
 	char *big;
 	size_t n;
@@ -354,9 +357,11 @@ static void test_limits(void **state)
 
 	/* puts: no names, too many, unusable names, bad ids */
 	{
-		struct screen_entry e = { .record_id = "x-1", .list = "alerts",
-					  .kind = MATCH_PERSON, .names = none,
-					  .n_names = 0 };
+		struct screen_entry e = {.record_id = "x-1",
+					 .list = "alerts",
+					 .kind = MATCH_PERSON,
+					 .names = none,
+					 .n_names = 0};
 		struct diag d;
 
 		assert_int_equal(screen_put(W.ix, W.mc, &e, &d), LIA_EINVAL);
@@ -383,9 +388,9 @@ static void test_limits(void **state)
 /* The compact form of a name scores exactly like the prepared name. */
 static void test_codec(void **state)
 {
-	const char *names[] = { "Владимир Владимирович Путин",
-				"BANCO NACIONAL DE CUBA", "J. R. R. Tolkien",
-				"محمد علي", "Abu Bakr al-Baghdadi" };
+	const char *names[] = {"Владимир Владимирович Путин",
+			       "BANCO NACIONAL DE CUBA", "J. R. R. Tolkien",
+			       "محمد علي", "Abu Bakr al-Baghdadi"};
 	struct match_name *a, *b, dec;
 	uint8_t *blob;
 	size_t len;
@@ -447,7 +452,7 @@ static void test_entity(void **state)
 
 	assert_int_equal(entity_new("Vessel", "v-1", &e, NULL), 0);
 	assert_int_equal(screen_entry_from_entity(e, "x", &se, &st),
-			 LIA_ENOTFOUND);  /* no name */
+			 LIA_ENOTFOUND); /* no name */
 	assert_int_equal(entity_adds(e, "name", "Sea Star", NULL), 0);
 	assert_int_equal(entity_adds(e, "imoNumber", "IMO 9187629", NULL), 0);
 	assert_int_equal(screen_entry_from_entity(e, "x", &se, &st), 0);
@@ -465,7 +470,7 @@ static void test_entity(void **state)
 /* Enough churn to compact: answers stay the same throughout. */
 static void test_churn(void **state)
 {
-	const char *v[2] = { "Hieronymus Quackenbush", NULL };
+	const char *v[2] = {"Hieronymus Quackenbush", NULL};
 	char id[32], name[64];
 	struct screen_stats before, st;
 
@@ -508,9 +513,9 @@ static void test_common_words(void **state)
 	(void)state;
 	for (int i = 0; i < 1200; i++) {
 		snprintf(id, sizeof(id), "common-%d", i);
-		snprintf(name, sizeof(name), i % 2 ? "Maria Zo%c%covic" :
-			 "Tel%c%cani Garcia", 'a' + i / 2 % 26,
-			 'a' + i / 52 % 26);
+		snprintf(name, sizeof(name),
+			 i % 2 ? "Maria Zo%c%covic" : "Tel%c%cani Garcia",
+			 'a' + i / 2 % 26, 'a' + i / 52 % 26);
 		v[0] = name;
 		put_names(id, "common", MATCH_PERSON, v, 1);
 	}
@@ -528,6 +533,46 @@ static void test_common_words(void **state)
 	}
 	assert_int_equal(screen_remove(W.ix, "common-target"), 0);
 	assert_false(hits_record("Maria Garcia", NULL, "common-target"));
+}
+
+/* A misspelt word that no listed name has, beside a word in more names
+ * than are checked (olgq), and one that splits into two listed words
+ * (zhichao): the listed words one edit away, and the pair, find them. */
+static void test_unknown_words(void **state)
+{
+	const char *v[1];
+	char id[32], name[64];
+	struct screen_hit h[10];
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "near-%d", i);
+		if (i % 2)
+			snprintf(name, sizeof(name), "Ve%c%cmira Petuchenko",
+				 'a' + i / 2 % 26, 'a' + i / 52 % 26);
+		else
+			snprintf(name, sizeof(name), "Zhang Q%cng X%cao",
+				 'a' + i / 2 % 26, 'a' + i / 52 % 26);
+		v[0] = name;
+		put_names(id, "near", MATCH_PERSON, v, 1);
+	}
+	v[0] = "Olga Petuchenko";
+	put_names("near-olga", "near", MATCH_PERSON, v, 1);
+	v[0] = "Zhang Zhi Chao";
+	put_names("near-zhang", "near", MATCH_PERSON, v, 1);
+	n = screen("Olgq Petuchenko", "near", 0, h, 10);
+	assert_true(n >= 1);
+	assert_string_equal(h[0].record_id, "near-olga");
+	n = screen("Zhang Zhichao", "near", 0, h, 10);
+	assert_true(n >= 1);
+	assert_string_equal(h[0].record_id, "near-zhang");
+	for (int i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "near-%d", i);
+		assert_int_equal(screen_remove(W.ix, id), 0);
+	}
+	assert_int_equal(screen_remove(W.ix, "near-olga"), 0);
+	assert_int_equal(screen_remove(W.ix, "near-zhang"), 0);
 }
 
 /* --- concurrency ---------------------------------------------------------- */
@@ -553,8 +598,9 @@ static void *reader_main(void *v)
 		return NULL;
 	}
 	for (int i = 0; i < READS; i++) {
-		struct screen_query q = { .name = i % 2 ? "Arkady Rotenberg"
-						       : "Wilhelmina Oosterbroek" };
+		struct screen_query q = {.name =
+					     i % 2 ? "Arkady Rotenberg"
+						   : "Wilhelmina Oosterbroek"};
 
 		if (screen_query(W.ix, mc, &q, h, 10, &n, NULL)) {
 			r->bad++;
@@ -578,10 +624,13 @@ static void *reader_main(void *v)
 
 static void *writer_main(void *v)
 {
-	const char *names[] = { "Wilhelmina Oosterbroek" };
-	struct screen_entry e = { .record_id = "conc-1", .list = "alerts",
-				  .schema = "Person", .kind = MATCH_PERSON,
-				  .names = names, .n_names = 1 };
+	const char *names[] = {"Wilhelmina Oosterbroek"};
+	struct screen_entry e = {.record_id = "conc-1",
+				 .list = "alerts",
+				 .schema = "Person",
+				 .kind = MATCH_PERSON,
+				 .names = names,
+				 .n_names = 1};
 	struct match_ctx *mc;
 	int *bad = v;
 
@@ -608,9 +657,8 @@ static void test_concurrent(void **state)
 	(void)state;
 	memset(r, 0, sizeof(r));
 	for (int i = 0; i < READERS; i++)
-		assert_int_equal(pthread_create(&r[i].t, NULL, reader_main,
-						&r[i]),
-				 0);
+		assert_int_equal(
+		    pthread_create(&r[i].t, NULL, reader_main, &r[i]), 0);
 	assert_int_equal(pthread_create(&w, NULL, writer_main, &wbad), 0);
 	for (int i = 0; i < READERS; i++) {
 		pthread_join(r[i].t, NULL);
@@ -629,20 +677,21 @@ int main(void)
 	char path[4096];
 	FILE *f;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_loaded),
-		cmocka_unit_test(test_exact_names),
-		cmocka_unit_test(test_aliases),
-		cmocka_unit_test(test_cross_script),
-		cmocka_unit_test(test_not_listed),
-		cmocka_unit_test(test_put_replace_remove),
-		cmocka_unit_test(test_list_filter),
-		cmocka_unit_test(test_explain_and_evidence),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_codec),
-		cmocka_unit_test(test_entity),
-		cmocka_unit_test(test_churn),
-		cmocka_unit_test(test_common_words),
-		cmocka_unit_test(test_concurrent),
+	    cmocka_unit_test(test_loaded),
+	    cmocka_unit_test(test_exact_names),
+	    cmocka_unit_test(test_aliases),
+	    cmocka_unit_test(test_cross_script),
+	    cmocka_unit_test(test_not_listed),
+	    cmocka_unit_test(test_put_replace_remove),
+	    cmocka_unit_test(test_list_filter),
+	    cmocka_unit_test(test_explain_and_evidence),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_codec),
+	    cmocka_unit_test(test_entity),
+	    cmocka_unit_test(test_churn),
+	    cmocka_unit_test(test_common_words),
+	    cmocka_unit_test(test_unknown_words),
+	    cmocka_unit_test(test_concurrent),
 	};
 
 	if (!dir)
