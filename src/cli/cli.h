@@ -48,5 +48,7 @@ int cmd_refuse(struct cli *c, int argc, char **argv);
 
 int cmd_alert(struct cli *c, int argc, char **argv);
 int cmd_hits(struct cli *c, int argc, char **argv);
+/* cmd_scenario.c */
+int cmd_scenario(struct cli *c, int argc, char **argv);
 
 #endif

@@ -42,6 +42,7 @@ static const struct {
 	{"refuse", cmd_refuse, "refuse a request, with a reason"},
 	{"alert", cmd_alert, "issue, update, withdraw or list alerts"},
 	{"hits", cmd_hits, "hit notifications received on this node's alerts"},
+	{"scenario", cmd_scenario, "generate the synthetic three-agency demo case"},
 };
 
 static void usage(FILE *f)
