@@ -42,6 +42,10 @@ static const struct {
 	{"refuse", cmd_refuse, "refuse a request, with a reason"},
 	{"alert", cmd_alert, "issue, update, withdraw or list alerts"},
 	{"hits", cmd_hits, "hit notifications received on this node's alerts"},
+	{"user", cmd_user, "add or list users (own keys, roles)"},
+	{"evidence", cmd_evidence, "register evidence, record custody, bundle"},
+	{"ledger", cmd_ledger, "signed tree head, full verify, proofs"},
+	{"verify", cmd_verify, "verify an evidence bundle offline"},
 };
 
 static void usage(FILE *f)
