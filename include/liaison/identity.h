@@ -81,6 +81,22 @@ const char *identity_tls_cert_pem(const struct identity *id);
  * or libcurl directly; never copy it into logs or unlocked memory. */
 const char *identity_tls_key_pem(const struct identity *id);
 
+/* Sign msg[0..len) with the node's Ed25519 key (detached signature of 64
+ * bytes into sig). This is how the node vouches for what it publishes
+ * beyond envelopes, e.g. the signed tree heads of its ledger: the secret
+ * key never leaves the identity. The caller puts a context string into msg
+ * so that a signature made for one purpose cannot be replayed for
+ * another. Errors: LIA_EINVAL (NULL arguments), LIA_ECRYPTO. */
+int identity_sign(const struct identity *id, const uint8_t *msg, size_t len,
+		  uint8_t sig[IDENTITY_SIG_BYTES]);
+
+/* A ledger signer (ledger.h) backed by the node's Ed25519 key: the log's
+ * tree heads are signed by the node, and verified with the sign_pk of its
+ * card. The signer borrows id, which must outlive it. */
+struct ledger_signer;
+void identity_ledger_signer(const struct identity *id,
+			    struct ledger_signer *out);
+
 /* The public card as JSON text (compact, sorted keys, NUL-terminated);
  * the caller frees *out with free(). Errors: LIA_ENOMEM, LIA_ECRYPTO. */
 int identity_card_json(const struct identity *id, char **out);

@@ -208,6 +208,41 @@ int ledger_proof_parse(const void *bytes, size_t len, struct ledger_proof *out,
 int ledger_head_parse(const void *bytes, size_t len, struct ledger_head *out,
 		      struct diag *d);
 
+/* --- framed entries ---------------------------------------------------
+ *
+ * The entries liaison itself writes (users, custody events, the audit
+ * trail) are framed so that a verifier can take them apart without the
+ * node: "LIE1" (4 bytes), the length of the document (4 bytes, big-endian),
+ * the document (canonical JSON, at most LEDGER_DOC_MAX bytes), then either
+ * nothing or a 64-byte Ed25519 signature. A signature covers
+ * LEDGER_SIG_CONTEXT (including its final NUL byte) followed by the
+ * document, so that a user's key signing an entry cannot be made to sign
+ * anything else with the same bytes.
+ */
+#define LEDGER_FRAME_MAGIC "LIE1"
+#define LEDGER_FRAME_HDR 8
+#define LEDGER_DOC_MAX ((size_t)1 << 20)
+#define LEDGER_SIG_CONTEXT "liaison-entry-v1"
+
+/* Frame doc[0..len) and sig (NULL for an unsigned entry) into *out
+ * (malloc'd; free()), *out_len its length. Errors: LIA_EINVAL, LIA_ETOOBIG
+ * (len > LEDGER_DOC_MAX), LIA_ENOMEM. */
+int ledger_frame(const void *doc, size_t len, const uint8_t *sig, uint8_t **out,
+		 size_t *out_len);
+/* Take a framed entry apart: *doc points into e (borrowed), *sig is NULL
+ * for an unsigned entry. Strict: magic, length in bounds, nothing but
+ * 0 or 64 bytes after the document. Errors: LIA_EPARSE (reason in d). */
+int ledger_unframe(const uint8_t *e, size_t len, const uint8_t **doc,
+		   size_t *doc_len, const uint8_t **sig, struct diag *d);
+/* The bytes a framed entry's signature covers: the context string with its
+ * NUL, then the document, into *out (malloc'd). Errors: LIA_ETOOBIG,
+ * LIA_ENOMEM. */
+int ledger_sig_message(const void *doc, size_t len, uint8_t **out,
+		       size_t *out_len);
+/* Check an entry's signature with pk. Returns 0 or LIA_ECRYPTO. */
+int ledger_sig_verify(const uint8_t pk[LEDGER_PK_SIZE], const void *doc,
+		      size_t len, const uint8_t sig[LEDGER_SIG_SIZE]);
+
 /* --- 2. the log in the store ----------------------------------------- */
 
 struct ledger;
@@ -236,6 +271,25 @@ struct ledger_entry {
 int ledger_append_batch(struct ledger *lg, const struct ledger_entry *e,
 			size_t n, int64_t time_ms, uint64_t *first,
 			struct diag *d);
+
+/* ledger_append_batch with the caller's own rows in the same transaction:
+ * after the entries are written and before the commit, hook(ctx, st,
+ * first, d) runs with the store inside the open ledger transaction and the
+ * index of the first entry; it may read and write (store functions that
+ * say they run inside a ledger transaction). A non-zero return of hook
+ * rolls back everything, entries included, and is returned. hook may be
+ * NULL. */
+int ledger_append_with(struct ledger *lg, const struct ledger_entry *e,
+		       size_t n, int64_t time_ms,
+		       int (*hook)(void *ctx, struct store *st, uint64_t first,
+				   struct diag *d),
+		       void *ctx, uint64_t *first, struct diag *d);
+
+/* The entry bytes of one stored index into *out (malloc'd; free()) and its
+ * length into *len. Errors: LIA_EINVAL (index beyond the log),
+ * LIA_ENOTFOUND, LIA_ESTORE, LIA_ENOMEM. */
+int ledger_entry_get(struct ledger *lg, uint64_t index, uint8_t **out,
+		     size_t *len, struct diag *d);
 
 /* Root of the tree of the first size entries (size <= ledger_size). */
 int ledger_root_at(struct ledger *lg, uint64_t size,

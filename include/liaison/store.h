@@ -457,6 +457,78 @@ int store_ledger_head_each(struct store *st,
 				     void *ctx),
 			   void *ctx, struct diag *d);
 
+/* --- users, evidence and custody (src/users, src/evidence) ------------
+ *
+ * The rows that index users and items of evidence. The signed documents
+ * are entries of the ledger (ledger_idx): the add functions below run only
+ * inside an open ledger transaction (ledger_append_with's hook), so a row
+ * and its entry are stored together or not at all, and each writes its
+ * audit row in that transaction. Strings are borrowed (adding) or belong
+ * to the store (in a callback).
+ */
+#define STORE_USER_SEALED_MAX 256
+#define STORE_USER_SALT 16
+
+struct store_user {
+	const char *name;
+	const char *role;
+	const uint8_t *sign_pk;	  /* 32 bytes */
+	const uint8_t *sealed_sk; /* nonce || ciphertext of the seed */
+	size_t sealed_len;	  /* 1..STORE_USER_SEALED_MAX */
+	const uint8_t *salt;	  /* STORE_USER_SALT bytes */
+	uint64_t kdf_ops;
+	uint64_t kdf_mem;
+	const char *pwhash; /* crypto_pwhash_str */
+	int64_t created;    /* ms since 1970 UTC */
+	const char *created_by;
+	uint64_t ledger_idx;
+};
+/* LIA_EEXIST if the name is taken (nothing written). */
+int store_user_add(struct store *st, const struct store_user *u,
+		   struct diag *d);
+/* The user called name (fn once, LIA_ENOTFOUND if none), or with name
+ * NULL every user in name order. */
+int store_user_get(struct store *st, const char *name,
+		   int (*fn)(const struct store_user *u, void *ctx), void *ctx,
+		   struct diag *d);
+
+struct store_evidence {
+	const char *id; /* 32 hex digits */
+	const char *case_ref;
+	const char *description;
+	const char *sha256; /* 64 hex digits */
+	uint64_t size;
+	const char *media_type;
+	const char *seized_at; /* "" when unknown */
+	const char *seized_on;
+	const char *registered_by;
+	int64_t created; /* ms */
+	uint64_t ledger_idx;
+};
+int store_evidence_add(struct store *st, const struct store_evidence *e,
+		       struct diag *d);
+/* The item id (fn once, LIA_ENOTFOUND if none), else every item (of
+ * case_ref when not NULL) in registration order. */
+int store_evidence_each(struct store *st, const char *id, const char *case_ref,
+			int (*fn)(const struct store_evidence *e, void *ctx),
+			void *ctx, struct diag *d);
+
+struct store_custody {
+	const char *item;
+	uint64_t seq; /* 0 is the registration */
+	const char *kind;
+	const char *user;
+	int64_t at; /* ms */
+	uint64_t ledger_idx;
+};
+/* LIA_EEXIST when (item, seq) exists: another event won the race. */
+int store_custody_add(struct store *st, const struct store_custody *c,
+		      struct diag *d);
+/* The events of item in seq order. */
+int store_custody_each(struct store *st, const char *item,
+		       int (*fn)(const struct store_custody *c, void *ctx),
+		       void *ctx, struct diag *d);
+
 /* --- requests for records behind references (release.c) ------------ */
 
 /* A request a partner made for a record behind one of our references.

@@ -43,6 +43,10 @@ static const struct {
 	{"alert", cmd_alert, "issue, update, withdraw or list alerts"},
 	{"hits", cmd_hits, "hit notifications received on this node's alerts"},
 	{"scenario", cmd_scenario, "generate the synthetic three-agency demo case"},
+	{"user", cmd_user, "add or list users (own keys, roles)"},
+	{"evidence", cmd_evidence, "register evidence, record custody, bundle"},
+	{"ledger", cmd_ledger, "signed tree head, full verify, proofs"},
+	{"verify", cmd_verify, "verify an evidence bundle offline"},
 };
 
 static void usage(FILE *f)

@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "exchange/exchange_int.h"
+#include "liaison/ledger.h"
 #include "liaison/strbuf.h"
 #include "liaison/types.h"
 
@@ -562,6 +563,35 @@ void identity_free(struct identity *id)
 	sodium_free(id->tls_key_pem);
 	free(id->tls_cert_pem);
 	free(id);
+}
+
+int identity_sign(const struct identity *id, const uint8_t *msg, size_t len,
+		  uint8_t sig[IDENTITY_SIG_BYTES])
+{
+	uint8_t s[IDENTITY_SIG_BYTES];
+
+	if (!id || !id->sign_sk || !sig || (len && !msg))
+		return LIA_EINVAL;
+	if (crypto_sign_detached(s, NULL, msg, len, id->sign_sk) != 0)
+		return LIA_ECRYPTO;
+	memcpy(sig, s, sizeof(s));
+	return 0;
+}
+
+static int ledger_sign_cb(void *ctx, const uint8_t *msg, size_t len,
+			  uint8_t sig[LEDGER_SIG_SIZE])
+{
+	return identity_sign(ctx, msg, len, sig);
+}
+
+void identity_ledger_signer(const struct identity *id,
+			    struct ledger_signer *out)
+{
+	/* The callback's context is not const in the ledger's interface;
+	 * identity_sign only reads the identity. */
+	out->sign = ledger_sign_cb;
+	out->ctx = (void *)id;
+	memcpy(out->pk, id->sign_pk, LEDGER_PK_SIZE);
 }
 
 static void remove_partial(int homefd, int keysfd)

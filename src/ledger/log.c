@@ -141,6 +141,15 @@ int ledger_append_batch(struct ledger *lg, const struct ledger_entry *e,
 			size_t n, int64_t time_ms, uint64_t *first,
 			struct diag *d)
 {
+	return ledger_append_with(lg, e, n, time_ms, NULL, NULL, first, d);
+}
+
+int ledger_append_with(struct ledger *lg, const struct ledger_entry *e,
+		       size_t n, int64_t time_ms,
+		       int (*hook)(void *ctx, struct store *st, uint64_t first,
+				   struct diag *d),
+		       void *ctx, uint64_t *first, struct diag *d)
+{
 	uint8_t(*edge)[LEDGER_HASH_SIZE] = NULL;
 	uint64_t size, start;
 	int err;
@@ -206,6 +215,10 @@ int ledger_append_batch(struct ledger *lg, const struct ledger_entry *e,
 		memcpy(edge[l], h, LEDGER_HASH_SIZE);
 		size++;
 	}
+	/* The caller's rows go into the same transaction: they and their
+	 * entries are stored together or not at all. */
+	if (hook && (err = hook(ctx, lg->st, start, d)))
+		goto fail;
 	if ((err = store_ledger_commit(lg->st, d)))
 		goto out_free;
 	memcpy(lg->edge, edge, sizeof(lg->edge));
@@ -606,4 +619,60 @@ out:
 	free(w->heads);
 	free(w);
 	return err;
+}
+
+/* --- reading one entry ----------------------------------------------- */
+
+struct one_entry {
+	uint64_t index;
+	uint8_t *data;
+	size_t len;
+	bool found;
+};
+
+/* Copy the first row of the walk and stop it (FOUND). */
+static int take_entry(const struct store_ledger_row *r, void *ctx)
+{
+	struct one_entry *o = ctx;
+
+	if (r->index != o->index)
+		return FOUND;
+	if (!(o->data = malloc(r->len ? r->len : 1)))
+		return LIA_ENOMEM;
+	if (r->len)
+		memcpy(o->data, r->data, r->len);
+	o->len = r->len;
+	o->found = true;
+	return FOUND;
+}
+
+int ledger_entry_get(struct ledger *lg, uint64_t index, uint8_t **out,
+		     size_t *len, struct diag *d)
+{
+	struct one_entry o = {.index = index};
+	int err;
+
+	if (!lg || !out || !len)
+		return LIA_EINVAL;
+	if ((err = refresh(lg, d)))
+		return err;
+	if (index >= lg->size) {
+		diag_set(d, "ledger: no entry %llu in a log of %llu",
+			 (unsigned long long)index,
+			 (unsigned long long)lg->size);
+		return LIA_EINVAL;
+	}
+	err = store_ledger_each(lg->st, index, take_entry, &o, d);
+	if (err < 0) {
+		free(o.data);
+		return err;
+	}
+	if (!o.found) {
+		diag_set(d, "ledger: entry %llu is missing",
+			 (unsigned long long)index);
+		return LIA_ENOTFOUND;
+	}
+	*out = o.data;
+	*len = o.len;
+	return 0;
 }

@@ -251,6 +251,56 @@ const char *const store_sqlite_migrations[] = {
 	"  subject_key TEXT NOT NULL"
 	");"
 	"CREATE INDEX alert_hits_dedup ON alert_hits(alert_id, subject_key, at);",
+	/* 6 -> 7: users with their own Ed25519 keys (the secret sealed under
+	 * a key derived from the passphrase), items of evidence and their
+	 * custody events. The signed documents themselves are entries of the
+	 * ledger (ledger_idx); these rows index them. Evidence and custody
+	 * rows are append-only like the ledger. */
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN"
+	"    ('officer', 'analyst', 'supervisor', 'auditor', 'admin')),"
+	"  sign_pk BLOB NOT NULL CHECK (length(sign_pk) = 32),"
+	"  sealed_sk BLOB NOT NULL,"
+	"  salt BLOB NOT NULL,"
+	"  kdf_ops INTEGER NOT NULL,"
+	"  kdf_mem INTEGER NOT NULL,"
+	"  pwhash TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  ledger_idx INTEGER NOT NULL UNIQUE"
+	");"
+	"CREATE TABLE evidence ("
+	"  id TEXT PRIMARY KEY,"
+	"  case_ref TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  media_type TEXT NOT NULL,"
+	"  seized_at TEXT NOT NULL,"
+	"  seized_on TEXT NOT NULL,"
+	"  registered_by TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  ledger_idx INTEGER NOT NULL UNIQUE"
+	");"
+	"CREATE INDEX evidence_case ON evidence(case_ref);"
+	"CREATE TABLE custody ("
+	"  item TEXT NOT NULL REFERENCES evidence(id),"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  ledger_idx INTEGER NOT NULL UNIQUE,"
+	"  PRIMARY KEY (item, seq)"
+	");"
+	"CREATE TRIGGER evidence_no_update BEFORE UPDATE ON evidence"
+	" BEGIN SELECT RAISE(ABORT, 'evidence rows are append-only'); END;"
+	"CREATE TRIGGER evidence_no_delete BEFORE DELETE ON evidence"
+	" BEGIN SELECT RAISE(ABORT, 'evidence rows are append-only'); END;"
+	"CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody"
+	" BEGIN SELECT RAISE(ABORT, 'custody rows are append-only'); END;"
+	"CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody"
+	" BEGIN SELECT RAISE(ABORT, 'custody rows are append-only'); END;",
 };
 
 const int store_sqlite_migrations_n =

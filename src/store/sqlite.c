@@ -2318,6 +2318,298 @@ out:
 	return err;
 }
 
+/* --- users, evidence and custody ------------------------------------- */
+
+/* The caller (store.c) checked that a ledger transaction is open: these
+ * rows and their audit rows join it. */
+
+static int sq_user_add(struct store *st, const struct store_user *u,
+		       struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char detail[64];
+	int err;
+
+	if ((err = q_prep(s, "SELECT 1 FROM users WHERE name = ?1", &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, u->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_finalize(q);
+		diag_set(d, "user %s already exists", u->name);
+		return LIA_EEXIST;
+	}
+	sqlite3_finalize(q);
+	if ((err = q_prep(s,
+			  "INSERT INTO users(name, role, sign_pk, sealed_sk,"
+			  " salt, kdf_ops, kdf_mem, pwhash, created,"
+			  " created_by, ledger_idx) VALUES (?1, ?2, ?3, ?4,"
+			  " ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, u->role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, u->sign_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 4, u->sealed_sk, (int)u->sealed_len,
+			  SQLITE_STATIC);
+	sqlite3_bind_blob(q, 5, u->salt, STORE_USER_SALT, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, (sqlite3_int64)u->kdf_ops);
+	sqlite3_bind_int64(q, 7, (sqlite3_int64)u->kdf_mem);
+	sqlite3_bind_text(q, 8, u->pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, u->created);
+	sqlite3_bind_text(q, 10, u->created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 11, (sqlite3_int64)u->ledger_idx);
+	if ((err = q_step_done(s, q, "add user", d)))
+		return err;
+	snprintf(detail, sizeof(detail), "role %s, ledger entry %llu", u->role,
+		 (unsigned long long)u->ledger_idx);
+	return sq_audit(st, u->created_by, "user.add", u->name, detail, d);
+}
+
+static int user_row(sqlite3_stmt *q, struct store_user *u, struct diag *d)
+{
+	int n_pk = sqlite3_column_bytes(q, 2), n_sealed, n_salt;
+
+	memset(u, 0, sizeof(*u));
+	u->name = col_text(q, 0);
+	u->role = col_text(q, 1);
+	u->sign_pk = sqlite3_column_blob(q, 2);
+	u->sealed_sk = sqlite3_column_blob(q, 3);
+	n_sealed = sqlite3_column_bytes(q, 3);
+	u->salt = sqlite3_column_blob(q, 4);
+	n_salt = sqlite3_column_bytes(q, 4);
+	if (n_pk != 32 || !u->sign_pk || !u->sealed_sk || n_sealed <= 0 ||
+	    n_sealed > (int)STORE_USER_SEALED_MAX || !u->salt ||
+	    n_salt != STORE_USER_SALT || sqlite3_column_int64(q, 5) < 0 ||
+	    sqlite3_column_int64(q, 6) < 0 || sqlite3_column_int64(q, 10) < 0) {
+		diag_set(d, "store: the row of user %s is damaged", u->name);
+		return LIA_EPARSE;
+	}
+	u->sealed_len = (size_t)n_sealed;
+	u->kdf_ops = (uint64_t)sqlite3_column_int64(q, 5);
+	u->kdf_mem = (uint64_t)sqlite3_column_int64(q, 6);
+	u->pwhash = col_text(q, 7);
+	u->created = sqlite3_column_int64(q, 8);
+	u->created_by = col_text(q, 9);
+	u->ledger_idx = (uint64_t)sqlite3_column_int64(q, 10);
+	return 0;
+}
+
+static int sq_user_get(struct store *st, const char *name,
+		       int (*fn)(const struct store_user *u, void *ctx),
+		       void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	bool any = false;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  "SELECT name, role, sign_pk, sealed_sk, salt,"
+			  " kdf_ops, kdf_mem, pwhash, created, created_by,"
+			  " ledger_idx FROM users"
+			  " WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
+			  &q, d)))
+		return err;
+	if (name)
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_user u;
+
+		any = true;
+		if ((err = user_row(q, &u, d)) || (err = fn(&u, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read users", d);
+	else if (name && !any) {
+		diag_set(d, "no user %s", name);
+		err = LIA_ENOTFOUND;
+	}
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_evidence_add(struct store *st, const struct store_evidence *e,
+			   struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char detail[160];
+	int err;
+
+	if ((err = q_prep(s,
+			  "INSERT INTO evidence(id, case_ref, description,"
+			  " sha256, size, media_type, seized_at, seized_on,"
+			  " registered_by, created, ledger_idx) VALUES (?1,"
+			  " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, e->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, e->case_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, e->description, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, e->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, (sqlite3_int64)e->size);
+	sqlite3_bind_text(q, 6, e->media_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, e->seized_at ? e->seized_at : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, e->seized_on ? e->seized_on : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, e->registered_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 10, e->created);
+	sqlite3_bind_int64(q, 11, (sqlite3_int64)e->ledger_idx);
+	if ((err = q_step_done(s, q, "add evidence", d)))
+		return err;
+	snprintf(detail, sizeof(detail), "sha256 %s, ledger entry %llu",
+		 e->sha256, (unsigned long long)e->ledger_idx);
+	return sq_audit(st, e->registered_by, "evidence.add", e->id, detail, d);
+}
+
+static int
+sq_evidence_each(struct store *st, const char *id, const char *case_ref,
+		 int (*fn)(const struct store_evidence *e, void *ctx),
+		 void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	bool any = false;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  "SELECT id, case_ref, description, sha256, size,"
+			  " media_type, seized_at, seized_on, registered_by,"
+			  " created, ledger_idx FROM evidence"
+			  " WHERE (?1 IS NULL OR id = ?1)"
+			  " AND (?2 IS NULL OR case_ref = ?2)"
+			  " ORDER BY ledger_idx",
+			  &q, d)))
+		return err;
+	if (id)
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	if (case_ref)
+		sqlite3_bind_text(q, 2, case_ref, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_evidence e = {
+		    .id = col_text(q, 0),
+		    .case_ref = col_text(q, 1),
+		    .description = col_text(q, 2),
+		    .sha256 = col_text(q, 3),
+		    .media_type = col_text(q, 5),
+		    .seized_at = col_text(q, 6),
+		    .seized_on = col_text(q, 7),
+		    .registered_by = col_text(q, 8),
+		    .created = sqlite3_column_int64(q, 9),
+		};
+
+		any = true;
+		if (sqlite3_column_int64(q, 4) < 0 ||
+		    sqlite3_column_int64(q, 10) < 0) {
+			diag_set(d, "store: the row of item %s is damaged",
+				 e.id);
+			err = LIA_EPARSE;
+			goto out;
+		}
+		e.size = (uint64_t)sqlite3_column_int64(q, 4);
+		e.ledger_idx = (uint64_t)sqlite3_column_int64(q, 10);
+		if ((err = fn(&e, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read evidence", d);
+	else if (id && !any) {
+		diag_set(d, "no item of evidence %s", id);
+		err = LIA_ENOTFOUND;
+	}
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_custody_add(struct store *st, const struct store_custody *c,
+			  struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char detail[96];
+	int err;
+
+	if ((err = q_prep(s,
+			  "SELECT 1 FROM custody WHERE item = ?1"
+			  " AND seq = ?2",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, c->item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)c->seq);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_finalize(q);
+		diag_set(d,
+			 "another event of item %s was recorded at the "
+			 "same time; try again",
+			 c->item);
+		return LIA_EEXIST;
+	}
+	sqlite3_finalize(q);
+	if ((err = q_prep(s,
+			  "INSERT INTO custody(item, seq, kind, user, at,"
+			  " ledger_idx) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, c->item, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)c->seq);
+	sqlite3_bind_text(q, 3, c->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, c->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, c->at);
+	sqlite3_bind_int64(q, 6, (sqlite3_int64)c->ledger_idx);
+	if ((err = q_step_done(s, q, "add custody event", d)))
+		return err;
+	snprintf(detail, sizeof(detail), "%s (event %llu, ledger entry %llu)",
+		 c->kind, (unsigned long long)c->seq,
+		 (unsigned long long)c->ledger_idx);
+	return sq_audit(st, c->user, "evidence.event", c->item, detail, d);
+}
+
+static int sq_custody_each(struct store *st, const char *item,
+			   int (*fn)(const struct store_custody *c, void *ctx),
+			   void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  "SELECT item, seq, kind, user, at, ledger_idx"
+			  " FROM custody WHERE item = ?1 ORDER BY seq",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, item, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_custody c = {
+		    .item = col_text(q, 0),
+		    .kind = col_text(q, 2),
+		    .user = col_text(q, 3),
+		    .at = sqlite3_column_int64(q, 4),
+		};
+
+		if (sqlite3_column_int64(q, 1) < 0 ||
+		    sqlite3_column_int64(q, 5) < 0) {
+			diag_set(d, "store: a custody row of %s is damaged",
+				 item);
+			err = LIA_EPARSE;
+			goto out;
+		}
+		c.seq = (uint64_t)sqlite3_column_int64(q, 1);
+		c.ledger_idx = (uint64_t)sqlite3_column_int64(q, 5);
+		if ((err = fn(&c, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read custody", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
 /* --- requests ------------------------------------------------------- */
 
 static int sq_qref_get(struct store *st, const char *ref, char **record_id,
@@ -2716,6 +3008,12 @@ static const struct store_ops sqlite_ops = {
 	.ledger_head = sq_ledger_head,
 	.ledger_head_each = sq_ledger_head_each,
 	.ledger_read = sq_ledger_read,
+	.user_add = sq_user_add,
+	.user_get = sq_user_get,
+	.evidence_add = sq_evidence_add,
+	.evidence_each = sq_evidence_each,
+	.custody_add = sq_custody_add,
+	.custody_each = sq_custody_each,
 	.qref_get = sq_qref_get,
 	.request_each = sq_request_each,
 	.request_decide = sq_request_decide,

@@ -1153,3 +1153,118 @@ int store_alert_hit_each(struct store *st,
 		return LIA_EINVAL;
 	return st->ops->alert_hit_each(st, fn, ctx, d);
 }
+
+/* --- users, evidence and custody ------------------------------------- */
+
+static bool idx_ok(uint64_t idx)
+{
+	return idx <= STORE_LEDGER_INDEX_MAX;
+}
+
+int store_user_add(struct store *st, const struct store_user *u, struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, true, d)))
+		return err;
+	if (!u || !u->sign_pk || !u->sealed_sk || !u->salt ||
+	    u->sealed_len == 0 || u->sealed_len > STORE_USER_SEALED_MAX ||
+	    u->kdf_ops > INT64_MAX || u->kdf_mem > INT64_MAX ||
+	    u->created < 0 || !idx_ok(u->ledger_idx))
+		return LIA_EINVAL;
+	if ((err = check_str("user name", u->name, STORE_ACTOR_MAX, true, d)) ||
+	    (err =
+		 check_str("user role", u->role, STORE_ACTION_MAX, true, d)) ||
+	    (err = check_str("password hash", u->pwhash, STORE_ACTION_MAX * 4,
+			     true, d)) ||
+	    (err = check_str("created by", u->created_by, STORE_ACTOR_MAX, true,
+			     d)))
+		return err;
+	return st->ops->user_add(st, u, d);
+}
+
+int store_user_get(struct store *st, const char *name,
+		   int (*fn)(const struct store_user *u, void *ctx), void *ctx,
+		   struct diag *d)
+{
+	int err;
+
+	if (!st || !fn)
+		return LIA_EINVAL;
+	if (name &&
+	    (err = check_str("user name", name, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->user_get(st, name, fn, ctx, d);
+}
+
+int store_evidence_add(struct store *st, const struct store_evidence *e,
+		       struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, true, d)))
+		return err;
+	if (!e || e->size > INT64_MAX || e->created < 0 ||
+	    !idx_ok(e->ledger_idx))
+		return LIA_EINVAL;
+	if ((err = check_str("evidence id", e->id, 32, true, d)) ||
+	    (err = check_str("case", e->case_ref, STORE_OBJECT_MAX, true, d)) ||
+	    (err = check_str("description", e->description, STORE_DETAIL_MAX,
+			     true, d)) ||
+	    (err = check_str("sha256", e->sha256, 64, true, d)) ||
+	    (err = check_str("media type", e->media_type, STORE_ACTION_MAX * 2,
+			     true, d)) ||
+	    (err = check_str("seized at", e->seized_at, STORE_OBJECT_MAX, false,
+			     d)) ||
+	    (err = check_str("seized on", e->seized_on, STORE_ACTION_MAX, false,
+			     d)) ||
+	    (err = check_str("registered by", e->registered_by, STORE_ACTOR_MAX,
+			     true, d)))
+		return err;
+	return st->ops->evidence_add(st, e, d);
+}
+
+int store_evidence_each(struct store *st, const char *id, const char *case_ref,
+			int (*fn)(const struct store_evidence *e, void *ctx),
+			void *ctx, struct diag *d)
+{
+	int err;
+
+	if (!st || !fn)
+		return LIA_EINVAL;
+	if ((id && (err = check_str("evidence id", id, 32, true, d))) ||
+	    (case_ref &&
+	     (err = check_str("case", case_ref, STORE_OBJECT_MAX, true, d))))
+		return err;
+	return st->ops->evidence_each(st, id, case_ref, fn, ctx, d);
+}
+
+int store_custody_add(struct store *st, const struct store_custody *c,
+		      struct diag *d)
+{
+	int err;
+
+	if ((err = ledger_writable(st, true, d)))
+		return err;
+	if (!c || c->seq > INT64_MAX || c->at < 0 || !idx_ok(c->ledger_idx))
+		return LIA_EINVAL;
+	if ((err = check_str("evidence id", c->item, 32, true, d)) ||
+	    (err =
+		 check_str("event kind", c->kind, STORE_ACTION_MAX, true, d)) ||
+	    (err = check_str("user", c->user, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->custody_add(st, c, d);
+}
+
+int store_custody_each(struct store *st, const char *item,
+		       int (*fn)(const struct store_custody *c, void *ctx),
+		       void *ctx, struct diag *d)
+{
+	int err;
+
+	if (!st || !fn)
+		return LIA_EINVAL;
+	if ((err = check_str("evidence id", item, 32, true, d)))
+		return err;
+	return st->ops->custody_each(st, item, fn, ctx, d);
+}

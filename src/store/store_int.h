@@ -122,6 +122,23 @@ struct store_ops {
 				int (*fn)(const struct store_ledger_head *h,
 					  void *ctx),
 				void *ctx, struct diag *d);
+	int (*user_add)(struct store *st, const struct store_user *u,
+			struct diag *d);
+	int (*user_get)(struct store *st, const char *name,
+			int (*fn)(const struct store_user *u, void *ctx),
+			void *ctx, struct diag *d);
+	int (*evidence_add)(struct store *st, const struct store_evidence *e,
+			    struct diag *d);
+	int (*evidence_each)(struct store *st, const char *id,
+			     const char *case_ref,
+			     int (*fn)(const struct store_evidence *e,
+				       void *ctx),
+			     void *ctx, struct diag *d);
+	int (*custody_add)(struct store *st, const struct store_custody *c,
+			   struct diag *d);
+	int (*custody_each)(struct store *st, const char *item,
+			    int (*fn)(const struct store_custody *c, void *ctx),
+			    void *ctx, struct diag *d);
 	int (*qref_get)(struct store *st, const char *ref, char **record_id,
 			char asker[MARKING_CODE_MAX + 1], char query_id[33],
 			int64_t *created, struct diag *d);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "liaison/identity.h"
+#include "liaison/ledger.h"
 #include "unit/exchange_test.h"
 
 static const char *const key_files[] = {
@@ -461,6 +462,44 @@ static void certtool_reads_cert(void **state)
 	xt_rmhome(home);
 }
 
+/* The node's key signs ledger heads: the signature verifies with the
+ * card's key, a changed message or another key does not. */
+static void sign_ledger_heads(void **state)
+{
+	char home[XT_HOME_MAX];
+	struct identity *id, *other;
+	struct ledger_signer s;
+	struct ledger_head h;
+	uint8_t msg[LEDGER_HEAD_SIGNED_SIZE], sig[IDENTITY_SIG_BYTES];
+	char home2[XT_HOME_MAX];
+
+	(void)state;
+	id = xt_identity(home, "NL-NP", "NL");
+	other = xt_identity(home2, "DE-BKA", "DE");
+	identity_ledger_signer(id, &s);
+	assert_memory_equal(s.pk, identity_sign_pk(id), LEDGER_PK_SIZE);
+	memset(&h, 0, sizeof(h));
+	h.version = LEDGER_HEAD_VERSION;
+	h.size = 7;
+	h.time_ms = 1700000000000;
+	memset(h.root, 0xab, sizeof(h.root));
+	memcpy(h.pk, s.pk, LEDGER_PK_SIZE);
+	ledger_head_signed_bytes(&h, msg);
+	assert_int_equal(s.sign(s.ctx, msg, sizeof(msg), h.sig), 0);
+	assert_int_equal(ledger_head_verify(&h, identity_sign_pk(id)), 0);
+	assert_int_not_equal(ledger_head_verify(&h, identity_sign_pk(other)),
+			     0);
+	h.size = 8;
+	assert_int_not_equal(ledger_head_verify(&h, identity_sign_pk(id)), 0);
+	assert_int_equal(identity_sign(NULL, msg, sizeof(msg), sig),
+			 LIA_EINVAL);
+	assert_int_equal(identity_sign(id, NULL, 1, sig), LIA_EINVAL);
+	identity_free(id);
+	identity_free(other);
+	xt_rmhome(home);
+	xt_rmhome(home2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +511,7 @@ int main(void)
 	    cmocka_unit_test(card_tamper_rejected),
 	    cmocka_unit_test(card_malformed),
 	    cmocka_unit_test(certtool_reads_cert),
+	    cmocka_unit_test(sign_ledger_heads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

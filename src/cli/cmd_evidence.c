@@ -1,0 +1,593 @@
+/*
+ * cmd_evidence.c - user, evidence, ledger and verify: users with their own
+ * keys, items of evidence and their chain of custody on the ledger, and
+ * the offline verification of bundles.
+ *
+ * The acting user is --user NAME or $LIAISON_USER; the passphrase comes
+ * from --password-file FILE or $LIAISON_PASSWORD and is never echoed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "liaison/evidence.h"
+#include "liaison/identity.h"
+#include "liaison/ledger.h"
+#include "liaison/strbuf.h"
+#include "liaison/users.h"
+
+static int usage_err(const char *cmd, const char *usage)
+{
+	fprintf(stderr, "usage: liaison %s %s", cmd, usage);
+	return EX_USAGE;
+}
+
+/* The node, its ledger and (when keys) its identity, opened together. */
+struct open_node {
+	struct node *n;
+	struct ledger *lg;
+	struct identity *me;
+};
+
+static void close_node(struct open_node *o)
+{
+	ledger_close(o->lg);
+	identity_free(o->me);
+	node_close(o->n);
+	memset(o, 0, sizeof(*o));
+}
+
+static int open_node(struct cli *c, const char *cmd, bool keys,
+		     struct open_node *o)
+{
+	struct diag d;
+	int rc, ex;
+
+	memset(o, 0, sizeof(*o));
+	if ((ex = cli_open(c, cmd, false, &o->n)))
+		return ex;
+	diag_clear(&d);
+	if ((rc = ledger_open(o->n->store, &o->lg, &d)) ||
+	    (keys && (rc = identity_load(c->home, &o->me, &d)))) {
+		close_node(o);
+		return -cli_fail(cmd, rc, &d);
+	}
+	return 0;
+}
+
+/* Unlock the acting user's key: --user or $LIAISON_USER, passphrase from
+ * --password-file or $LIAISON_PASSWORD. */
+static int unlock_user(struct store *st, const char *user, const char *pwfile,
+		       struct users_key **out, struct diag *d)
+{
+	char *pass = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!user)
+		user = getenv(USERS_ENV_USER);
+	if (!user || !*user) {
+		diag_set(d, "who acts? give --user NAME or set "
+			    "LIAISON_USER");
+		return LIA_EINVAL;
+	}
+	if ((rc = users_passphrase(pwfile, &pass, &len, d)))
+		return rc;
+	rc = users_unlock(st, user, pass, len, out, d);
+	users_passphrase_free(pass, len);
+	return rc;
+}
+
+static void iso_ms(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "?");
+}
+
+/* --- user ------------------------------------------------------------ */
+
+static const char user_usage[] =
+    "add NAME --role officer|analyst|supervisor|auditor|admin\n"
+    "                    [--password-file FILE]\n"
+    "       liaison user list\n"
+    "\nAdd a user with an Ed25519 key of their own, sealed under their\n"
+    "passphrase (from --password-file or $LIAISON_PASSWORD, at least 12\n"
+    "bytes; never echoed), or list the users.\n";
+
+static int print_user(const struct users_info *u, void *ctx)
+{
+	char pk[USERS_PK_SIZE * 2 + 1], when[32];
+
+	(void)ctx;
+	sodium_bin2hex(pk, sizeof(pk), u->pk, USERS_PK_SIZE);
+	iso_ms(u->created, when, sizeof(when));
+	printf("%-20s %-10s %s  %s  ledger %" PRIu64 "\n", u->name,
+	       users_role_name(u->role), pk, when, u->ledger_idx);
+	return 0;
+}
+
+int cmd_user(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"role", required_argument, NULL, 'r'},
+	    {"password-file", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *role_s = NULL, *pwfile = NULL, *sub;
+	struct open_node o;
+	enum users_role role;
+	struct users_info u;
+	struct diag d;
+	char *pass = NULL;
+	size_t len = 0;
+	int ch, rc, ex;
+
+	if (argc < 2)
+		return usage_err("user", user_usage);
+	sub = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			role_s = optarg;
+			break;
+		case 'p':
+			pwfile = optarg;
+			break;
+		case 'h':
+			printf("usage: liaison user %s", user_usage);
+			return EX_OK;
+		default:
+			return usage_err("user", user_usage);
+		}
+	}
+	diag_clear(&d);
+	if (!strcmp(sub, "list") && optind == argc) {
+		if ((ex = open_node(c, "user", false, &o)))
+			return -ex;
+		rc = users_each(o.n->store, print_user, NULL, &d);
+		close_node(&o);
+		return rc ? cli_fail("user", rc, &d) : EX_OK;
+	}
+	if (strcmp(sub, "add") || optind + 1 != argc || !role_s)
+		return usage_err("user", user_usage);
+	if (users_role_parse(role_s, &role))
+		return usage_err("user", user_usage);
+	if ((rc = users_passphrase(pwfile, &pass, &len, &d)))
+		return cli_fail("user", rc, &d);
+	if ((ex = open_node(c, "user", false, &o))) {
+		users_passphrase_free(pass, len);
+		return -ex;
+	}
+	rc = users_add(o.n->store, o.lg, o.n->cfg.agency, argv[optind], role,
+		       pass, len, c->actor, &u, &d);
+	users_passphrase_free(pass, len);
+	close_node(&o);
+	if (rc)
+		return cli_fail("user", rc, &d);
+	print_user(&u, NULL);
+	return EX_OK;
+}
+
+/* --- evidence -------------------------------------------------------- */
+
+static const char evidence_usage[] =
+    "add FILE --case REF --description TEXT [--seized-at PLACE]\n"
+    "                     [--seized-on TIME] [--user NAME] "
+    "[--password-file FILE]\n"
+    "       liaison evidence event ID --kind sealed|transferred|received|\n"
+    "                     examined|copied|returned|destroyed [--to WHO]\n"
+    "                     [--note TEXT] [--user NAME] [--password-file "
+    "FILE]\n"
+    "       liaison evidence show ID [--user NAME]\n"
+    "       liaison evidence list [--case REF] [--user NAME]\n"
+    "       liaison evidence bundle ID -o FILE [--with-content] [--user "
+    "NAME]\n"
+    "\nItems of evidence and their chain of custody. Each event is signed\n"
+    "by the acting user's key (--user or $LIAISON_USER; passphrase from\n"
+    "--password-file or $LIAISON_PASSWORD) and appended to the ledger.\n";
+
+struct ev_opts {
+	const char *user, *pwfile, *case_ref, *desc, *at, *on, *kind, *to,
+	    *note, *out;
+	bool with_content;
+};
+
+static int print_item(const struct store_evidence *e, void *ctx)
+{
+	char when[32];
+
+	(void)ctx;
+	iso_ms(e->created, when, sizeof(when));
+	printf("%s  %s  %-12s %10" PRIu64 "  %s  %s  %s\n", e->id, when,
+	       e->case_ref, e->size, e->media_type, e->registered_by,
+	       e->description);
+	return 0;
+}
+
+static void say_line(void *ctx, bool ok, const char *line)
+{
+	(void)ctx;
+	printf("%s %s\n", ok ? "ok  " : "FAIL", line);
+}
+
+/* Viewing evidence is reading personal data: a user with the right to see
+ * it, and an audit row. Without --user the OS account is named. */
+static int viewer(struct cli *c, struct store *st, const char *user,
+		  const char *action, const char *object, struct diag *d)
+{
+	char actor[160];
+	struct users_info u;
+	int rc;
+
+	if (!user)
+		user = getenv(USERS_ENV_USER);
+	if (user && *user) {
+		if ((rc = users_get(st, user, &u, d)))
+			return rc;
+		if (!users_may(u.role, USERS_VIEW_EVIDENCE)) {
+			diag_set(d, "user %s (%s) may not view evidence", user,
+				 users_role_name(u.role));
+			return LIA_EDENIED;
+		}
+		snprintf(actor, sizeof(actor), "user:%s", user);
+	} else {
+		snprintf(actor, sizeof(actor), "%s", c->actor);
+	}
+	return store_audit(st, actor, action, object, NULL, d);
+}
+
+static int write_file(const char *path, const char *s, size_t n, struct diag *d)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0) {
+		diag_set(d, "%s: %s", path, strerror(errno));
+		return LIA_EIO;
+	}
+	return 0;
+}
+
+static int evidence_run(struct cli *c, const char *sub, const char *arg,
+			const struct ev_opts *op, struct diag *d)
+{
+	struct users_key *who = NULL;
+	struct evidence_ctx ec;
+	struct open_node o;
+	char id[EVIDENCE_ID_LEN + 1], *b = NULL;
+	enum evidence_kind kind;
+	uint64_t seq;
+	size_t blen;
+	bool keys = !strcmp(sub, "show") || !strcmp(sub, "bundle");
+	int rc, ex;
+
+	if ((ex = open_node(c, "evidence", keys, &o)))
+		return -ex;
+	ec = (struct evidence_ctx){.st = o.n->store,
+				   .lg = o.lg,
+				   .home = c->home,
+				   .agency = o.n->cfg.agency};
+	if (!strcmp(sub, "add")) {
+		struct evidence_new e = {.file = arg,
+					 .case_ref = op->case_ref,
+					 .description = op->desc,
+					 .seized_at = op->at,
+					 .seized_on = op->on};
+
+		if (!(rc = unlock_user(o.n->store, op->user, op->pwfile, &who,
+				       d)) &&
+		    !(rc = evidence_add(&ec, who, &e, id, d)))
+			printf("%s\n", id);
+	} else if (!strcmp(sub, "event")) {
+		if (evidence_kind_parse(op->kind, &kind) ||
+		    kind == EVIDENCE_REGISTERED) {
+			diag_set(d, "--kind must be one of sealed, "
+				    "transferred, received, examined, copied, "
+				    "returned, destroyed");
+			rc = LIA_EINVAL;
+		} else if (!(rc = unlock_user(o.n->store, op->user, op->pwfile,
+					      &who, d)) &&
+			   !(rc = evidence_event(&ec, who, arg, kind, op->to,
+						 op->note, &seq, d)))
+			printf("event %" PRIu64 " %s recorded\n", seq,
+			       op->kind);
+	} else if (!strcmp(sub, "list")) {
+		if (!(rc = viewer(c, o.n->store, op->user, "evidence.list",
+				  op->case_ref, d)))
+			rc = evidence_each(o.n->store, op->case_ref, print_item,
+					   NULL, d);
+	} else if (!strcmp(sub, "show")) {
+		/* The timeline is shown by checking it exactly as a court's
+		 * verifier would: a bundle without content, verified. */
+		if (!(rc = viewer(c, o.n->store, op->user, "evidence.show", arg,
+				  d)) &&
+		    !(rc = evidence_bundle(&ec, o.me, arg, false, &b, &blen,
+					   d))) {
+			printf("item %s\n", arg);
+			rc = evidence_bundle_verify(b, blen, say_line, NULL, d);
+			printf("%s\n", rc ? "NOT VERIFIED" : "VERIFIED");
+		}
+	} else {
+		if (!(rc = viewer(c, o.n->store, op->user, "evidence.bundle",
+				  arg, d)) &&
+		    !(rc = evidence_bundle(&ec, o.me, arg, op->with_content, &b,
+					   &blen, d)))
+			rc = write_file(op->out, b, blen, d);
+	}
+	free(b);
+	users_key_free(who);
+	close_node(&o);
+	return rc;
+}
+
+int cmd_evidence(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"user", required_argument, NULL, 'u'},
+	    {"password-file", required_argument, NULL, 'p'},
+	    {"case", required_argument, NULL, 'c'},
+	    {"description", required_argument, NULL, 'D'},
+	    {"seized-at", required_argument, NULL, 'A'},
+	    {"seized-on", required_argument, NULL, 'O'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"to", required_argument, NULL, 't'},
+	    {"note", required_argument, NULL, 'n'},
+	    {"with-content", no_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct ev_opts op = {0};
+	const char *sub;
+	struct diag d;
+	int ch, rc, want_args;
+
+	if (argc < 2)
+		return usage_err("evidence", evidence_usage);
+	sub = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			op.user = optarg;
+			break;
+		case 'p':
+			op.pwfile = optarg;
+			break;
+		case 'c':
+			op.case_ref = optarg;
+			break;
+		case 'D':
+			op.desc = optarg;
+			break;
+		case 'A':
+			op.at = optarg;
+			break;
+		case 'O':
+			op.on = optarg;
+			break;
+		case 'k':
+			op.kind = optarg;
+			break;
+		case 't':
+			op.to = optarg;
+			break;
+		case 'n':
+			op.note = optarg;
+			break;
+		case 'w':
+			op.with_content = true;
+			break;
+		case 'o':
+			op.out = optarg;
+			break;
+		case 'h':
+			printf("usage: liaison evidence %s", evidence_usage);
+			return EX_OK;
+		default:
+			return usage_err("evidence", evidence_usage);
+		}
+	}
+	want_args = !strcmp(sub, "list") ? 0 : 1;
+	if ((strcmp(sub, "add") && strcmp(sub, "event") &&
+	     strcmp(sub, "show") && strcmp(sub, "list") &&
+	     strcmp(sub, "bundle")) ||
+	    optind + want_args != argc ||
+	    (!strcmp(sub, "add") && (!op.case_ref || !op.desc)) ||
+	    (!strcmp(sub, "event") && !op.kind) ||
+	    (!strcmp(sub, "bundle") && !op.out))
+		return usage_err("evidence", evidence_usage);
+	diag_clear(&d);
+	rc = evidence_run(c, sub, want_args ? argv[optind] : NULL, &op, &d);
+	if (rc < 0)
+		return cli_fail("evidence", rc, &d);
+	return rc; /* an exit code already reported */
+}
+
+/* --- verify ---------------------------------------------------------- */
+
+static const char verify_usage[] =
+    "FILE\n"
+    "\nVerify an evidence bundle offline (no node needed): the node's card,\n"
+    "the signed tree head and witnesses, every entry's inclusion proof,\n"
+    "every user's key and every custody event's signature and rule, and\n"
+    "the content when present. Exit 0 only if everything holds.\n";
+
+int cmd_verify(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct strbuf sb;
+	struct diag d;
+	FILE *f;
+	char buf[65536];
+	size_t n;
+	int ch, rc = 0;
+
+	(void)c;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			printf("usage: liaison verify %s", verify_usage);
+			return EX_OK;
+		default:
+			return usage_err("verify", verify_usage);
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_err("verify", verify_usage);
+	diag_clear(&d);
+	if (!(f = fopen(argv[optind], "rb"))) {
+		diag_set(&d, "%s: %s", argv[optind], strerror(errno));
+		return cli_fail("verify", LIA_EIO, &d);
+	}
+	/* One byte beyond the limit is enough to refuse the file. */
+	strbuf_init(&sb, EVIDENCE_BUNDLE_MAX + 1);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if ((rc = strbuf_add(&sb, buf, n)))
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = LIA_EIO;
+	fclose(f);
+	if (rc) {
+		strbuf_release(&sb);
+		diag_set(&d, "%s: cannot read (or larger than %zu bytes)",
+			 argv[optind], EVIDENCE_BUNDLE_MAX);
+		return cli_fail("verify", rc, &d);
+	}
+	rc = evidence_bundle_verify(sb.buf, sb.len, say_line, NULL, &d);
+	strbuf_release(&sb);
+	if (rc) {
+		printf("NOT VERIFIED: %s\n", d.msg);
+		return EX_DATAERR;
+	}
+	printf("VERIFIED: every signature, proof and custody rule holds\n");
+	return EX_OK;
+}
+
+/* --- ledger ---------------------------------------------------------- */
+
+static const char ledger_usage[] =
+    "head | verify | proof --index N [--size M] | consistency --from M "
+    "[--to N]\n"
+    "\nThe node's ledger: its signed tree head (JSON), a full "
+    "recomputation\n"
+    "(exits non-zero with the first bad index when tampered with), and\n"
+    "inclusion and consistency proofs (JSON).\n";
+
+static int u64_arg(const char *s, uint64_t *out)
+{
+	return str_to_u64(s, strlen(s), out);
+}
+
+int cmd_ledger(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"index", required_argument, NULL, 'i'},
+	    {"size", required_argument, NULL, 's'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *sub;
+	uint64_t a = 0, b = UINT64_MAX;
+	bool have_a = false;
+	struct ledger_signer signer;
+	struct ledger_fault fault;
+	struct ledger_proof p;
+	struct ledger_head h;
+	struct open_node o;
+	struct diag d;
+	char *json = NULL;
+	int ch, rc, ex;
+
+	if (argc < 2)
+		return usage_err("ledger", ledger_usage);
+	sub = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+		case 'f':
+			if (u64_arg(optarg, &a))
+				return usage_err("ledger", ledger_usage);
+			have_a = true;
+			break;
+		case 's':
+		case 't':
+			if (u64_arg(optarg, &b))
+				return usage_err("ledger", ledger_usage);
+			break;
+		case 'h':
+			printf("usage: liaison ledger %s", ledger_usage);
+			return EX_OK;
+		default:
+			return usage_err("ledger", ledger_usage);
+		}
+	}
+	if (optind != argc ||
+	    ((!strcmp(sub, "proof") || !strcmp(sub, "consistency")) &&
+	     !have_a) ||
+	    (strcmp(sub, "head") && strcmp(sub, "verify") &&
+	     strcmp(sub, "proof") && strcmp(sub, "consistency")))
+		return usage_err("ledger", ledger_usage);
+	if ((ex = open_node(c, "ledger", true, &o)))
+		return -ex;
+	diag_clear(&d);
+	if (b == UINT64_MAX)
+		b = ledger_size(o.lg);
+	if (!strcmp(sub, "head")) {
+		identity_ledger_signer(o.me, &signer);
+		if (!(rc = ledger_sign_head(o.lg, &signer, 0, &h, &d)))
+			rc = ledger_head_to_json(&h, &json);
+	} else if (!strcmp(sub, "proof")) {
+		if (!(rc = ledger_prove_inclusion(o.lg, a, b, &p, &d)))
+			rc = ledger_proof_to_json(&p, &json);
+	} else if (!strcmp(sub, "consistency")) {
+		if (!(rc = ledger_prove_consistency(o.lg, a, b, &p, &d)))
+			rc = ledger_proof_to_json(&p, &json);
+	} else {
+		rc =
+		    ledger_verify_all(o.lg, identity_sign_pk(o.me), &fault, &d);
+		if (!rc && fault.kind != LEDGER_FAULT_NONE) {
+			printf("TAMPERED: first bad index %" PRIu64 ": %s\n",
+			       fault.index, d.msg);
+			close_node(&o);
+			return EX_DATAERR;
+		}
+		if (!rc)
+			printf("ok: %" PRIu64 " entries recomputed, every "
+			       "subtree hash and signed head holds\n",
+			       fault.size);
+	}
+	close_node(&o);
+	if (rc) {
+		free(json);
+		return cli_fail("ledger", rc, &d);
+	}
+	if (json)
+		printf("%s\n", json);
+	free(json);
+	return EX_OK;
+}
