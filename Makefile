@@ -7,7 +7,7 @@ ASAN  := build/asan
 REL   := build/release
 FUZZ  := build/fuzz
 
-.PHONY: all deps dev asan release fuzz check check-dev check-asan check-fuzz fuzz-run demo bench format clean
+.PHONY: all deps dev asan release fuzz check check-dev check-asan check-fuzz fuzz-run demo tour bench format clean
 
 all: dev
 
@@ -66,7 +66,13 @@ fuzz-run: fuzz
 			$(FUZZ)/corpus/$$n fuzz/corpus/$$n || exit 1; \
 	done
 
+# The mission in one command: three agencies' nodes on loopback work one
+# generated cross-border case (scripts/mission.sh). `make tour` is the
+# single-node tour of the real sanctions lists.
 demo: release
+	@scripts/mission.sh $(REL)/liaison
+
+tour: release
 	@scripts/demo.sh $(REL)/liaison $(DATA)
 
 bench: release
