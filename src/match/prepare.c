@@ -579,6 +579,35 @@ static int prepare_ascii(const char *name, size_t len, enum match_kind kind,
 	return assemble(rf, nrf, name, len, kind, script, out, d);
 }
 
+/* The surname syllable, a space, then the two or three syllables of the
+ * given name joined; nothing (out left empty) for other shapes, where
+ * which syllables belong together is not known. */
+static int pinyin_joined(const struct strbuf *icu, struct strbuf *out)
+{
+	size_t sp[4], n = 0;
+	int ret;
+
+	for (size_t i = 0; i < icu->len; i++) {
+		if (icu->buf[i] != ' ')
+			continue;
+		if (n == 4)
+			return 0;
+		sp[n++] = i;
+	}
+	if (n < 2 || n > 3 || sp[0] == 0 || icu->buf[icu->len - 1] == ' ')
+		return 0;
+	for (size_t k = 1; k < n; k++)
+		if (sp[k] == sp[k - 1] + 1)
+			return 0;
+	ret = strbuf_add(out, icu->buf, sp[0] + 1);
+	for (size_t k = 0; !ret && k < n; k++) {
+		size_t end = k + 1 < n ? sp[k + 1] : icu->len;
+
+		ret = strbuf_add(out, icu->buf + sp[k] + 1, end - sp[k] - 1);
+	}
+	return ret;
+}
+
 int match_prepare(struct match_ctx *mc, const char *name, size_t len,
 		  enum match_kind kind, struct match_name **out, struct diag *d)
 {
@@ -636,6 +665,16 @@ int match_prepare(struct match_ctx *mc, const char *name, size_t len,
 		if (ret)
 			goto out;
 		rf[nrf++].origin = "icao";
+	}
+	/* Chinese names are romanised with the given name's syllables
+	 * written together (Zhang Zhichao for 张志超), as passports and
+	 * lists do; ICU's Mandarin form has a word per syllable. */
+	if (script == SCRIPT_HAN && nrf < MATCH_FORMS_MAX) {
+		ret = pinyin_joined(&rf[0].text, &rf[nrf].text);
+		if (ret)
+			goto out;
+		if (rf[nrf].text.len)
+			rf[nrf++].origin = "pinyin";
 	}
 	if (script == SCRIPT_HANGUL && nrf < MATCH_FORMS_MAX) {
 		ret = korean_form(orig.buf, &rf[0].text, &rf[nrf].text);
