@@ -70,7 +70,7 @@ def row(system, n_names, qps, p50_ms, p99_ms, recall, fhr, build_s,
         return "–" if x != x else (f"{x:.2f} ms" if x < 10 else
                                    f"{x:.0f} ms")
     return (f"| {system} | {n_names:,} | {qps:,.1f} | {ms(p50_ms)} | "
-            f"{ms(p99_ms)} | {recall:.1%} | {fhr:.1%} | {build_s:.1f} s | "
+            f"{ms(p99_ms)} | {recall:.2%} | {fhr:.1%} | {build_s:.1f} s | "
             f"{rss_mb:,.0f} MB |")
 
 

@@ -106,7 +106,7 @@ enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR, K_NEAR, K_SPLIT };
 #define ACC_BITS 15
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
-#define VERIFY_M 128   /* candidates common keys are checked against */
+#define VERIFY_M 256   /* candidates common keys are checked against */
 #define TOP_K 24       /* candidates scored with match_score */
 #define PRUNE_REL 0.50 /* ... if within this share of the best */
 
@@ -1353,7 +1353,8 @@ static bool eligible(const struct screen_index *ix, uint32_t nid,
 /* Add key h (of type t, for token tok) if the index has it and the
  * query does not yet; pl set. Returns false when the key table is full. */
 static bool near_add(const struct screen_index *ix, struct scratch *s,
-		     size_t *u, enum key_type t, uint16_t tok, uint64_t h)
+		     size_t *u, enum key_type t, uint16_t tok, uint16_t tok2,
+		     uint64_t h)
 {
 	uint32_t j = (uint32_t)(h >> (64 - KEY_DEDUP_BITS));
 	const struct plist *p;
@@ -1367,7 +1368,7 @@ static bool near_add(const struct screen_index *ix, struct scratch *s,
 	if (!p || !p->n)
 		return true;
 	s->qk[*u] = (struct qkey){
-	    .h = h, .tok = tok, .tok2 = tok, .type = (uint8_t)t, .pl = p};
+	    .h = h, .tok = tok, .tok2 = tok2, .type = (uint8_t)t, .pl = p};
 	s->dedup[j] = (uint16_t)(++*u);
 	return true;
 }
@@ -1392,7 +1393,7 @@ static void near_keys(const struct screen_index *ix, struct scratch *s,
 	/* Every edit of a word of NEAR_LEN_MAX letters. */
 	uint64_t
 	    hs[NEAR_LEN_MAX * 2 + NEAR_LEN_MAX * 25 + (NEAR_LEN_MAX + 1) * 26];
-	size_t nh;
+	size_t nh, nn;
 
 	for (size_t f = 0; f < nf; f++) {
 		const struct match_form *fm = &n->form[f];
@@ -1411,7 +1412,7 @@ static void near_keys(const struct screen_index *ix, struct scratch *s,
 			/* Splits into two listed words, each of 2 or more. */
 			for (size_t i = 2; i + 2 <= len; i++)
 				if (!near_add(
-					ix, s, u, K_SPLIT, tok,
+					ix, s, u, K_SPLIT, tok, tok,
 					pair_hash(K_PAIR,
 						  str_hash('0' + K_TOK, w, i),
 						  str_hash('0' + K_TOK, w + i,
@@ -1457,8 +1458,39 @@ static void near_keys(const struct screen_index *ix, struct scratch *s,
 				key_prefetch(ix, hs[i]);
 			for (size_t i = 0;
 			     i < nh && *u - before < NEAR_PER_TOKEN; i++)
-				if (!near_add(ix, s, u, K_NEAR, tok, hs[i]))
+				if (!near_add(ix, s, u, K_NEAR, tok, tok,
+					      hs[i]))
 					return;
+			/* A misspelt word beside common ones (pchoa guzman):
+			 * each neighbour paired with the form's other words
+			 * is rare where each word alone is not. */
+			nn = *u;
+			for (size_t q = before; q < nn; q++) {
+				size_t np = 0;
+
+				if (s->qk[q].type != K_NEAR)
+					continue;
+				for (size_t t2 = 0; t2 < nt && np < PAIR_TOKENS;
+				     t2++) {
+					const struct match_token *o =
+					    &fm->tok[t2];
+
+					if (!token_content(o))
+						continue;
+					np++;
+					if (t2 == t)
+						continue;
+					if (!near_add(
+						ix, s, u, K_SPLIT, tok,
+						(uint16_t)(f * MATCH_TOKENS_MAX +
+							   t2),
+						pair_hash(K_PAIR, s->qk[q].h,
+							  str_hash('0' + K_TOK,
+								   o->s,
+								   o->len))))
+						return;
+				}
+			}
 		}
 	}
 }
