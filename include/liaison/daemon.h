@@ -18,6 +18,10 @@
 #include "liaison/error.h"
 
 #define DAEMON_PATH_ENVELOPES "/fed/v1/envelopes"
+/* Several envelopes in one request (batch.h); the delivery worker uses
+ * this one. */
+#define DAEMON_PATH_BATCH "/fed/v1/batch"
+
 #define DAEMON_BACKOFF_BASE_MS 1000
 #define DAEMON_BACKOFF_CAP_MS (5 * 60 * 1000)
 #define DAEMON_MAX_AGE_S (2 * 86400)     /* give up on a row after this */
