@@ -141,6 +141,7 @@ struct daemon {
 		CURL *h;
 	} conns[PEER_CONNS_MAX];
 	size_t n_conns;
+	CURLM *multi; /* runs one round's requests at once */
 	/* Wake-ups: wake_fd is HOME/serve.sock (datagrams from other
 	 * processes that queued something); pipe_fd is written by this
 	 * process (its receive path, and shutdown). */
@@ -568,38 +569,49 @@ static void conns_drop(struct daemon *dm)
 	dm->n_conns = 0;
 }
 
-/* One POST of a batch to a peer. Returns the HTTP status, or 0 for a
- * transport failure with the reason in err. */
-static long post(struct daemon *dm, const char *agency, const char *url,
-		 const char *pin, const struct strbuf *body, char *err,
-		 size_t errn, struct sink *sink)
-{
-	CURL *h = conn_for(dm, agency);
-	char ebuf[CURL_ERROR_SIZE] = "", full[STORE_URL_MAX + 32];
-	struct curl_slist *hdr = NULL;
-	size_t ul = strlen(url);
-	long status = 0;
+/* One request in flight: a batch to one peer. */
+struct xfer {
+	CURL *h;
+	struct curl_slist *hdr;
+	struct strbuf body;
+	struct sink sink;
+	char ebuf[CURL_ERROR_SIZE];
 	CURLcode rc;
+	bool added, done;
+	struct mark *m; /* its rows' marks */
+	size_t k;
+};
 
-	if (!h) {
-		snprintf(err, errn, "libcurl: out of memory");
-		return 0;
-	}
+/* Set up the POST of x->body to a peer on the peer's kept handle. */
+static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
+		      const char *url, const char *pin)
+{
+	char full[STORE_URL_MAX + 32];
+	size_t ul = strlen(url);
+	CURL *h;
+
+	if (!(h = conn_for(dm, agency)))
+		return LIA_ENOMEM;
 	snprintf(full, sizeof(full), "%.*s%s",
 		 (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul), url,
 		 DAEMON_PATH_BATCH);
-	hdr = curl_slist_append(hdr, "Content-Type: application/octet-stream");
-	hdr = curl_slist_append(hdr, "Expect:");
+	x->hdr =
+	    curl_slist_append(x->hdr, "Content-Type: application/octet-stream");
+	x->hdr = curl_slist_append(x->hdr, "Expect:");
+	if (!x->hdr)
+		return LIA_ENOMEM;
 	/* Reset forgets the options, not the connection: the handle's
 	 * connection to this peer is reused while it stays open. */
 	curl_easy_reset(h);
+	x->h = h;
 	curl_easy_setopt(h, CURLOPT_URL, full);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->buf);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body.buf);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)x->body.len);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdr);
 	curl_easy_setopt(h, CURLOPT_SSLCERT, dm->cert_path);
 	curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	curl_easy_setopt(h, CURLOPT_SSLKEY, dm->key_path);
@@ -619,20 +631,45 @@ static long post(struct daemon *dm, const char *agency, const char *url,
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, dm);
-	rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errn, "%s%s%s", curl_easy_strerror(rc),
-			 ebuf[0] ? ": " : "", ebuf);
-	curl_slist_free_all(hdr);
-	return status;
+	return 0;
+}
+
+/* Run every set-up transfer at once (one per peer), so that a message to
+ * nine partners takes about as long as one to one partner. */
+static void post_all(struct daemon *dm, struct xfer *x, size_t n)
+{
+	CURLMsg *msg;
+	int running = 0, left;
+
+	for (size_t i = 0; i < n; i++) {
+		x[i].rc = CURLE_FAILED_INIT;
+		if (x[i].h && !curl_multi_add_handle(dm->multi, x[i].h))
+			x[i].added = true;
+	}
+	do {
+		if (curl_multi_perform(dm->multi, &running) != CURLM_OK)
+			break;
+		if (running &&
+		    curl_multi_poll(dm->multi, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	} while (running);
+	while ((msg = curl_multi_info_read(dm->multi, &left)))
+		for (size_t i = 0; msg->msg == CURLMSG_DONE && i < n; i++)
+			if (x[i].h == msg->easy_handle) {
+				x[i].rc = msg->data.result;
+				x[i].done = true;
+			}
+	for (size_t i = 0; i < n; i++)
+		if (x[i].added) {
+			curl_multi_remove_handle(dm->multi, x[i].h);
+			x[i].added = false;
+		}
 }
 
 /* What to write for one outbox row after an attempt. */
@@ -773,28 +810,20 @@ out:
 	return ok;
 }
 
-/* Deliver rows it[0..n), all to one recipient, in as few requests as the
- * batch limits allow; each request's outcome is written in one
- * transaction. */
-static void deliver_group(struct daemon *dm, struct store_out_item *it,
-			  size_t n)
+/* Set up the first batch of rows it[0..n), all to one recipient, in x.
+ * Rows that do not fit wait for the next round (they stay due); *more
+ * says so. Rows that cannot be sent at all get their failed mark now. */
+static void prepare_group(struct daemon *dm, struct store_out_item *it,
+			  struct mark *m, size_t n, struct xfer *x, bool *more)
 {
 	const char *to = it[0].recipient;
 	struct identity_card card = {0};
 	char url[STORE_URL_MAX + 1], pin[128], why[600];
-	struct mark *m = NULL;
-	struct strbuf body;
-	struct sink sink;
-	size_t done = 0;
 	struct diag d;
+	size_t k = 0;
 
 	diag_clear(&d);
-	strbuf_init(&body, BATCH_MAX);
-	strbuf_init(&sink.body, RESPONSE_MAX);
-	if (!(m = calloc(n, sizeof(*m)))) {
-		log_line(LOG_ERROR, "delivery to %s: out of memory", to);
-		goto out;
-	}
+	x->m = m;
 	for (size_t i = 0; i < n; i++)
 		m[i].it = &it[i];
 	if (node_peer_card(dm->work_node, to, &card, url, sizeof(url), &d) ||
@@ -802,56 +831,116 @@ static void deliver_group(struct daemon *dm, struct store_out_item *it,
 		diag_format(&d, why, sizeof(why));
 		for (size_t i = 0; i < n; i++)
 			mark_failed(&m[i], "cannot send: %s", why);
-		mark_all(dm, m, n);
+		x->k = n;
 		goto out;
 	}
-	while (done < n && !atomic_load(&dm->stop)) {
-		char err[512] = "";
-		size_t k = 0;
-		long status;
-
-		if (batch_start(&body))
-			break;
-		while (done + k < n && !batch_append(&body, it[done + k].bytes,
-						     it[done + k].len))
-			k++;
-		if (!k) {
-			/* Cannot happen (one envelope always fits), but a
-			 * row must never block the ones after it. */
-			mark_failed(&m[done], "does not fit in a batch");
-			mark_all(dm, &m[done], 1);
-			done++;
-			continue;
-		}
-		strbuf_reset(&sink.body);
-		sink.cut = false;
-		status = post(dm, to, url, pin, &body, err, sizeof(err), &sink);
-		if (atomic_load(&dm->stop) && !status)
-			break;
-		if (status == 200 &&
-		    apply_results(dm, &m[done], k, status, &sink)) {
-			;
-		} else if (status >= 400 && status < 500 && status != 408 &&
-			   status != 429) {
-			for (size_t i = done; i < done + k; i++)
-				mark_failed(&m[i],
-					    "refused by %s: HTTP %ld %.400s",
-					    to, status, sink.body.buf);
-		} else {
-			if (status)
-				snprintf(err, sizeof(err), "HTTP %ld %.400s",
-					 status, sink.body.buf);
-			for (size_t i = done; i < done + k; i++)
-				mark_retry(dm, &m[i], err);
-		}
-		mark_all(dm, &m[done], k);
-		done += k;
+	if (batch_start(&x->body))
+		goto out;
+	while (k < n && !batch_append(&x->body, it[k].bytes, it[k].len))
+		k++;
+	*more = *more || k < n;
+	x->k = k;
+	if (post_setup(dm, x, to, url, pin)) {
+		for (size_t i = 0; i < k; i++)
+			mark_retry(dm, &m[i], "out of memory");
+		x->h = NULL;
 	}
 out:
 	identity_card_free(&card);
-	strbuf_release(&body);
-	strbuf_release(&sink.body);
+}
+
+/* The outcome of x's request, as marks of its rows. */
+static void finish_xfer(struct daemon *dm, struct xfer *x)
+{
+	const char *to;
+	char err[600] = "";
+	long status = 0;
+
+	if (!x->h || !x->k)
+		return; /* marked already */
+	to = x->m[0].it->recipient;
+	if (x->done && x->rc == CURLE_OK)
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, sizeof(err), "%s%s%s", curl_easy_strerror(x->rc),
+			 x->ebuf[0] ? ": " : "", x->ebuf);
+	if (status == 200 && apply_results(dm, x->m, x->k, status, &x->sink))
+		return;
+	if (status >= 400 && status < 500 && status != 408 && status != 429) {
+		for (size_t i = 0; i < x->k; i++)
+			mark_failed(&x->m[i], "refused by %s: HTTP %ld %.400s",
+				    to, status, x->sink.body.buf);
+		return;
+	}
+	if (status)
+		snprintf(err, sizeof(err), "HTTP %ld %.400s", status,
+			 x->sink.body.buf);
+	for (size_t i = 0; i < x->k; i++)
+		mark_retry(dm, &x->m[i], err);
+}
+
+/* One round: rows it[0..n) (any recipients) go out as one batch per
+ * recipient, all requests at once; then every outcome is written in one
+ * transaction. Returns true when rows were left for the next round. */
+static bool deliver_round(struct daemon *dm, struct store_out_item *it,
+			  size_t n)
+{
+	struct store_out_item *sorted = NULL;
+	struct mark *m = NULL;
+	struct xfer *x = NULL;
+	bool *taken = NULL, more = false;
+	size_t nx = 0, k = 0, nm = 0;
+
+	sorted = calloc(n, sizeof(*sorted));
+	m = calloc(n, sizeof(*m));
+	x = calloc(n, sizeof(*x));
+	taken = calloc(n, sizeof(*taken));
+	if (!sorted || !m || !x || !taken) {
+		log_line(LOG_ERROR, "delivery: out of memory");
+		goto out;
+	}
+	/* Group by recipient, keeping the queue's order within a group.
+	 * Shallow copies: the bytes stay owned by it. */
+	for (size_t i = 0; i < n; i++) {
+		size_t start = k;
+
+		if (taken[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!taken[j] &&
+			    !strcmp(it[j].recipient, it[i].recipient)) {
+				sorted[k++] = it[j];
+				taken[j] = true;
+			}
+		strbuf_init(&x[nx].body, BATCH_MAX);
+		strbuf_init(&x[nx].sink.body, RESPONSE_MAX);
+		prepare_group(dm, &sorted[start], &m[start], k - start, &x[nx],
+			      &more);
+		nx++;
+	}
+	post_all(dm, x, nx);
+	if (atomic_load(&dm->stop))
+		goto out; /* abandoned: the rows stay as they were */
+	for (size_t i = 0; i < nx; i++) {
+		finish_xfer(dm, &x[i]);
+		/* Only the rows that went (or failed) are marked. */
+		if (x[i].m != &m[nm])
+			memmove(&m[nm], x[i].m, x[i].k * sizeof(*m));
+		nm += x[i].k;
+	}
+	if (nm)
+		mark_all(dm, m, nm);
+out:
+	for (size_t i = 0; x && i < nx; i++) {
+		curl_slist_free_all(x[i].hdr);
+		strbuf_release(&x[i].body);
+		strbuf_release(&x[i].sink.body);
+	}
+	free(sorted);
 	free(m);
+	free(x);
+	free(taken);
+	return more;
 }
 
 /* Wait until something is queued (a datagram on the home's socket, a
@@ -874,16 +963,16 @@ static void *worker(void *arg)
 {
 	struct daemon *dm = arg;
 	struct store_out_item *items = calloc(DUE_BATCH, sizeof(*items));
-	bool *taken = calloc(DUE_BATCH, sizeof(*taken));
-	struct store_out_item *group = calloc(DUE_BATCH, sizeof(*group));
+	struct store_out_item *live = calloc(DUE_BATCH, sizeof(*live));
 	int64_t last_prune = 0;
 
-	if (!items || !taken || !group) {
+	if (!items || !live) {
 		log_line(LOG_ERROR, "delivery worker: out of memory");
 		goto out;
 	}
 	while (!atomic_load(&dm->stop)) {
-		size_t n = 0;
+		size_t n = 0, nl = 0;
+		bool more = false;
 		struct diag d;
 		int64_t now = (int64_t)time(NULL);
 
@@ -902,15 +991,15 @@ static void *worker(void *arg)
 			log_line(LOG_ERROR, "outbox: %s",
 				 diag_format(&d, buf, sizeof(buf)));
 		}
-		/* Rows too old are given up first; the rest go to their
-		 * peers, one group (and as few requests as fit) per peer. */
+		/* Rows too old are given up; the rest go out. */
 		for (size_t i = 0; i < n; i++) {
 			struct mark m = {.it = &items[i]};
 
-			taken[i] = false;
 			if (now - items[i].created <= dm->max_age_s &&
-			    now <= items[i].expires)
+			    now <= items[i].expires) {
+				live[nl++] = items[i];
 				continue;
+			}
 			mark_failed(&m, "no %s after %lld attempts in %llds",
 				    items[i].state == STORE_OUT_SENT
 					? "receipt"
@@ -918,32 +1007,18 @@ static void *worker(void *arg)
 				    (long long)items[i].attempts,
 				    (long long)(now - items[i].created));
 			mark_all(dm, &m, 1);
-			taken[i] = true;
 		}
-		for (size_t i = 0; i < n && !atomic_load(&dm->stop); i++) {
-			size_t k = 0;
-
-			if (taken[i])
-				continue;
-			/* Shallow copies: the bytes stay owned by items. */
-			for (size_t j = i; j < n; j++)
-				if (!taken[j] && !strcmp(items[j].recipient,
-							 items[i].recipient)) {
-					group[k++] = items[j];
-					taken[j] = true;
-				}
-			deliver_group(dm, group, k);
-		}
+		if (nl && !atomic_load(&dm->stop))
+			more = deliver_round(dm, live, nl);
 		for (size_t i = 0; i < n; i++)
 			store_out_item_release(&items[i]);
-		if (n == DUE_BATCH)
+		if (n == DUE_BATCH || more)
 			continue;
 		wait_for_work(dm);
 	}
 out:
 	free(items);
-	free(taken);
-	free(group);
+	free(live);
 	conns_drop(dm);
 	return NULL;
 }
@@ -1130,6 +1205,11 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 		goto out;
 	}
 	curl_ok = true;
+	if (!(dm.multi = curl_multi_init())) {
+		diag_set(d, "libcurl failed to initialise");
+		err = LIA_EINTERNAL;
+		goto out;
+	}
 	/* Signals are taken by sigwait in this thread only. */
 	signal(SIGPIPE, SIG_IGN);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
@@ -1171,6 +1251,8 @@ out:
 		MHD_stop_daemon(mhd);
 	if (started)
 		pthread_join(th, NULL);
+	if (dm.multi)
+		curl_multi_cleanup(dm.multi);
 	if (curl_ok)
 		curl_global_cleanup();
 	identity_free(dm.me);
