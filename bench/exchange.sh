@@ -91,7 +91,8 @@ read -r secs bcpu acpu < <(run $((N + NCLI)))
 head -c $((1 << 20)) /dev/urandom >"$W/att.bin"
 for i in $(seq "$NBIG"); do lia "$A" send --to DE-BKA --subject "file $i" --attach "$W/att.bin" >/dev/null; done
 read -r bsecs _ _ < <(run $((N + NCLI + NBIG)))
-batches=$(grep -c "batch of" "$B.log" || true)
+batches=$(grep -ac "batch of" "$B.log" || true)
+esize=$(sqlite3 "$A/store.db" "select cast(avg(length(bytes)) as int) from out_envelopes where kind = 'message' and subject like 'report %'")
 
 echo "## Exchange between two nodes on loopback ($(date -u +%Y-%m-%d), $(nproc) cores)"
 echo
@@ -119,7 +120,7 @@ echo
 "$BUILD/bench/bench_envelope"
 if [ -x "$BUILD/bench/bench_https" ]; then
 	echo
-	echo "Plain HTTPS, same server library and TLS setup ($BUILD/bench/bench_https):"
+	echo "Plain HTTPS of the same bytes (a small envelope is $esize bytes), same server library and TLS setup ($BUILD/bench/bench_https):"
 	echo
-	"$BUILD/bench/bench_https" "$A"
+	"$BUILD/bench/bench_https" "$A" "$esize"
 fi
