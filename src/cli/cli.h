@@ -48,5 +48,6 @@ int cmd_refuse(struct cli *c, int argc, char **argv);
 
 int cmd_alert(struct cli *c, int argc, char **argv);
 int cmd_hits(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
 
 #endif

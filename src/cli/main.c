@@ -42,6 +42,7 @@ static const struct {
 	{"refuse", cmd_refuse, "refuse a request, with a reason"},
 	{"alert", cmd_alert, "issue, update, withdraw or list alerts"},
 	{"hits", cmd_hits, "hit notifications received on this node's alerts"},
+	{"audit", cmd_audit, "the audit trail: who did what, to whom and why"},
 };
 
 static void usage(FILE *f)

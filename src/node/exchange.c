@@ -961,6 +961,23 @@ static int receive_one(struct node *n, const struct identity *me,
 			in.n_refs = qa.n_refs;
 		}
 	}
+	/* Without a more specific line the audit row still says what came
+	 * from whom, to whom and in which case. */
+	if (!in.detail) {
+		err = strbuf_addf(&adetail, "%s from %s to",
+				  envelope_kind_name(h->kind), h->sender);
+		for (size_t i = 0; i < h->n_recipients && !err; i++)
+			err = strbuf_addf(&adetail, "%s%s", i ? "," : " ",
+					  h->recipients[i]);
+		if (!err && h->case_ref[0])
+			err = strbuf_addf(&adetail, "; case %s", h->case_ref);
+		if (!err && n_for)
+			err = strbuf_addf(&adetail, "; for %zu envelope(s)",
+					  n_for);
+		if (err)
+			goto out;
+		in.detail = adetail.buf;
+	}
 	if ((err = store_inbound_apply(n->store, &in, d))) {
 		if (err == LIA_EEXIST) {
 			err = 0;
