@@ -142,6 +142,10 @@ struct daemon {
 	} conns[PEER_CONNS_MAX];
 	size_t n_conns;
 	CURLM *multi; /* runs one round's requests at once */
+	/* The pinned peers as last seen by the worker ("AGENCY FP URL"
+	 * lines), to notice `peer add` and `peer remove` while running. */
+	struct strbuf peers;
+	int64_t peers_checked;
 	/* Wake-ups: wake_fd is HOME/serve.sock (datagrams from other
 	 * processes that queued something); pipe_fd is written by this
 	 * process (its receive path, and shutdown). */
@@ -866,7 +870,12 @@ static void finish_xfer(struct daemon *dm, struct xfer *x)
 			 x->ebuf[0] ? ": " : "", x->ebuf);
 	if (status == 200 && apply_results(dm, x->m, x->k, status, &x->sink))
 		return;
-	if (status >= 400 && status < 500 && status != 408 && status != 429) {
+	/* A whole request refused is final, except 403: the peer does not
+	 * (yet) pin this node, which its operator may fix at any time
+	 * (peers are reloaded without a restart), so it is retried with
+	 * backoff until the row's age limit. */
+	if (status >= 400 && status < 500 && status != 403 && status != 408 &&
+	    status != 429) {
 		for (size_t i = 0; i < x->k; i++)
 			mark_failed(&x->m[i], "refused by %s: HTTP %ld %.400s",
 				    to, status, x->sink.body.buf);
@@ -959,6 +968,60 @@ static void wait_for_work(struct daemon *dm)
 		;
 }
 
+static int peer_line_cb(const struct store_peer *p, void *ctx)
+{
+	return strbuf_addf(ctx, "%s %s %s\n", p->agency, p->tls_sha256, p->url);
+}
+
+/* Is the line starting at p (in text) absent from other? */
+static bool line_missing(const char *p, const struct strbuf *other)
+{
+	size_t n = strcspn(p, "\n") + 1;
+
+	for (const char *q = other->buf; *q; q += strcspn(q, "\n") + 1)
+		if (!strncmp(q, p, n))
+			return false;
+	return true;
+}
+
+/* Peers are read from the store on every request and every delivery, so
+ * a `peer add` or `peer remove` takes effect at once. Here the worker
+ * notices the change (at most once a second), says so in the log, and
+ * drops its kept connections: a connection made under an old pin must
+ * not carry envelopes for a peer whose pin changed. */
+static void peers_reload(struct daemon *dm, int64_t now)
+{
+	struct strbuf cur, msg;
+	struct diag d;
+	int err;
+
+	if (now == dm->peers_checked)
+		return;
+	dm->peers_checked = now;
+	strbuf_init(&cur, 1 << 20);
+	strbuf_init(&msg, 1024);
+	diag_clear(&d);
+	if ((err = store_peer_each(dm->work_node->store, peer_line_cb, &cur,
+				   &d)) ||
+	    !strcmp(cur.buf, dm->peers.buf))
+		goto out;
+	for (const char *p = cur.buf; *p; p += strcspn(p, "\n") + 1)
+		if (line_missing(p, &dm->peers))
+			(void)strbuf_addf(&msg, " +%.*s", (int)strcspn(p, " "),
+					  p);
+	for (const char *p = dm->peers.buf; *p; p += strcspn(p, "\n") + 1)
+		if (line_missing(p, &cur))
+			(void)strbuf_addf(&msg, " -%.*s", (int)strcspn(p, " "),
+					  p);
+	log_line(LOG_INFO, "peers reloaded:%s", msg.buf);
+	conns_drop(dm);
+	strbuf_reset(&dm->peers);
+	(void)strbuf_add(&dm->peers, cur.buf, cur.len);
+out:
+	strbuf_release(&cur);
+	strbuf_release(&msg);
+}
+
 static void *worker(void *arg)
 {
 	struct daemon *dm = arg;
@@ -977,6 +1040,7 @@ static void *worker(void *arg)
 		int64_t now = (int64_t)time(NULL);
 
 		diag_clear(&d);
+		peers_reload(dm, now);
 		if (now - last_prune > 3600) {
 			/* Ids older than expiry plus skew can no longer
 			 * pass envelope_check_time: forgetting them is
@@ -1160,6 +1224,7 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 
 	memset(&dm, 0, sizeof(dm));
 	dm.wake_fd = dm.pipe_fd[0] = dm.pipe_fd[1] = -1;
+	strbuf_init(&dm.peers, 1 << 20);
 	strbuf_init(&trust, 1 << 20);
 	atomic_init(&dm.stop, false);
 	sigemptyset(&sigs);
@@ -1197,7 +1262,9 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 	snprintf(dm.cert_path, sizeof(dm.cert_path), "%s/keys/tls.crt", home);
 	snprintf(dm.key_path, sizeof(dm.key_path), "%s/keys/tls.key", home);
 	if ((err = strbuf_addstr(&trust, identity_tls_cert_pem(dm.me))) ||
-	    (err = store_peer_each(dm.http_node->store, trust_cb, &tc, d)))
+	    (err = store_peer_each(dm.http_node->store, trust_cb, &tc, d)) ||
+	    (err = store_peer_each(dm.http_node->store, peer_line_cb, &dm.peers,
+				   d)))
 		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		diag_set(d, "libcurl failed to initialise");
@@ -1259,6 +1326,7 @@ out:
 	node_close(dm.work_node);
 	node_close(dm.http_node);
 	strbuf_release(&trust);
+	strbuf_release(&dm.peers);
 	if (dm.wake_fd >= 0) {
 		close(dm.wake_fd);
 		unlink(dm.sock_path);
