@@ -265,7 +265,11 @@ void store_out_item_release(struct store_out_item *it);
 
 /* Up to max rows in state queued (or sent without a receipt) whose next
  * attempt is due at now, oldest first, into items[]; *n gets the count.
- * On error nothing is returned (and nothing needs releasing). */
+ * Envelopes can be large, so it also stops after the row that brings the
+ * bytes returned to STORE_DUE_BYTES_MAX or more (always at least one
+ * row): the caller should ask again at once when that happened. On error
+ * nothing is returned (and nothing needs releasing). */
+#define STORE_DUE_BYTES_MAX ((size_t)32 << 20)
 int store_outbox_due(struct store *st, int64_t now, struct store_out_item *items,
 		     size_t max, size_t *n, struct diag *d);
 

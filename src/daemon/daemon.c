@@ -1074,6 +1074,9 @@ static void *worker(void *arg)
 		}
 		if (nl && !atomic_load(&dm->stop))
 			more = deliver_round(dm, live, nl);
+		/* The store stopped early at its byte limit: more are due. */
+		for (size_t i = 0, bytes = 0; i < n && !more; i++)
+			more = (bytes += items[i].len) >= STORE_DUE_BYTES_MAX;
 		for (size_t i = 0; i < n; i++)
 			store_out_item_release(&items[i]);
 		if (n == DUE_BATCH || more)

@@ -1738,7 +1738,7 @@ static int sq_outbox_due(struct store *st, int64_t now,
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q = NULL;
-	size_t k = 0;
+	size_t k = 0, total = 0;
 	int rc, err;
 
 	if ((err = q_prep(s, "SELECT o.env_id, o.recipient, e.kind, o.state,"
@@ -1779,6 +1779,9 @@ static int sq_outbox_due(struct store *st, int64_t now,
 		memcpy(it->bytes, b, (size_t)blen);
 		it->len = (size_t)blen;
 		k++;
+		total += (size_t)blen;
+		if (total >= STORE_DUE_BYTES_MAX)
+			break;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err = sq_err(s, "read outbox", d);

@@ -301,6 +301,47 @@ static void test_batch(void **state)
 	store_close(other);
 }
 
+/* Large envelopes: one call returns rows up to the byte limit only. */
+static void test_due_bytes(void **state)
+{
+	static const char *const ids[] = {
+		"10000000000000000000000000000000",
+		"20000000000000000000000000000000",
+		"30000000000000000000000000000000"};
+	static const char *const to[] = {"DE-BKA"};
+	struct fx *f = *state;
+	struct store_out_item it[4];
+	size_t big = STORE_DUE_BYTES_MAX / 2, n = 0;
+	uint8_t *b = calloc(1, big);
+	struct diag d;
+
+	assert_non_null(b);
+	for (size_t i = 0; i < 3; i++) {
+		struct store_outbound o = {
+			.env_id = ids[i], .kind = "message", .subject = "s",
+			.case_ref = "", .created = time(NULL),
+			.expires = time(NULL) + 3600, .bytes = b, .len = big,
+			.recipients = to, .n_recipients = 1,
+			.actor = "os:test", .detail = "big",
+		};
+		assert_int_equal(store_outbox_add(f->st, &o, &d), 0);
+	}
+	assert_int_equal(store_outbox_due(f->st, time(NULL), it, 4, &n, &d), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(store_outbox_mark(f->st, it[i].env_id,
+						   "DE-BKA", STORE_OUT_SENT,
+						   time(NULL) + 600, NULL, &d),
+				 0);
+		store_out_item_release(&it[i]);
+	}
+	assert_int_equal(store_outbox_due(f->st, time(NULL), it, 4, &n, &d), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].env_id, ids[2]);
+	store_out_item_release(&it[0]);
+	free(b);
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -327,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inbox_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_bytes, setup, teardown),
 		cmocka_unit_test(test_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
