@@ -1233,6 +1233,10 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	/* Blocked from the start, so that a SIGTERM during startup is taken
+	 * by sigwait below (a clean stop) rather than killing the process
+	 * half set up; every thread started later inherits the mask. */
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	if ((err = env_i64("LIAISON_BACKOFF_CAP_MS", DAEMON_BACKOFF_CAP_MS,
 			   &dm.backoff_cap_ms, d)) ||
 	    (err = env_i64("LIAISON_MAX_AGE_S", DAEMON_MAX_AGE_S, &dm.max_age_s,
@@ -1282,7 +1286,6 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 	}
 	/* Signals are taken by sigwait in this thread only. */
 	signal(SIGPIPE, SIG_IGN);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	mhd = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, on_request, &dm, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
@@ -1342,5 +1345,8 @@ out:
 		close(lock_fd);
 	if (!err)
 		log_line(LOG_INFO, "stopped");
+	/* The caller's mask again; a signal still pending (one that came
+	 * during a failed startup) now takes its ordinary course. */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
 }
