@@ -15,7 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ladder l;
 	struct node_message *m = NULL;
 	struct diag d;
-	char id[33];
 
 	marking_ladder_default(&l);
 	if (!node_message_parse(data, size, &l, &m, &d)) {
@@ -34,7 +33,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		node_message_free(m);
 	}
-	if (!node_receipt_parse(data, size, id, &d) && strlen(id) != 32)
-		abort();
+	{
+		static char ids[STORE_DELIVERED_MAX][33];
+		size_t n = 0;
+
+		if (!node_receipt_parse(data, size, ids, STORE_DELIVERED_MAX,
+					&n, &d)) {
+			if (n < 1 || n > STORE_DELIVERED_MAX)
+				abort();
+			for (size_t i = 0; i < n; i++)
+				if (strlen(ids[i]) != 32)
+					abort();
+		}
+	}
 	return 0;
 }

@@ -4,8 +4,11 @@
  * process over one node home.
  *
  * Threads: libmicrohttpd's polling thread answers every request in turn
- * with its own store handle; the delivery worker takes due outbox rows
- * with a second handle; the calling thread waits for SIGTERM or SIGINT.
+ * with its own store handle (a batch of envelopes in one transaction);
+ * the delivery worker takes due outbox rows with a second handle and sends
+ * one batch per peer, all peers at once, woken through HOME/serve.sock or
+ * a pipe when something is queued; the calling thread waits for SIGTERM
+ * or SIGINT.
  * A lock file (HOME/serve.lock, flock) keeps a second daemon off the same
  * home. Log lines go to stderr: time, level, message; never a key, a
  * message body or a record.
@@ -18,6 +21,10 @@
 #include "liaison/error.h"
 
 #define DAEMON_PATH_ENVELOPES "/fed/v1/envelopes"
+/* Several envelopes in one request (batch.h); the delivery worker uses
+ * this one. */
+#define DAEMON_PATH_BATCH "/fed/v1/batch"
+
 #define DAEMON_BACKOFF_BASE_MS 1000
 #define DAEMON_BACKOFF_CAP_MS (5 * 60 * 1000)
 #define DAEMON_MAX_AGE_S (2 * 86400)     /* give up on a row after this */

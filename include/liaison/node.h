@@ -49,6 +49,17 @@ struct node {
 	struct store *store;
 };
 
+/* The datagram socket in the home on which `liaison serve` listens for
+ * wake-ups (wake.c). */
+#define NODE_WAKE_SOCKET "serve.sock"
+struct sockaddr_un;
+/* HOME/serve.sock into *sa; LIA_ETOOBIG if the path does not fit. */
+int node_wake_path(const char *home, struct sockaddr_un *sa);
+/* Wake the daemon serving home, if any: something was queued. Never
+ * fails (a lost wake-up only delays delivery to the worker's poll). A
+ * writable node_open sets this as its store's queue hook. */
+void node_wake_daemon(const char *home);
+
 /* Resolve the home folder: opt (--home) if set, else $LIAISON_HOME, else
  * ./liaison-data. Writes into buf. */
 int node_home(const char *opt, char *buf, size_t n);
@@ -198,8 +209,12 @@ int node_message_parse(const uint8_t *body, size_t len, const struct ladder *l,
 		       struct node_message **out, struct diag *d);
 void node_message_free(struct node_message *m);
 
-/* A receipt body: {"v":1,"for":"<envelope id>"}. Strict, as above. */
-int node_receipt_parse(const uint8_t *body, size_t len, char for_id[33],
+/* A receipt body: {"v":1,"for":"<envelope id>"}, or for a batch of
+ * envelopes {"v":1,"for":["<id>",...]} with 1..max distinct ids. Strict,
+ * as above; ids (max entries) and *n are written on success. */
+#define NODE_RECEIPT_BODY_MAX 16384
+int node_receipt_parse(const uint8_t *body, size_t len,
+		       char (*ids)[33], size_t max, size_t *n,
 		       struct diag *d);
 
 /* Pin a peer from its card bytes (checked by identity_card_parse) and the
@@ -269,6 +284,32 @@ int node_receive(struct node *n, const struct identity *me,
 		 const char *peer_agency, const uint8_t *bytes, size_t len,
 		 int64_t now, enum node_rx *res, char env_id[33],
 		 struct diag *d);
+
+/* The outcome of one envelope of a batch. */
+struct node_rx_result {
+	int err;           /* 0, or why this envelope was refused */
+	enum node_rx rx;   /* when err == 0 */
+	char id[33];       /* the envelope id, "" when it did not parse */
+	char why[256];     /* when err != 0: the reason, for the sender */
+};
+
+struct batch_item;
+
+/*
+ * Apply the envelopes of one batch (batch.h) from one pinned peer, each
+ * exactly as node_receive would, in ONE durable transaction (group
+ * commit): an envelope that is refused is undone alone and reported in
+ * its res[i]; the envelopes stored or seen again are acknowledged
+ * together by one signed receipt queued in the same transaction. res must
+ * hold count entries. Returns 0 when the batch was committed (res says
+ * what happened to each envelope); an error (LIA_EBUSY, LIA_ESTORE,
+ * LIA_ENOTFOUND for an unknown peer, ...) means nothing of the batch was
+ * kept and the sender should try again later.
+ */
+int node_receive_batch(struct node *n, const struct identity *me,
+		       const char *peer_agency, const struct batch_item *items,
+		       size_t count, int64_t now, struct node_rx_result *res,
+		       struct diag *d);
 
 /* Decrypt and show an inbox message as JSON (*out, the caller decrefs):
  * header, subject, text, records with markings, attachments (without

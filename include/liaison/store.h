@@ -265,7 +265,11 @@ void store_out_item_release(struct store_out_item *it);
 
 /* Up to max rows in state queued (or sent without a receipt) whose next
  * attempt is due at now, oldest first, into items[]; *n gets the count.
- * On error nothing is returned (and nothing needs releasing). */
+ * Envelopes can be large, so it also stops after the row that brings the
+ * bytes returned to STORE_DUE_BYTES_MAX or more (always at least one
+ * row): the caller should ask again at once when that happened. On error
+ * nothing is returned (and nothing needs releasing). */
+#define STORE_DUE_BYTES_MAX ((size_t)32 << 20)
 int store_outbox_due(struct store *st, int64_t now, struct store_out_item *items,
 		     size_t max, size_t *n, struct diag *d);
 
@@ -319,9 +323,11 @@ struct store_inbound {
 	const uint8_t *bytes;     /* the envelope as received (encrypted) */
 	size_t len;
 	bool keep;                /* add to the inbox (receipts are not) */
-	/* The receipt of an original we sent: mark the outbox row
-	 * (delivered_id, sender) delivered. NULL when not a receipt. */
-	const char *delivered_id;
+	/* A receipt of originals we sent: mark each outbox row
+	 * (delivered[i], sender) delivered, with one audit row each. Empty
+	 * when not a receipt (at most STORE_DELIVERED_MAX). */
+	const char *const *delivered;
+	size_t n_delivered;
 	/* An envelope to queue in the same transaction (the receipt we send
 	 * back), or NULL. */
 	const struct store_outbound *reply;
@@ -345,6 +351,32 @@ struct store_inbound {
  * LIA_EEXIST (and nothing written) when the id was seen before. */
 int store_inbound_apply(struct store *st, const struct store_inbound *in,
 			struct diag *d);
+#define STORE_DELIVERED_MAX 256 /* ids one receipt may acknowledge */
+
+/*
+ * Group commit. Between store_batch_begin and store_batch_end every write
+ * call on this handle (store_inbound_apply, store_outbox_add,
+ * store_outbox_mark, an import, ...) becomes part of one transaction,
+ * made durable (synchronous = FULL) by store_batch_end(commit = true): N
+ * envelopes cost one sync instead of N. store_batch_item(begin = true)
+ * opens a savepoint for one unit (an envelope); ending it with keep =
+ * false undoes that unit alone, so one bad envelope does not take the
+ * others with it. Nothing of a batch is durable, or visible to other
+ * connections, before store_batch_end returns 0; any error there means
+ * nothing of it was kept. store_batch_end(commit = false) rolls back.
+ * Errors: LIA_EINVAL (out of order), LIA_EBUSY, LIA_ESTORE.
+ */
+int store_batch_begin(struct store *st, struct diag *d);
+int store_batch_item(struct store *st, bool begin, bool keep,
+		     struct diag *d);
+int store_batch_end(struct store *st, bool commit, struct diag *d);
+
+/* Called (from the thread that committed) after every committed
+ * transaction that queued an outbox row, so that a delivery worker can be
+ * woken at once instead of at its next poll. NULL removes it. */
+void store_set_queue_hook(struct store *st, void (*fn)(void *ctx),
+			  void *ctx);
+
 /* True (1) when the id was seen, 0 when not, or a negative error. */
 int store_seen(struct store *st, const char *env_id, struct diag *d);
 /* Forget ids whose expiry is before `before`; *n (may be NULL) gets the

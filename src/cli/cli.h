@@ -55,5 +55,6 @@ int cmd_user(struct cli *c, int argc, char **argv);
 int cmd_evidence(struct cli *c, int argc, char **argv);
 int cmd_ledger(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
 
 #endif

@@ -47,6 +47,7 @@ static const struct {
 	{"evidence", cmd_evidence, "register evidence, record custody, bundle"},
 	{"ledger", cmd_ledger, "signed tree head, full verify, proofs"},
 	{"verify", cmd_verify, "verify an evidence bundle offline"},
+	{"audit", cmd_audit, "the audit trail: who did what, to whom and why"},
 };
 
 static void usage(FILE *f)

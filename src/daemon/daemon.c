@@ -20,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,27 +35,32 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "liaison/batch.h"
 #include "liaison/daemon.h"
 #include "liaison/envelope.h"
 #include "liaison/identity.h"
 #include "liaison/node.h"
 #include "liaison/strbuf.h"
 
-#define DUE_BATCH 16
-/* How often the delivery worker looks for new outbox rows when idle: a
- * `liaison send` or an alert hit is written by another process, which
- * cannot wake this one, so this bounds the added latency of every alert
- * and hit notification (issue target: p99 <= 100 ms end to end). One
- * indexed query on an idle table every 20 ms costs nothing measurable. */
-#define POLL_MS 20
-#define RESPONSE_MAX 4096 /* bytes of a peer's answer we keep */
+/* Outbox rows taken per round: one batch's worth. */
+#define DUE_BATCH BATCH_COUNT_MAX
+/* How often the delivery worker looks at the outbox when nothing woke
+ * it. Whatever queues an envelope wakes the worker at once (another
+ * process through HOME/serve.sock, this process's own receive path
+ * directly), so this only bounds the delay when a wake-up was lost, and
+ * paces retries, whose times are whole seconds anyway. */
+#define POLL_MS 100
+/* Bytes of a peer's answer we keep: the per-envelope results of a full
+ * batch with their reasons fit. */
+#define RESPONSE_MAX (256u << 10)
+#define PEER_CONNS_MAX 64 /* peers with a kept-alive connection */
 
 /* ---------------------------------------------------------------- log */
 
 enum log_level { LOG_INFO, LOG_WARN, LOG_ERROR };
 
 static void vlog_line(enum log_level lv, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 static void vlog_line(enum log_level lv, const char *fmt, va_list ap)
 {
 	static const char *const names[] = {"INFO", "WARN", "ERROR"};
@@ -73,7 +82,7 @@ static void vlog_line(enum log_level lv, const char *fmt, va_list ap)
 }
 
 static void log_line(enum log_level lv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void log_line(enum log_level lv, const char *fmt, ...)
 {
 	va_list ap;
@@ -84,7 +93,7 @@ static void log_line(enum log_level lv, const char *fmt, ...)
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -110,7 +119,8 @@ int64_t daemon_backoff_ms(int64_t attempts, uint32_t rnd, int64_t base_ms,
 	for (int64_t i = 0; i < attempts && delay < cap_ms; i++)
 		delay = delay > cap_ms / 2 ? cap_ms : delay * 2;
 	/* Uniform in [delay/2, delay]. */
-	delay = delay / 2 + (int64_t)((uint64_t)rnd % (uint64_t)(delay / 2 + 1));
+	delay =
+	    delay / 2 + (int64_t)((uint64_t)rnd % (uint64_t)(delay / 2 + 1));
 	return delay < 1 ? 1 : delay;
 }
 
@@ -118,19 +128,32 @@ int64_t daemon_backoff_ms(int64_t attempts, uint32_t rnd, int64_t base_ms,
 
 struct daemon {
 	char *home;
-	struct node *http_node;   /* used by the MHD thread only */
-	struct node *work_node;   /* used by the worker thread only */
+	struct node *http_node; /* used by the MHD thread only */
+	struct node *work_node; /* used by the worker thread only */
 	struct identity *me;
 	char cert_path[PATH_MAX], key_path[PATH_MAX];
 	atomic_bool stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	int64_t backoff_cap_ms, max_age_s, receipt_wait_s;
-	CURL *curl;
+	/* One libcurl handle per peer, so each keeps its TLS connection
+	 * alive between requests (worker thread only). */
+	struct peer_conn {
+		char agency[MARKING_CODE_MAX + 1];
+		CURL *h;
+	} conns[PEER_CONNS_MAX];
+	size_t n_conns;
+	CURLM *multi; /* runs one round's requests at once */
+	/* The pinned peers as last seen by the worker ("AGENCY FP URL"
+	 * lines), to notice `peer add` and `peer remove` while running. */
+	struct strbuf peers;
+	int64_t peers_checked;
+	/* Wake-ups: wake_fd is HOME/serve.sock (datagrams from other
+	 * processes that queued something); pipe_fd is written by this
+	 * process (its receive path, and shutdown). */
+	int wake_fd, pipe_fd[2];
+	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-static int env_i64(const char *name, int64_t def, int64_t *out,
-		   struct diag *d)
+static int env_i64(const char *name, int64_t def, int64_t *out, struct diag *d)
 {
 	const char *v = getenv(name);
 	int64_t x;
@@ -150,8 +173,9 @@ static int env_i64(const char *name, int64_t def, int64_t *out,
 /* --------------------------------------------------------------- HTTP */
 
 struct req {
-	bool refused;            /* answered already, body discarded */
+	bool refused; /* answered already, body discarded */
 	bool too_big;
+	bool batch; /* POST /fed/v1/batch */
 	char agency[MARKING_CODE_MAX + 1];
 	struct strbuf body;
 };
@@ -175,10 +199,9 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
 	enum MHD_Result rc;
 
 	json_decref(o);
-	r = MHD_create_response_from_buffer(text ? strlen(text) : 0,
-					    text ? text : (char *)"",
-					    text ? MHD_RESPMEM_MUST_FREE
-						 : MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(
+	    text ? strlen(text) : 0, text ? text : (char *)"",
+	    text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		free(text);
 		return MHD_NO;
@@ -190,8 +213,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
 	return rc;
 }
 
-static enum MHD_Result answer_error(struct MHD_Connection *c,
-				    unsigned status, const char *msg)
+static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
+				    const char *msg)
 {
 	return answer(c, status, json_pack("{s:s}", "error", msg));
 }
@@ -203,7 +226,7 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 		    char agency[MARKING_CODE_MAX + 1], char fp[65])
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	const gnutls_datum_t *certs;
 	unsigned n = 0;
 	uint8_t h[32];
@@ -213,8 +236,8 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 	snprintf(fp, 65, "none");
 	if (!ci || !ci->tls_session)
 		return LIA_EDENIED;
-	certs = gnutls_certificate_get_peers(
-		(gnutls_session_t)ci->tls_session, &n);
+	certs =
+	    gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
 	if (!certs || n < 1 || certs[0].size == 0 ||
 	    certs[0].size > IDENTITY_CERT_MAX)
 		return LIA_EDENIED;
@@ -272,11 +295,108 @@ static enum MHD_Result receive(struct daemon *dm, struct MHD_Connection *c,
 		 res == NODE_RX_DUPLICATE ? "duplicate (already applied)"
 					  : "received",
 		 id, rq->agency);
-	return answer(c, res == NODE_RX_DUPLICATE ? MHD_HTTP_OK
-						  : MHD_HTTP_CREATED,
-		      json_pack("{s:s,s:s}", "id", id, "status",
-				res == NODE_RX_DUPLICATE ? "duplicate"
-							 : "stored"));
+	return answer(
+	    c, res == NODE_RX_DUPLICATE ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+	    json_pack("{s:s,s:s}", "id", id, "status",
+		      res == NODE_RX_DUPLICATE ? "duplicate" : "stored"));
+}
+
+static const char *rx_name(const struct node_rx_result *r)
+{
+	if (r->err)
+		return "refused";
+	return r->rx == NODE_RX_DUPLICATE ? "duplicate" : "stored";
+}
+
+/* A batch: every envelope is checked and applied on its own, all in one
+ * transaction; the answer (200) says what happened to each, in order.
+ * An error for the whole batch (framing, store busy) is one status like
+ * a single envelope's. */
+static enum MHD_Result receive_batch(struct daemon *dm,
+				     struct MHD_Connection *c, struct req *rq)
+{
+	struct batch_item *items = NULL;
+	struct node_rx_result *res = NULL;
+	json_t *arr = NULL;
+	size_t n = 0, stored = 0, dup = 0, bad = 0;
+	struct timespec t0, t1;
+	char buf[700];
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	items = calloc(BATCH_COUNT_MAX, sizeof(*items));
+	res = calloc(BATCH_COUNT_MAX, sizeof(*res));
+	arr = json_array();
+	if (!items || !res || !arr) {
+		err = LIA_ENOMEM;
+		goto fail;
+	}
+	if ((err = batch_parse((const uint8_t *)rq->body.buf, rq->body.len,
+			       items, BATCH_COUNT_MAX, &n, &d)) ||
+	    (err = node_receive_batch(dm->http_node, dm->me, rq->agency, items,
+				      n, (int64_t)time(NULL), res, &d)))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct node_rx_result *r = &res[i];
+		json_t *o =
+		    json_pack("{s:s,s:s}", "id", r->id, "status", rx_name(r));
+
+		if (r->err) {
+			unsigned st = rx_status(r->err);
+
+			log_line(st >= 500 ? LOG_ERROR : LOG_WARN,
+				 "rejected envelope from %s (%zu bytes, "
+				 "batch item %zu): %s: %s",
+				 rq->agency, items[i].len, i, err_str(r->err),
+				 r->why);
+			if (o &&
+			    (json_object_set_new(o, "code", json_integer(st)) ||
+			     json_object_set_new(o, "error",
+						 json_string(r->why)))) {
+				json_decref(o);
+				o = NULL;
+			}
+			bad++;
+		} else {
+			log_line(LOG_INFO, "%s envelope %s from %s",
+				 r->rx == NODE_RX_DUPLICATE
+				     ? "duplicate (already applied)"
+				     : "received",
+				 r->id, rq->agency);
+			r->rx == NODE_RX_DUPLICATE ? dup++ : stored++;
+		}
+		if (!o || json_array_append_new(arr, o)) {
+			/* Committed already: the sender will send again and
+			 * be told "duplicate". */
+			err = LIA_ENOMEM;
+			goto fail;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_line(LOG_INFO,
+		 "batch of %zu from %s: %zu stored, %zu duplicate, "
+		 "%zu refused, one commit, %lld ms",
+		 n, rq->agency, stored, dup, bad,
+		 (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
+			     (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	free(items);
+	free(res);
+	return answer(c, MHD_HTTP_OK, json_pack("{s:o}", "results", arr));
+fail:
+	json_decref(arr);
+	free(items);
+	free(res);
+	{
+		unsigned st = rx_status(err);
+
+		diag_format(&d, buf, sizeof(buf));
+		log_line(st >= 500 ? LOG_ERROR : LOG_WARN,
+			 "rejected batch from %s (%zu bytes): %s: %s",
+			 rq->agency, rq->body.len, err_str(err), buf);
+		return answer_error(c, st, buf);
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -295,17 +415,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 		if (!(rq = calloc(1, sizeof(*rq))))
 			return MHD_NO;
-		strbuf_init(&rq->body, ENVELOPE_MAX);
+		rq->batch = !strcmp(url, DAEMON_PATH_BATCH);
+		strbuf_init(&rq->body, rq->batch ? BATCH_MAX : ENVELOPE_MAX);
 		*con_cls = rq;
 		if (tls_peer(dm, c, rq->agency, fp)) {
-			log_line(LOG_WARN, "refused TLS client: certificate "
-					   "sha256 %s is not a pinned peer",
+			log_line(LOG_WARN,
+				 "refused TLS client: certificate "
+				 "sha256 %s is not a pinned peer",
 				 fp);
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_FORBIDDEN,
 					    "certificate is not a pinned peer");
 		}
-		if (strcmp(url, DAEMON_PATH_ENVELOPES)) {
+		if (!rq->batch && strcmp(url, DAEMON_PATH_ENVELOPES)) {
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
 		}
@@ -314,13 +436,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return answer_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					    "POST only");
 		}
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(
+		    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && (str_to_u64(cl, strlen(cl), &clen) ||
-			   clen > ENVELOPE_MAX)) {
-			log_line(LOG_WARN, "refused envelope from %s: length "
-					   "over %u bytes", rq->agency,
-				 (unsigned)ENVELOPE_MAX);
+			   clen > rq->body.max)) {
+			log_line(LOG_WARN,
+				 "refused envelope from %s: length "
+				 "over %zu bytes",
+				 rq->agency, rq->body.max);
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 					    "envelope too big");
@@ -339,7 +462,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (rq->too_big)
 		return answer_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 				    "envelope too big");
-	return receive(dm, c, rq);
+	return rq->batch ? receive_batch(dm, c, rq) : receive(dm, c, rq);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -361,8 +484,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* "sha256//BASE64" of the peer's public key (SubjectPublicKeyInfo DER),
  * what CURLOPT_PINNEDPUBLICKEY compares the server's key with. */
-static int spki_pin(const char *cert_pem, char *out, size_t n,
-		    struct diag *d)
+static int spki_pin(const char *cert_pem, char *out, size_t n, struct diag *d)
 {
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_pubkey_t pk = NULL;
@@ -392,18 +514,21 @@ out:
 }
 
 struct sink {
-	char buf[RESPONSE_MAX];
-	size_t len;
+	struct strbuf body;
+	bool cut;
 };
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ctx)
 {
 	struct sink *s = ctx;
-	size_t n = size * nmemb, room = sizeof(s->buf) - 1 - s->len;
+	size_t n = size * nmemb, room = s->body.max - s->body.len;
 
-	memcpy(s->buf + s->len, p, n < room ? n : room);
-	s->len += n < room ? n : room;
-	s->buf[s->len] = 0;
+	/* What does not fit is dropped and the answer treated as unusable
+	 * (for a batch), never read past. */
+	if (n > room)
+		s->cut = true;
+	if (strbuf_add(&s->body, p, n < room ? n : room))
+		s->cut = true;
 	return n;
 }
 
@@ -413,37 +538,84 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c,
 	struct daemon *dm = ctx;
 
 	(void)a, (void)b, (void)c, (void)e;
-	/* Shutting down: abandon the transfer. The row stays queued and is
-	 * sent again after restart; the receiver deduplicates. */
+	/* Shutting down: abandon the transfer. The rows stay queued and
+	 * are sent again after restart; the receiver deduplicates. */
 	return atomic_load(&dm->stop) ? 1 : 0;
 }
 
-/* One POST. Returns the HTTP status, or 0 for a transport failure with
- * the reason in err. */
-static long post(struct daemon *dm, const char *url, const char *pin,
-		 const struct store_out_item *it, char *err, size_t errn,
-		 struct sink *sink)
+/* The kept handle for a peer, made on first use. When the table is full
+ * the oldest handle (and its connection) goes. */
+static CURL *conn_for(struct daemon *dm, const char *agency)
 {
-	CURL *h = dm->curl;
-	char ebuf[CURL_ERROR_SIZE] = "", full[STORE_URL_MAX + 32];
-	struct curl_slist *hdr = NULL;
-	size_t ul = strlen(url);
-	long status = 0;
-	CURLcode rc;
+	CURL *h;
 
+	for (size_t i = 0; i < dm->n_conns; i++)
+		if (!strcmp(dm->conns[i].agency, agency))
+			return dm->conns[i].h;
+	if (!(h = curl_easy_init()))
+		return NULL;
+	if (dm->n_conns == PEER_CONNS_MAX) {
+		curl_easy_cleanup(dm->conns[0].h);
+		memmove(&dm->conns[0], &dm->conns[1],
+			(PEER_CONNS_MAX - 1) * sizeof(dm->conns[0]));
+		dm->n_conns--;
+	}
+	(void)str_copy(dm->conns[dm->n_conns].agency,
+		       sizeof(dm->conns[0].agency), agency);
+	dm->conns[dm->n_conns++].h = h;
+	return h;
+}
+
+static void conns_drop(struct daemon *dm)
+{
+	for (size_t i = 0; i < dm->n_conns; i++)
+		curl_easy_cleanup(dm->conns[i].h);
+	dm->n_conns = 0;
+}
+
+/* One request in flight: a batch to one peer. */
+struct xfer {
+	CURL *h;
+	struct curl_slist *hdr;
+	struct strbuf body;
+	struct sink sink;
+	char ebuf[CURL_ERROR_SIZE];
+	CURLcode rc;
+	bool added, done;
+	struct mark *m; /* its rows' marks */
+	size_t k;
+};
+
+/* Set up the POST of x->body to a peer on the peer's kept handle. */
+static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
+		      const char *url, const char *pin)
+{
+	char full[STORE_URL_MAX + 32];
+	size_t ul = strlen(url);
+	CURL *h;
+
+	if (!(h = conn_for(dm, agency)))
+		return LIA_ENOMEM;
 	snprintf(full, sizeof(full), "%.*s%s",
 		 (int)(ul && url[ul - 1] == '/' ? ul - 1 : ul), url,
-		 DAEMON_PATH_ENVELOPES);
-	hdr = curl_slist_append(hdr, "Content-Type: application/octet-stream");
-	hdr = curl_slist_append(hdr, "Expect:");
+		 DAEMON_PATH_BATCH);
+	x->hdr =
+	    curl_slist_append(x->hdr, "Content-Type: application/octet-stream");
+	x->hdr = curl_slist_append(x->hdr, "Expect:");
+	if (!x->hdr)
+		return LIA_ENOMEM;
+	/* Reset forgets the options, not the connection: the handle's
+	 * connection to this peer is reused while it stays open. */
 	curl_easy_reset(h);
+	x->h = h;
 	curl_easy_setopt(h, CURLOPT_URL, full);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, it->bytes);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)it->len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body.buf);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)x->body.len);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdr);
 	curl_easy_setopt(h, CURLOPT_SSLCERT, dm->cert_path);
 	curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	curl_easy_setopt(h, CURLOPT_SSLKEY, dm->key_path);
@@ -454,121 +626,421 @@ static long post(struct daemon *dm, const char *url, const char *pin,
 	 * half cannot finish the handshake. */
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	/* Nor is the system's CA bundle of any use, and loading it costs
+	 * a noticeable time on every new connection. */
+	curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pin);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, dm);
-	rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errn, "%s%s%s", curl_easy_strerror(rc),
-			 ebuf[0] ? ": " : "", ebuf);
-	curl_slist_free_all(hdr);
-	return status;
+	return 0;
 }
 
-static void mark(struct daemon *dm, const struct store_out_item *it,
-		 enum store_out_state st, int64_t next_at, const char *error)
+/* Run every set-up transfer at once (one per peer), so that a message to
+ * nine partners takes about as long as one to one partner. */
+static void post_all(struct daemon *dm, struct xfer *x, size_t n)
 {
+	CURLMsg *msg;
+	int running = 0, left;
+
+	for (size_t i = 0; i < n; i++) {
+		x[i].rc = CURLE_FAILED_INIT;
+		if (x[i].h && !curl_multi_add_handle(dm->multi, x[i].h))
+			x[i].added = true;
+	}
+	do {
+		if (curl_multi_perform(dm->multi, &running) != CURLM_OK)
+			break;
+		if (running &&
+		    curl_multi_poll(dm->multi, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	} while (running);
+	while ((msg = curl_multi_info_read(dm->multi, &left)))
+		for (size_t i = 0; msg->msg == CURLMSG_DONE && i < n; i++)
+			if (x[i].h == msg->easy_handle) {
+				x[i].rc = msg->data.result;
+				x[i].done = true;
+			}
+	for (size_t i = 0; i < n; i++)
+		if (x[i].added) {
+			curl_multi_remove_handle(dm->multi, x[i].h);
+			x[i].added = false;
+		}
+}
+
+/* What to write for one outbox row after an attempt. */
+struct mark {
+	const struct store_out_item *it;
+	enum store_out_state st;
+	int64_t next_at;
+	char why[600];
+};
+
+/* Write the marks of one request in one durable transaction (one sync,
+ * whatever the number of rows). When that fails the rows stay as they
+ * were: sent again later, deduplicated by the receiver. */
+static void mark_all(struct daemon *dm, struct mark *m, size_t n)
+{
+	struct store *st = dm->work_node->store;
 	struct diag d;
 	char buf[600];
 	int err;
 
 	diag_clear(&d);
-	if ((err = store_outbox_mark(dm->work_node->store, it->env_id,
-				     it->recipient, st, next_at, error, &d)))
-		log_line(LOG_ERROR, "outbox %s to %s: %s", it->env_id,
-			 it->recipient, diag_format(&d, buf, sizeof(buf)));
+	if ((err = store_batch_begin(st, &d)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if ((err = store_outbox_mark(
+			 st, m[i].it->env_id, m[i].it->recipient, m[i].st,
+			 m[i].next_at, m[i].why[0] ? m[i].why : NULL, &d)) &&
+		    err != LIA_ENOTFOUND)
+			break;
+	if (err == LIA_ENOTFOUND)
+		err = 0;
+	if (err)
+		(void)store_batch_end(st, false, NULL);
+	else
+		err = store_batch_end(st, true, &d);
+out:
+	if (err)
+		log_line(LOG_ERROR, "outbox: marking %zu row(s): %s", n,
+			 diag_format(&d, buf, sizeof(buf)));
 }
 
-static void deliver(struct daemon *dm, const struct store_out_item *it)
+static void mark_failed(struct mark *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void mark_failed(struct mark *m, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->why, sizeof(m->why), fmt, ap);
+	va_end(ap);
+	m->st = STORE_OUT_FAILED;
+	m->next_at = 0;
+	log_line(LOG_WARN, "%s %s to %s: %s", m->it->kind, m->it->env_id,
+		 m->it->recipient, m->why);
+}
+
+static void mark_retry(struct daemon *dm, struct mark *m, const char *err)
+{
+	int64_t ms =
+	    daemon_backoff_ms(m->it->attempts, randombytes_random(),
+			      DAEMON_BACKOFF_BASE_MS, dm->backoff_cap_ms);
+
+	log_line(LOG_WARN,
+		 "%s %s to %s: attempt %lld failed, retry in %lld "
+		 "ms: %s",
+		 m->it->kind, m->it->env_id, m->it->recipient,
+		 (long long)m->it->attempts + 1, (long long)ms, err);
+	snprintf(m->why, sizeof(m->why), "%s", err);
+	m->st = m->it->state;
+	/* Whole seconds in the store: round up. */
+	m->next_at = (int64_t)time(NULL) + (ms + 999) / 1000;
+}
+
+static void mark_done(struct daemon *dm, struct mark *m, long status,
+		      const char *how)
+{
+	/* A receipt is never answered with a receipt: it is done once the
+	 * peer committed it. */
+	bool done = !strcmp(m->it->kind, "receipt");
+
+	log_line(LOG_INFO, "sent %s %s to %s (HTTP %ld, %s)", m->it->kind,
+		 m->it->env_id, m->it->recipient, status, how);
+	m->why[0] = 0;
+	m->st = done ? STORE_OUT_DELIVERED : STORE_OUT_SENT;
+	m->next_at = (int64_t)time(NULL) + dm->receipt_wait_s;
+}
+
+/* Read the per-envelope results of a batch answer into m[0..n). False
+ * when the answer is not a well-formed list of exactly n results for
+ * exactly these envelopes: then nothing of it is believed. */
+static bool apply_results(struct daemon *dm, struct mark *m, size_t n,
+			  long status, const struct sink *sink)
+{
+	json_t *o, *arr;
+	bool ok = false;
+
+	if (sink->cut)
+		return false;
+	o = json_loadb(sink->body.buf, sink->body.len, JSON_REJECT_DUPLICATES,
+		       NULL);
+	arr = json_object_get(o, "results");
+	if (!json_is_array(arr) || json_array_size(arr) != n)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(arr, i);
+		const char *id = json_string_value(json_object_get(r, "id"));
+		const char *st =
+		    json_string_value(json_object_get(r, "status"));
+
+		/* An envelope that did not parse has no id ("") there. */
+		if (!id || !st || (*id && strcmp(id, m[i].it->env_id)))
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(arr, i);
+		const char *st =
+		    json_string_value(json_object_get(r, "status"));
+		const char *why =
+		    json_string_value(json_object_get(r, "error"));
+		json_int_t code =
+		    json_integer_value(json_object_get(r, "code"));
+
+		if (!strcmp(st, "stored") || !strcmp(st, "duplicate"))
+			mark_done(dm, &m[i], status, st);
+		else if (code >= 400 && code < 500 && code != 408 &&
+			 code != 429)
+			/* The peer read the envelope and refused it: sending
+			 * it again would be refused again. */
+			mark_failed(&m[i], "refused by %s: HTTP %lld %.400s",
+				    m[i].it->recipient, (long long)code,
+				    why ? why : "");
+		else
+			mark_retry(dm, &m[i], why ? why : "peer busy");
+	}
+	ok = true;
+out:
+	json_decref(o);
+	return ok;
+}
+
+/* Set up the first batch of rows it[0..n), all to one recipient, in x.
+ * Rows that do not fit wait for the next round (they stay due); *more
+ * says so. Rows that cannot be sent at all get their failed mark now. */
+static void prepare_group(struct daemon *dm, struct store_out_item *it,
+			  struct mark *m, size_t n, struct xfer *x, bool *more)
+{
+	const char *to = it[0].recipient;
 	struct identity_card card = {0};
-	char url[STORE_URL_MAX + 1], pin[128], err[512] = "", why[600];
-	struct sink sink = {{0}, 0};
-	int64_t now = (int64_t)time(NULL);
+	char url[STORE_URL_MAX + 1], pin[128], why[600];
 	struct diag d;
-	long status;
+	size_t k = 0;
 
 	diag_clear(&d);
-	if (now - it->created > dm->max_age_s || now > it->expires) {
-		snprintf(why, sizeof(why), "no %s after %lld attempts in %llds",
-			 it->state == STORE_OUT_SENT ? "receipt" : "delivery",
-			 (long long)it->attempts,
-			 (long long)(now - it->created));
-		log_line(LOG_WARN, "giving up on %s %s to %s: %s", it->kind,
-			 it->env_id, it->recipient, why);
-		mark(dm, it, STORE_OUT_FAILED, 0, why);
-		return;
-	}
-	if (node_peer_card(dm->work_node, it->recipient, &card, url,
-			   sizeof(url), &d) ||
+	x->m = m;
+	for (size_t i = 0; i < n; i++)
+		m[i].it = &it[i];
+	if (node_peer_card(dm->work_node, to, &card, url, sizeof(url), &d) ||
 	    spki_pin(card.tls_cert_pem, pin, sizeof(pin), &d)) {
 		diag_format(&d, why, sizeof(why));
-		log_line(LOG_WARN, "cannot send %s to %s: %s", it->env_id,
-			 it->recipient, why);
-		mark(dm, it, STORE_OUT_FAILED, 0, why);
-		identity_card_free(&card);
-		return;
+		for (size_t i = 0; i < n; i++)
+			mark_failed(&m[i], "cannot send: %s", why);
+		x->k = n;
+		goto out;
 	}
+	if (batch_start(&x->body))
+		goto out;
+	while (k < n && !batch_append(&x->body, it[k].bytes, it[k].len))
+		k++;
+	*more = *more || k < n;
+	x->k = k;
+	if (post_setup(dm, x, to, url, pin)) {
+		for (size_t i = 0; i < k; i++)
+			mark_retry(dm, &m[i], "out of memory");
+		x->h = NULL;
+	}
+out:
 	identity_card_free(&card);
-	status = post(dm, url, pin, it, err, sizeof(err), &sink);
-	if (atomic_load(&dm->stop) && !status)
-		return;
-	if (status >= 200 && status < 300) {
-		/* A receipt is never answered with a receipt: it is done
-		 * once the peer committed it. */
-		bool done = !strcmp(it->kind, "receipt");
+}
 
-		log_line(LOG_INFO, "sent %s %s to %s (HTTP %ld)", it->kind,
-			 it->env_id, it->recipient, status);
-		mark(dm, it, done ? STORE_OUT_DELIVERED : STORE_OUT_SENT,
-		     now + dm->receipt_wait_s, NULL);
+/* The outcome of x's request, as marks of its rows. */
+static void finish_xfer(struct daemon *dm, struct xfer *x)
+{
+	const char *to;
+	char err[600] = "";
+	long status = 0;
+
+	if (!x->h || !x->k)
+		return; /* marked already */
+	to = x->m[0].it->recipient;
+	if (x->done && x->rc == CURLE_OK)
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, sizeof(err), "%s%s%s", curl_easy_strerror(x->rc),
+			 x->ebuf[0] ? ": " : "", x->ebuf);
+	if (status == 200 && apply_results(dm, x->m, x->k, status, &x->sink))
 		return;
-	}
-	if (status >= 400 && status < 500 && status != 408 && status != 429) {
-		/* The peer read the envelope and refused it: sending it
-		 * again would be refused again. */
-		snprintf(why, sizeof(why), "refused by %s: HTTP %ld %.400s",
-			 it->recipient, status, sink.buf);
-		log_line(LOG_WARN, "%s %s: %s", it->kind, it->env_id, why);
-		mark(dm, it, STORE_OUT_FAILED, 0, why);
+	/* A whole request refused is final, except 403: the peer does not
+	 * (yet) pin this node, which its operator may fix at any time
+	 * (peers are reloaded without a restart), so it is retried with
+	 * backoff until the row's age limit. */
+	if (status >= 400 && status < 500 && status != 403 && status != 408 &&
+	    status != 429) {
+		for (size_t i = 0; i < x->k; i++)
+			mark_failed(&x->m[i], "refused by %s: HTTP %ld %.400s",
+				    to, status, x->sink.body.buf);
 		return;
 	}
 	if (status)
-		snprintf(err, sizeof(err), "HTTP %ld %.400s", status, sink.buf);
-	{
-		int64_t ms = daemon_backoff_ms(it->attempts, randombytes_random(),
-					       DAEMON_BACKOFF_BASE_MS,
-					       dm->backoff_cap_ms);
-		log_line(LOG_WARN, "%s %s to %s: attempt %lld failed, retry in "
-				   "%lld ms: %s", it->kind, it->env_id,
-			 it->recipient, (long long)it->attempts + 1,
-			 (long long)ms, err);
-		/* Whole seconds in the store: round up. */
-		mark(dm, it, it->state, now + (ms + 999) / 1000, err);
+		snprintf(err, sizeof(err), "HTTP %ld %.400s", status,
+			 x->sink.body.buf);
+	for (size_t i = 0; i < x->k; i++)
+		mark_retry(dm, &x->m[i], err);
+}
+
+/* One round: rows it[0..n) (any recipients) go out as one batch per
+ * recipient, all requests at once; then every outcome is written in one
+ * transaction. Returns true when rows were left for the next round. */
+static bool deliver_round(struct daemon *dm, struct store_out_item *it,
+			  size_t n)
+{
+	struct store_out_item *sorted = NULL;
+	struct mark *m = NULL;
+	struct xfer *x = NULL;
+	bool *taken = NULL, more = false;
+	size_t nx = 0, k = 0, nm = 0;
+
+	sorted = calloc(n, sizeof(*sorted));
+	m = calloc(n, sizeof(*m));
+	x = calloc(n, sizeof(*x));
+	taken = calloc(n, sizeof(*taken));
+	if (!sorted || !m || !x || !taken) {
+		log_line(LOG_ERROR, "delivery: out of memory");
+		goto out;
 	}
+	/* Group by recipient, keeping the queue's order within a group.
+	 * Shallow copies: the bytes stay owned by it. */
+	for (size_t i = 0; i < n; i++) {
+		size_t start = k;
+
+		if (taken[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!taken[j] &&
+			    !strcmp(it[j].recipient, it[i].recipient)) {
+				sorted[k++] = it[j];
+				taken[j] = true;
+			}
+		strbuf_init(&x[nx].body, BATCH_MAX);
+		strbuf_init(&x[nx].sink.body, RESPONSE_MAX);
+		prepare_group(dm, &sorted[start], &m[start], k - start, &x[nx],
+			      &more);
+		nx++;
+	}
+	post_all(dm, x, nx);
+	if (atomic_load(&dm->stop))
+		goto out; /* abandoned: the rows stay as they were */
+	for (size_t i = 0; i < nx; i++) {
+		finish_xfer(dm, &x[i]);
+		/* Only the rows that went (or failed) are marked. */
+		if (x[i].m != &m[nm])
+			memmove(&m[nm], x[i].m, x[i].k * sizeof(*m));
+		nm += x[i].k;
+	}
+	if (nm)
+		mark_all(dm, m, nm);
+out:
+	for (size_t i = 0; x && i < nx; i++) {
+		curl_slist_free_all(x[i].hdr);
+		strbuf_release(&x[i].body);
+		strbuf_release(&x[i].sink.body);
+	}
+	free(sorted);
+	free(m);
+	free(x);
+	free(taken);
+	return more;
+}
+
+/* Wait until something is queued (a datagram on the home's socket, a
+ * byte on the pipe), shutdown, or POLL_MS; then drain what woke us. */
+static void wait_for_work(struct daemon *dm)
+{
+	struct pollfd pf[2] = {{.fd = dm->pipe_fd[0], .events = POLLIN},
+			       {.fd = dm->wake_fd, .events = POLLIN}};
+	char buf[64];
+
+	if (poll(pf, dm->wake_fd >= 0 ? 2 : 1, POLL_MS) <= 0)
+		return;
+	while (read(dm->pipe_fd[0], buf, sizeof(buf)) > 0)
+		;
+	while (dm->wake_fd >= 0 && recv(dm->wake_fd, buf, sizeof(buf), 0) >= 0)
+		;
+}
+
+static int peer_line_cb(const struct store_peer *p, void *ctx)
+{
+	return strbuf_addf(ctx, "%s %s %s\n", p->agency, p->tls_sha256, p->url);
+}
+
+/* Is the line starting at p (in text) absent from other? */
+static bool line_missing(const char *p, const struct strbuf *other)
+{
+	size_t n = strcspn(p, "\n") + 1;
+
+	for (const char *q = other->buf; *q; q += strcspn(q, "\n") + 1)
+		if (!strncmp(q, p, n))
+			return false;
+	return true;
+}
+
+/* Peers are read from the store on every request and every delivery, so
+ * a `peer add` or `peer remove` takes effect at once. Here the worker
+ * notices the change (at most once a second), says so in the log, and
+ * drops its kept connections: a connection made under an old pin must
+ * not carry envelopes for a peer whose pin changed. */
+static void peers_reload(struct daemon *dm, int64_t now)
+{
+	struct strbuf cur, msg;
+	struct diag d;
+	int err;
+
+	if (now == dm->peers_checked)
+		return;
+	dm->peers_checked = now;
+	strbuf_init(&cur, 1 << 20);
+	strbuf_init(&msg, 1024);
+	diag_clear(&d);
+	if ((err = store_peer_each(dm->work_node->store, peer_line_cb, &cur,
+				   &d)) ||
+	    !strcmp(cur.buf, dm->peers.buf))
+		goto out;
+	for (const char *p = cur.buf; *p; p += strcspn(p, "\n") + 1)
+		if (line_missing(p, &dm->peers))
+			(void)strbuf_addf(&msg, " +%.*s", (int)strcspn(p, " "),
+					  p);
+	for (const char *p = dm->peers.buf; *p; p += strcspn(p, "\n") + 1)
+		if (line_missing(p, &cur))
+			(void)strbuf_addf(&msg, " -%.*s", (int)strcspn(p, " "),
+					  p);
+	log_line(LOG_INFO, "peers reloaded:%s", msg.buf);
+	conns_drop(dm);
+	strbuf_reset(&dm->peers);
+	(void)strbuf_add(&dm->peers, cur.buf, cur.len);
+out:
+	strbuf_release(&cur);
+	strbuf_release(&msg);
 }
 
 static void *worker(void *arg)
 {
 	struct daemon *dm = arg;
-	struct store_out_item items[DUE_BATCH];
+	struct store_out_item *items = calloc(DUE_BATCH, sizeof(*items));
+	struct store_out_item *live = calloc(DUE_BATCH, sizeof(*live));
 	int64_t last_prune = 0;
 
+	if (!items || !live) {
+		log_line(LOG_ERROR, "delivery worker: out of memory");
+		goto out;
+	}
 	while (!atomic_load(&dm->stop)) {
-		size_t n = 0;
+		size_t n = 0, nl = 0;
+		bool more = false;
 		struct diag d;
 		int64_t now = (int64_t)time(NULL);
 
 		diag_clear(&d);
+		peers_reload(dm, now);
 		if (now - last_prune > 3600) {
 			/* Ids older than expiry plus skew can no longer
 			 * pass envelope_check_time: forgetting them is
@@ -583,30 +1055,85 @@ static void *worker(void *arg)
 			log_line(LOG_ERROR, "outbox: %s",
 				 diag_format(&d, buf, sizeof(buf)));
 		}
+		/* Rows too old are given up; the rest go out. */
 		for (size_t i = 0; i < n; i++) {
-			if (!atomic_load(&dm->stop))
-				deliver(dm, &items[i]);
-			store_out_item_release(&items[i]);
-		}
-		if (n == DUE_BATCH)
-			continue;
-		pthread_mutex_lock(&dm->mu);
-		if (!atomic_load(&dm->stop)) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += POLL_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
+			struct mark m = {.it = &items[i]};
+
+			if (now - items[i].created <= dm->max_age_s &&
+			    now <= items[i].expires) {
+				live[nl++] = items[i];
+				continue;
 			}
-			pthread_cond_timedwait(&dm->cv, &dm->mu, &ts);
+			mark_failed(&m, "no %s after %lld attempts in %llds",
+				    items[i].state == STORE_OUT_SENT
+					? "receipt"
+					: "delivery",
+				    (long long)items[i].attempts,
+				    (long long)(now - items[i].created));
+			mark_all(dm, &m, 1);
 		}
-		pthread_mutex_unlock(&dm->mu);
+		if (nl && !atomic_load(&dm->stop))
+			more = deliver_round(dm, live, nl);
+		/* The store stopped early at its byte limit: more are due. */
+		for (size_t i = 0, bytes = 0; i < n && !more; i++)
+			more = (bytes += items[i].len) >= STORE_DUE_BYTES_MAX;
+		for (size_t i = 0; i < n; i++)
+			store_out_item_release(&items[i]);
+		if (n == DUE_BATCH || more)
+			continue;
+		wait_for_work(dm);
 	}
+out:
+	free(items);
+	free(live);
+	conns_drop(dm);
 	return NULL;
 }
 
 /* --------------------------------------------------------------- run */
+
+/* The receive path of this process queued something (a receipt, an
+ * answer): wake the worker through the pipe. Non-blocking: a full pipe
+ * means it is awake already. */
+static void wake_self(void *ctx)
+{
+	struct daemon *dm = ctx;
+	ssize_t w = write(dm->pipe_fd[1], "w", 1);
+
+	(void)w;
+}
+
+/* HOME/serve.sock for wake-ups from other processes (node_wake_daemon).
+ * A stale socket from a daemon killed earlier is removed: the lock says
+ * none runs. Without the socket the daemon still works, polling. */
+static void wake_listen(struct daemon *dm)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	dm->wake_fd = -1;
+	if (node_wake_path(dm->home, &sa)) {
+		log_line(LOG_WARN,
+			 "home path too long for a wake-up socket: "
+			 "the worker polls every %d ms",
+			 POLL_MS);
+		return;
+	}
+	(void)unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) ||
+	    chmod(sa.sun_path, 0600)) {
+		log_line(LOG_WARN,
+			 "no wake-up socket %s (%s): the worker "
+			 "polls every %d ms",
+			 sa.sun_path, strerror(errno), POLL_MS);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	memcpy(dm->sock_path, sa.sun_path, sizeof(dm->sock_path));
+	dm->wake_fd = fd;
+}
 
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
 			struct diag *d)
@@ -699,17 +1226,21 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 	int lock_fd = -1, sig = 0, err;
 
 	memset(&dm, 0, sizeof(dm));
+	dm.wake_fd = dm.pipe_fd[0] = dm.pipe_fd[1] = -1;
+	strbuf_init(&dm.peers, 1 << 20);
 	strbuf_init(&trust, 1 << 20);
 	atomic_init(&dm.stop, false);
-	pthread_mutex_init(&dm.mu, NULL);
-	pthread_cond_init(&dm.cv, NULL);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	/* Blocked from the start, so that a SIGTERM during startup is taken
+	 * by sigwait below (a clean stop) rather than killing the process
+	 * half set up; every thread started later inherits the mask. */
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	if ((err = env_i64("LIAISON_BACKOFF_CAP_MS", DAEMON_BACKOFF_CAP_MS,
 			   &dm.backoff_cap_ms, d)) ||
-	    (err = env_i64("LIAISON_MAX_AGE_S", DAEMON_MAX_AGE_S,
-			   &dm.max_age_s, d)) ||
+	    (err = env_i64("LIAISON_MAX_AGE_S", DAEMON_MAX_AGE_S, &dm.max_age_s,
+			   d)) ||
 	    (err = env_i64("LIAISON_RECEIPT_WAIT_S", DAEMON_RECEIPT_WAIT_S,
 			   &dm.receipt_wait_s, d)))
 		goto out;
@@ -718,35 +1249,52 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 	    (err = node_open(home, false, &dm.work_node, d)) ||
 	    (err = identity_load(home, &dm.me, d)))
 		goto out;
-	if ((err = parse_listen(listen ? listen : dm.http_node->cfg.listen,
-				&ss, d)))
+	if (!(dm.home = strdup(home)) || pipe(dm.pipe_fd) ||
+	    fcntl(dm.pipe_fd[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(dm.pipe_fd[1], F_SETFL, O_NONBLOCK) ||
+	    fcntl(dm.pipe_fd[0], F_SETFD, FD_CLOEXEC) ||
+	    fcntl(dm.pipe_fd[1], F_SETFD, FD_CLOEXEC)) {
+		diag_set(d, "cannot set up the delivery worker");
+		err = LIA_EINTERNAL;
+		goto out;
+	}
+	/* Receipts and answers queued by the receive path wake the worker
+	 * directly; the worker's own handle needs no wake-up. */
+	store_set_queue_hook(dm.http_node->store, wake_self, &dm);
+	store_set_queue_hook(dm.work_node->store, NULL, NULL);
+	wake_listen(&dm);
+	if ((err = parse_listen(listen ? listen : dm.http_node->cfg.listen, &ss,
+				d)))
 		goto out;
 	snprintf(dm.cert_path, sizeof(dm.cert_path), "%s/keys/tls.crt", home);
 	snprintf(dm.key_path, sizeof(dm.key_path), "%s/keys/tls.key", home);
 	if ((err = strbuf_addstr(&trust, identity_tls_cert_pem(dm.me))) ||
-	    (err = store_peer_each(dm.http_node->store, trust_cb, &tc, d)))
+	    (err = store_peer_each(dm.http_node->store, trust_cb, &tc, d)) ||
+	    (err = store_peer_each(dm.http_node->store, peer_line_cb, &dm.peers,
+				   d)))
 		goto out;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(dm.curl = curl_easy_init())) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		diag_set(d, "libcurl failed to initialise");
 		err = LIA_EINTERNAL;
 		goto out;
 	}
 	curl_ok = true;
+	if (!(dm.multi = curl_multi_init())) {
+		diag_set(d, "libcurl failed to initialise");
+		err = LIA_EINTERNAL;
+		goto out;
+	}
 	/* Signals are taken by sigwait in this thread only. */
 	signal(SIGPIPE, SIG_IGN);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, &dm,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &dm,
-		MHD_OPTION_SOCK_ADDR, &ss,
-		MHD_OPTION_HTTPS_MEM_KEY, identity_tls_key_pem(dm.me),
-		MHD_OPTION_HTTPS_MEM_CERT, identity_tls_cert_pem(dm.me),
-		MHD_OPTION_HTTPS_MEM_TRUST, trust.buf,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &dm,
-		MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, &dm, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    &dm, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_HTTPS_MEM_KEY,
+	    identity_tls_key_pem(dm.me), MHD_OPTION_HTTPS_MEM_CERT,
+	    identity_tls_cert_pem(dm.me), MHD_OPTION_HTTPS_MEM_TRUST, trust.buf,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &dm,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+	    64u, MHD_OPTION_END);
 	if (!mhd) {
 		diag_set(d, "cannot listen on %s",
 			 listen ? listen : dm.http_node->cfg.listen);
@@ -767,9 +1315,8 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 	log_line(LOG_INFO, "signal %d: shutting down", sig);
 out:
 	atomic_store(&dm.stop, true);
-	pthread_mutex_lock(&dm.mu);
-	pthread_cond_broadcast(&dm.cv);
-	pthread_mutex_unlock(&dm.mu);
+	if (dm.pipe_fd[1] >= 0)
+		wake_self(&dm);
 	/* Stop taking requests first (an answer in progress finishes or is
 	 * dropped; either way its transaction is whole), then let the
 	 * worker finish or abandon its transfer. */
@@ -777,19 +1324,29 @@ out:
 		MHD_stop_daemon(mhd);
 	if (started)
 		pthread_join(th, NULL);
-	if (dm.curl)
-		curl_easy_cleanup(dm.curl);
+	if (dm.multi)
+		curl_multi_cleanup(dm.multi);
 	if (curl_ok)
 		curl_global_cleanup();
 	identity_free(dm.me);
 	node_close(dm.work_node);
 	node_close(dm.http_node);
 	strbuf_release(&trust);
+	strbuf_release(&dm.peers);
+	if (dm.wake_fd >= 0) {
+		close(dm.wake_fd);
+		unlink(dm.sock_path);
+	}
+	for (int i = 0; i < 2; i++)
+		if (dm.pipe_fd[i] >= 0)
+			close(dm.pipe_fd[i]);
+	free(dm.home);
 	if (lock_fd >= 0)
 		close(lock_fd);
-	pthread_cond_destroy(&dm.cv);
-	pthread_mutex_destroy(&dm.mu);
 	if (!err)
 		log_line(LOG_INFO, "stopped");
+	/* The caller's mask again; a signal still pending (one that came
+	 * during a failed startup) now takes its ordinary course. */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
 }

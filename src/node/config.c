@@ -276,6 +276,13 @@ out:
 	return rc;
 }
 
+static void wake_hook(void *ctx)
+{
+	const struct node *n = ctx;
+
+	node_wake_daemon(n->home);
+}
+
 int node_open(const char *home, bool readonly, struct node **out,
 	      struct diag *d)
 {
@@ -293,7 +300,12 @@ int node_open(const char *home, bool readonly, struct node **out,
 	}
 	so.ladder = &n->cfg.ladder;
 	so.readonly = readonly;
-	rc = store_open(home, &so, &n->store, d);
+	if ((rc = store_open(home, &so, &n->store, d)))
+		goto out;
+	/* Whatever this process queues (a send, an alert, a hit, an
+	 * answer) wakes the daemon's delivery worker once committed. */
+	if (!readonly)
+		store_set_queue_hook(n->store, wake_hook, n);
 out:
 	if (rc) {
 		node_close(n);

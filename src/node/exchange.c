@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <sodium.h>
 
 #include "liaison/attach.h"
+#include "liaison/batch.h"
 #include "liaison/entity.h"
 #include "liaison/envelope.h"
 #include "liaison/identity.h"
@@ -65,9 +67,9 @@ static bool url_ok(const char *u)
 	return digits >= 1 && digits <= 5 && (!*p || !strcmp(p, "/"));
 }
 
-int node_peer_add(struct node *n, const void *card, size_t len,
-		  const char *url, const char *actor,
-		  char agency[MARKING_CODE_MAX + 1], struct diag *d)
+int node_peer_add(struct node *n, const void *card, size_t len, const char *url,
+		  const char *actor, char agency[MARKING_CODE_MAX + 1],
+		  struct diag *d)
 {
 	struct identity_card c = {0};
 	struct store_peer p;
@@ -99,8 +101,8 @@ int node_peer_add(struct node *n, const void *card, size_t len,
 		len--;
 	text[len] = 0;
 	sodium_bin2hex(fp, sizeof(fp), c.tls_sha256, sizeof(c.tls_sha256));
-	p = (struct store_peer){.agency = c.agency, .card = text, .url = url,
-				.tls_sha256 = fp};
+	p = (struct store_peer){
+	    .agency = c.agency, .card = text, .url = url, .tls_sha256 = fp};
 	if ((err = store_peer_add(n->store, &p, actor, d)))
 		goto out;
 	memcpy(agency, c.agency, sizeof(c.agency));
@@ -150,37 +152,40 @@ int node_peer_card(struct node *n, const char *agency,
 
 /* -------------------------------------------------------------- send */
 
-static int deny_record(const char *id, const struct marking *m,
-		       const char *me, const char *to, struct diag *d)
+static int deny_record(const char *id, const struct marking *m, const char *me,
+		       const char *to, struct diag *d)
 {
 	/* H2 and H3 from another agency: passing it on is the owner's
 	 * decision, never ours. */
 	if (m->handling >= 2 && strcmp(m->agency, me)) {
-		diag_set(d, "record %s: handling H%d from %s: not passed on "
-			    "to %s without the owner's permission", id,
-			 m->handling, m->agency, to);
+		diag_set(d,
+			 "record %s: handling H%d from %s: not passed on "
+			 "to %s without the owner's permission",
+			 id, m->handling, m->agency, to);
 		return LIA_EDENIED;
 	}
 	if (!marking_allows(m, to, NULL, 0)) {
 		if (m->tlp == TLP_RED)
-			diag_set(d, "record %s: TLP:RED and %s is not a named "
-				    "recipient in its audience", id, to);
-		else
-			diag_set(d, "record %s: %s is outside its audience",
+			diag_set(d,
+				 "record %s: TLP:RED and %s is not a named "
+				 "recipient in its audience",
 				 id, to);
+		else
+			diag_set(d, "record %s: %s is outside its audience", id,
+				 to);
 		return LIA_EDENIED;
 	}
 	return 0;
 }
 
-int node_handling_check(const char *id, const struct marking *m,
-			const char *me, const char *to, struct diag *d)
+int node_handling_check(const char *id, const struct marking *m, const char *me,
+			const char *to, struct diag *d)
 {
 	return deny_record(id, m, me, to, d);
 }
 
-static int add_records(struct node *n, const struct node_send *s,
-		       json_t *arr, struct marking *env_m, struct diag *d)
+static int add_records(struct node *n, const struct node_send *s, json_t *arr,
+		       struct marking *env_m, struct diag *d)
 {
 	int err = 0;
 
@@ -203,9 +208,8 @@ static int add_records(struct node *n, const struct node_send *s,
 		 * sensitive record, so a relay or a log sees the right one. */
 		rank = marking_ladder_index(&n->cfg.ladder,
 					    r->marking.classification);
-		if (!err && rank > marking_ladder_index(
-					   &n->cfg.ladder,
-					   env_m->classification))
+		if (!err && rank > marking_ladder_index(&n->cfg.ladder,
+							env_m->classification))
 			(void)str_copy(env_m->classification,
 				       sizeof(env_m->classification),
 				       r->marking.classification);
@@ -255,10 +259,12 @@ static int add_attachment(const char *path, json_t *arr, struct diag *d)
 	}
 	/* Attachments travel inside the body for now, so they are bounded
 	 * by it; streaming them separately is future work. */
-	if (attach_encrypted_size(desc.size) > ENVELOPE_BODY_MAX / 4 * 3 - 65536) {
-		diag_set(d, "%s: attachment too big to travel in a message "
-			    "(at most about %u MiB for now)", path,
-			 ENVELOPE_BODY_MAX / 4 * 3 / (1u << 20) - 1);
+	if (attach_encrypted_size(desc.size) >
+	    ENVELOPE_BODY_MAX / 4 * 3 - 65536) {
+		diag_set(d,
+			 "%s: attachment too big to travel in a message "
+			 "(at most about %u MiB for now)",
+			 path, ENVELOPE_BODY_MAX / 4 * 3 / (1u << 20) - 1);
 		err = LIA_ETOOBIG;
 		goto out;
 	}
@@ -324,8 +330,10 @@ static int check_recipients(struct node *n, const struct node_send *s,
 		}
 		if ((err = node_peer_card(n, s->to[i], &c, NULL, 0, d))) {
 			if (err == LIA_ENOTFOUND)
-				diag_set(d, "%s is not a pinned peer (liaison "
-					    "peer add)", s->to[i]);
+				diag_set(d,
+					 "%s is not a pinned peer (liaison "
+					 "peer add)",
+					 s->to[i]);
 			return err;
 		}
 		identity_card_peer_key(&c, &keys[i]);
@@ -367,17 +375,19 @@ int node_send(struct node *n, const struct identity *me,
 	if (!s->n_to || s->n_to > ENVELOPE_RECIPIENTS_MAX ||
 	    s->n_records > NODE_MSG_RECORDS_MAX ||
 	    s->n_attach > NODE_MSG_ATTACH_MAX) {
-		diag_set(d, "1..%d recipients, at most %d records and %d "
-			    "attachments", ENVELOPE_RECIPIENTS_MAX,
-			 NODE_MSG_RECORDS_MAX, NODE_MSG_ATTACH_MAX);
+		diag_set(d,
+			 "1..%d recipients, at most %d records and %d "
+			 "attachments",
+			 ENVELOPE_RECIPIENTS_MAX, NODE_MSG_RECORDS_MAX,
+			 NODE_MSG_ATTACH_MAX);
 		err = LIA_EINVAL;
 		goto out;
 	}
 	if ((err = check_recipients(n, s, keys, d)))
 		goto out;
 	if (s->reply_to &&
-	    (err = store_msg_case(n->store, s->reply_to, &case_ref,
-				  reply_peer, sizeof(reply_peer), d)))
+	    (err = store_msg_case(n->store, s->reply_to, &case_ref, reply_peer,
+				  sizeof(reply_peer), d)))
 		goto out;
 	if (s->case_ref) {
 		free(case_ref);
@@ -411,10 +421,10 @@ int node_send(struct node *n, const struct identity *me,
 			goto out;
 	if (json_object_set_new(body, "v", json_integer(1)) ||
 	    json_object_set_new(body, "subject", json_string(s->subject)) ||
-	    (s->text && json_object_set_new(body, "text",
-					    json_string(s->text))) ||
-	    (s->reply_to && json_object_set_new(body, "reply_to",
-						json_string(s->reply_to))) ||
+	    (s->text &&
+	     json_object_set_new(body, "text", json_string(s->text))) ||
+	    (s->reply_to &&
+	     json_object_set_new(body, "reply_to", json_string(s->reply_to))) ||
 	    json_object_set(body, "records", recs) ||
 	    json_object_set(body, "attachments", atts)) {
 		diag_set(d, "subject or text is not valid UTF-8");
@@ -440,9 +450,8 @@ int node_send(struct node *n, const struct identity *me,
 	if (case_ref)
 		(void)str_copy(h.case_ref, sizeof(h.case_ref), case_ref);
 	h.marking = mjson;
-	if ((err = envelope_seal(me, &h, keys, s->n_to,
-				 (const uint8_t *)body_s, strlen(body_s), &env,
-				 &env_len, d)))
+	if ((err = envelope_seal(me, &h, keys, s->n_to, (const uint8_t *)body_s,
+				 strlen(body_s), &env, &env_len, d)))
 		goto out;
 	envelope_id_hex(h.id, id);
 
@@ -461,11 +470,19 @@ int node_send(struct node *n, const struct identity *me,
 	if (err)
 		goto out;
 	o = (struct store_outbound){
-		.env_id = id, .kind = "message", .subject = s->subject,
-		.case_ref = h.case_ref, .reply_to = s->reply_to,
-		.created = h.created, .expires = h.expires, .bytes = env,
-		.len = env_len, .recipients = s->to, .n_recipients = s->n_to,
-		.actor = s->actor, .detail = detail.buf,
+	    .env_id = id,
+	    .kind = "message",
+	    .subject = s->subject,
+	    .case_ref = h.case_ref,
+	    .reply_to = s->reply_to,
+	    .created = h.created,
+	    .expires = h.expires,
+	    .bytes = env,
+	    .len = env_len,
+	    .recipients = s->to,
+	    .n_recipients = s->n_to,
+	    .actor = s->actor,
+	    .detail = detail.buf,
 	};
 	if ((err = store_outbox_add(n->store, &o, d)))
 		goto out;
@@ -524,8 +541,10 @@ static int store_records(struct node *n, const struct envelope_header *h,
 		 * not hold is refused with the whole envelope. */
 		if (!marking_allows(&m->records[i].marking, n->cfg.agency, NULL,
 				    0)) {
-			diag_set(d, "record %s: this node is outside its "
-				    "audience", entity_id(m->records[i].entity));
+			diag_set(d,
+				 "record %s: this node is outside its "
+				 "audience",
+				 entity_id(m->records[i].entity));
 			return LIA_EDENIED;
 		}
 		if ((err = check_overwrite(n, &m->records[i], d)))
@@ -535,8 +554,8 @@ static int store_records(struct node *n, const struct envelope_header *h,
 		return 0;
 	snprintf(files, sizeof(files), "envelope %s from %s", id, h->sender);
 	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
-	imp = (struct store_import){.format = "message", .files = files,
-				    .actor = actor};
+	imp = (struct store_import){
+	    .format = "message", .files = files, .actor = actor};
 	if ((err = store_import_begin(n->store, &imp, NULL, d)))
 		return err;
 	for (size_t i = 0; i < m->n_records; i++)
@@ -548,14 +567,14 @@ static int store_records(struct node *n, const struct envelope_header *h,
 	return store_import_commit(n->store, NULL, d);
 }
 
-static int seal_receipt(const struct identity *me, const char *to,
-			const struct peer_key *key, const char *for_id,
-			const char *case_ref, int64_t now, uint8_t **out,
-			size_t *out_len, struct envelope_header *h,
-			struct diag *d)
+static int seal_receipt_body(const struct identity *me, const char *to,
+			     const struct peer_key *key, const char *body,
+			     const char *case_ref, int64_t now, uint8_t **out,
+			     size_t *out_len, struct envelope_header *h,
+			     struct diag *d)
 {
 	struct marking m;
-	char body[64], *mjson = NULL;
+	char *mjson = NULL;
 	int err;
 
 	/* A receipt says only which envelope arrived: the lowest marking
@@ -578,7 +597,6 @@ static int seal_receipt(const struct identity *me, const char *to,
 	h->priority = ENVELOPE_ROUTINE;
 	(void)str_copy(h->case_ref, sizeof(h->case_ref), case_ref);
 	h->marking = mjson;
-	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", for_id);
 	err = envelope_seal(me, h, key, 1, (const uint8_t *)body, strlen(body),
 			    out, out_len, d);
 	h->marking = NULL;
@@ -588,13 +606,45 @@ out:
 	return err;
 }
 
+static int seal_receipt(const struct identity *me, const char *to,
+			const struct peer_key *key, const char *for_id,
+			const char *case_ref, int64_t now, uint8_t **out,
+			size_t *out_len, struct envelope_header *h,
+			struct diag *d)
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", for_id);
+	return seal_receipt_body(me, to, key, body, case_ref, now, out, out_len,
+				 h, d);
+}
+
+/* The receipts of a batch: the ids applied (or seen again) in it,
+ * acknowledged together by one signed receipt queued in the batch's
+ * transaction (node_receive_batch). */
+struct rx_receipts {
+	char ids[STORE_DELIVERED_MAX][33];
+	size_t n;
+};
+
+static void receipts_add(struct rx_receipts *rr, const char *id)
+{
+	for (size_t i = 0; i < rr->n; i++)
+		if (!strcmp(rr->ids[i], id))
+			return;
+	/* A batch holds at most BATCH_COUNT_MAX == STORE_DELIVERED_MAX
+	 * envelopes, so this never drops one. */
+	if (rr->n < STORE_DELIVERED_MAX)
+		memcpy(rr->ids[rr->n++], id, 33);
+}
+
 /* A duplicate of an envelope we kept: its sender did not see our answer
- * or our receipt, so a fresh receipt is queued. A receipt is never
- * answered. */
+ * or our receipt, so a fresh receipt is queued (in a batch, the id joins
+ * the batch's receipt). A receipt is never answered. */
 static int requeue_receipt(struct node *n, const struct identity *me,
 			   const struct identity_card *card,
 			   const struct envelope_header *h, const char *id,
-			   int64_t now, struct diag *d)
+			   int64_t now, struct rx_receipts *rr, struct diag *d)
 {
 	struct envelope_header rh;
 	struct store_outbound o;
@@ -607,31 +657,117 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 
 	if (h->kind == ENVELOPE_RECEIPT)
 		return 0;
+	if (rr) {
+		receipts_add(rr, id);
+		return 0;
+	}
 	identity_card_peer_key(card, &key);
 	if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref, now, &rb,
 				&rlen, &rh, d)))
 		return err;
 	envelope_id_hex(rh.id, rid);
 	o = (struct store_outbound){
-		.env_id = rid, .kind = "receipt", .subject = "",
-		.case_ref = h->case_ref, .reply_to = id, .created = rh.created,
-		.expires = rh.expires, .bytes = rb, .len = rlen,
-		.recipients = rcpt, .n_recipients = 1, .actor = "node",
-		.detail = "receipt again for a duplicate",
+	    .env_id = rid,
+	    .kind = "receipt",
+	    .subject = "",
+	    .case_ref = h->case_ref,
+	    .reply_to = id,
+	    .created = rh.created,
+	    .expires = rh.expires,
+	    .bytes = rb,
+	    .len = rlen,
+	    .recipients = rcpt,
+	    .n_recipients = 1,
+	    .actor = "node",
+	    .detail = "receipt again for a duplicate",
 	};
 	err = store_outbox_add(n->store, &o, d);
 	free(rb);
 	return err;
 }
 
-int node_receive(struct node *n, const struct identity *me,
-		 const char *peer_agency, const uint8_t *bytes, size_t len,
-		 int64_t now, enum node_rx *res, char env_id[33],
-		 struct diag *d)
+/* The part of receiving that needs no store: parse, check the sender,
+ * verify the signature, check the times and the recipients, and open the
+ * body. A batch runs it for its envelopes on two threads before its
+ * transaction (it is most of the work, and pure computation). */
+struct rx_pre {
+	struct envelope *env;
+	uint8_t *body;
+	size_t body_len;
+	int err;
+	struct diag d;
+};
+
+static void rx_pre_release(struct rx_pre *p)
 {
+	if (p->body) {
+		sodium_memzero(p->body, p->body_len);
+		free(p->body);
+	}
+	envelope_free(p->env);
+	p->body = NULL;
+	p->env = NULL;
+}
+
+static int rx_check(const char *self, const struct identity *me,
+		    const struct identity_card *card, const char *peer_agency,
+		    const uint8_t *bytes, size_t len, int64_t now,
+		    struct rx_pre *p)
+{
+	const struct envelope_header *h;
+	struct diag *d = &p->d;
+	char id[33];
+	bool mine = false;
+	int err;
+
+	diag_clear(d);
+	if ((err = envelope_parse(bytes, len, &p->env, d)))
+		goto out;
+	h = envelope_get_header(p->env);
+	envelope_id_hex(h->id, id);
+	if (strcmp(h->sender, peer_agency)) {
+		diag_set(d, "envelope %s names sender %s but came from %s", id,
+			 h->sender, peer_agency);
+		err = LIA_EDENIED;
+		goto out;
+	}
+	if ((err = envelope_verify(p->env, card->sign_pk))) {
+		diag_set(d, "envelope %s: signature of %s does not verify", id,
+			 h->sender);
+		goto out;
+	}
+	if ((err = envelope_check_time(p->env, now, NODE_MAX_SKEW, d))) {
+		diag_prefix(d, "envelope %s: ", id);
+		goto out;
+	}
+	for (size_t i = 0; i < h->n_recipients; i++)
+		mine = mine || !strcmp(h->recipients[i], self);
+	if (!mine) {
+		/* Relaying through a hub is not implemented: refused. */
+		diag_set(d, "envelope %s is not addressed to %s", id, self);
+		err = LIA_EDENIED;
+		goto out;
+	}
+	/* Every kind has a body to open. */
+	err = envelope_open(p->env, me, &p->body, &p->body_len, d);
+out:
+	p->err = err;
+	return err;
+}
+
+/* One envelope from peer_agency, whose pinned card the caller loaded.
+ * With rr (a batch) the receipt is left to the caller, which seals one
+ * for the whole batch; without, one is queued with the envelope. */
+static int receive_one(struct node *n, const struct identity *me,
+		       const struct identity_card *card,
+		       const char *peer_agency, const uint8_t *bytes,
+		       size_t len, int64_t now, struct rx_pre *pre,
+		       struct rx_receipts *rr, enum node_rx *res,
+		       char env_id[33], struct diag *d)
+{
+	struct rx_pre own;
 	struct envelope *env = NULL;
 	const struct envelope_header *h;
-	struct identity_card card = {0};
 	struct node_message *msg = NULL;
 	struct node_qanswer qa;
 	struct node_release_rx rrx;
@@ -643,100 +779,102 @@ int node_receive(struct node *n, const struct identity *me,
 	struct peer_key key;
 	uint8_t *body = NULL, *rbytes = NULL;
 	size_t body_len = 0, rlen = 0;
-	char id[33], rid[33], for_id[33], detail[256];
-	const char *rcpt[1];
-	bool mine = false;
+	char id[33], rid[33], detail[256];
+	char(*for_ids)[33] = NULL;
+	const char *rcpt[1], **delivered = NULL;
+	size_t n_for = 0;
 	int err;
 
 	memset(&qa, 0, sizeof(qa));
 	memset(&rrx, 0, sizeof(rrx));
+	memset(&own, 0, sizeof(own));
 	strbuf_init(&adetail, DETAIL_MAX);
-	if ((err = envelope_parse(bytes, len, &env, d)))
+	if (!pre) {
+		pre = &own;
+		(void)rx_check(n->cfg.agency, me, card, peer_agency, bytes, len,
+			       now, pre);
+	}
+	/* This function owns the checked envelope and its body now. */
+	env = pre->env;
+	body = pre->body;
+	body_len = pre->body_len;
+	pre->env = NULL;
+	pre->body = NULL;
+	if ((err = pre->err)) {
+		if (d)
+			*d = pre->d;
 		goto out;
+	}
 	h = envelope_get_header(env);
 	envelope_id_hex(h->id, id);
-	if (strcmp(h->sender, peer_agency)) {
-		diag_set(d, "envelope %s names sender %s but came from %s", id,
-			 h->sender, peer_agency);
-		err = LIA_EDENIED;
-		goto out;
-	}
-	if ((err = node_peer_card(n, h->sender, &card, NULL, 0, d)))
-		goto out;
-	if ((err = envelope_verify(env, card.sign_pk))) {
-		diag_set(d, "envelope %s: signature of %s does not verify", id,
-			 h->sender);
-		goto out;
-	}
-	if ((err = envelope_check_time(env, now, NODE_MAX_SKEW, d))) {
-		diag_prefix(d, "envelope %s: ", id);
-		goto out;
-	}
-	for (size_t i = 0; i < h->n_recipients; i++)
-		mine = mine || !strcmp(h->recipients[i], n->cfg.agency);
-	if (!mine) {
-		/* Relaying through a hub is not implemented: refused. */
-		diag_set(d, "envelope %s is not addressed to %s", id,
-			 n->cfg.agency);
-		err = LIA_EDENIED;
-		goto out;
-	}
 	/* Cheap early answer for a replay; store_inbound_apply checks
 	 * again under the write lock. */
 	if ((err = store_seen(n->store, id, d)) < 0)
 		goto out;
 	if (err == 1) {
-		if ((err = requeue_receipt(n, me, &card, h, id, now, d)))
+		if ((err = requeue_receipt(n, me, card, h, id, now, rr, d)))
 			goto out;
 		*res = NODE_RX_DUPLICATE;
 		memcpy(env_id, id, sizeof(id));
 		goto out;
 	}
 	in = (struct store_inbound){
-		.env_id = id, .sender = h->sender,
-		.kind = envelope_kind_name(h->kind),
-		.priority = envelope_priority_name(h->priority),
-		.case_ref = h->case_ref, .subject = "", .marking = h->marking,
-		.created = h->created, .expires = h->expires, .bytes = bytes,
-		.len = len, .keep = true, .actor = detail, .detail = NULL,
+	    .env_id = id,
+	    .sender = h->sender,
+	    .kind = envelope_kind_name(h->kind),
+	    .priority = envelope_priority_name(h->priority),
+	    .case_ref = h->case_ref,
+	    .subject = "",
+	    .marking = h->marking,
+	    .created = h->created,
+	    .expires = h->expires,
+	    .bytes = bytes,
+	    .len = len,
+	    .keep = true,
+	    .actor = detail,
+	    .detail = NULL,
 	};
 	snprintf(detail, sizeof(detail), "peer:%s", h->sender);
 	if (h->kind == ENVELOPE_RECEIPT) {
-		if ((err = envelope_open(env, me, &body, &body_len, d)) ||
-		    (err = node_receipt_parse(body, body_len, for_id, d)))
+		if (!(for_ids =
+			  malloc(STORE_DELIVERED_MAX * sizeof(*for_ids))) ||
+		    !(delivered =
+			  malloc(STORE_DELIVERED_MAX * sizeof(*delivered)))) {
+			err = LIA_ENOMEM;
 			goto out;
+		}
+		if ((err = node_receipt_parse(body, body_len, for_ids,
+					      STORE_DELIVERED_MAX, &n_for, d)))
+			goto out;
+		for (size_t i = 0; i < n_for; i++)
+			delivered[i] = for_ids[i];
 		in.keep = false;
-		in.delivered_id = for_id;
+		in.delivered = delivered;
+		in.n_delivered = n_for;
 	} else {
 		if (h->kind == ENVELOPE_MESSAGE) {
-			if ((err = envelope_open(env, me, &body, &body_len,
-						 d)) ||
-			    (err = node_message_parse(body, body_len,
-						      &n->cfg.ladder, &msg,
-						      d)) ||
+			if ((err = node_message_parse(
+				 body, body_len, &n->cfg.ladder, &msg, d)) ||
 			    (err = store_records(n, h, id, msg, d)))
 				goto out;
 			in.subject = msg->subject;
 		}
-		identity_card_peer_key(&card, &key);
+		identity_card_peer_key(card, &key);
 		if (h->kind == ENVELOPE_QUERY) {
 			/* Answered at once, in the same transaction as the
 			 * receipt: a query is never left unanswered. */
-			if ((err = envelope_open(env, me, &body, &body_len,
-						 d)) ||
-			    (err = node_qanswer_build(n, me, h, id, &key, body,
+			if ((err = node_qanswer_build(n, me, h, id, &key, body,
 						      body_len, now, &qa, d)))
 				goto out;
 			in.subject = "hit/no-hit query";
 			in.detail = qa.detail;
 		} else if (h->kind == ENVELOPE_ANSWER) {
-			if ((err = envelope_open(env, me, &body, &body_len,
-						 d)) ||
-			    (err = node_answer_parse(body, body_len, &ans, d)))
+			if ((err = node_answer_parse(body, body_len, &ans, d)))
 				goto out;
-			err = strbuf_addf(&adetail, "answer from %s to query "
-						    "%s: %s", h->sender,
-					  ans.query,
+			err = strbuf_addf(&adetail,
+					  "answer from %s to query "
+					  "%s: %s",
+					  h->sender, ans.query,
 					  ans.n_hits ? "hit" : "no-hit");
 			for (size_t i = 0; i < ans.n_hits && !err; i++)
 				err = strbuf_addf(&adetail, "%s%s (%.2f)",
@@ -750,9 +888,7 @@ int node_receive(struct node *n, const struct identity *me,
 		} else if (h->kind == ENVELOPE_ALERT ||
 			   h->kind == ENVELOPE_ALERT_WITHDRAW ||
 			   h->kind == ENVELOPE_HIT) {
-			if ((err = envelope_open(env, me, &body, &body_len,
-						 d)) ||
-			    (err = node_alert_receive(n, h, id, body, body_len,
+			if ((err = node_alert_receive(n, h, id, body, body_len,
 						      &in.subject, d)))
 				goto out;
 		}
@@ -761,9 +897,7 @@ int node_receive(struct node *n, const struct identity *me,
 		    h->kind == ENVELOPE_REFUSAL) {
 			struct node_message rm = {0};
 
-			if ((err = envelope_open(env, me, &body, &body_len,
-						 d)) ||
-			    (err = node_release_rx(n, h, id, body, body_len,
+			if ((err = node_release_rx(n, h, id, body, body_len,
 						   now, &rrx, d)))
 				goto out;
 			/* A released record is stored under its marking like
@@ -778,46 +912,84 @@ int node_receive(struct node *n, const struct identity *me,
 				in.request = &rrx.sreq;
 		}
 		/* Every kept envelope is acknowledged with a signed
-		 * receipt through the outbox, so it survives a crash like
-		 * any message. */
-		if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref,
-					now, &rbytes, &rlen, &rh, d)))
-			goto out;
-		envelope_id_hex(rh.id, rid);
-		rcpt[0] = h->sender;
-		reply = (struct store_outbound){
-			.env_id = rid, .kind = "receipt", .subject = "",
-			.case_ref = h->case_ref, .reply_to = id,
-			.created = rh.created, .expires = rh.expires,
-			.bytes = rbytes, .len = rlen, .recipients = rcpt,
-			.n_recipients = 1, .actor = "node",
-			.detail = "receipt",
-		};
-		in.reply = &reply;
+		 * receipt through the outbox, in the same transaction, so it
+		 * survives a crash like any message (in a batch, the batch's
+		 * one receipt is queued in the batch's transaction). */
+		if (!rr) {
+			if ((err = seal_receipt(me, h->sender, &key, id,
+						h->case_ref, now, &rbytes,
+						&rlen, &rh, d)))
+				goto out;
+			envelope_id_hex(rh.id, rid);
+			rcpt[0] = h->sender;
+			reply = (struct store_outbound){
+			    .env_id = rid,
+			    .kind = "receipt",
+			    .subject = "",
+			    .case_ref = h->case_ref,
+			    .reply_to = id,
+			    .created = rh.created,
+			    .expires = rh.expires,
+			    .bytes = rbytes,
+			    .len = rlen,
+			    .recipients = rcpt,
+			    .n_recipients = 1,
+			    .actor = "node",
+			    .detail = "receipt",
+			};
+			in.reply = &reply;
+		}
 		if (qa.bytes) {
 			rcpt[0] = h->sender;
 			answer = (struct store_outbound){
-				.env_id = qa.id, .kind = "answer",
-				.subject = "hit/no-hit answer",
-				.case_ref = h->case_ref, .reply_to = id,
-				.created = qa.created, .expires = qa.expires,
-				.bytes = qa.bytes, .len = qa.len,
-				.recipients = rcpt, .n_recipients = 1,
-				.actor = "node", .detail = qa.detail,
+			    .env_id = qa.id,
+			    .kind = "answer",
+			    .subject = "hit/no-hit answer",
+			    .case_ref = h->case_ref,
+			    .reply_to = id,
+			    .created = qa.created,
+			    .expires = qa.expires,
+			    .bytes = qa.bytes,
+			    .len = qa.len,
+			    .recipients = rcpt,
+			    .n_recipients = 1,
+			    .actor = "node",
+			    .detail = qa.detail,
 			};
 			in.answer = &answer;
 			in.refs = qa.qrefs;
 			in.n_refs = qa.n_refs;
 		}
 	}
+	/* Without a more specific line the audit row still says what came
+	 * from whom, to whom and in which case. */
+	if (!in.detail) {
+		err = strbuf_addf(&adetail, "%s from %s to",
+				  envelope_kind_name(h->kind), h->sender);
+		for (size_t i = 0; i < h->n_recipients && !err; i++)
+			err = strbuf_addf(&adetail, "%s%s", i ? "," : " ",
+					  h->recipients[i]);
+		if (!err && h->case_ref[0])
+			err = strbuf_addf(&adetail, "; case %s", h->case_ref);
+		if (!err && n_for)
+			err = strbuf_addf(&adetail, "; for %zu envelope(s)",
+					  n_for);
+		if (err)
+			goto out;
+		in.detail = adetail.buf;
+	}
 	if ((err = store_inbound_apply(n->store, &in, d))) {
 		if (err == LIA_EEXIST) {
 			err = 0;
+			if (rr && h->kind != ENVELOPE_RECEIPT)
+				receipts_add(rr, id);
 			*res = NODE_RX_DUPLICATE;
 			memcpy(env_id, id, sizeof(id));
 		}
 		goto out;
 	}
+	if (rr && h->kind != ENVELOPE_RECEIPT)
+		receipts_add(rr, id);
 	*res = NODE_RX_STORED;
 	memcpy(env_id, id, sizeof(id));
 	if (h->kind == ENVELOPE_REQUEST)
@@ -832,8 +1004,193 @@ out:
 	node_release_rx_release(&rrx);
 	strbuf_release(&adetail);
 	node_message_free(msg);
-	identity_card_free(&card);
+	free(for_ids);
+	free(delivered);
 	envelope_free(env);
+	return err;
+}
+
+int node_receive(struct node *n, const struct identity *me,
+		 const char *peer_agency, const uint8_t *bytes, size_t len,
+		 int64_t now, enum node_rx *res, char env_id[33],
+		 struct diag *d)
+{
+	struct identity_card card = {0};
+	int err;
+
+	if ((err = node_peer_card(n, peer_agency, &card, NULL, 0, d)))
+		return err;
+	err = receive_one(n, me, &card, peer_agency, bytes, len, now, NULL,
+			  NULL, res, env_id, d);
+	identity_card_free(&card);
+	return err;
+}
+
+/* The one receipt of a batch, for every id in rr, queued inside the
+ * batch's transaction. */
+static int queue_batch_receipt(struct node *n, const struct identity *me,
+			       const struct identity_card *card, const char *to,
+			       const struct rx_receipts *rr, int64_t now,
+			       struct diag *d)
+{
+	struct envelope_header rh;
+	struct store_outbound o;
+	struct peer_key key;
+	struct strbuf body;
+	uint8_t *rb = NULL;
+	size_t rlen = 0;
+	char rid[33], detail[64];
+	const char *rcpt[1] = {to};
+	int err;
+
+	strbuf_init(&body, NODE_RECEIPT_BODY_MAX);
+	err = strbuf_addstr(&body, "{\"for\":[");
+	for (size_t i = 0; i < rr->n && !err; i++)
+		err = strbuf_addf(&body, "%s\"%s\"", i ? "," : "", rr->ids[i]);
+	if (!err)
+		err = strbuf_addstr(&body, "],\"v\":1}");
+	if (err)
+		goto out;
+	identity_card_peer_key(card, &key);
+	if ((err = seal_receipt_body(me, to, &key, body.buf, "", now, &rb,
+				     &rlen, &rh, d)))
+		goto out;
+	envelope_id_hex(rh.id, rid);
+	snprintf(detail, sizeof(detail), "receipt for %zu envelope(s)", rr->n);
+	o = (struct store_outbound){
+	    .env_id = rid,
+	    .kind = "receipt",
+	    .subject = "",
+	    .case_ref = "",
+	    .reply_to = rr->ids[0],
+	    .created = rh.created,
+	    .expires = rh.expires,
+	    .bytes = rb,
+	    .len = rlen,
+	    .recipients = rcpt,
+	    .n_recipients = 1,
+	    .actor = "node",
+	    .detail = detail,
+	};
+	err = store_outbox_add(n->store, &o, d);
+out:
+	free(rb);
+	strbuf_release(&body);
+	return err;
+}
+
+/* The checks of a batch (rx_check) on two threads: this one takes the
+ * even items, a helper thread the odd ones. Without the thread (it could
+ * not be started) this thread does all; the outcome is the same. */
+struct rx_job {
+	const char *self;
+	const struct identity *me;
+	const struct identity_card *card;
+	const char *peer;
+	const struct batch_item *items;
+	struct rx_pre *pre;
+	size_t count, first, step;
+	int64_t now;
+};
+
+static void *rx_job_run(void *arg)
+{
+	struct rx_job *j = arg;
+
+	for (size_t i = j->first; i < j->count; i += j->step)
+		(void)rx_check(j->self, j->me, j->card, j->peer,
+			       j->items[i].bytes, j->items[i].len, j->now,
+			       &j->pre[i]);
+	return NULL;
+}
+
+static void rx_check_all(struct rx_job *mine)
+{
+	struct rx_job other = *mine;
+	pthread_t th;
+	bool helper;
+
+	/* A thread costs more than checking a handful of envelopes. */
+	mine->step = other.step = 2;
+	mine->first = 0;
+	other.first = 1;
+	helper =
+	    mine->count >= 8 && !pthread_create(&th, NULL, rx_job_run, &other);
+	if (!helper)
+		mine->step = 1;
+	rx_job_run(mine);
+	if (helper)
+		pthread_join(th, NULL);
+}
+
+int node_receive_batch(struct node *n, const struct identity *me,
+		       const char *peer_agency, const struct batch_item *items,
+		       size_t count, int64_t now, struct node_rx_result *res,
+		       struct diag *d)
+{
+	struct identity_card card = {0};
+	struct rx_receipts *rr = NULL;
+	struct rx_pre *pre = NULL;
+	struct rx_job job;
+	bool open = false;
+	int err;
+
+	if (!count || count > BATCH_COUNT_MAX || !items || !res)
+		return LIA_EINVAL;
+	rr = calloc(1, sizeof(*rr));
+	pre = calloc(count, sizeof(*pre));
+	if (!rr || !pre) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	/* The sender's card is read and checked once for the batch. */
+	if ((err = node_peer_card(n, peer_agency, &card, NULL, 0, d)))
+		goto out;
+	/* Signatures and decryption before the transaction, in parallel:
+	 * the write lock is held only for the store's part. */
+	job = (struct rx_job){.self = n->cfg.agency,
+			      .me = me,
+			      .card = &card,
+			      .peer = peer_agency,
+			      .items = items,
+			      .pre = pre,
+			      .count = count,
+			      .now = now};
+	rx_check_all(&job);
+	if ((err = store_batch_begin(n->store, d)))
+		goto out;
+	open = true;
+	for (size_t i = 0; i < count; i++) {
+		struct node_rx_result *r = &res[i];
+		struct diag di;
+
+		memset(r, 0, sizeof(*r));
+		diag_clear(&di);
+		if ((err = store_batch_item(n->store, true, true, d)))
+			goto out;
+		r->err = receive_one(n, me, &card, peer_agency, items[i].bytes,
+				     items[i].len, now, &pre[i], rr, &r->rx,
+				     r->id, &di);
+		if (r->err)
+			diag_format(&di, r->why, sizeof(r->why));
+		/* A refused envelope leaves nothing behind; the others
+		 * stay. */
+		if ((err = store_batch_item(n->store, false, !r->err, d)))
+			goto out;
+	}
+	if (rr->n &&
+	    (err = queue_batch_receipt(n, me, &card, peer_agency, rr, now, d)))
+		goto out;
+	open = false;
+	err = store_batch_end(n->store, true, d);
+out:
+	if (open)
+		(void)store_batch_end(n->store, false, NULL);
+	for (size_t i = 0; pre && i < count; i++)
+		rx_pre_release(&pre[i]);
+	identity_card_free(&card);
+	free(pre);
+	free(rr);
 	return err;
 }
 
@@ -894,18 +1251,19 @@ static int read_json(const struct store_in_msg *im,
 	char hex[65];
 	int err = LIA_ENOMEM;
 
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "id",
-		      im->env_id, "sender", im->sender, "kind", im->kind,
-		      "priority", envelope_priority_name(h->priority), "case",
-		      h->case_ref, "created", (json_int_t)h->created,
-		      "expires", (json_int_t)h->expires, "received",
-		      im->received, "marking", h->marking);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "id", im->env_id,
+		      "sender", im->sender, "kind", im->kind, "priority",
+		      envelope_priority_name(h->priority), "case", h->case_ref,
+		      "created", (json_int_t)h->created, "expires",
+		      (json_int_t)h->expires, "received", im->received,
+		      "marking", h->marking);
 	recs = json_array();
 	atts = json_array();
 	if (!o || !recs || !atts)
 		goto out;
 	if (m) {
-		if (json_object_set_new(o, "subject", json_string(m->subject)) ||
+		if (json_object_set_new(o, "subject",
+					json_string(m->subject)) ||
 		    json_object_set_new(o, "text", json_string(m->text)) ||
 		    (m->reply_to[0] &&
 		     json_object_set_new(o, "reply_to",
@@ -913,8 +1271,8 @@ static int read_json(const struct store_in_msg *im,
 			goto out;
 		for (size_t i = 0; i < m->n_records; i++) {
 			json_t *ej = NULL, *mj = NULL, *r;
-			if ((err = entity_to_jansson(m->records[i].entity,
-						     &ej)))
+			if ((err =
+				 entity_to_jansson(m->records[i].entity, &ej)))
 				goto out;
 			if ((err = marking_to_json(&m->records[i].marking,
 						   &mj))) {
@@ -937,8 +1295,7 @@ static int read_json(const struct store_in_msg *im,
 			if (!a || json_array_append_new(atts, a))
 				goto out;
 			if (save_dir &&
-			    (err = save_attachment(&m->attach[i], save_dir,
-						   d)))
+			    (err = save_attachment(&m->attach[i], save_dir, d)))
 				goto out;
 			err = LIA_ENOMEM;
 		}
@@ -980,15 +1337,13 @@ int node_read(struct node *n, const struct identity *me, const char *env_id,
 	}
 	if (envelope_get_header(env)->kind == ENVELOPE_MESSAGE &&
 	    ((err = envelope_open(env, me, &body, &body_len, d)) ||
-	     (err = node_message_parse(body, body_len, &n->cfg.ladder, &m,
-				       d))))
+	     (err = node_message_parse(body, body_len, &n->cfg.ladder, &m, d))))
 		goto out;
-	if ((err = read_json(im, envelope_get_header(env), m, save_dir, &o,
-			     d)) ||
-	    (err = store_inbox_mark_read(n->store, env_id, actor,
-					 save_dir ? "read, attachments saved"
-						  : "read",
-					 d)))
+	if ((err =
+		 read_json(im, envelope_get_header(env), m, save_dir, &o, d)) ||
+	    (err = store_inbox_mark_read(
+		 n->store, env_id, actor,
+		 save_dir ? "read, attachments saved" : "read", d)))
 		goto out;
 	*out = o;
 	o = NULL;

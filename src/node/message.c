@@ -298,16 +298,18 @@ out:
 	return err;
 }
 
-int node_receipt_parse(const uint8_t *body, size_t len, char for_id[33],
+int node_receipt_parse(const uint8_t *body, size_t len,
+		       char (*ids)[33], size_t max, size_t *n,
 		       struct diag *d)
 {
 	static const char *const keys[] = {"v", "for"};
 	json_error_t jerr;
-	json_t *o;
-	const char *s = NULL, *bad = NULL;
+	json_t *o, *f;
+	const char *bad = NULL;
+	size_t k = 0;
 	int err = LIA_EPARSE;
 
-	if (len > 4096) {
+	if (len > NODE_RECEIPT_BODY_MAX) {
 		diag_set(d, "receipt: body too big");
 		return LIA_ETOOBIG;
 	}
@@ -322,14 +324,38 @@ int node_receipt_parse(const uint8_t *body, size_t len, char for_id[33],
 		diag_set(d, "receipt: not a version %d receipt", MSG_VERSION);
 		goto out;
 	}
-	if ((err = get_str(o, "for", 32, true, false, &s, d)))
-		goto out;
-	if (!node_hex32(s)) {
-		diag_set(d, "receipt: \"for\" must be an envelope id");
-		err = LIA_EPARSE;
-		goto out;
+	/* "for" is one envelope id, or (a batched receipt) an array of
+	 * 1..max distinct ids. */
+	f = json_object_get(o, "for");
+	if (json_is_string(f)) {
+		if (!max || !node_hex32(json_string_value(f)))
+			goto bad_id;
+		memcpy(ids[0], json_string_value(f), 33);
+		k = 1;
+	} else if (json_is_array(f) && json_array_size(f) >= 1 &&
+		   json_array_size(f) <= max) {
+		for (size_t i = 0; i < json_array_size(f); i++) {
+			const char *id = json_string_value(json_array_get(f, i));
+
+			if (!id || !node_hex32(id))
+				goto bad_id;
+			for (size_t j = 0; j < k; j++)
+				if (!strcmp(ids[j], id)) {
+					diag_set(d, "receipt: envelope %s "
+						    "named twice", id);
+					goto out;
+				}
+			memcpy(ids[k++], id, 33);
+		}
+	} else {
+		goto bad_id;
 	}
-	memcpy(for_id, s, 33);
+	*n = k;
+	err = 0;
+	goto out;
+bad_id:
+	diag_set(d, "receipt: \"for\" must be an envelope id or an array of "
+		    "1..%zu of them", max);
 out:
 	json_decref(o);
 	return err;

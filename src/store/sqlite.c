@@ -195,6 +195,8 @@ static const char *const stmt_sql[S__COUNT] = {
 			   " FROM ledger_heads ORDER BY size",
 };
 
+#define QCACHE_MAX 16
+
 struct sq {
 	struct store base;
 	sqlite3 *db;
@@ -221,6 +223,20 @@ struct sq {
 
 	time_t now_t;
 	char now[32];
+
+	/* Group commit (store_batch_begin): one transaction open, each
+	 * envelope in a savepoint "item", each store call in "op". */
+	bool batch, item, op;
+	/* An outbox row was inserted since the last commit: the queue hook
+	 * is called once the transaction is durable. */
+	bool queued;
+
+	/* Statements of the exchange's hot paths (q_cached), prepared
+	 * once: compiling them for every envelope was a fifth of the
+	 * receiver's time. Keyed by the address of their SQL literal. */
+	const char *qc_sql[QCACHE_MAX];
+	sqlite3_stmt *qc[QCACHE_MAX];
+	size_t n_qc;
 };
 
 static int sq_err(struct sq *s, const char *what, struct diag *d)
@@ -508,6 +524,8 @@ static void sq_close(struct store *st)
 
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (size_t i = 0; i < s->n_qc; i++)
+		sqlite3_finalize(s->qc[i]);
 	/* An import still open is rolled back by SQLite on close. */
 	if (s->db)
 		sqlite3_close_v2(s->db);
@@ -674,8 +692,10 @@ static int sq_import_begin(struct store *st, const struct store_import *imp,
 	sqlite3_stmt *q;
 	int err;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	/* Inside a batch (records that came with an envelope) the import
+	 * is a savepoint of the batch transaction. */
+	if (sqlite3_exec(s->db, s->batch ? "SAVEPOINT imp" : "BEGIN IMMEDIATE",
+			 NULL, NULL, NULL) != SQLITE_OK) {
 		err = sq_err(s, "begin import", d);
 		if (err == LIA_EBUSY)
 			diag_set(d, "store: another writer holds the store "
@@ -714,7 +734,9 @@ static int sq_import_begin(struct store *st, const struct store_import *imp,
 		*import_id = s->import_id;
 	return 0;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db,
+		     s->batch ? "ROLLBACK TO imp; RELEASE imp" : "ROLLBACK",
+		     NULL, NULL, NULL);
 	return err;
 }
 
@@ -722,7 +744,9 @@ static void sq_import_abort(struct store *st)
 {
 	struct sq *s = (struct sq *)st;
 
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db,
+		     s->batch ? "ROLLBACK TO imp; RELEASE imp" : "ROLLBACK",
+		     NULL, NULL, NULL);
 	/* The cached marking row may have been rolled back with it. */
 	mcache_drop(s);
 	st->in_import = false;
@@ -753,7 +777,8 @@ static int sq_import_commit(struct store *st, struct store_counts *counts,
 	sqlite3_bind_int64(q, 6, (sqlite3_int64)s->counts.unchanged);
 	if ((err = stmt_exec(s, q, "finish import", d)))
 		goto fail;
-	if ((err = exec_sql(s, "COMMIT", "commit import", d)))
+	if ((err = exec_sql(s, s->batch ? "RELEASE imp" : "COMMIT",
+			    "commit import", d)))
 		goto fail;
 	st->in_import = false;
 	if (counts)
@@ -1283,6 +1308,50 @@ static int q_prep(struct sq *s, const char *sql, sqlite3_stmt **out,
 	return 0;
 }
 
+/* A statement of a hot path, kept prepared: sql must be a string
+ * literal (its address is the key). Release it with stmt_done, never
+ * sqlite3_finalize. */
+static int q_cached(struct sq *s, const char *sql, sqlite3_stmt **out,
+		    struct diag *d)
+{
+	sqlite3_stmt *q = NULL;
+
+	for (size_t i = 0; i < s->n_qc; i++)
+		if (s->qc_sql[i] == sql) {
+			if (sqlite3_stmt_busy(s->qc[i])) {
+				diag_set(d, "store: re-entrant use of a "
+					    "cached query");
+				return LIA_EINVAL;
+			}
+			*out = s->qc[i];
+			return 0;
+		}
+	if (s->n_qc == QCACHE_MAX) {
+		/* More hot statements than slots: a programming error. */
+		diag_set(d, "store: statement cache full");
+		return LIA_EINTERNAL;
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q,
+			       NULL) != SQLITE_OK)
+		return sq_err(s, "prepare", d);
+	s->qc_sql[s->n_qc] = sql;
+	s->qc[s->n_qc++] = q;
+	*out = q;
+	return 0;
+}
+
+/* Step a cached statement that returns no rows and release it. */
+static int qc_step_done(struct sq *s, sqlite3_stmt *q, const char *what,
+			struct diag *d)
+{
+	int err = 0;
+
+	if (sqlite3_step(q) != SQLITE_DONE)
+		err = sq_err(s, what, d);
+	stmt_done(q);
+	return err;
+}
+
 static int q_step_done(struct sq *s, sqlite3_stmt *q, const char *what,
 		       struct diag *d)
 {
@@ -1294,10 +1363,168 @@ static int q_step_done(struct sq *s, sqlite3_stmt *q, const char *what,
 	return err;
 }
 
+
+/* --- transactions ---------------------------------------------------- */
+
+/*
+ * The small write transactions (peers, outbox, inbox, requests, alerts)
+ * acknowledge something to a person or a peer, so they must survive a
+ * power cut, not only a crash: they run under synchronous = FULL, which
+ * syncs the WAL at commit. The connection stays NORMAL otherwise (bulk
+ * imports can be run again). The pragma cannot change inside a
+ * transaction, hence set around it.
+ *
+ * Inside a batch (store_batch_begin) the same calls become savepoints of
+ * the one batch transaction, so that a batch of envelopes costs one sync.
+ */
+static void sync_normal(struct sq *s)
+{
+	sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+static void queued_fire(struct sq *s)
+{
+	bool q = s->queued;
+
+	s->queued = false;
+	if (q && s->base.on_queue)
+		s->base.on_queue(s->base.on_queue_ctx);
+}
+
+static int txn_begin(struct sq *s, struct diag *d)
+{
+	int err;
+
+	if (s->batch) {
+		if (s->op || sqlite3_get_autocommit(s->db)) {
+			diag_set(d, "store: the batch transaction was lost");
+			return LIA_ESTORE;
+		}
+		if ((err = exec_sql(s, "SAVEPOINT op", "begin", d)))
+			return err;
+		s->op = true;
+		return 0;
+	}
+	if ((err = exec_sql(s, "PRAGMA synchronous = FULL", "begin", d)))
+		return err;
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		sync_normal(s);
+	return err;
+}
+
+static int txn_commit(struct sq *s, struct diag *d)
+{
+	int err;
+
+	if (s->batch) {
+		if (!s->op) {
+			diag_set(d, "store: no savepoint to release");
+			return LIA_EINTERNAL;
+		}
+		if ((err = exec_sql(s, "RELEASE op", "commit", d)))
+			return err;
+		s->op = false;
+		return 0;
+	}
+	if ((err = exec_sql(s, "COMMIT", "commit", d)))
+		return err;
+	sync_normal(s);
+	queued_fire(s);
+	return 0;
+}
+
 static void txn_rollback(struct sq *s)
 {
+	if (s->batch) {
+		if (s->op)
+			sqlite3_exec(s->db, "ROLLBACK TO op; RELEASE op", NULL,
+				     NULL, NULL);
+		s->op = false;
+		/* The cached marking row may have been rolled back. */
+		mcache_drop(s);
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	mcache_drop(s);
+	s->queued = false;
+	sync_normal(s);
+}
+
+static int sq_batch_begin(struct store *st, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	int err;
+
+	if (s->batch || !sqlite3_get_autocommit(s->db)) {
+		diag_set(d, "store: a transaction is already open");
+		return LIA_EINVAL;
+	}
+	if ((err = txn_begin(s, d)))
+		return err;
+	s->batch = true;
+	s->item = s->op = false;
+	return 0;
+}
+
+static int sq_batch_item(struct store *st, bool begin, bool keep,
+			 struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	int err = 0;
+
+	if (!s->batch || s->op || s->item == begin) {
+		diag_set(d, "store: batch item out of order");
+		return LIA_EINVAL;
+	}
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite rolled the whole transaction back (an I/O error,
+		 * a full disk): nothing of the batch can be kept. */
+		diag_set(d, "store: the batch transaction was lost");
+		s->item = false;
+		return LIA_ESTORE;
+	}
+	if (begin)
+		err = exec_sql(s, "SAVEPOINT item", "begin item", d);
+	else if (keep)
+		err = exec_sql(s, "RELEASE item", "keep item", d);
+	else {
+		err = exec_sql(s, "ROLLBACK TO item; RELEASE item",
+			       "drop item", d);
+		mcache_drop(s);
+	}
+	if (!err)
+		s->item = begin;
+	return err;
+}
+
+static int sq_batch_end(struct store *st, bool commit, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	bool parts_open = s->item || s->op;
+	int err;
+
+	if (!s->batch) {
+		diag_set(d, "store: no batch open");
+		return LIA_EINVAL;
+	}
+	s->batch = s->item = s->op = false;
+	if (!commit) {
+		txn_rollback(s);
+		return 0;
+	}
+	if (parts_open) {
+		diag_set(d, "store: batch item still open");
+		err = LIA_EINVAL;
+	} else if (sqlite3_get_autocommit(s->db)) {
+		diag_set(d, "store: the batch transaction was lost");
+		err = LIA_ESTORE;
+	} else {
+		err = txn_commit(s, d);
+	}
+	if (err)
+		txn_rollback(s);
+	return err;
 }
 
 static int sq_peer_add(struct store *st, const struct store_peer *p,
@@ -1309,7 +1536,7 @@ static int sq_peer_add(struct store *st, const struct store_peer *p,
 	int err;
 
 	store_iso_time(time(NULL), at, sizeof(at));
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	if ((err = q_prep(s, "SELECT 1 FROM peers WHERE agency = ?1"
 			     " OR tls_sha256 = ?2", &q, d)))
@@ -1339,7 +1566,7 @@ static int sq_peer_add(struct store *st, const struct store_peer *p,
 		 p->tls_sha256);
 	if ((err = sq_audit(st, actor, "peer-add", p->agency, detail, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	sqlite3_finalize(q);
 	if (err)
@@ -1354,7 +1581,7 @@ static int sq_peer_remove(struct store *st, const char *agency,
 	sqlite3_stmt *q = NULL;
 	int err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	if ((err = q_prep(s, "DELETE FROM peers WHERE agency = ?1", &q, d)))
 		goto out;
@@ -1370,7 +1597,7 @@ static int sq_peer_remove(struct store *st, const char *agency,
 	}
 	if ((err = sq_audit(st, actor, "peer-remove", agency, NULL, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -1431,7 +1658,7 @@ static int ob_insert(struct sq *s, const struct store_outbound *o,
 	int64_t now = (int64_t)time(NULL);
 	int err;
 
-	if ((err = q_prep(s, "INSERT INTO out_envelopes(env_id, kind, subject,"
+	if ((err = q_cached(s, "INSERT INTO out_envelopes(env_id, kind, subject,"
 			     " case_ref, reply_to, created, expires, bytes)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			  &q, d)))
@@ -1455,12 +1682,12 @@ static int ob_insert(struct sq *s, const struct store_outbound *o,
 		} else {
 			err = sq_err(s, "queue envelope", d);
 		}
-		sqlite3_finalize(q);
+		stmt_done(q);
 		return err;
 	}
-	sqlite3_finalize(q);
+	stmt_done(q);
 	for (size_t i = 0; i < o->n_recipients; i++) {
-		if ((err = q_prep(s, "INSERT INTO outbox(env_id, recipient,"
+		if ((err = q_cached(s, "INSERT INTO outbox(env_id, recipient,"
 				     " state, next_at, updated)"
 				     " VALUES (?1, ?2, 'queued', ?3, ?3)",
 				  &q, d)))
@@ -1468,9 +1695,10 @@ static int ob_insert(struct sq *s, const struct store_outbound *o,
 		sqlite3_bind_text(q, 1, o->env_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, o->recipients[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, now);
-		if ((err = q_step_done(s, q, "queue row", d)))
+		if ((err = qc_step_done(s, q, "queue row", d)))
 			return err;
 	}
+	s->queued = true;
 	return sq_audit(&s->base, o->actor,
 			strcmp(o->kind, "receipt") ? "send" : "send-receipt",
 			o->env_id, o->detail, d);
@@ -1482,11 +1710,11 @@ static int sq_outbox_add(struct store *st, const struct store_outbound *o,
 	struct sq *s = (struct sq *)st;
 	int err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	if ((err = ob_insert(s, o, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -1510,7 +1738,7 @@ static int sq_outbox_due(struct store *st, int64_t now,
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q = NULL;
-	size_t k = 0;
+	size_t k = 0, total = 0;
 	int rc, err;
 
 	if ((err = q_prep(s, "SELECT o.env_id, o.recipient, e.kind, o.state,"
@@ -1551,6 +1779,9 @@ static int sq_outbox_due(struct store *st, int64_t now,
 		memcpy(it->bytes, b, (size_t)blen);
 		it->len = (size_t)blen;
 		k++;
+		total += (size_t)blen;
+		if (total >= STORE_DUE_BYTES_MAX)
+			break;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err = sq_err(s, "read outbox", d);
@@ -1573,9 +1804,9 @@ static int sq_outbox_mark(struct store *st, const char *env_id,
 	sqlite3_stmt *q = NULL;
 	int err, changed;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
-	if ((err = q_prep(s, "UPDATE outbox SET state = ?3, next_at = ?4,"
+	if ((err = q_cached(s, "UPDATE outbox SET state = ?3, next_at = ?4,"
 			     " last_error = ?5, attempts = attempts + 1,"
 			     " updated = ?6 WHERE env_id = ?1"
 			     " AND recipient = ?2"
@@ -1590,7 +1821,7 @@ static int sq_outbox_mark(struct store *st, const char *env_id,
 	if (error)
 		sqlite3_bind_text(q, 5, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 6, (int64_t)time(NULL));
-	err = q_step_done(s, q, "update outbox", d);
+	err = qc_step_done(s, q, "update outbox", d);
 	q = NULL;
 	if (err)
 		goto out;
@@ -1616,7 +1847,7 @@ static int sq_outbox_mark(struct store *st, const char *env_id,
 				    d)))
 			goto out;
 	}
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	sqlite3_finalize(q);
 	if (err)
@@ -1679,9 +1910,10 @@ static int seen_check(struct sq *s, const char *env_id, struct diag *d)
 	sqlite3_stmt *q = NULL;
 	int rc, err;
 
-	if ((err = q_prep(s, "SELECT 1 FROM seen WHERE env_id = ?1"
-			     " UNION ALL SELECT 1 FROM inbox WHERE env_id = ?1",
-			  &q, d)))
+	if ((err = q_cached(s, "SELECT 1 FROM seen WHERE env_id = ?1"
+			       " UNION ALL SELECT 1 FROM inbox"
+			       " WHERE env_id = ?1",
+			    &q, d)))
 		return err;
 	sqlite3_bind_text(q, 1, env_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
@@ -1689,7 +1921,7 @@ static int seen_check(struct sq *s, const char *env_id, struct diag *d)
 		err = 1;
 	else if (rc != SQLITE_DONE)
 		err = sq_err(s, "read seen ids", d);
-	sqlite3_finalize(q);
+	stmt_done(q);
 	return err;
 }
 
@@ -1741,7 +1973,7 @@ static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 	int64_t now = (int64_t)time(NULL);
 	int err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	/* Checked again under the write lock: two deliveries of the same
 	 * envelope racing each other must not both apply. */
@@ -1752,15 +1984,15 @@ static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 		err = LIA_EEXIST;
 		goto out;
 	}
-	if ((err = q_prep(s, "INSERT INTO seen(env_id, expires)"
+	if ((err = q_cached(s, "INSERT INTO seen(env_id, expires)"
 			     " VALUES (?1, ?2)", &q, d)))
 		goto out;
 	sqlite3_bind_text(q, 1, in->env_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, in->expires);
-	if ((err = q_step_done(s, q, "remember id", d)))
+	if ((err = qc_step_done(s, q, "remember id", d)))
 		goto out;
 	if (in->keep) {
-		if ((err = q_prep(s, "INSERT INTO inbox(env_id, sender, kind,"
+		if ((err = q_cached(s, "INSERT INTO inbox(env_id, sender, kind,"
 				     " priority, case_ref, subject, marking,"
 				     " created, expires, received, state,"
 				     " bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
@@ -1780,26 +2012,30 @@ static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 		sqlite3_bind_int64(q, 9, in->expires);
 		sqlite3_bind_int64(q, 10, now);
 		sqlite3_bind_blob64(q, 11, in->bytes, in->len, SQLITE_STATIC);
-		if ((err = q_step_done(s, q, "store in inbox", d)))
+		if ((err = qc_step_done(s, q, "store in inbox", d)))
 			goto out;
 	}
-	if (in->delivered_id) {
-		if ((err = q_prep(s, "UPDATE outbox SET state = 'delivered',"
+	for (size_t i = 0; i < in->n_delivered; i++) {
+		if ((err = q_cached(s, "UPDATE outbox SET state = 'delivered',"
 				     " last_error = NULL, updated = ?3"
 				     " WHERE env_id = ?1 AND recipient = ?2"
 				     " AND state <> 'delivered'",
 				  &q, d)))
 			goto out;
-		sqlite3_bind_text(q, 1, in->delivered_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 1, in->delivered[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, in->sender, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, now);
-		if ((err = q_step_done(s, q, "mark delivered", d)))
+		if ((err = qc_step_done(s, q, "mark delivered", d)))
+			goto out;
+		/* One audit row per envelope acknowledged, as if each had
+		 * come with its own receipt. */
+		if ((err = sq_audit(st, in->actor, "receipt", in->delivered[i],
+				    in->detail, d)))
 			goto out;
 	}
-	if ((err = sq_audit(st, in->actor,
-			    in->delivered_id ? "receipt" : "receive",
-			    in->delivered_id ? in->delivered_id : in->env_id,
-			    in->detail, d)))
+	if (!in->n_delivered &&
+	    (err = sq_audit(st, in->actor, "receive", in->env_id, in->detail,
+			    d)))
 		goto out;
 	if (in->reply && (err = ob_insert(s, in->reply, d)))
 		goto out;
@@ -1823,7 +2059,7 @@ static int sq_inbound_apply(struct store *st, const struct store_inbound *in,
 	}
 	if (in->request && (err = request_insert(s, in, now, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -1913,7 +2149,7 @@ static int sq_inbox_mark_read(struct store *st, const char *env_id,
 	sqlite3_stmt *q = NULL;
 	int err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	if ((err = q_prep(s, "UPDATE inbox SET state = 'read',"
 			     " read_at = coalesce(read_at, ?2)"
@@ -1930,7 +2166,7 @@ static int sq_inbox_mark_read(struct store *st, const char *env_id,
 	}
 	if ((err = sq_audit(st, actor, "read", env_id, detail, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -2716,7 +2952,7 @@ static int sq_request_decide(struct store *st, int64_t id, const char *state,
 	char obj[64];
 	int rc, err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	/* Checked under the write lock, so two people (or a person and the
 	 * policy) deciding at once cannot both win. */
@@ -2755,7 +2991,7 @@ static int sq_request_decide(struct store *st, int64_t id, const char *state,
 			    obj, o->detail, d)) ||
 	    (err = ob_insert(s, o, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -2773,7 +3009,7 @@ static int sq_alert_save(struct store *st, const struct store_alert *a,
 	sqlite3_stmt *q = NULL;
 	int err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	if ((err = q_prep(s, "INSERT INTO alerts(id, role, issuer, kind,"
 			     " record_id, action, recipients, expires, version,"
@@ -2822,7 +3058,7 @@ static int sq_alert_save(struct store *st, const struct store_alert *a,
 		goto out;
 	if (o && (err = ob_insert(s, o, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -2874,7 +3110,7 @@ static int sq_alert_hit_add(struct store *st, const struct store_alert_hit *h,
 	sqlite3_stmt *q = NULL;
 	int rc, err;
 
-	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+	if ((err = txn_begin(s, d)))
 		return err;
 	/* The duplicate check runs under the write lock, so two screenings
 	 * racing each other notify once. */
@@ -2927,7 +3163,7 @@ static int sq_alert_hit_add(struct store *st, const struct store_alert_hit *h,
 		goto out;
 	if (o && (err = ob_insert(s, o, d)))
 		goto out;
-	err = exec_sql(s, "COMMIT", "commit", d);
+	err = txn_commit(s, d);
 out:
 	if (err)
 		txn_rollback(s);
@@ -2991,6 +3227,9 @@ static const struct store_ops sqlite_ops = {
 	.msg_each = sq_msg_each,
 	.inbound_apply = sq_inbound_apply,
 	.seen = sq_seen,
+	.batch_begin = sq_batch_begin,
+	.batch_item = sq_batch_item,
+	.batch_end = sq_batch_end,
 	.seen_prune = sq_seen_prune,
 	.inbox_get = sq_inbox_get,
 	.inbox_mark_read = sq_inbox_mark_read,

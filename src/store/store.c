@@ -772,8 +772,14 @@ int store_inbound_apply(struct store *st, const struct store_inbound *in,
 	    (err = check_str("detail", in->detail, STORE_DETAIL_MAX, false,
 			     d)))
 		return err;
-	if (in->delivered_id && (err = check_env_id(in->delivered_id, d)))
-		return err;
+	if (in->n_delivered > STORE_DELIVERED_MAX ||
+	    (in->n_delivered && !in->delivered)) {
+		diag_set(d, "store: too many envelopes in one receipt");
+		return LIA_EINVAL;
+	}
+	for (size_t i = 0; i < in->n_delivered; i++)
+		if ((err = check_env_id(in->delivered[i], d)))
+			return err;
 	if (in->reply && (err = check_outbound(in->reply, d)))
 		return err;
 	if (in->answer && (err = check_outbound(in->answer, d)))
@@ -795,6 +801,41 @@ int store_inbound_apply(struct store *st, const struct store_inbound *in,
 	     (err = check_str("reason", in->request->reason, 1024, false, d))))
 		return err;
 	return st->ops->inbound_apply(st, in, d);
+}
+
+int store_batch_begin(struct store *st, struct diag *d)
+{
+	int err;
+
+	if (!st)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)))
+		return err;
+	return st->ops->batch_begin(st, d);
+}
+
+int store_batch_item(struct store *st, bool begin, bool keep,
+		     struct diag *d)
+{
+	if (!st)
+		return LIA_EINVAL;
+	return st->ops->batch_item(st, begin, keep, d);
+}
+
+int store_batch_end(struct store *st, bool commit, struct diag *d)
+{
+	if (!st)
+		return LIA_EINVAL;
+	return st->ops->batch_end(st, commit, d);
+}
+
+void store_set_queue_hook(struct store *st, void (*fn)(void *ctx),
+			  void *ctx)
+{
+	if (!st)
+		return;
+	st->on_queue = fn;
+	st->on_queue_ctx = ctx;
 }
 
 int store_seen(struct store *st, const char *env_id, struct diag *d)

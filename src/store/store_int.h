@@ -85,6 +85,10 @@ struct store_ops {
 	int (*inbound_apply)(struct store *st, const struct store_inbound *in,
 			     struct diag *d);
 	int (*seen)(struct store *st, const char *env_id, struct diag *d);
+	int (*batch_begin)(struct store *st, struct diag *d);
+	int (*batch_item)(struct store *st, bool begin, bool keep,
+			  struct diag *d);
+	int (*batch_end)(struct store *st, bool commit, struct diag *d);
 	int (*seen_prune)(struct store *st, int64_t before, uint64_t *n,
 			  struct diag *d);
 	int (*inbox_get)(struct store *st, const char *env_id,
@@ -175,6 +179,8 @@ struct store {
 	bool in_read;    /* a read snapshot of store_ledger_read_begin */
 	struct store_prepper *prepper; /* for store_put(), made on first use */
 	struct store_prep *prep;       /* its reused prepared record */
+	void (*on_queue)(void *ctx);   /* store_set_queue_hook */
+	void *on_queue_ctx;
 };
 
 #define STORE_HASH_LEN 32

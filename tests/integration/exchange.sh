@@ -160,7 +160,8 @@ done
 ok "kill -9 with a full outbox: 40 messages to 2 peers delivered exactly once"
 
 # Clean shutdown on SIGTERM.
-kill -TERM "$PID_A"; wait "$PID_A" || fail "serve exit status after SIGTERM"
+kill -TERM "$PID_A"; st=0; wait "$PID_A" || st=$?
+[ "$st" = 0 ] || fail "serve exit status $st after SIGTERM: $(tail -40 "$A.log")"
 grep -q "stopped" "$A.log" || fail "no clean stop"
 grep -qi "private key\|BEGIN" "$A.log" "$B.log" && fail "secrets in the log"
 ok "clean shutdown"

@@ -16,10 +16,14 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 # start HOME PORT: the daemon, its pid appended to PIDS, its log in HOME.log
+# (waits for a new "serving on" line: the log is appended to across
+# restarts)
 start() {
+	local before
+	before=$(grep -c "serving on" "$1.log" 2>/dev/null || true)
 	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
 	PIDS+=($!)
-	for _ in $(seq 50); do grep -q "serving on" "$1.log" 2>/dev/null && return 0; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(grep -c "serving on" "$1.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0; sleep 0.1; done
 	fail "node $1 did not start: $(cat "$1.log")"
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

@@ -137,7 +137,8 @@ static void test_outbox_states(void **state)
 			.env_id = ID2, .sender = "DE-BKA", .kind = "receipt",
 			.priority = "routine", .case_ref = "", .subject = "",
 			.marking = "{}", .expires = now + 3600, .bytes = BYTES,
-			.len = 4, .keep = false, .delivered_id = ID1,
+			.len = 4, .keep = false,
+			.delivered = (const char *const[]){ID1}, .n_delivered = 1,
 			.actor = "peer:DE-BKA",
 		};
 		assert_int_equal(store_inbound_apply(f->st, &in, &d), 0);
@@ -218,6 +219,129 @@ static void test_inbox_once(void **state)
 	assert_int_equal(store_seen(f->st, "ID1' OR 1=1 --", &d), LIA_EINVAL);
 }
 
+static void on_queue(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* A batch: two envelopes kept, one dropped, one transaction; a replay
+ * inside the batch is refused like one across batches; the queue hook
+ * fires once, after the commit. */
+static void test_batch(void **state)
+{
+	static const char ID3[] = "0123456789abcdef0123456789abcdef";
+	struct fx *f = *state;
+	struct store *other = NULL;
+	struct store_opts o = {.create = false};
+	struct diag d;
+	int64_t now = time(NULL);
+	int fired = 0;
+	static const char *const to[] = {"NL-NP"};
+	struct store_outbound reply = {
+		.env_id = ID2, .kind = "receipt", .subject = "", .case_ref = "",
+		.created = now, .expires = now + 60, .bytes = BYTES, .len = 4,
+		.recipients = to, .n_recipients = 1, .actor = "node",
+	};
+	struct store_inbound in = {
+		.env_id = ID1, .sender = "NL-NP", .kind = "message",
+		.priority = "routine", .case_ref = "", .subject = "a",
+		.marking = "{}", .created = now, .expires = now + 3600,
+		.bytes = BYTES, .len = 4, .keep = true, .actor = "peer:NL-NP",
+	};
+
+	store_set_queue_hook(f->st, on_queue, &fired);
+	assert_int_equal(store_open(f->dir, &o, &other, &d), 0);
+	assert_int_equal(store_batch_item(f->st, true, true, &d), LIA_EINVAL);
+	assert_int_equal(store_batch_begin(f->st, &d), 0);
+	assert_int_equal(store_batch_begin(f->st, &d), LIA_EINVAL);
+	/* Kept. */
+	assert_int_equal(store_batch_item(f->st, true, true, &d), 0);
+	assert_int_equal(store_inbound_apply(f->st, &in, &d), 0);
+	assert_int_equal(store_batch_item(f->st, false, true, &d), 0);
+	/* The same id again in the same batch: refused. */
+	assert_int_equal(store_batch_item(f->st, true, true, &d), 0);
+	assert_int_equal(store_inbound_apply(f->st, &in, &d), LIA_EEXIST);
+	assert_int_equal(store_batch_item(f->st, false, false, &d), 0);
+	/* Dropped: applied, then undone with its queued reply. */
+	in.env_id = ID3;
+	in.reply = &reply;
+	assert_int_equal(store_batch_item(f->st, true, true, &d), 0);
+	assert_int_equal(store_inbound_apply(f->st, &in, &d), 0);
+	assert_int_equal(store_batch_item(f->st, false, false, &d), 0);
+	/* Nothing is visible to another connection before the commit. */
+	assert_int_equal(store_seen(other, ID1, &d), 0);
+	assert_int_equal(fired, 0);
+	assert_int_equal(store_batch_end(f->st, true, &d), 0);
+	assert_int_equal(store_seen(other, ID1, &d), 1);
+	assert_int_equal(store_seen(other, ID3, &d), 0);
+	assert_int_equal(fired, 1);
+	{
+		struct store_out_item it[2];
+		size_t n = 9;
+		assert_int_equal(store_outbox_due(other, now, it, 2, &n, &d),
+				 0);
+		assert_int_equal(n, 0);
+	}
+	/* A batch rolled back leaves nothing. */
+	in.env_id = ID3;
+	in.reply = NULL;
+	assert_int_equal(store_batch_begin(f->st, &d), 0);
+	assert_int_equal(store_inbound_apply(f->st, &in, &d), 0);
+	assert_int_equal(store_batch_end(f->st, false, &d), 0);
+	assert_int_equal(store_seen(other, ID3, &d), 0);
+	/* An item left open refuses the commit and rolls back. */
+	assert_int_equal(store_batch_begin(f->st, &d), 0);
+	assert_int_equal(store_batch_item(f->st, true, true, &d), 0);
+	assert_int_equal(store_inbound_apply(f->st, &in, &d), 0);
+	assert_int_equal(store_batch_end(f->st, true, &d), LIA_EINVAL);
+	assert_int_equal(store_seen(other, ID3, &d), 0);
+	/* Outside a batch, plain transactions work again. */
+	assert_int_equal(store_inbound_apply(f->st, &in, &d), 0);
+	assert_int_equal(store_seen(other, ID3, &d), 1);
+	store_close(other);
+}
+
+/* Large envelopes: one call returns rows up to the byte limit only. */
+static void test_due_bytes(void **state)
+{
+	static const char *const ids[] = {
+		"10000000000000000000000000000000",
+		"20000000000000000000000000000000",
+		"30000000000000000000000000000000"};
+	static const char *const to[] = {"DE-BKA"};
+	struct fx *f = *state;
+	struct store_out_item it[4];
+	size_t big = STORE_DUE_BYTES_MAX / 2, n = 0;
+	uint8_t *b = calloc(1, big);
+	struct diag d;
+
+	assert_non_null(b);
+	for (size_t i = 0; i < 3; i++) {
+		struct store_outbound o = {
+			.env_id = ids[i], .kind = "message", .subject = "s",
+			.case_ref = "", .created = time(NULL),
+			.expires = time(NULL) + 3600, .bytes = b, .len = big,
+			.recipients = to, .n_recipients = 1,
+			.actor = "os:test", .detail = "big",
+		};
+		assert_int_equal(store_outbox_add(f->st, &o, &d), 0);
+	}
+	assert_int_equal(store_outbox_due(f->st, time(NULL), it, 4, &n, &d), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(store_outbox_mark(f->st, it[i].env_id,
+						   "DE-BKA", STORE_OUT_SENT,
+						   time(NULL) + 600, NULL, &d),
+				 0);
+		store_out_item_release(&it[i]);
+	}
+	assert_int_equal(store_outbox_due(f->st, time(NULL), it, 4, &n, &d), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].env_id, ids[2]);
+	store_out_item_release(&it[0]);
+	free(b);
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -243,6 +367,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_once, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_bytes, setup, teardown),
 		cmocka_unit_test(test_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
