@@ -39,7 +39,7 @@ struct login_slot {
 };
 
 struct metric {
-	const char *route;
+	char route[64]; /* a copy: the caller's buffer does not live on */
 	unsigned status;
 	uint64_t count;
 };
@@ -100,12 +100,13 @@ void api_observe(struct api *a, const char *route, unsigned status,
 
 	if (!a)
 		return;
-	for (i = 0; i < METRIC_SLOTS && a->metrics[i].route; i++)
+	for (i = 0; i < METRIC_SLOTS && a->metrics[i].route[0]; i++)
 		if (a->metrics[i].status == status &&
 		    !strcmp(a->metrics[i].route, route))
 			break;
 	if (i < METRIC_SLOTS) {
-		a->metrics[i].route = route;
+		snprintf(a->metrics[i].route, sizeof(a->metrics[i].route),
+			 "%s", route);
 		a->metrics[i].status = status;
 		a->metrics[i].count++;
 	}
@@ -272,7 +273,7 @@ static void h_metrics(struct call *c)
 	err |= strbuf_addstr(b, "# HELP liaison_api_requests_total API "
 				"requests by route and status.\n"
 				"# TYPE liaison_api_requests_total counter\n");
-	for (size_t i = 0; i < METRIC_SLOTS && a->metrics[i].route; i++)
+	for (size_t i = 0; i < METRIC_SLOTS && a->metrics[i].route[0]; i++)
 		err |= strbuf_addf(b,
 				   "liaison_api_requests_total{route=\"%s\","
 				   "status=\"%u\"} %llu\n",
