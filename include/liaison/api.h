@@ -87,7 +87,21 @@ struct api_response {
 	const char *content_type; /* static */
 	struct strbuf body;
 	char route[64]; /* route pattern, for metrics */
+	/* GET /v1/events: the caller streams api_events_next from
+	 * stream_since with stream_mask instead of sending body. */
+	bool stream;
+	int64_t stream_since;
+	unsigned stream_mask;
 };
+
+/* Server-Sent Events after audit row since, of the kinds in mask (an
+ * API_EV_* set decided by the role), at most max of them, appended to out
+ * as "id: N\nevent: KIND\ndata: {...}\n\n". *last gets the id of the
+ * last row looked at (moves on also past rows the mask filters out). */
+#define API_EV_CASE 1u	/* messages, receipts, alerts, hits, requests */
+#define API_EV_AUDIT 2u /* every audit row */
+int api_events_next(struct api *a, int64_t since, unsigned mask, size_t max,
+		    struct strbuf *out, int64_t *last, struct diag *d);
 
 /* The context of a listener over node n (borrowed; n->store is used from
  * the caller's thread only). Loads the screening index once. */

@@ -73,6 +73,7 @@ enum users_right {
 	USERS_MANAGE_USERS,    /* list users, manage their tokens */
 	USERS_MANAGE_PEERS,    /* list and pin peers */
 	USERS_APPROVE_RELEASE, /* approve or refuse release requests */
+	USERS_READ_EVENTS,     /* /v1/events, filtered by the other rights */
 };
 bool users_may(enum users_role r, enum users_right what);
 

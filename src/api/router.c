@@ -105,8 +105,8 @@ void api_observe(struct api *a, const char *route, unsigned status,
 		    !strcmp(a->metrics[i].route, route))
 			break;
 	if (i < METRIC_SLOTS) {
-		snprintf(a->metrics[i].route, sizeof(a->metrics[i].route),
-			 "%s", route);
+		snprintf(a->metrics[i].route, sizeof(a->metrics[i].route), "%s",
+			 route);
 		a->metrics[i].status = status;
 		a->metrics[i].count++;
 	}
@@ -910,6 +910,108 @@ static void h_ledger_head(struct call *c)
 			     (json_int_t)h.time_ms, "pk", pk, "sig", sig));
 }
 
+/* --------------------------------------------------------------- events */
+
+/* The kind of event an audit action is for a case worker, or NULL when it
+ * is for auditors only. */
+static const char *event_kind(const char *action)
+{
+	static const struct {
+		const char *prefix, *kind;
+	} map[] = {
+	    {"receipt", "receipt"}, {"receive", "message"},
+	    {"alert", "alert"},	    {"hit-", "hit"},
+	    {"approve", "request"}, {"refuse", "request"},
+	    {"request", "request"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strncmp(action, map[i].prefix, strlen(map[i].prefix)))
+			return map[i].kind;
+	return NULL;
+}
+
+struct ev_ctx {
+	unsigned mask;
+	size_t max, n;
+	struct strbuf *out;
+	int64_t last;
+	int err;
+};
+
+static int ev_cb(int64_t id, const char *at, const char *actor,
+		 const char *action, const char *object, const char *detail,
+		 void *ctx)
+{
+	struct ev_ctx *e = ctx;
+	const char *kind = event_kind(action);
+	json_t *v = NULL;
+	char *s = NULL;
+
+	if (e->n >= e->max)
+		return 1;
+	e->last = id;
+	if (e->mask & API_EV_AUDIT)
+		v = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id,
+			      "at", at, "actor", actor, "action", action,
+			      "object", object ? object : "", "detail",
+			      detail ? detail : "");
+	else if ((e->mask & API_EV_CASE) && kind)
+		v = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "at",
+			      at, "kind", kind, "object", object ? object : "");
+	else
+		return 0;
+	/* Compact JSON has no newline, so one data: line carries it. */
+	if (!v || !(s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) ||
+	    strbuf_addf(e->out, "id: %lld\nevent: %s\ndata: %s\n\n",
+			(long long)id,
+			(e->mask & API_EV_AUDIT) ? "audit" : kind, s))
+		e->err = LIA_ENOMEM;
+	free(s);
+	json_decref(v);
+	e->n++;
+	return e->err ? 1 : 0;
+}
+
+int api_events_next(struct api *a, int64_t since, unsigned mask, size_t max,
+		    struct strbuf *out, int64_t *last, struct diag *d)
+{
+	struct ev_ctx e = {.mask = mask, .max = max, .out = out, .last = since};
+	int err;
+
+	if (!a || !out || !last || since < 0 || !max)
+		return LIA_EINVAL;
+	err = store_audit_each(a->n->store, since, ev_cb, &e, d);
+	if (err && err != 1)
+		return err;
+	if (e.err)
+		return e.err;
+	*last = e.last;
+	return 0;
+}
+
+static void h_events(struct call *c)
+{
+	const char *lei = c->rq->last_event_id;
+	int64_t since = 0;
+
+	if (lei && *lei &&
+	    (str_to_i64(lei, strlen(lei), &since) || since < 0)) {
+		fail(c, 400, "bad_request",
+		     "Last-Event-ID: must be an id of an event");
+		return;
+	}
+	if (!(lei && *lei) && !after_i64(c, &since))
+		return;
+	c->rs->status = 200;
+	c->rs->content_type = "text/event-stream";
+	c->rs->stream = true;
+	c->rs->stream_since = since;
+	c->rs->stream_mask = users_may(c->user.role, USERS_READ_AUDIT)
+				 ? API_EV_AUDIT
+				 : API_EV_CASE;
+}
+
 /* -------------------------------------------------------------- table */
 
 static const char *const no_args[] = {NULL};
@@ -917,6 +1019,7 @@ static const char *const list_args[] = {"limit", "after", "purpose", NULL};
 static const char *const search_args[] = {"q", "limit", "after", "purpose",
 					  NULL};
 static const char *const purpose_args[] = {"purpose", NULL};
+static const char *const events_args[] = {"after", NULL};
 
 static const struct field session_body[] = {
     {"name", F_STRING, true, USERS_NAME_MAX},
@@ -970,6 +1073,8 @@ static const struct route routes[] = {
      h_peers},
     {"GET", "/v1/ledger/head", true, USERS_READ_LEDGER, false, NULL, no_args,
      h_ledger_head},
+    {"GET", "/v1/events", true, USERS_READ_EVENTS, false, NULL, events_args,
+     h_events},
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -1275,6 +1380,7 @@ void api_handle(struct api *a, const struct api_request *rq,
 	char msg[300];
 	int err;
 
+	memset(rs, 0, sizeof(*rs));
 	strbuf_init(&rs->body, (size_t)64 << 20);
 	snprintf(rs->route, sizeof(rs->route), "unmatched");
 	if (!rq->method || !rq->path ||

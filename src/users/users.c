@@ -78,6 +78,10 @@ bool users_may(enum users_role r, enum users_right what)
 	case USERS_READ_LEDGER:
 		/* Tree heads hold hashes only; everyone may check them. */
 		return true;
+	case USERS_READ_EVENTS:
+		/* Every role has events of its own (case events, or the
+		 * audit trail); the stream is filtered by the rights. */
+		return true;
 	case USERS_READ_METRICS:
 	case USERS_MANAGE_USERS:
 	case USERS_MANAGE_PEERS:

@@ -215,6 +215,40 @@ expect 429 too_many_requests - POST /v1/sessions '{"name":"uadmin","password":"c
 expect 400 bad_request - POST /v1/sessions '{"name":"uadmin"}'
 ok "sessions; 429 after 5 failures"
 
+# --- live events (Server-Sent Events), filtered by role, resumable
+sse() { # ROLE SECONDS OUT [curl args]: read the stream for SECONDS
+	local role="$1" secs="$2" out="$3"; shift 3
+	curl -sS -N -k --pinnedpubkey "$PIN" --max-time "$secs" \
+		-H "Authorization: Bearer ${TOK[$role]}" "$@" "$BASE/v1/events" >"$out" 2>/dev/null || true
+	echo "GET /v1/events 200 -" >>"$OBS"
+}
+sse supervisor 4 "$TMP/sse.case" &
+SSE_PID=$!
+sleep 1
+# An alert needs a pinned partner in the record's audience.
+lia "$TMP/b" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
+lia "$TMP/b" identity export >"$TMP/b.card"
+lia "$H" peer add "$TMP/b.card" --url "https://127.0.0.1:9" >/dev/null
+echo '{"id":"nl-wanted-1","schema":"Person","properties":{"name":["Ivan Sidorov"]}}' >"$TMP/w.ijson"
+lia "$H" import --audience DE-BKA --tlp AMBER "$TMP/w.ijson" >/dev/null
+lia "$H" alert issue --kind arrest --record nl-wanted-1 --to all >/dev/null || fail "alert issue"
+wait "$SSE_PID"
+grep -q '^event: alert$' "$TMP/sse.case" || fail "the supervisor gets the new alert live: $(cat "$TMP/sse.case")"
+grep -q '^id: [0-9]' "$TMP/sse.case" || fail "events carry an id"
+! grep -q '^event: audit$' "$TMP/sse.case" || fail "a case worker gets no raw audit rows"
+sse auditor 2 "$TMP/sse.audit"
+grep -q '^event: audit$' "$TMP/sse.audit" || fail "the auditor gets the audit trail"
+! grep -q 'event: alert' "$TMP/sse.audit" || fail "auditor events are audit rows"
+n_all=$(grep -c '^id: ' "$TMP/sse.audit")
+mid=$(grep '^id: ' "$TMP/sse.audit" | sed -n "$((n_all / 2))p" | cut -d' ' -f2)
+sse auditor 2 "$TMP/sse.resume" -H "Last-Event-ID: $mid"
+first=$(grep -m1 '^id: ' "$TMP/sse.resume" | cut -d' ' -f2)
+[ "$first" -eq $((mid + 1)) ] || fail "resumed after $mid at $first"
+[ "$(grep -c '^id: ' "$TMP/sse.resume")" -eq $((n_all - mid)) ] || fail "resumption gives every later event once"
+expect 400 bad_request auditor GET /v1/events "" -H "Last-Event-ID: x"
+expect 401 unauthenticated - GET /v1/events
+ok "SSE: live alert for a supervisor, audit rows for an auditor, resumed with Last-Event-ID"
+
 # --- revocation takes effect at once
 expect 200 - officer GET /v1/hits "" "${P[@]}"
 id=$(lia "$H" user token list uofficer | awk '{print $1; exit}')
