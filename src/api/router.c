@@ -10,6 +10,7 @@
  * docs/API.md.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
