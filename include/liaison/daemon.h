@@ -38,6 +38,10 @@
  * tests: LIAISON_BACKOFF_CAP_MS, LIAISON_MAX_AGE_S,
  * LIAISON_RECEIPT_WAIT_S. */
 int daemon_run(const char *home, const char *listen, struct diag *d);
+/* The same, also serving the HTTP API (api.h) on api_listen when it is not
+ * NULL: started after the federation listener, stopped before it. */
+int daemon_run_api(const char *home, const char *listen,
+		   const char *api_listen, struct diag *d);
 
 /* Delay before retry number attempts + 1: base * 2^attempts capped at
  * cap, then jittered down to a uniform value in [delay/2, delay] by rnd

@@ -654,4 +654,37 @@ int store_alert_hit_each(struct store *st,
 			 int (*fn)(const struct store_alert_hit *h, void *ctx),
 			 void *ctx, struct diag *d);
 
+/* --- API tokens (src/api, issue #7) ----------------------------------
+ *
+ * A token row names its user and holds the hex SHA-256 of the token, never
+ * the token. Times are UTC seconds; expires 0 means never, revoked 0 means
+ * live (else when it was revoked). Adding and revoking write their audit
+ * row in the same transaction. Strings belong to the store in a callback.
+ */
+#define STORE_TOKEN_HASH_HEX 64
+#define STORE_TOKEN_LABEL_MAX 128
+
+struct store_token {
+	int64_t id;
+	const char *user;
+	const char *hash;
+	const char *label;
+	int64_t created, expires, revoked;
+};
+/* Add a token row (t->id is ignored); *id gets the new row id. */
+int store_token_add(struct store *st, const struct store_token *t,
+		    const char *actor, int64_t *id, struct diag *d);
+/* Tokens of user (or every user when NULL) with id > after, in id order;
+ * a non-zero return of fn stops and is returned. */
+int store_token_each(struct store *st, const char *user, int64_t after,
+		     int (*fn)(const struct store_token *t, void *ctx),
+		     void *ctx, struct diag *d);
+/* The token with this hash (fn once); LIA_ENOTFOUND if none. */
+int store_token_find(struct store *st, const char *hash,
+		     int (*fn)(const struct store_token *t, void *ctx),
+		     void *ctx, struct diag *d);
+/* Revoke token id at time now; LIA_ENOTFOUND if no such live token. */
+int store_token_revoke(struct store *st, int64_t id, int64_t now,
+		       const char *actor, struct diag *d);
+
 #endif

@@ -62,6 +62,18 @@ const char *users_role_name(enum users_role r); /* "?" when unknown */
 enum users_right {
 	USERS_RECORD_CUSTODY, /* register evidence, record custody events */
 	USERS_VIEW_EVIDENCE,  /* show, list and bundle evidence */
+	/* The rights of the HTTP API (issue #7, docs/API.md). */
+	USERS_SCREEN,          /* screen and compare names */
+	USERS_READ_RECORDS,    /* records: get, search, history */
+	USERS_READ_MESSAGES,   /* inbox and outbox */
+	USERS_READ_ALERTS,     /* alerts and hit notifications */
+	USERS_READ_AUDIT,      /* the audit trail (no personal data) */
+	USERS_READ_LEDGER,     /* ledger tree heads */
+	USERS_READ_METRICS,    /* /v1/metrics */
+	USERS_MANAGE_USERS,    /* list users, manage their tokens */
+	USERS_MANAGE_PEERS,    /* list and pin peers */
+	USERS_APPROVE_RELEASE, /* approve or refuse release requests */
+	USERS_READ_EVENTS,     /* /v1/events, filtered by the other rights */
 };
 bool users_may(enum users_role r, enum users_right what);
 

@@ -52,6 +52,8 @@ int cmd_hits(struct cli *c, int argc, char **argv);
 int cmd_scenario(struct cli *c, int argc, char **argv);
 /* cmd_evidence.c */
 int cmd_user(struct cli *c, int argc, char **argv);
+/* cmd_api.c */
+int cmd_user_token(struct cli *c, int argc, char **argv);
 int cmd_evidence(struct cli *c, int argc, char **argv);
 int cmd_ledger(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);

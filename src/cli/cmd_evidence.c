@@ -104,6 +104,7 @@ static const char user_usage[] =
     "add NAME --role officer|analyst|supervisor|auditor|admin\n"
     "                    [--password-file FILE]\n"
     "       liaison user list\n"
+    "       liaison user token create|list|revoke ...\n"
     "\nAdd a user with an Ed25519 key of their own, sealed under their\n"
     "passphrase (from --password-file or $LIAISON_PASSWORD, at least 12\n"
     "bytes; never echoed), or list the users.\n";
@@ -139,6 +140,8 @@ int cmd_user(struct cli *c, int argc, char **argv)
 
 	if (argc < 2)
 		return usage_err("user", user_usage);
+	if (!strcmp(argv[1], "token"))
+		return cmd_user_token(c, argc - 1, argv + 1);
 	sub = argv[1];
 	argc--;
 	argv++;

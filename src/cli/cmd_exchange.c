@@ -207,23 +207,26 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 /* --------------------------------------------------------------- serve */
 
 static const char serve_usage[] =
-	"[--listen ADDR:PORT]\n"
+	"[--listen ADDR:PORT] [--api ADDR:PORT]\n"
 	"\nRun the node: the HTTPS federation endpoint (mutual TLS, pinned\n"
 	"peers only) and the delivery of the outbox, until SIGTERM or\n"
-	"SIGINT. One daemon per home. Logs to stderr.\n";
+	"SIGINT. With --api, also the HTTP API (/v1, bearer tokens; see\n"
+	"docs/API.md) on its own port. One daemon per home. Logs to stderr.\n";
 
 int cmd_serve(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'}, COMMON_OPTS, {0},
+		{"listen", required_argument, NULL, 'l'},
+		{"api", required_argument, NULL, 'a'}, COMMON_OPTS, {0},
 	};
-	const char *listen = NULL;
+	const char *listen = NULL, *api_listen = NULL;
 	struct diag d;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': listen = optarg; break;
+		case 'a': api_listen = optarg; break;
 		case 'j': c->json = true; break;
 		case 'h': printf("usage: liaison serve %s", serve_usage); return EX_OK;
 		default: return usage_err("serve", serve_usage);
@@ -232,7 +235,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return usage_err("serve", serve_usage);
 	diag_clear(&d);
-	rc = daemon_run(c->home, listen, &d);
+	rc = daemon_run_api(c->home, listen, api_listen, &d);
 	return rc ? cli_fail("serve", rc, &d) : EX_OK;
 }
 

@@ -35,6 +35,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "liaison/api.h"
 #include "liaison/batch.h"
 #include "liaison/daemon.h"
 #include "liaison/envelope.h"
@@ -1215,7 +1216,14 @@ static int lock_home(const char *home, int *fd_out, struct diag *d)
 
 int daemon_run(const char *home, const char *listen, struct diag *d)
 {
+	return daemon_run_api(home, listen, NULL, d);
+}
+
+int daemon_run_api(const char *home, const char *listen,
+		   const char *api_listen, struct diag *d)
+{
 	struct daemon dm;
+	struct api_server *api = NULL;
 	struct MHD_Daemon *mhd = NULL;
 	struct sockaddr_storage ss;
 	struct strbuf trust;
@@ -1301,6 +1309,13 @@ int daemon_run(const char *home, const char *listen, struct diag *d)
 		err = LIA_EIO;
 		goto out;
 	}
+	if (api_listen &&
+	    (err = api_server_start(home, api_listen,
+				    identity_tls_cert_pem(dm.me),
+				    identity_tls_key_pem(dm.me), &api, d)))
+		goto out;
+	if (api_listen)
+		log_line(LOG_INFO, "API on https://%s/v1", api_listen);
 	if (pthread_create(&th, NULL, worker, &dm)) {
 		diag_set(d, "cannot start the delivery worker");
 		err = LIA_EINTERNAL;
@@ -1320,6 +1335,7 @@ out:
 	/* Stop taking requests first (an answer in progress finishes or is
 	 * dropped; either way its transaction is whole), then let the
 	 * worker finish or abandon its transfer. */
+	api_server_stop(api);
 	if (mhd)
 		MHD_stop_daemon(mhd);
 	if (started)

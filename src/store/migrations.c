@@ -301,6 +301,20 @@ const char *const store_sqlite_migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'custody rows are append-only'); END;"
 	"CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody"
 	" BEGIN SELECT RAISE(ABORT, 'custody rows are append-only'); END;",
+	/* 7 -> 8: API tokens (issue #7). Only the SHA-256 of a token is
+	 * kept: a token is 32 random bytes, so a fast hash is enough and a
+	 * copy of the store does not let anyone call the API. Rows are
+	 * revoked, never deleted, so the audit trail can name them. */
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES users(name),"
+	"  hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),"
+	"  label TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX api_tokens_user ON api_tokens(user);",
 };
 
 const int store_sqlite_migrations_n =

@@ -3203,6 +3203,136 @@ out:
 	return err;
 }
 
+/* --- API tokens ------------------------------------------------------ */
+
+static int sq_token_add(struct store *st, const struct store_token *t,
+			const char *actor, int64_t *id, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char object[32];
+	int64_t new_id;
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s,
+			  "INSERT INTO api_tokens(user, hash, label, created,"
+			  " expires) SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS"
+			  " (SELECT 1 FROM users WHERE name = ?1)",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, t->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, t->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, t->label ? t->label : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, t->created);
+	sqlite3_bind_int64(q, 5, t->expires);
+	err = q_step_done(s, q, "add token", d);
+	q = NULL;
+	if (err)
+		goto out;
+	if (sqlite3_changes(s->db) != 1) {
+		diag_set(d, "no user %s", t->user);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	new_id = (int64_t)sqlite3_last_insert_rowid(s->db);
+	snprintf(object, sizeof(object), "token %lld", (long long)new_id);
+	if ((err = sq_audit(st, actor, "token.create", object, t->user, d)) ||
+	    (err = exec_sql(s, "COMMIT", "commit", d)))
+		goto out;
+	*id = new_id;
+out:
+	sqlite3_finalize(q);
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_token_each(struct store *st, const char *user, const char *hash,
+			 int64_t after,
+			 int (*fn)(const struct store_token *t, void *ctx),
+			 void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	bool any = false;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  "SELECT id, user, hash, label, created, expires,"
+			  " revoked FROM api_tokens WHERE (?1 IS NULL OR"
+			  " user = ?1) AND (?2 IS NULL OR hash = ?2) AND"
+			  " id > ?3 ORDER BY id",
+			  &q, d)))
+		return err;
+	if (user)
+		sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
+	if (hash)
+		sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, after);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_token t = {
+			.id = sqlite3_column_int64(q, 0),
+			.user = col_text(q, 1),
+			.hash = col_text(q, 2),
+			.label = col_text(q, 3),
+			.created = sqlite3_column_int64(q, 4),
+			.expires = sqlite3_column_int64(q, 5),
+			.revoked = sqlite3_column_int64(q, 6),
+		};
+		any = true;
+		if ((err = fn(&t, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read tokens", d);
+	else if (hash && !any) {
+		diag_set(d, "no such token");
+		err = LIA_ENOTFOUND;
+	}
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_token_revoke(struct store *st, int64_t id, int64_t now,
+			   const char *actor, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char object[32];
+	int err;
+
+	if ((err = exec_sql(s, "BEGIN IMMEDIATE", "begin", d)))
+		return err;
+	if ((err = q_prep(s,
+			  "UPDATE api_tokens SET revoked = ?2 WHERE id = ?1"
+			  " AND revoked = 0",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	err = q_step_done(s, q, "revoke token", d);
+	q = NULL;
+	if (err)
+		goto out;
+	if (sqlite3_changes(s->db) != 1) {
+		diag_set(d, "no live token %lld", (long long)id);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	snprintf(object, sizeof(object), "token %lld", (long long)id);
+	if ((err = sq_audit(st, actor, "token.revoke", object, "", d)))
+		goto out;
+	err = exec_sql(s, "COMMIT", "commit", d);
+out:
+	sqlite3_finalize(q);
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -3249,6 +3379,9 @@ static const struct store_ops sqlite_ops = {
 	.ledger_read = sq_ledger_read,
 	.user_add = sq_user_add,
 	.user_get = sq_user_get,
+	.token_add = sq_token_add,
+	.token_each = sq_token_each,
+	.token_revoke = sq_token_revoke,
 	.evidence_add = sq_evidence_add,
 	.evidence_each = sq_evidence_each,
 	.custody_add = sq_custody_add,

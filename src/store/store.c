@@ -1309,3 +1309,68 @@ int store_custody_each(struct store *st, const char *item,
 		return err;
 	return st->ops->custody_each(st, item, fn, ctx, d);
 }
+
+/* --- API tokens ------------------------------------------------------ */
+
+static bool hex64_ok(const char *h)
+{
+	if (!h || strnlen(h, STORE_TOKEN_HASH_HEX + 1) != STORE_TOKEN_HASH_HEX)
+		return false;
+	for (size_t i = 0; i < STORE_TOKEN_HASH_HEX; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') ||
+		      (h[i] >= 'a' && h[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int store_token_add(struct store *st, const struct store_token *t,
+		    const char *actor, int64_t *id, struct diag *d)
+{
+	int err;
+
+	if (!st || !t || !id || !hex64_ok(t->hash) || t->created < 0 ||
+	    t->expires < 0)
+		return LIA_EINVAL;
+	if ((err = check_str("token user", t->user, STORE_ACTOR_MAX, true,
+			     d)) ||
+	    (err = check_str("token label", t->label, STORE_TOKEN_LABEL_MAX,
+			     false, d)) ||
+	    (err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->token_add(st, t, actor, id, d);
+}
+
+int store_token_each(struct store *st, const char *user, int64_t after,
+		     int (*fn)(const struct store_token *t, void *ctx),
+		     void *ctx, struct diag *d)
+{
+	int err;
+
+	if (!st || !fn || after < 0)
+		return LIA_EINVAL;
+	if (user &&
+	    (err = check_str("token user", user, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->token_each(st, user, NULL, after, fn, ctx, d);
+}
+
+int store_token_find(struct store *st, const char *hash,
+		     int (*fn)(const struct store_token *t, void *ctx),
+		     void *ctx, struct diag *d)
+{
+	if (!st || !fn || !hex64_ok(hash))
+		return LIA_EINVAL;
+	return st->ops->token_each(st, NULL, hash, 0, fn, ctx, d);
+}
+
+int store_token_revoke(struct store *st, int64_t id, int64_t now,
+		       const char *actor, struct diag *d)
+{
+	int err;
+
+	if (!st || id <= 0 || now <= 0)
+		return LIA_EINVAL;
+	if ((err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)))
+		return err;
+	return st->ops->token_revoke(st, id, now, actor, d);
+}

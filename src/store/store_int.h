@@ -131,6 +131,14 @@ struct store_ops {
 	int (*user_get)(struct store *st, const char *name,
 			int (*fn)(const struct store_user *u, void *ctx),
 			void *ctx, struct diag *d);
+	int (*token_add)(struct store *st, const struct store_token *t,
+			 const char *actor, int64_t *id, struct diag *d);
+	int (*token_each)(struct store *st, const char *user, const char *hash,
+			  int64_t after,
+			  int (*fn)(const struct store_token *t, void *ctx),
+			  void *ctx, struct diag *d);
+	int (*token_revoke)(struct store *st, int64_t id, int64_t now,
+			    const char *actor, struct diag *d);
 	int (*evidence_add)(struct store *st, const struct store_evidence *e,
 			    struct diag *d);
 	int (*evidence_each)(struct store *st, const char *id,

@@ -64,6 +64,30 @@ bool users_may(enum users_role r, enum users_right what)
 	case USERS_VIEW_EVIDENCE:
 		return r == USERS_OFFICER || r == USERS_SUPERVISOR ||
 		       r == USERS_ANALYST || r == USERS_AUDITOR;
+	case USERS_SCREEN:
+	case USERS_READ_RECORDS:
+	case USERS_READ_MESSAGES:
+	case USERS_READ_ALERTS:
+		/* Personal data: the people who work cases. An auditor
+		 * checks what they did, not what they saw; an admin runs
+		 * the node, not cases. */
+		return r == USERS_OFFICER || r == USERS_SUPERVISOR ||
+		       r == USERS_ANALYST;
+	case USERS_READ_AUDIT:
+		return r == USERS_AUDITOR || r == USERS_ADMIN;
+	case USERS_READ_LEDGER:
+		/* Tree heads hold hashes only; everyone may check them. */
+		return true;
+	case USERS_READ_EVENTS:
+		/* Every role has events of its own (case events, or the
+		 * audit trail); the stream is filtered by the rights. */
+		return true;
+	case USERS_READ_METRICS:
+	case USERS_MANAGE_USERS:
+	case USERS_MANAGE_PEERS:
+		return r == USERS_ADMIN;
+	case USERS_APPROVE_RELEASE:
+		return r == USERS_SUPERVISOR;
 	}
 	return false;
 }

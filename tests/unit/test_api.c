@@ -1,0 +1,306 @@
+/* test_api.c - the HTTP API without HTTP: tokens (create, check, revoke,
+ * expiry), the router's error answers and role checks through api_handle
+ * on a real node, strict bodies, and the route table against
+ * docs/openapi.json in both directions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "liaison/api.h"
+#include "liaison/ledger.h"
+
+#define PASS "correct horse battery"
+
+struct fx {
+	char dir[64];
+	struct node *n;
+	struct api *api;
+	char officer[API_TOKEN_LEN + 1], auditor[API_TOKEN_LEN + 1];
+	int64_t officer_id;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct ledger *lg = NULL;
+	struct diag d;
+	int64_t id;
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/liaison-api-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	strcat(f->dir, "/n");
+	if (node_init(f->dir, "NL-NP", "Netherlands Police", "NL", &d) ||
+	    node_open(f->dir, false, &f->n, &d) ||
+	    ledger_open(f->n->store, &lg, &d) ||
+	    users_add(f->n->store, lg, "NL-NP", "olga", USERS_OFFICER, PASS,
+		      strlen(PASS), "test", NULL, &d) ||
+	    users_add(f->n->store, lg, "NL-NP", "aud", USERS_AUDITOR, PASS,
+		      strlen(PASS), "test", NULL, &d) ||
+	    api_token_create(f->n->store, "olga", "t", 0, "test", f->officer,
+			     &f->officer_id, &d) ||
+	    api_token_create(f->n->store, "aud", NULL, 0, "test", f->auditor,
+			     &id, &d) ||
+	    api_new(f->n, &f->api, &d)) {
+		fprintf(stderr, "setup: %s\n", d.msg);
+		return -1;
+	}
+	ledger_close(lg);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	api_free(f->api);
+	node_close(f->n);
+	f->dir[strlen(f->dir) - 2] = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Call the router; return the status, *code the error code ("" if none). */
+static unsigned call(struct fx *f, const char *method, const char *path,
+		     const char *token, const char *body, char *code,
+		     size_t code_n)
+{
+	struct api_request rq = {.method = method, .path = path};
+	struct api_response rs;
+	char auth[128];
+	json_t *v;
+	unsigned st;
+
+	if (token) {
+		snprintf(auth, sizeof(auth), "Bearer %s", token);
+		rq.authorization = auth;
+	}
+	rq.purpose = "unit test";
+	if (body) {
+		rq.body = (const uint8_t *)body;
+		rq.body_len = strlen(body);
+	}
+	api_handle(f->api, &rq, &rs);
+	st = rs.status;
+	code[0] = 0;
+	v = json_loadb(rs.body.buf ? rs.body.buf : "", rs.body.len, 0, NULL);
+	if (v && json_is_string(
+		     json_object_get(json_object_get(v, "error"), "code")))
+		snprintf(code, code_n, "%s",
+			 json_string_value(json_object_get(
+			     json_object_get(v, "error"), "code")));
+	json_decref(v);
+	strbuf_release(&rs.body);
+	return st;
+}
+
+static void tokens(void **state)
+{
+	struct fx *f = *state;
+	struct users_info u;
+	char tok[API_TOKEN_LEN + 1], bad[API_TOKEN_LEN + 1];
+	int64_t id, now = (int64_t)time(NULL);
+	struct diag d;
+
+	assert_int_equal(strlen(f->officer), API_TOKEN_LEN);
+	assert_memory_equal(f->officer, API_TOKEN_PREFIX, 4);
+	assert_int_equal(api_token_check(f->n->store, f->officer, API_TOKEN_LEN,
+					 now, &u, &id, &d),
+			 0);
+	assert_string_equal(u.name, "olga");
+	assert_int_equal(id, f->officer_id);
+	/* One changed digit, a short token, garbage: all refused. */
+	memcpy(bad, f->officer, sizeof(bad));
+	bad[10] = bad[10] == 'a' ? 'b' : 'a';
+	assert_int_equal(
+	    api_token_check(f->n->store, bad, API_TOKEN_LEN, now, &u, NULL, &d),
+	    LIA_EDENIED);
+	assert_int_equal(
+	    api_token_check(f->n->store, f->officer, 10, now, &u, NULL, &d),
+	    LIA_EDENIED);
+	/* Expiry. */
+	assert_int_equal(api_token_create(f->n->store, "olga", NULL, now + 5,
+					  "test", tok, &id, &d),
+			 0);
+	assert_int_equal(
+	    api_token_check(f->n->store, tok, API_TOKEN_LEN, now, &u, NULL, &d),
+	    0);
+	assert_int_equal(api_token_check(f->n->store, tok, API_TOKEN_LEN,
+					 now + 5, &u, NULL, &d),
+			 LIA_EDENIED);
+	/* Revocation, once. */
+	assert_int_equal(store_token_revoke(f->n->store, id, now, "test", &d),
+			 0);
+	assert_int_equal(store_token_revoke(f->n->store, id, now, "test", &d),
+			 LIA_ENOTFOUND);
+	assert_int_equal(
+	    api_token_check(f->n->store, tok, API_TOKEN_LEN, now, &u, NULL, &d),
+	    LIA_EDENIED);
+	/* No token for a user that does not exist. */
+	assert_int_equal(api_token_create(f->n->store, "nobody", NULL, 0,
+					  "test", tok, &id, &d),
+			 LIA_ENOTFOUND);
+}
+
+static void errors_and_roles(void **state)
+{
+	struct fx *f = *state;
+	char code[64];
+
+	assert_int_equal(
+	    call(f, "GET", "/v1/health", NULL, NULL, code, sizeof(code)), 200);
+	assert_int_equal(
+	    call(f, "GET", "/v1/nothing", NULL, NULL, code, sizeof(code)), 404);
+	assert_string_equal(code, "not_found");
+	assert_int_equal(
+	    call(f, "PUT", "/v1/health", NULL, NULL, code, sizeof(code)), 405);
+	assert_string_equal(code, "method_not_allowed");
+	assert_int_equal(
+	    call(f, "GET", "/v1/audit", NULL, NULL, code, sizeof(code)), 401);
+	assert_string_equal(code, "unauthenticated");
+	assert_int_equal(
+	    call(f, "GET", "/v1/audit", f->officer, NULL, code, sizeof(code)),
+	    403);
+	assert_string_equal(code, "forbidden");
+	assert_int_equal(
+	    call(f, "GET", "/v1/audit", f->auditor, NULL, code, sizeof(code)),
+	    200);
+	assert_int_equal(call(f, "POST", "/v1/screen", f->auditor,
+			      "{\"name\":\"x\"}", code, sizeof(code)),
+			 403);
+	assert_int_equal(call(f, "POST", "/v1/screen", f->officer, "{\"name\"",
+			      code, sizeof(code)),
+			 400);
+	assert_string_equal(code, "bad_json");
+	assert_int_equal(call(f, "POST", "/v1/screen", f->officer,
+			      "{\"name\":[1]}", code, sizeof(code)),
+			 400);
+	assert_string_equal(code, "bad_request");
+	assert_int_equal(call(f, "POST", "/v1/screen", f->officer,
+			      "{\"name\":\"a\",\"x\":1}", code, sizeof(code)),
+			 400);
+	assert_int_equal(call(f, "POST", "/v1/screen", f->officer,
+			      "{\"name\":\"Olga Petrova\"}", code,
+			      sizeof(code)),
+			 200);
+	assert_int_equal(call(f, "POST", "/v1/compare", f->officer,
+			      "{\"a\":\"Olga Petrova\",\"b\":\"Petrova Olga\"}",
+			      code, sizeof(code)),
+			 200);
+	assert_int_equal(call(f, "GET", "/v1/records/nope", f->officer, NULL,
+			      code, sizeof(code)),
+			 404);
+	assert_int_equal(
+	    call(f, "GET", "/v1/users", f->officer, NULL, code, sizeof(code)),
+	    403);
+}
+
+static void bodies(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "[]",
+	    "{\"name\":null}",
+	    "{\"names\":[]}",
+	    "{\"names\":[\"a\",2]}",
+	    "{\"threshold\":\"x\"}",
+	    "{\"limit\":1.5}",
+	    "{\"name\":\"a\",\"name\":\"b\"}",
+	    "{\"name\":\"\"}",
+	};
+	const char *code;
+	char msg[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(
+		    api_body_check("/v1/screen", (const uint8_t *)bad[i],
+				   strlen(bad[i]), &code, msg, sizeof(msg)),
+		    0);
+	assert_int_equal(api_body_check("/v1/screen",
+					(const uint8_t *)"{\"names\":[\"a\"]}",
+					15, &code, msg, sizeof(msg)),
+			 0);
+	assert_int_not_equal(api_body_check("/v1/health", (const uint8_t *)"{}",
+					    2, &code, msg, sizeof(msg)),
+			     0);
+}
+
+/* Every route is documented in docs/openapi.json and every documented
+ * route is a route: the document cannot drift from the table. */
+static void openapi_matches_router(void **state)
+{
+	const char *src = getenv("LIAISON_SRC"), *path, *method, *m;
+	char file[4096];
+	json_t *doc, *paths, *ops, *op;
+	size_t documented = 0;
+
+	(void)state;
+	if (!src)
+		skip();
+	snprintf(file, sizeof(file), "%s/docs/openapi.json", src);
+	assert_non_null(doc = json_load_file(file, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(doc, "openapi")),
+			    "3.1.0");
+	paths = json_object_get(doc, "paths");
+	for (size_t i = 0; i < api_route_count(); i++) {
+		char lower[8];
+
+		path = api_route_name(i, &method);
+		snprintf(lower, sizeof(lower), "%s", method);
+		for (char *p = lower; *p; p++)
+			*p = (char)(*p | 0x20);
+		op = json_object_get(json_object_get(paths, path), lower);
+		if (!op)
+			fail_msg("%s %s is not documented", method, path);
+	}
+	json_object_foreach (paths, path, ops) {
+		json_object_foreach (ops, m, op) {
+			bool ok = false;
+			char upper[8];
+
+			snprintf(upper, sizeof(upper), "%s", m);
+			for (char *p = upper; *p; p++)
+				*p = (char)(*p & ~0x20);
+			for (size_t i = 0; i < api_route_count(); i++)
+				if (!strcmp(api_route_name(i, &method), path) &&
+				    !strcmp(method, upper))
+					ok = true;
+			if (!ok)
+				fail_msg("documented %s %s is no route", m,
+					 path);
+			documented++;
+		}
+	}
+	assert_int_equal(documented, api_route_count());
+	json_decref(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(errors_and_roles, setup, teardown),
+	    cmocka_unit_test(bodies),
+	    cmocka_unit_test(openapi_matches_router),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
