@@ -53,8 +53,8 @@ m() { jq_ "$M" "$1"; }
 AG_A=$(m "j['agencies'][0]['agency']"); AG_B=$(m "j['agencies'][1]['agency']"); AG_C=$(m "j['agencies'][2]['agency']")
 
 # Three free ports, three homes.
-read -r PA PB PC < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
+read -r PA PB PC XA XB XC < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(6)]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(*[x.getsockname()[1] for x in s])')
 HA="$W/$AG_A"; HB="$W/$AG_B"; HC="$W/$AG_C"
@@ -85,15 +85,18 @@ lia "$HA" user add ivanova --role officer >/dev/null
 lia "$HA" user add petrov --role supervisor >/dev/null
 lia "$HB" user add papadaki --role officer >/dev/null
 lia "$HB" user add nikolaou --role officer >/dev/null
-note "users: ivanova (officer) and petrov (supervisor) at $AG_A; papadaki and nikolaou (officers) at $AG_B"
+lia "$HC" user add kowalska --role analyst >/dev/null
+note "users: ivanova (officer) and petrov (supervisor) at $AG_A; papadaki and nikolaou (officers) at $AG_B; kowalska (analyst) at $AG_C"
+TA=$(lia "$HA" user token create ivanova --label demo); TB=$(lia "$HB" user token create papadaki --label demo)
+TC=$(lia "$HC" user token create kowalska --label demo)
 
-for n in "$HA $PA" "$HB $PB" "$HC $PC"; do
+for n in "$HA $PA $XA" "$HB $PB $XB" "$HC $PC $XC"; do
 	set -- $n
-	"$LIA" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
+	"$LIA" --home "$1" serve --listen "127.0.0.1:$2" --api "127.0.0.1:$3" 2>>"$1.log" &
 	PIDS+=($!)
 	wait_for 10 grep -q "serving on" "$1.log" || { cat "$1.log"; exit 1; }
 done
-note "daemons serving on https://127.0.0.1:$PA, :$PB and :$PC (mutual TLS)"
+note "federation endpoints on https://127.0.0.1:$PA, :$PB and :$PC (mutual TLS); APIs on :$XA, :$XB, :$XC"
 
 SUS=$(m "j['story']['suspect']['record_id']")
 say "1. $AG_A issues a $(m "j['story']['suspect']['alert_kind']") alert on its suspect $(m "j['story']['suspect']['name']") ($(m "j['story']['suspect']['name_latin']"))"
@@ -178,10 +181,23 @@ P
 if env -u LIAISON_HOME "$LIA" verify "$W/bundle-bad.json" >"$W/bad.txt" 2>&1; then outcome tamper_detected 0; else outcome tamper_detected 1; fi
 note "one byte changed in a custody event: $(tail -1 "$W/bad.txt")"
 
+say "The same hits through $AG_A's HTTP API (token of officer ivanova)"
+if curl -sk --fail -H "Authorization: Bearer $TA" -H "X-Purpose: demo: hit review" \
+	"https://127.0.0.1:$XA/v1/hits?limit=5" >"$W/api.json"; then
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("   %d hit(s) via GET /v1/hits" % len(j["items"]))' "$W/api.json"
+	outcome api_hits "$(jq_ "$W/api.json" "len(j['items'])")"
+else
+	echo "   the API did not answer"; outcome api_hits none
+fi
+
 say "Explore the nodes (they run until you press Ctrl-C)"
-for ag in "$AG_A" "$AG_B" "$AG_C"; do
-	note "$ag: liaison --home $W/$ag stats | inbox | hits | alert list | ledger verify | audit"
+for x in "$AG_A $XA $TA ivanova" "$AG_B $XB $TB papadaki" "$AG_C $XC $TC kowalska"; do
+	set -- $x
+	note "$1: https://127.0.0.1:$2/v1/  token of $4: $3"
+	note "   curl -k -H 'Authorization: Bearer $3' -H 'X-Purpose: demo' https://127.0.0.1:$2/v1/alerts"
+	note "   liaison --home $W/$1 stats | inbox | hits | alert list | ledger verify | audit"
 done
+note "the API is described in docs/API.md and docs/openapi.json"
 note "ledger of $AG_B: $(lia "$HB" ledger verify 2>&1 | tail -1)"
 outcome done 1
 if [ "${MISSION_WAIT:-1}" != 0 ] && [ -t 0 ] && [ -t 1 ]; then

@@ -12,7 +12,7 @@ MISSION_WAIT=0 MISSION_BACKGROUND=200 MISSION_SEED=11 MISSION_OUT="$TMP/out.txt"
 	bash "$ROOT/scripts/mission.sh" "$LIAISON" </dev/null >"$TMP/log" 2>&1 ||
 	fail "mission exited $?: $(tail -20 "$TMP/log")"
 get() { sed -n "s/^$1=//p" "$TMP/out.txt"; }
-for k in alert_received border_hit query_hit released bundle_ok tamper_detected done; do
+for k in alert_received border_hit query_hit released bundle_ok tamper_detected api_hits done; do
 	[ "$(get $k)" = 1 ] || fail "$k is '$(get $k)': $(tail -30 "$TMP/log")"
 done
 ok "alert received, border hit, query hit, release, bundle verified, tampering caught"
