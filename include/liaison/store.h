@@ -174,6 +174,29 @@ int store_stats(struct store *st, struct store_stats *out,
  * read of personal data by a person goes through here. */
 int store_audit(struct store *st, const char *actor, const char *action,
 		const char *object, const char *detail, struct diag *d);
+/*
+ * The audit trail is mirrored elsewhere (the node's ledger) through a hook
+ * that store_audit and every store function writing an audit row call
+ * after inserting the row, inside the same transaction: the row and
+ * whatever the hook writes are stored together or not at all. The hook
+ * may use the store_ledger_put_* functions (it runs as inside a ledger
+ * transaction) and nothing else that writes. A non-zero return rolls the
+ * row back and is returned. Rows written inside a ledger transaction
+ * (users, evidence: their documents are ledger entries already) do not
+ * call it. fn NULL removes the hook.
+ */
+struct store_audit_row {
+	int64_t time_ms; /* when written, ms since 1970 UTC */
+	const char *at;	 /* the row's ISO 8601 time */
+	const char *actor, *action;
+	const char *object, *detail; /* may be NULL */
+};
+typedef int store_audit_hook_fn(void *ctx, struct store *st,
+				const struct store_audit_row *row,
+				struct diag *d);
+void store_set_audit_hook(struct store *st, store_audit_hook_fn *fn,
+			  void *ctx);
+
 int store_audit_each(struct store *st, int64_t since_id,
 		     int (*fn)(int64_t id, const char *at, const char *actor,
 			       const char *action, const char *object,

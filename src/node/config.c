@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "liaison/ledger.h"
 #include "liaison/node.h"
 #include "liaison/strbuf.h"
 #include "liaison/types.h"
@@ -293,7 +294,12 @@ int node_open(const char *home, bool readonly, struct node **out,
 	}
 	so.ladder = &n->cfg.ladder;
 	so.readonly = readonly;
-	rc = store_open(home, &so, &n->store, d);
+	if ((rc = store_open(home, &so, &n->store, d)))
+		goto out;
+	/* The audit trail of the exchange is part of the ledger (issue #6):
+	 * every audit row becomes an entry in its own transaction. */
+	if (!readonly)
+		store_set_audit_hook(n->store, ledger_audit_hook, NULL);
 out:
 	if (rc) {
 		node_close(n);

@@ -1221,15 +1221,14 @@ out:
 
 /* --- audit ----------------------------------------------------------- */
 
-static int sq_audit(struct store *st, const char *actor, const char *action,
-		    const char *object, const char *detail, struct diag *d)
+/* The audit row itself, in whatever transaction is open. */
+static int audit_insert(struct sq *s, const char *at, const char *actor,
+			const char *action, const char *object,
+			const char *detail, struct diag *d)
 {
-	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q;
-	char at[32];
 	int err;
 
-	store_iso_time(time(NULL), at, sizeof(at));
 	if ((err = stmt_get(s, S_AUDIT_INS, &q, d)))
 		return err;
 	sqlite3_bind_text(q, 1, at, -1, SQLITE_STATIC);
@@ -1238,6 +1237,51 @@ static int sq_audit(struct store *st, const char *actor, const char *action,
 	sqlite3_bind_text(q, 4, object, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
 	return stmt_exec(s, q, "append audit", d);
+}
+
+static int sq_audit(struct store *st, const char *actor, const char *action,
+		    const char *object, const char *detail, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_audit_row row;
+	struct timespec ts;
+	bool own_txn;
+	char at[32];
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	store_iso_time(ts.tv_sec, at, sizeof(at));
+	/* Rows of a ledger transaction are about entries of the ledger
+	 * already; without a hook there is nothing to keep together. */
+	if (!st->audit_hook || st->in_ledger)
+		return audit_insert(s, at, actor, action, object, detail, d);
+	/* The row and its mirror must be one transaction: open one when the
+	 * caller has none (a lone store_audit). */
+	own_txn = sqlite3_get_autocommit(s->db) != 0;
+	if (own_txn && (err = exec_sql(s, "BEGIN IMMEDIATE", "begin audit", d)))
+		return err;
+	if ((err = audit_insert(s, at, actor, action, object, detail, d)))
+		goto out;
+	row = (struct store_audit_row){
+	    .time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	    .at = at,
+	    .actor = actor,
+	    .action = action,
+	    .object = object,
+	    .detail = detail};
+	/* The hook writes ledger rows, which the store accepts only inside
+	 * a ledger transaction; this is one for as long as the hook runs. */
+	st->in_ledger = true;
+	err = st->audit_hook(st->audit_hook_ctx, st, &row, d);
+	st->in_ledger = false;
+out:
+	if (own_txn) {
+		if (!err)
+			err = exec_sql(s, "COMMIT", "commit audit", d);
+		if (err)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return err;
 }
 
 static int sq_audit_each(struct store *st, int64_t since_id,

@@ -509,6 +509,15 @@ int store_audit(struct store *st, const char *actor, const char *action,
 	return st->ops->audit(st, actor, action, object, detail, d);
 }
 
+void store_set_audit_hook(struct store *st, store_audit_hook_fn *fn,
+			  void *ctx)
+{
+	if (!st)
+		return;
+	st->audit_hook = fn;
+	st->audit_hook_ctx = fn ? ctx : NULL;
+}
+
 int store_audit_each(struct store *st, int64_t since_id,
 		     int (*fn)(int64_t id, const char *at, const char *actor,
 			       const char *action, const char *object,

@@ -173,6 +173,10 @@ struct store {
 	bool in_import;
 	bool in_ledger;  /* a ledger write transaction is open */
 	bool in_read;    /* a read snapshot of store_ledger_read_begin */
+	/* Called for every audit row, in the row's own transaction
+	 * (store_set_audit_hook); NULL when none is set. */
+	store_audit_hook_fn *audit_hook;
+	void *audit_hook_ctx;
 	struct store_prepper *prepper; /* for store_put(), made on first use */
 	struct store_prep *prep;       /* its reused prepared record */
 };
