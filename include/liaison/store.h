@@ -480,6 +480,52 @@ int store_ledger_head_each(struct store *st,
 				     void *ctx),
 			   void *ctx, struct diag *d);
 
+/* --- witnessing (src/node/witness.c) ------------------------------------
+ *
+ * One row per countersignature: witness signed the head of node's ledger
+ * at size (root, at_ms, the node's own signature sig) with cosig. A node
+ * keeps the rows of its own heads (node = itself) and of the heads it
+ * countersigned for others (witness = itself). Strings are agency codes.
+ */
+struct store_witness {
+	char node[MARKING_CODE_MAX + 1], witness[MARKING_CODE_MAX + 1];
+	uint64_t size;
+	uint8_t root[STORE_LEDGER_HASH];
+	int64_t at_ms;
+	uint8_t sig[64], cosig[64];
+	int64_t received; /* UTC seconds */
+};
+/* Store a row; one already stored for (node, witness, size) is kept and
+ * 0 returned. */
+int store_witness_put(struct store *st, const struct store_witness *w,
+		      struct diag *d);
+/* The row of (node, witness) at size, or the largest size when size is
+ * UINT64_MAX. LIA_ENOTFOUND when there is none. */
+int store_witness_get(struct store *st, const char *node, const char *witness,
+		      uint64_t size, struct store_witness *out, struct diag *d);
+/* Every row, by node, size and witness. */
+int store_witness_each(struct store *st,
+		       int (*fn)(const struct store_witness *w, void *ctx),
+		       void *ctx, struct diag *d);
+
+/* An inconsistency a witness found in a node's heads: kept by the witness
+ * (from the head envelope env_id) and by the node (from the witness's
+ * report env_id), with evidence (the JSON that showed it). Storing also
+ * writes an audit row "witness-problem"; a second row for one env_id is
+ * ignored. */
+struct store_witness_problem {
+	const char *env_id, *node, *witness, *reason, *evidence;
+	uint64_t size;
+	int64_t at; /* UTC seconds */
+};
+int store_witness_problem_add(struct store *st,
+			      const struct store_witness_problem *p,
+			      struct diag *d);
+int store_witness_problem_each(
+    struct store *st,
+    int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,
+    struct diag *d);
+
 /* --- users, evidence and custody (src/users, src/evidence) ------------
  *
  * The rows that index users and items of evidence. The signed documents

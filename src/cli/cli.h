@@ -53,6 +53,8 @@ int cmd_scenario(struct cli *c, int argc, char **argv);
 /* cmd_evidence.c */
 int cmd_user(struct cli *c, int argc, char **argv);
 int cmd_evidence(struct cli *c, int argc, char **argv);
+/* cmd_witness.c: liaison ledger publish | witnesses */
+int cmd_ledger_witness(struct cli *c, int argc, char **argv);
 int cmd_ledger(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 

@@ -163,6 +163,22 @@ struct store_ops {
 			      int (*fn)(const struct store_alert_hit *h,
 					void *ctx),
 			      void *ctx, struct diag *d);
+	int (*witness_put)(struct store *st, const struct store_witness *w,
+			   struct diag *d);
+	int (*witness_get)(struct store *st, const char *node,
+			   const char *witness, uint64_t size,
+			   struct store_witness *out, struct diag *d);
+	int (*witness_each)(struct store *st,
+			    int (*fn)(const struct store_witness *w,
+				      void *ctx),
+			    void *ctx, struct diag *d);
+	int (*witness_problem_add)(struct store *st,
+				   const struct store_witness_problem *p,
+				   struct diag *d);
+	int (*witness_problem_each)(
+	    struct store *st,
+	    int (*fn)(const struct store_witness_problem *p, void *ctx),
+	    void *ctx, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
