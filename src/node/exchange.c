@@ -768,6 +768,7 @@ int node_receive(struct node *n, const struct identity *me,
 				goto out;
 			in.subject = wrx.subject;
 			in.answer = wrx.has_reply ? &wrx.reply : NULL;
+			in.keep = false; /* witness.c keeps what matters */
 		}
 		if (h->kind == ENVELOPE_REQUEST ||
 		    h->kind == ENVELOPE_RELEASE ||
