@@ -262,6 +262,8 @@ int node_witness_check(struct store *st, const char *node, const char *witness,
 /* The log line of a problem, in the daemon's format, on standard error
  * (the node's log): an operator must see it without asking. */
 static void log_problem(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static void log_problem(const char *fmt, ...)
 {
 	struct timespec ts;
 	struct tm tm;
