@@ -57,8 +57,14 @@ enum envelope_kind {
 	ENVELOPE_ALERT,
 	ENVELOPE_ALERT_WITHDRAW,
 	ENVELOPE_HIT,
+	/* Witnessing (docs/LEDGER-FORMAT.md): a node's signed tree head,
+	 * a peer's countersignature of it, a peer's report that it is
+	 * inconsistent with what the peer saw before. */
+	ENVELOPE_LEDGER_HEAD,
+	ENVELOPE_LEDGER_COSIGN,
+	ENVELOPE_LEDGER_PROBLEM,
 };
-#define ENVELOPE_KIND_MAX ENVELOPE_HIT
+#define ENVELOPE_KIND_MAX ENVELOPE_LEDGER_PROBLEM
 
 enum envelope_priority {
 	ENVELOPE_ROUTINE = 0,
@@ -84,7 +90,8 @@ struct envelope_header {
 struct envelope;
 
 /* Names: "message", "receipt", "query", "answer", "request", "release",
- * "refusal", "alert", "alert-withdraw", "hit"; "routine", "urgent",
+ * "refusal", "alert", "alert-withdraw", "hit", "ledger-head",
+ * "ledger-cosign", "ledger-problem"; "routine", "urgent",
  * "immediate". The _name functions return "?" for a value out of range;
  * the _parse functions return 0 or LIA_EVALUE. */
 const char *envelope_kind_name(enum envelope_kind k);

@@ -285,6 +285,27 @@ int ledger_append_with(struct ledger *lg, const struct ledger_entry *e,
 				   struct diag *d),
 		       void *ctx, uint64_t *first, struct diag *d);
 
+/*
+ * Append one entry inside a write transaction the caller holds on st (a
+ * store audit hook runs in one): the size and right edge are read from the
+ * store, so any ledger handle notices the entry once it is committed, and
+ * nothing is kept if the caller rolls back. *index (may be NULL) is the
+ * entry's index. Errors: as ledger_append_batch.
+ */
+int ledger_append_inside(struct store *st, const struct ledger_entry *e,
+			 int64_t time_ms, uint64_t *index, struct diag *d);
+
+/*
+ * The exchange's audit trail in the ledger: a store audit hook
+ * (store_set_audit_hook) that appends every audit row as an unsigned
+ * framed entry whose document is canonical JSON
+ * {"action","actor","at","detail","object","time_ms","type":"audit","v":1}
+ * (docs/LEDGER-FORMAT.md). ctx is unused.
+ */
+#define LEDGER_AUDIT_VERSION 1
+int ledger_audit_hook(void *ctx, struct store *st,
+		      const struct store_audit_row *row, struct diag *d);
+
 /* The entry bytes of one stored index into *out (malloc'd; free()) and its
  * length into *len. Errors: LIA_EINVAL (index beyond the log),
  * LIA_ENOTFOUND, LIA_ESTORE, LIA_ENOMEM. */

@@ -13,8 +13,10 @@
 #include <stdio.h>
 
 #include "liaison/attach.h"
+#include "liaison/envelope.h"
 #include "liaison/error.h"
 #include "liaison/marking.h"
+#include "liaison/ledger.h"
 #include "liaison/match.h"
 #include "liaison/store.h"
 
@@ -561,5 +563,80 @@ int node_alert_screen_import(struct node *n, const struct identity *me,
  * list "alert". */
 int node_alert_active_ids(struct node *n, int64_t now, char ***ids,
 			  size_t *n_ids, struct diag *d);
+
+/* --- witnessing (src/node/witness.c, docs/LEDGER-FORMAT.md) ---------
+ *
+ * A node publishes its signed tree head to its peers ("ledger-head": the
+ * head and a consistency proof from the size that peer last countersigned);
+ * a peer checks it against the last head of that node it countersigned and
+ * answers with its countersignature ("ledger-cosign") or, when the heads
+ * are inconsistent, with a report ("ledger-problem") that both keep.
+ */
+#define NODE_WITNESS_INTERVAL_MS 60000 /* default publishing interval */
+#define NODE_WITNESS_BODY_MAX 8192     /* bytes of a witness body */
+#define NODE_WITNESS_REASON_MAX 300
+
+/* A parsed witness body of any of the three kinds. */
+struct node_witness_body {
+	struct ledger_head head;
+	bool has_proof;		   /* ledger-head: a consistency proof */
+	struct ledger_proof proof; /* from a size the peer saw to head.size */
+	uint8_t sig[LEDGER_SIG_SIZE];		/* ledger-cosign */
+	char reason[NODE_WITNESS_REASON_MAX + 1]; /* ledger-problem */
+};
+
+/* Parse the body of a witness envelope of kind (ledger-head, -cosign or
+ * -problem) strictly; parsing does not verify. Errors: LIA_EINVAL (another
+ * kind), LIA_ETOOBIG, LIA_EPARSE, LIA_EVERSION. */
+int node_witness_parse(enum envelope_kind kind, const uint8_t *body,
+		       size_t len, struct node_witness_body *out,
+		       struct diag *d);
+
+enum node_witness_verdict {
+	NODE_WITNESS_COSIGN = 1, /* consistent: countersign */
+	NODE_WITNESS_PROBLEM,	 /* inconsistent: report, never countersign */
+};
+
+/*
+ * The witness's check of a ledger-head body b from node (whose pinned key
+ * is node_pk) against what witness (this node) countersigned before in st.
+ * Returns 0 with *verdict, and for a problem the reason in reason[0..n);
+ * or LIA_ECRYPTO (the head's signature does not verify with node_pk),
+ * LIA_EDENIED (a head older than the last one countersigned, or a proof
+ * that does not start where the witness's knowledge ends: refused, not a
+ * problem), LIA_ESTORE.
+ */
+int node_witness_check(struct store *st, const char *node,
+		       const char *witness, const uint8_t node_pk[LEDGER_PK_SIZE],
+		       const struct node_witness_body *b,
+		       enum node_witness_verdict *verdict, char *reason,
+		       size_t n, struct diag *d);
+
+/* Sign the head of this node's ledger and queue it to peer (NULL: every
+ * pinned peer), each with a consistency proof from the size that peer last
+ * countersigned. *size (may be NULL) gets the head's size and *sent (may
+ * be NULL) the number of envelopes queued. */
+int node_witness_publish(struct node *n, const struct identity *me,
+			 const char *peer, int64_t now, uint64_t *size,
+			 size_t *sent, struct diag *d);
+
+/* What node_receive queues and lists for a witness envelope. */
+struct node_witness_rx {
+	char subject[NODE_WITNESS_REASON_MAX + 64];
+	bool has_reply;
+	struct store_outbound reply; /* points into the fields below */
+	char reply_id[33];
+	const char *rcpt[1];
+	uint8_t *bytes;
+};
+/* Apply a decrypted witness body from h->sender (whose card is peer)
+ * before the inbox row is written; *rx says what to queue in the same
+ * transaction. Free with node_witness_rx_release. */
+int node_witness_receive(struct node *n, const struct identity *me,
+			 const struct identity_card *peer,
+			 const struct envelope_header *h, const char *env_id,
+			 const uint8_t *body, size_t len, int64_t now,
+			 struct node_witness_rx *rx, struct diag *d);
+void node_witness_rx_release(struct node_witness_rx *rx);
 
 #endif

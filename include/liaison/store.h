@@ -174,6 +174,29 @@ int store_stats(struct store *st, struct store_stats *out,
  * read of personal data by a person goes through here. */
 int store_audit(struct store *st, const char *actor, const char *action,
 		const char *object, const char *detail, struct diag *d);
+/*
+ * The audit trail is mirrored elsewhere (the node's ledger) through a hook
+ * that store_audit and every store function writing an audit row call
+ * after inserting the row, inside the same transaction: the row and
+ * whatever the hook writes are stored together or not at all. The hook
+ * may use the store_ledger_put_* functions (it runs as inside a ledger
+ * transaction) and nothing else that writes. A non-zero return rolls the
+ * row back and is returned. Rows written inside a ledger transaction
+ * (users, evidence: their documents are ledger entries already) do not
+ * call it. fn NULL removes the hook.
+ */
+struct store_audit_row {
+	int64_t time_ms; /* when written, ms since 1970 UTC */
+	const char *at;	 /* the row's ISO 8601 time */
+	const char *actor, *action;
+	const char *object, *detail; /* may be NULL */
+};
+typedef int store_audit_hook_fn(void *ctx, struct store *st,
+				const struct store_audit_row *row,
+				struct diag *d);
+void store_set_audit_hook(struct store *st, store_audit_hook_fn *fn,
+			  void *ctx);
+
 int store_audit_each(struct store *st, int64_t since_id,
 		     int (*fn)(int64_t id, const char *at, const char *actor,
 			       const char *action, const char *object,
@@ -488,6 +511,52 @@ int store_ledger_head_each(struct store *st,
 			   int (*fn)(const struct store_ledger_head *h,
 				     void *ctx),
 			   void *ctx, struct diag *d);
+
+/* --- witnessing (src/node/witness.c) ------------------------------------
+ *
+ * One row per countersignature: witness signed the head of node's ledger
+ * at size (root, at_ms, the node's own signature sig) with cosig. A node
+ * keeps the rows of its own heads (node = itself) and of the heads it
+ * countersigned for others (witness = itself). Strings are agency codes.
+ */
+struct store_witness {
+	char node[MARKING_CODE_MAX + 1], witness[MARKING_CODE_MAX + 1];
+	uint64_t size;
+	uint8_t root[STORE_LEDGER_HASH];
+	int64_t at_ms;
+	uint8_t sig[64], cosig[64];
+	int64_t received; /* UTC seconds */
+};
+/* Store a row; one already stored for (node, witness, size) is kept and
+ * 0 returned. */
+int store_witness_put(struct store *st, const struct store_witness *w,
+		      struct diag *d);
+/* The row of (node, witness) at size, or the largest size when size is
+ * UINT64_MAX. LIA_ENOTFOUND when there is none. */
+int store_witness_get(struct store *st, const char *node, const char *witness,
+		      uint64_t size, struct store_witness *out, struct diag *d);
+/* Every row, by node, size and witness. */
+int store_witness_each(struct store *st,
+		       int (*fn)(const struct store_witness *w, void *ctx),
+		       void *ctx, struct diag *d);
+
+/* An inconsistency a witness found in a node's heads: kept by the witness
+ * (from the head envelope env_id) and by the node (from the witness's
+ * report env_id), with evidence (the JSON that showed it). Storing also
+ * writes an audit row "witness-problem"; a second row for one env_id is
+ * ignored. */
+struct store_witness_problem {
+	const char *env_id, *node, *witness, *reason, *evidence;
+	uint64_t size;
+	int64_t at; /* UTC seconds */
+};
+int store_witness_problem_add(struct store *st,
+			      const struct store_witness_problem *p,
+			      struct diag *d);
+int store_witness_problem_each(
+    struct store *st,
+    int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,
+    struct diag *d);
 
 /* --- users, evidence and custody (src/users, src/evidence) ------------
  *

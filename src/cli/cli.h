@@ -55,6 +55,8 @@ int cmd_user(struct cli *c, int argc, char **argv);
 /* cmd_api.c */
 int cmd_user_token(struct cli *c, int argc, char **argv);
 int cmd_evidence(struct cli *c, int argc, char **argv);
+/* cmd_witness.c: liaison ledger publish | witnesses */
+int cmd_ledger_witness(struct cli *c, int argc, char **argv);
 int cmd_ledger(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);

@@ -492,10 +492,13 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 static const char ledger_usage[] =
     "head | verify | proof --index N [--size M] | consistency --from M "
     "[--to N]\n"
+    "       | publish [--peer AGENCY] | witnesses\n"
     "\nThe node's ledger: its signed tree head (JSON), a full "
     "recomputation\n"
     "(exits non-zero with the first bad index when tampered with), and\n"
-    "inclusion and consistency proofs (JSON).\n";
+    "inclusion and consistency proofs (JSON); publish queues the signed\n"
+    "tree head to the peers for countersigning, witnesses lists the\n"
+    "countersignatures and any PROBLEM a witness found.\n";
 
 static int u64_arg(const char *s, uint64_t *out)
 {
@@ -526,6 +529,8 @@ int cmd_ledger(struct cli *c, int argc, char **argv)
 
 	if (argc < 2)
 		return usage_err("ledger", ledger_usage);
+	if (!strcmp(argv[1], "publish") || !strcmp(argv[1], "witnesses"))
+		return cmd_ledger_witness(c, argc - 1, argv + 1);
 	sub = argv[1];
 	argc--;
 	argv++;

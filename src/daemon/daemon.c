@@ -152,6 +152,7 @@ struct daemon {
 	 * process (its receive path, and shutdown). */
 	int wake_fd, pipe_fd[2];
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int64_t witness_ms; /* publishing interval of the tree head, 0 = off */
 };
 
 static int env_i64(const char *name, int64_t def, int64_t *out, struct diag *d)
@@ -1023,12 +1024,39 @@ out:
 	strbuf_release(&msg);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The periodic publication of the tree head to every peer (witness.c). */
+static void witness_publish(struct daemon *dm, int64_t now)
+{
+	uint64_t size = 0;
+	size_t sent = 0;
+	struct diag d;
+	char buf[600];
+
+	diag_clear(&d);
+	if (node_witness_publish(dm->work_node, dm->me, NULL, now, &size,
+				 &sent, &d))
+		log_line(LOG_ERROR, "ledger: publishing the tree head: %s",
+			 diag_format(&d, buf, sizeof(buf)));
+	else if (sent)
+		log_line(LOG_INFO, "ledger: tree head of size %llu sent to "
+				   "%zu peers for countersigning",
+			 (unsigned long long)size, sent);
+}
+
 static void *worker(void *arg)
 {
 	struct daemon *dm = arg;
 	struct store_out_item *items = calloc(DUE_BATCH, sizeof(*items));
 	struct store_out_item *live = calloc(DUE_BATCH, sizeof(*live));
-	int64_t last_prune = 0;
+	int64_t last_prune = 0, last_publish = 0;
 
 	if (!items || !live) {
 		log_line(LOG_ERROR, "delivery worker: out of memory");
@@ -1049,6 +1077,10 @@ static void *worker(void *arg)
 			(void)store_seen_prune(dm->work_node->store,
 					       now - NODE_MAX_SKEW, NULL, &d);
 			last_prune = now;
+		}
+		if (dm->witness_ms && now_ms() - last_publish >= dm->witness_ms) {
+			witness_publish(dm, now);
+			last_publish = now_ms();
 		}
 		if (store_outbox_due(dm->work_node->store, now, items,
 				     DUE_BATCH, &n, &d)) {
@@ -1250,7 +1282,9 @@ int daemon_run_api(const char *home, const char *listen,
 	    (err = env_i64("LIAISON_MAX_AGE_S", DAEMON_MAX_AGE_S, &dm.max_age_s,
 			   d)) ||
 	    (err = env_i64("LIAISON_RECEIPT_WAIT_S", DAEMON_RECEIPT_WAIT_S,
-			   &dm.receipt_wait_s, d)))
+			   &dm.receipt_wait_s, d)) ||
+	    (err = env_i64("LIAISON_WITNESS_INTERVAL_MS",
+			   NODE_WITNESS_INTERVAL_MS, &dm.witness_ms, d)))
 		goto out;
 	if ((err = lock_home(home, &lock_fd, d)) ||
 	    (err = node_open(home, false, &dm.http_node, d)) ||

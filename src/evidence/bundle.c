@@ -176,15 +176,130 @@ static json_t *loads(const char *s)
 	return s ? json_loads(s, JSON_REJECT_DUPLICATES, NULL) : NULL;
 }
 
+/* The countersigned heads of this node (witnessing): the largest size
+ * countersigned, and the countersignatures of one size. */
+struct cosigned {
+	const char *agency;
+	uint64_t size;		/* best countersigned size, 0 = none */
+	size_t best;		/* its number of witnesses */
+	uint64_t cur;		/* the size being counted, and its count */
+	size_t cur_n;
+	uint64_t want;		/* the size whose witnesses to collect */
+	struct store *st;
+	json_t *list;		/* {"agency","pk","sig"} of size want */
+	int err;
+};
+
+static int largest_cb(const struct store_witness *w, void *ctx)
+{
+	struct cosigned *cs = ctx;
+
+	/* Rows come by node and size: the witnesses of one size are
+	 * consecutive. */
+	if (strcmp(w->node, cs->agency))
+		return 0;
+	if (w->size != cs->cur || !cs->cur_n) {
+		cs->cur = w->size;
+		cs->cur_n = 0;
+	}
+	cs->cur_n++;
+	if (cs->cur_n > cs->best ||
+	    (cs->cur_n == cs->best && cs->cur > cs->size)) {
+		cs->best = cs->cur_n;
+		cs->size = cs->cur;
+	}
+	return 0;
+}
+
+/* The witness's key is the one of its pinned card: a countersignature by
+ * a node that is no longer pinned is left out. */
+struct peer_pk {
+	const char *agency;
+	uint8_t pk[LEDGER_PK_SIZE];
+	bool found;
+};
+
+static int peer_pk_cb(const struct store_peer *p, void *ctx)
+{
+	struct peer_pk *pp = ctx;
+	struct identity_card card = {0};
+
+	if (strcmp(p->agency, pp->agency) ||
+	    identity_card_parse(p->card, strlen(p->card), &card, NULL))
+		return 0;
+	memcpy(pp->pk, card.sign_pk, LEDGER_PK_SIZE);
+	pp->found = true;
+	identity_card_free(&card);
+	return 0;
+}
+
+static int witness_cb(const struct store_witness *w, void *ctx)
+{
+	struct cosigned *cs = ctx;
+	struct peer_pk pp = {.agency = w->witness};
+	json_t *v;
+	int err;
+
+	if (strcmp(w->node, cs->agency) || w->size != cs->want)
+		return 0;
+	if ((err = store_peer_each(cs->st, peer_pk_cb, &pp, NULL)))
+		return err;
+	if (!pp.found)
+		return 0;
+	v = json_pack("{s:s, s:o?, s:o?}", "agency", w->witness, "pk",
+		      b64_json(pp.pk, LEDGER_PK_SIZE), "sig",
+		      b64_json(w->cosig, LEDGER_SIG_SIZE));
+	if (!v || json_object_size(v) != 3 || json_array_append_new(cs->list, v)) {
+		json_decref(v);
+		return LIA_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The head a bundle uses: the head countersigned by the most witnesses
+ * (the largest of those) when it covers every entry of the bundle (its
+ * witnesses then vouch for them), else a fresh head of the current size
+ * with no witnesses yet.
+ */
+static int bundle_head(const struct evidence_ctx *c, const struct identity *me,
+		       uint64_t last_idx, struct ledger_head *head,
+		       json_t **witnesses, struct diag *d)
+{
+	struct cosigned cs = {.agency = c->agency, .st = c->st};
+	struct ledger_signer signer;
+	int err;
+
+	if (!(cs.list = json_array()))
+		return LIA_ENOMEM;
+	if (c->agency &&
+	    (err = store_witness_each(c->st, largest_cb, &cs, d)))
+		goto out;
+	if (c->agency && cs.size > last_idx &&
+	    !ledger_head_get(c->lg, cs.size, head, d)) {
+		cs.want = cs.size;
+		if ((err = store_witness_each(c->st, witness_cb, &cs, d)))
+			goto out;
+	} else {
+		identity_ledger_signer(me, &signer);
+		if ((err = ledger_sign_head(c->lg, &signer, 0, head, d)))
+			goto out;
+	}
+	*witnesses = cs.list;
+	cs.list = NULL;
+out:
+	json_decref(cs.list);
+	return err;
+}
+
 int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		    const char *id, bool with_content, char **out, size_t *len,
 		    struct diag *d)
 {
 	struct idx_list idx = {0}, custody = {0};
 	struct item_row item = {0};
-	struct ledger_signer signer;
 	struct ledger_head head;
-	json_t *o = NULL, *entries = NULL, *v;
+	json_t *o = NULL, *entries = NULL, *witnesses = NULL, *v;
 	uint8_t *content = NULL;
 	char *s = NULL, *card = NULL;
 	int err;
@@ -228,8 +343,8 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 			goto out;
 	}
 	qsort(idx.v, idx.n, sizeof(*idx.v), cmp_u64);
-	identity_ledger_signer(me, &signer);
-	if ((err = ledger_sign_head(c->lg, &signer, 0, &head, d)))
+	if ((err = bundle_head(c, me, idx.n ? idx.v[idx.n - 1] : 0, &head,
+			       &witnesses, d)))
 		goto out;
 	if (!(entries = json_array())) {
 		err = LIA_ENOMEM;
@@ -265,9 +380,9 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 	if ((err = ledger_head_to_json(&head, &s)) ||
 	    (err = identity_card_json(me, &card)))
 		goto out;
-	o = json_pack("{s:s, s:O, s:s, s:{s:o?, s:[]}, s:s, s:i}", "card", card,
+	o = json_pack("{s:s, s:O, s:s, s:{s:o?, s:O}, s:s, s:i}", "card", card,
 		      "entries", entries, "format", EVIDENCE_BUNDLE_FORMAT,
-		      "head", "sth", loads(s), "witnesses", "item", id,
+		      "head", "sth", loads(s), "witnesses", witnesses, "item", id,
 		      "version", EVIDENCE_BUNDLE_VERSION);
 	free(s);
 	s = NULL;
@@ -299,6 +414,7 @@ out:
 	free(card);
 	free(s);
 	json_decref(entries);
+	json_decref(witnesses);
 	json_decref(o);
 	return err;
 }

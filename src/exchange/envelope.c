@@ -64,6 +64,9 @@ static const char *const kind_names[] = {
     [ENVELOPE_ALERT] = "alert",
     [ENVELOPE_ALERT_WITHDRAW] = "alert-withdraw",
     [ENVELOPE_HIT] = "hit",
+    [ENVELOPE_LEDGER_HEAD] = "ledger-head",
+    [ENVELOPE_LEDGER_COSIGN] = "ledger-cosign",
+    [ENVELOPE_LEDGER_PROBLEM] = "ledger-problem",
 };
 
 static const char *const priority_names[] = {

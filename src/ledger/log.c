@@ -233,6 +233,57 @@ out_free:
 	return err;
 }
 
+int ledger_append_inside(struct store *st, const struct ledger_entry *e,
+			 int64_t time_ms, uint64_t *index, struct diag *d)
+{
+	uint8_t(*edge)[LEDGER_HASH_SIZE] = NULL;
+	uint8_t h[LEDGER_HASH_SIZE];
+	struct store_ledger_row row;
+	uint64_t size, idx;
+	unsigned l = 0;
+	int err;
+
+	if (!st || !e || (e->len && !e->data) || time_ms < 0)
+		return LIA_EINVAL;
+	if (e->len > LEDGER_ENTRY_MAX)
+		return LIA_ETOOBIG;
+	if (!time_ms)
+		time_ms = now_ms();
+	if (!(edge = malloc(sizeof(((struct ledger *)0)->edge))))
+		return LIA_ENOMEM;
+	if ((err = store_ledger_size(st, &size, d)) ||
+	    (err = load_edge(st, size, edge, d)))
+		goto out;
+	if (size >= LEDGER_SIZE_MAX) {
+		diag_set(d, "ledger: the log is full");
+		err = LIA_EOVERFLOW;
+		goto out;
+	}
+	ledger_hash_leaf(e->data, e->len, h);
+	row = (struct store_ledger_row){.index = size,
+					.data = e->data,
+					.len = e->len,
+					.leaf_hash = h,
+					.time_ms = time_ms};
+	if ((err = store_ledger_put_entry(st, &row, d)))
+		goto out;
+	/* As in ledger_append_with: each trailing one bit of the index
+	 * closes a perfect subtree. */
+	idx = size;
+	while (idx & 1) {
+		ledger_hash_node(edge[l], h, h);
+		l++;
+		idx >>= 1;
+		if ((err = store_ledger_put_node(st, l, idx, h, d)))
+			goto out;
+	}
+	if (index)
+		*index = size;
+out:
+	free(edge);
+	return err;
+}
+
 /* The store as a source of perfect subtrees; the right edge of the
  * handle's own size is answered from memory. */
 static int src_get(void *ctx, unsigned level, uint64_t index,

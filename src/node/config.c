@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "liaison/ledger.h"
 #include "liaison/node.h"
 #include "liaison/strbuf.h"
 #include "liaison/types.h"
@@ -306,6 +307,10 @@ int node_open(const char *home, bool readonly, struct node **out,
 	 * answer) wakes the daemon's delivery worker once committed. */
 	if (!readonly)
 		store_set_queue_hook(n->store, wake_hook, n);
+	/* The audit trail of the exchange is part of the ledger (issue #6):
+	 * every audit row becomes an entry in its own transaction. */
+	if (!readonly)
+		store_set_audit_hook(n->store, ledger_audit_hook, NULL);
 out:
 	if (rc) {
 		node_close(n);

@@ -772,6 +772,7 @@ static int receive_one(struct node *n, const struct identity *me,
 	struct node_qanswer qa;
 	struct node_release_rx rrx;
 	struct node_answer ans;
+	struct node_witness_rx wrx = {0};
 	struct strbuf adetail;
 	struct envelope_header rh;
 	struct store_inbound in;
@@ -891,6 +892,17 @@ static int receive_one(struct node *n, const struct identity *me,
 			if ((err = node_alert_receive(n, h, id, body, body_len,
 						      &in.subject, d)))
 				goto out;
+		} else if (h->kind >= ENVELOPE_LEDGER_HEAD &&
+			   h->kind <= ENVELOPE_LEDGER_PROBLEM) {
+			/* Witnessing (witness.c): the reply goes out with
+			 * the receipt, like a query's answer. */
+			if ((err = node_witness_receive(n, me, card, h, id,
+							body, body_len, now,
+							&wrx, d)))
+				goto out;
+			in.subject = wrx.subject;
+			in.answer = wrx.has_reply ? &wrx.reply : NULL;
+			in.keep = false; /* witness.c keeps what matters */
 		}
 		if (h->kind == ENVELOPE_REQUEST ||
 		    h->kind == ENVELOPE_RELEASE ||
@@ -1001,6 +1013,7 @@ out:
 	}
 	free(rbytes);
 	node_qanswer_release(&qa);
+	node_witness_rx_release(&wrx);
 	node_release_rx_release(&rrx);
 	strbuf_release(&adetail);
 	node_message_free(msg);

@@ -315,6 +315,43 @@ const char *const store_sqlite_migrations[] = {
 	"  revoked INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX api_tokens_user ON api_tokens(user);",
+	/* 8 -> 9: witnessing (issue #6, section 3). A witness row is one
+	 * countersignature by witness of the head of node at size: on a
+	 * publisher (node = this node) those it received, on a witness
+	 * (witness = this node) those it made, each with the node's own head
+	 * signature. A problem is an inconsistency a witness found, kept on
+	 * both sides with the head that showed it. Both are append-only. */
+	"CREATE TABLE witness ("
+	"  node TEXT NOT NULL,"
+	"  witness TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  cosig BLOB NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  PRIMARY KEY (node, witness, size)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE witness_problems ("
+	"  id INTEGER PRIMARY KEY,"
+	"  env_id TEXT NOT NULL UNIQUE,"
+	"  node TEXT NOT NULL,"
+	"  witness TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE TRIGGER witness_no_update BEFORE UPDATE ON witness"
+	" BEGIN SELECT RAISE(ABORT, 'witness rows are append-only'); END;"
+	"CREATE TRIGGER witness_no_delete BEFORE DELETE ON witness"
+	" BEGIN SELECT RAISE(ABORT, 'witness rows are append-only'); END;"
+	"CREATE TRIGGER witness_problems_no_update BEFORE UPDATE ON"
+	" witness_problems"
+	" BEGIN SELECT RAISE(ABORT, 'witness rows are append-only'); END;"
+	"CREATE TRIGGER witness_problems_no_delete BEFORE DELETE ON"
+	" witness_problems"
+	" BEGIN SELECT RAISE(ABORT, 'witness rows are append-only'); END;",
 };
 
 const int store_sqlite_migrations_n =

@@ -1246,15 +1246,14 @@ out:
 
 /* --- audit ----------------------------------------------------------- */
 
-static int sq_audit(struct store *st, const char *actor, const char *action,
-		    const char *object, const char *detail, struct diag *d)
+/* The audit row itself, in whatever transaction is open. */
+static int audit_insert(struct sq *s, const char *at, const char *actor,
+			const char *action, const char *object,
+			const char *detail, struct diag *d)
 {
-	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q;
-	char at[32];
 	int err;
 
-	store_iso_time(time(NULL), at, sizeof(at));
 	if ((err = stmt_get(s, S_AUDIT_INS, &q, d)))
 		return err;
 	sqlite3_bind_text(q, 1, at, -1, SQLITE_STATIC);
@@ -1263,6 +1262,51 @@ static int sq_audit(struct store *st, const char *actor, const char *action,
 	sqlite3_bind_text(q, 4, object, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
 	return stmt_exec(s, q, "append audit", d);
+}
+
+static int sq_audit(struct store *st, const char *actor, const char *action,
+		    const char *object, const char *detail, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_audit_row row;
+	struct timespec ts;
+	bool own_txn;
+	char at[32];
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	store_iso_time(ts.tv_sec, at, sizeof(at));
+	/* Rows of a ledger transaction are about entries of the ledger
+	 * already; without a hook there is nothing to keep together. */
+	if (!st->audit_hook || st->in_ledger)
+		return audit_insert(s, at, actor, action, object, detail, d);
+	/* The row and its mirror must be one transaction: open one when the
+	 * caller has none (a lone store_audit). */
+	own_txn = sqlite3_get_autocommit(s->db) != 0;
+	if (own_txn && (err = exec_sql(s, "BEGIN IMMEDIATE", "begin audit", d)))
+		return err;
+	if ((err = audit_insert(s, at, actor, action, object, detail, d)))
+		goto out;
+	row = (struct store_audit_row){
+	    .time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	    .at = at,
+	    .actor = actor,
+	    .action = action,
+	    .object = object,
+	    .detail = detail};
+	/* The hook writes ledger rows, which the store accepts only inside
+	 * a ledger transaction; this is one for as long as the hook runs. */
+	st->in_ledger = true;
+	err = st->audit_hook(st->audit_hook_ctx, st, &row, d);
+	st->in_ledger = false;
+out:
+	if (own_txn) {
+		if (!err)
+			err = exec_sql(s, "COMMIT", "commit audit", d);
+		if (err)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return err;
 }
 
 static int sq_audit_each(struct store *st, int64_t since_id,
@@ -3333,6 +3377,204 @@ out:
 	return err;
 }
 
+/* --- witnessing ------------------------------------------------------ */
+
+static int sq_witness_put(struct store *st, const struct store_witness *w,
+			  struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = q_prep(s,
+			  "INSERT OR IGNORE INTO witness(node, witness, size,"
+			  " root, at_ms, sig, cosig, received)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, w->node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, w->witness, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)w->size);
+	sqlite3_bind_blob(q, 4, w->root, STORE_LEDGER_HASH, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, w->at_ms);
+	sqlite3_bind_blob(q, 6, w->sig, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 7, w->cosig, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 8, w->received);
+	return q_step_done(s, q, "store countersignature", d);
+}
+
+/* A witness row from the columns node, witness, size, root, at_ms, sig,
+ * cosig, received; LIA_EPARSE when a stored value is out of shape. */
+static int witness_row(sqlite3_stmt *q, struct store_witness *w,
+		       struct diag *d)
+{
+	const char *node = col_text(q, 0), *wit = col_text(q, 1);
+
+	memset(w, 0, sizeof(*w));
+	if (strlen(node) >= sizeof(w->node) ||
+	    strlen(wit) >= sizeof(w->witness) ||
+	    sqlite3_column_int64(q, 2) < 0 ||
+	    sqlite3_column_bytes(q, 3) != STORE_LEDGER_HASH ||
+	    sqlite3_column_bytes(q, 5) != 64 ||
+	    sqlite3_column_bytes(q, 6) != 64) {
+		diag_set(d, "store: a witness row is damaged");
+		return LIA_EPARSE;
+	}
+	memcpy(w->node, node, strlen(node) + 1);
+	memcpy(w->witness, wit, strlen(wit) + 1);
+	w->size = (uint64_t)sqlite3_column_int64(q, 2);
+	memcpy(w->root, sqlite3_column_blob(q, 3), STORE_LEDGER_HASH);
+	w->at_ms = sqlite3_column_int64(q, 4);
+	memcpy(w->sig, sqlite3_column_blob(q, 5), 64);
+	memcpy(w->cosig, sqlite3_column_blob(q, 6), 64);
+	w->received = sqlite3_column_int64(q, 7);
+	return 0;
+}
+
+#define WITNESS_COLS \
+	"SELECT node, witness, size, root, at_ms, sig, cosig, received" \
+	" FROM witness"
+
+static int sq_witness_get(struct store *st, const char *node,
+			  const char *witness, uint64_t size,
+			  struct store_witness *out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	struct store_witness w;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  size == UINT64_MAX
+			      ? WITNESS_COLS " WHERE node = ?1 AND witness = ?2"
+					     " ORDER BY size DESC LIMIT 1"
+			      : WITNESS_COLS " WHERE node = ?1 AND witness = ?2"
+					     " AND size = ?3",
+			  &q, d)))
+		return err;
+	sqlite3_bind_text(q, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, witness, -1, SQLITE_STATIC);
+	if (size != UINT64_MAX)
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)size);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (!(err = witness_row(q, &w, d)))
+			*out = w;
+	} else if (rc == SQLITE_DONE) {
+		err = LIA_ENOTFOUND;
+	} else {
+		err = sq_err(s, "read witness", d);
+	}
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_witness_each(struct store *st,
+			   int (*fn)(const struct store_witness *w, void *ctx),
+			   void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	struct store_witness w;
+	int rc, err;
+
+	if ((err = q_prep(s, WITNESS_COLS " ORDER BY node, size, witness", &q,
+			  d)))
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((err = witness_row(q, &w, d)) || (err = fn(&w, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read witness", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int sq_witness_problem_add(struct store *st,
+				  const struct store_witness_problem *p,
+				  struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	char detail[400];
+	int err;
+
+	/* Inside a received batch this is the batch's savepoint. */
+	if ((err = txn_begin(s, d)))
+		return err;
+	if ((err = q_prep(s,
+			  "INSERT OR IGNORE INTO witness_problems(env_id, node,"
+			  " witness, size, reason, evidence, at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  &q, d)))
+		goto out;
+	sqlite3_bind_text(q, 1, p->env_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, p->node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, p->witness, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)p->size);
+	sqlite3_bind_text(q, 5, p->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, p->evidence, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, p->at);
+	if ((err = q_step_done(s, q, "store witness problem", d)))
+		goto out;
+	/* A repeated report changes nothing and is not audited twice. */
+	if (sqlite3_changes(s->db) == 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "node %s witness %s size %llu: %.300s",
+		 p->node, p->witness, (unsigned long long)p->size, p->reason);
+	if ((err = sq_audit(st, "node", "witness-problem", p->env_id, detail,
+			    d)))
+		goto out;
+out:
+	if (!err)
+		err = txn_commit(s, d);
+	if (err)
+		txn_rollback(s);
+	return err;
+}
+
+static int sq_witness_problem_each(
+    struct store *st,
+    int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,
+    struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, err;
+
+	if ((err = q_prep(s,
+			  "SELECT env_id, node, witness, size, reason,"
+			  " evidence, at FROM witness_problems ORDER BY id",
+			  &q, d)))
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_witness_problem p = {
+		    .env_id = col_text(q, 0),
+		    .node = col_text(q, 1),
+		    .witness = col_text(q, 2),
+		    .reason = col_text(q, 4),
+		    .evidence = col_text(q, 5),
+		    .at = sqlite3_column_int64(q, 6),
+		};
+
+		if (sqlite3_column_int64(q, 3) < 0) {
+			diag_set(d, "store: a witness problem is damaged");
+			err = LIA_EPARSE;
+			goto out;
+		}
+		p.size = (uint64_t)sqlite3_column_int64(q, 3);
+		if ((err = fn(&p, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read witness problems", d);
+out:
+	sqlite3_finalize(q);
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -3393,4 +3635,9 @@ static const struct store_ops sqlite_ops = {
 	.alert_each = sq_alert_each,
 	.alert_hit_add = sq_alert_hit_add,
 	.alert_hit_each = sq_alert_hit_each,
+	.witness_put = sq_witness_put,
+	.witness_get = sq_witness_get,
+	.witness_each = sq_witness_each,
+	.witness_problem_add = sq_witness_problem_add,
+	.witness_problem_each = sq_witness_problem_each,
 };

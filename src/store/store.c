@@ -509,6 +509,15 @@ int store_audit(struct store *st, const char *actor, const char *action,
 	return st->ops->audit(st, actor, action, object, detail, d);
 }
 
+void store_set_audit_hook(struct store *st, store_audit_hook_fn *fn,
+			  void *ctx)
+{
+	if (!st)
+		return;
+	st->audit_hook = fn;
+	st->audit_hook_ctx = fn ? ctx : NULL;
+}
+
 int store_audit_each(struct store *st, int64_t since_id,
 		     int (*fn)(int64_t id, const char *at, const char *actor,
 			       const char *action, const char *object,
@@ -1373,4 +1382,93 @@ int store_token_revoke(struct store *st, int64_t id, int64_t now,
 	if ((err = check_str("actor", actor, STORE_ACTOR_MAX, true, d)))
 		return err;
 	return st->ops->token_revoke(st, id, now, actor, d);
+}
+
+/* --- witnessing ------------------------------------------------------- */
+
+static int witness_names_ok(const char *node, const char *witness,
+			    struct diag *d)
+{
+	int err;
+
+	if ((err = check_str("witness node", node, MARKING_CODE_MAX, true,
+			     d)) ||
+	    (err = check_str("witness", witness, MARKING_CODE_MAX, true,
+			     d)))
+		return err;
+	return 0;
+}
+
+int store_witness_put(struct store *st, const struct store_witness *w,
+		      struct diag *d)
+{
+	int err;
+
+	if (!st || !w || w->size > STORE_LEDGER_INDEX_MAX + 1 || w->at_ms < 0)
+		return LIA_EINVAL;
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	if (st->in_import || st->in_ledger)
+		return LIA_EINVAL;
+	if ((err = witness_names_ok(w->node, w->witness, d)))
+		return err;
+	return st->ops->witness_put(st, w, d);
+}
+
+int store_witness_get(struct store *st, const char *node, const char *witness,
+		      uint64_t size, struct store_witness *out, struct diag *d)
+{
+	int err;
+
+	if (!st || !out ||
+	    (size != UINT64_MAX && size > STORE_LEDGER_INDEX_MAX + 1))
+		return LIA_EINVAL;
+	if ((err = witness_names_ok(node, witness, d)))
+		return err;
+	return st->ops->witness_get(st, node, witness, size, out, d);
+}
+
+int store_witness_each(struct store *st,
+		       int (*fn)(const struct store_witness *w, void *ctx),
+		       void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->witness_each(st, fn, ctx, d);
+}
+
+int store_witness_problem_add(struct store *st,
+			      const struct store_witness_problem *p,
+			      struct diag *d)
+{
+	int err;
+
+	if (!st || !p || p->size > STORE_LEDGER_INDEX_MAX + 1)
+		return LIA_EINVAL;
+	if (st->readonly) {
+		diag_set(d, "store: opened read-only");
+		return LIA_EDENIED;
+	}
+	if (st->in_import || st->in_ledger)
+		return LIA_EINVAL;
+	if ((err = check_env_id(p->env_id, d)) ||
+	    (err = witness_names_ok(p->node, p->witness, d)) ||
+	    (err = check_str("witness problem", p->reason, STORE_DETAIL_MAX,
+			     true, d)) ||
+	    (err = check_str("witness evidence", p->evidence, 65536, true,
+			     d)))
+		return err;
+	return st->ops->witness_problem_add(st, p, d);
+}
+
+int store_witness_problem_each(
+    struct store *st,
+    int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,
+    struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->witness_problem_each(st, fn, ctx, d);
 }

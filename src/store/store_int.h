@@ -175,6 +175,22 @@ struct store_ops {
 			      int (*fn)(const struct store_alert_hit *h,
 					void *ctx),
 			      void *ctx, struct diag *d);
+	int (*witness_put)(struct store *st, const struct store_witness *w,
+			   struct diag *d);
+	int (*witness_get)(struct store *st, const char *node,
+			   const char *witness, uint64_t size,
+			   struct store_witness *out, struct diag *d);
+	int (*witness_each)(struct store *st,
+			    int (*fn)(const struct store_witness *w,
+				      void *ctx),
+			    void *ctx, struct diag *d);
+	int (*witness_problem_add)(struct store *st,
+				   const struct store_witness_problem *p,
+				   struct diag *d);
+	int (*witness_problem_each)(
+	    struct store *st,
+	    int (*fn)(const struct store_witness_problem *p, void *ctx),
+	    void *ctx, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */
@@ -185,6 +201,10 @@ struct store {
 	bool in_import;
 	bool in_ledger;  /* a ledger write transaction is open */
 	bool in_read;    /* a read snapshot of store_ledger_read_begin */
+	/* Called for every audit row, in the row's own transaction
+	 * (store_set_audit_hook); NULL when none is set. */
+	store_audit_hook_fn *audit_hook;
+	void *audit_hook_ctx;
 	struct store_prepper *prepper; /* for store_put(), made on first use */
 	struct store_prep *prep;       /* its reused prepared record */
 	void (*on_queue)(void *ctx);   /* store_set_queue_hook */

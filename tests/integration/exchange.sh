@@ -165,3 +165,13 @@ kill -TERM "$PID_A"; st=0; wait "$PID_A" || st=$?
 grep -q "stopped" "$A.log" || fail "no clean stop"
 grep -qi "private key\|BEGIN" "$A.log" "$B.log" && fail "secrets in the log"
 ok "clean shutdown"
+
+# The audit trail of the exchange is part of the ledger (issue #6): every
+# send, receipt and read above is an entry, and each log still verifies.
+for h in "$A" "$B" "$C"; do
+	lia "$h" ledger verify | grep -q "^ok" || fail "ledger verify on $h after the exchange"
+	a=$(sqlite3 "$h/store.db" "select count(*) from audit")
+	e=$(sqlite3 "$h/store.db" "select count(*) from ledger_entries where cast(substr(data, 9) as text) like '%\"type\":\"audit\"%'")
+	[ "$a" = "$e" ] || fail "$h has $a audit rows but $e audit entries in its ledger"
+done
+ok "every audit row of the three nodes is a ledger entry; ledger verify passes"

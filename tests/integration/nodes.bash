@@ -11,6 +11,9 @@ s=[socket.socket() for _ in range(3)]
 print(*[x.getsockname()[1] for x in s])')
 A="$TMP/a"; B="$TMP/b"; C="$TMP/c"
 export LIAISON_BACKOFF_CAP_MS=1000
+# The daemons publish their tree heads only where a test asks for it
+# (witness.sh), so that other tests see only their own traffic.
+export LIAISON_WITNESS_INTERVAL_MS="${LIAISON_WITNESS_INTERVAL_MS:-0}"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
 trap cleanup EXIT
