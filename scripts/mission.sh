@@ -9,7 +9,7 @@
 #   3. a border check at B (Greece) screens a traveller whose passport
 #      spells the name differently: it hits, and A is notified;
 #   4. C (Warsaw) asks its partners hit/no-hit about a name from a bank
-#      report, requests the record behind the hit, A's supervisor approves
+#      report, requests the record behind the hit, A approves
 #      and the record arrives at C under its marking;
 #   5. a phone seized at B is registered as evidence, sealed, handed over
 #      for transfer to A with signed custody, and its bundle is verified
@@ -143,9 +143,10 @@ if [ -n "$REF" ]; then
 	req() { lia "$HA" --json requests >"$W/rq.json" && [ -n "$(jq_ "$W/rq.json" "([r['id'] for r in j if r['ref']=='$REF'] or [''])[0]")" ]; }
 	wait_for 20 req || { echo "the request did not reach $AG_A"; exit 1; }
 	RID=$(jq_ "$W/rq.json" "[r['id'] for r in j if r['ref']=='$REF'][0]")
-	say "$AG_A sees the request; its supervisor petrov approves"
+	say "$AG_A sees the request and approves it"
+	note "(liaison approve acts as the node's operator; the supervisor-only approval route of the API is not built yet)"
 	lia "$HA" requests | sed 's/^/   /' | head -5
-	lia "$HA" approve "$RID" --reason "approved by supervisor petrov: joint investigation" >/dev/null
+	lia "$HA" approve "$RID" --reason "approved: joint investigation" >/dev/null
 	rel() { lia "$HC" --json queries >"$W/qs.json" && [ "$(jq_ "$W/qs.json" "[h.get('release',{}).get('state') for q in j for h in q['hits'] if h['ref']=='$REF'][0]")" = released ]; }
 	if wait_for 20 rel; then
 		say "The record arrives at $AG_C under $AG_A's marking"
