@@ -299,31 +299,6 @@ static bool in_list(const char *list, const char *agency)
 
 /* ------------------------------------------------------------- issue */
 
-/* The rules of node_send, for one record and one partner. */
-static int deny(const char *id, const struct marking *m, const char *me,
-		const char *to, struct diag *d)
-{
-	if (m->handling >= 2 && strcmp(m->agency, me)) {
-		diag_set(d,
-			 "record %s: handling H%d from %s: not passed on "
-			 "to %s without the owner's permission",
-			 id, m->handling, m->agency, to);
-		return LIA_EDENIED;
-	}
-	if (!marking_allows(m, to, NULL, 0)) {
-		if (m->tlp == TLP_RED)
-			diag_set(d,
-				 "record %s: TLP:RED and %s is not a named "
-				 "recipient in its audience",
-				 id, to);
-		else
-			diag_set(d, "record %s: %s is outside its audience", id,
-				 to);
-		return LIA_EDENIED;
-	}
-	return 0;
-}
-
 struct peers_ctx {
 	char (*buf)[MARKING_CODE_MAX + 1];
 	size_t n;
@@ -419,8 +394,8 @@ static int alert_send(struct node *n, const struct identity *me,
 	if ((err = store_get(n->store, s->record_id, &r, d)))
 		goto out;
 	for (size_t i = 0; i < s->n_to; i++) {
-		if ((err = deny(s->record_id, &r->marking, n->cfg.agency,
-				s->to[i], d)))
+		if ((err = node_handling_check(s->record_id, &r->marking,
+					       n->cfg.agency, s->to[i], d)))
 			goto out;
 		to[i] = s->to[i];
 		if ((err = strbuf_addf(&rcpt, "%s%s", i ? "," : "", s->to[i])))
@@ -536,8 +511,8 @@ int node_alert_issue(struct node *n, const struct identity *me,
 		    (err = store_get(n->store, r->record_id, &rec, d)))
 			goto out;
 		for (size_t i = 0; i < pc.n; i++)
-			if (!deny(r->record_id, &rec->marking, n->cfg.agency,
-				  peers[i], NULL))
+			if (!node_handling_check(r->record_id, &rec->marking,
+						 n->cfg.agency, peers[i], NULL))
 				memcpy(to[n_to++], peers[i], sizeof(to[0]));
 		if (!n_to) {
 			diag_set(d,

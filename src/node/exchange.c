@@ -152,8 +152,9 @@ int node_peer_card(struct node *n, const char *agency,
 
 /* -------------------------------------------------------------- send */
 
-static int deny_record(const char *id, const struct marking *m, const char *me,
-		       const char *to, struct diag *d)
+/* The handling rules for one record and one partner (node_int.h). */
+int node_handling_check(const char *id, const struct marking *m, const char *me,
+			const char *to, struct diag *d)
 {
 	/* H2 and H3 from another agency: passing it on is the owner's
 	 * decision, never ours. */
@@ -178,12 +179,6 @@ static int deny_record(const char *id, const struct marking *m, const char *me,
 	return 0;
 }
 
-int node_handling_check(const char *id, const struct marking *m, const char *me,
-			const char *to, struct diag *d)
-{
-	return deny_record(id, m, me, to, d);
-}
-
 static int add_records(struct node *n, const struct node_send *s, json_t *arr,
 		       struct marking *env_m, struct diag *d)
 {
@@ -197,8 +192,8 @@ static int add_records(struct node *n, const struct node_send *s, json_t *arr,
 		if ((err = store_get(n->store, s->records[i], &r, d)))
 			return err;
 		for (size_t k = 0; k < s->n_to && !err; k++)
-			err = deny_record(s->records[i], &r->marking,
-					  n->cfg.agency, s->to[k], d);
+			err = node_handling_check(s->records[i], &r->marking,
+						  n->cfg.agency, s->to[k], d);
 		if (!err && !(err = entity_to_jansson(r->entity, &ej)) &&
 		    !(err = marking_to_json(&r->marking, &mj)) &&
 		    (json_object_set(ej, "marking", mj) ||
@@ -896,9 +891,9 @@ static int receive_one(struct node *n, const struct identity *me,
 			   h->kind <= ENVELOPE_LEDGER_PROBLEM) {
 			/* Witnessing (witness.c): the reply goes out with
 			 * the receipt, like a query's answer. */
-			if ((err = node_witness_receive(n, me, card, h, id,
-							body, body_len, now,
-							&wrx, d)))
+			if ((err =
+				 node_witness_receive(n, me, card, h, id, body,
+						      body_len, now, &wrx, d)))
 				goto out;
 			in.subject = wrx.subject;
 			in.answer = wrx.has_reply ? &wrx.reply : NULL;
