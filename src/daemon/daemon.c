@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "liaison/api.h"
+#include "liaison/net.h"
 #include "liaison/batch.h"
 #include "liaison/daemon.h"
 #include "liaison/envelope.h"
@@ -1168,42 +1169,6 @@ static void wake_listen(struct daemon *dm)
 	dm->wake_fd = fd;
 }
 
-static int parse_listen(const char *s, struct sockaddr_storage *ss,
-			struct diag *d)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	uint64_t port;
-	size_t hl;
-
-	memset(ss, 0, sizeof(*ss));
-	if (!colon || str_to_u64(colon + 1, strlen(colon + 1), &port) ||
-	    port == 0 || port > 65535 || (hl = (size_t)(colon - s)) == 0 ||
-	    hl >= sizeof(host))
-		goto bad;
-	memcpy(host, s, hl);
-	host[hl] = 0;
-	if (host[0] == '[' && host[hl - 1] == ']') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		host[hl - 1] = 0;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-			goto bad;
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			goto bad;
-	}
-	return 0;
-bad:
-	diag_set(d, "listen address \"%.64s\" must be IPV4:PORT or [IPV6]:PORT",
-		 s);
-	return LIA_EINVAL;
-}
-
 struct trust_ctx {
 	struct strbuf *pem;
 	int err;
@@ -1305,8 +1270,8 @@ int daemon_run_api(const char *home, const char *listen,
 	store_set_queue_hook(dm.http_node->store, wake_self, &dm);
 	store_set_queue_hook(dm.work_node->store, NULL, NULL);
 	wake_listen(&dm);
-	if ((err = parse_listen(listen ? listen : dm.http_node->cfg.listen, &ss,
-				d)))
+	if ((err = net_parse_addr(listen ? listen : dm.http_node->cfg.listen,
+				  "listen address", &ss, d)))
 		goto out;
 	snprintf(dm.cert_path, sizeof(dm.cert_path), "%s/keys/tls.crt", home);
 	snprintf(dm.key_path, sizeof(dm.key_path), "%s/keys/tls.key", home);
