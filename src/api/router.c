@@ -600,10 +600,8 @@ static void h_records(struct call *c)
 	}
 	if ((err = store_search(c->a->n->store, &sq, search_cb, &l, &d))) {
 		json_decref(l.items);
-		{
-			fail_store(c, err, &d);
-			return;
-		}
+		fail_store(c, err, &d);
+		return;
 	}
 	snprintf(what, sizeof(what), "search, %zu results",
 		 json_array_size(l.items));
@@ -651,10 +649,8 @@ static void h_history(struct call *c)
 	if ((err =
 		 store_history(c->a->n->store, c->param, history_cb, &l, &d))) {
 		json_decref(l.items);
-		{
-			fail_store(c, err, &d);
-			return;
-		}
+		fail_store(c, err, &d);
+		return;
 	}
 	if (!audit(c, "api.record.history", c->param, "history")) {
 		json_decref(l.items);
@@ -796,10 +792,8 @@ static void paged(struct call *c, enum paged_kind k, const char *action)
 	}
 	if (err) {
 		json_decref(l.items);
-		{
-			fail_store(c, err, &d);
-			return;
-		}
+		fail_store(c, err, &d);
+		return;
 	}
 	if (c->rt->personal && !audit(c, action, "list", "list")) {
 		json_decref(l.items);
@@ -869,10 +863,8 @@ static void h_audit(struct call *c)
 	err = store_audit_each(c->a->n->store, since, audit_cb, &l, &d);
 	if (err && err != 1) {
 		json_decref(l.items);
-		{
-			fail_store(c, err, &d);
-			return;
-		}
+		fail_store(c, err, &d);
+		return;
 	}
 	snprintf(next, sizeof(next), "%lld", (long long)l.last);
 	reply_list(c, l.items, l.seen > c->limit ? next : NULL);

@@ -1406,11 +1406,9 @@ int store_witness_put(struct store *st, const struct store_witness *w,
 
 	if (!st || !w || w->size > STORE_LEDGER_INDEX_MAX + 1 || w->at_ms < 0)
 		return LIA_EINVAL;
-	if (st->readonly) {
-		diag_set(d, "store: opened read-only");
-		return LIA_EDENIED;
-	}
-	if (st->in_import || st->in_ledger)
+	if ((err = check_writable(st, d)))
+		return err;
+	if (st->in_ledger)
 		return LIA_EINVAL;
 	if ((err = witness_names_ok(w->node, w->witness, d)))
 		return err;
@@ -1447,11 +1445,9 @@ int store_witness_problem_add(struct store *st,
 
 	if (!st || !p || p->size > STORE_LEDGER_INDEX_MAX + 1)
 		return LIA_EINVAL;
-	if (st->readonly) {
-		diag_set(d, "store: opened read-only");
-		return LIA_EDENIED;
-	}
-	if (st->in_import || st->in_ledger)
+	if ((err = check_writable(st, d)))
+		return err;
+	if (st->in_ledger)
 		return LIA_EINVAL;
 	if ((err = check_env_id(p->env_id, d)) ||
 	    (err = witness_names_ok(p->node, p->witness, d)) ||
