@@ -12,11 +12,11 @@
  * --queries, every 4th listed name is screened against its own record.
  *
  * The build uses --build-threads threads (default: --threads; screen_put
- * prepares names outside the index lock). Queries run on one thread unless --threads is given,
- * then on that many, each over its share; latencies are per query from
- * clock_gettime. --repeat N runs the whole query set N times and reports the
- * fastest pass (results are the same every pass): this machine is a shared
- * VM, and the fastest pass is the one least disturbed by its neighbours.
+ * prepares names outside the index lock). Queries run on one thread unless
+ * --threads is given, then on that many, each over its share; latencies are per
+ * query from clock_gettime. --repeat N runs the whole query set N times and
+ * reports the fastest pass (results are the same every pass): this machine is a
+ * shared VM, and the fastest pass is the one least disturbed by its neighbours.
  * stdout: one Markdown row in the layout bench/screen.sh
  * shares with the baselines; stderr: the detailed row (recall@1 too).
  */
@@ -54,7 +54,7 @@ struct query {
 	/* results */
 	double us, top_score;
 	size_t n_hits;
-	int rank;                /* 1-based rank of expect among hits, 0 */
+	int rank; /* 1-based rank of expect among hits, 0 */
 	char *top_id;
 };
 
@@ -117,7 +117,7 @@ static int read_csv3(const char *path,
 		     void (*fn)(void *ctx, char *a, char *b, char *c),
 		     void *ctx)
 {
-	struct csv_opts o = { .expect_fields = 3, .trim_header = true };
+	struct csv_opts o = {.expect_fields = 3, .trim_header = true};
 	struct csv_reader *r = NULL;
 	struct diag d;
 	char buf[512];
@@ -154,7 +154,7 @@ out:
 
 static void name_row(void *ctx, char *id, char *name, char *kind)
 {
-	struct row r = { id, name, MATCH_ANY };
+	struct row r = {id, name, MATCH_ANY};
 
 	if (!strcmp(kind, "person"))
 		r.kind = MATCH_PERSON;
@@ -211,7 +211,7 @@ static int cmp_row_id(const void *a, const void *b)
 struct builder {
 	struct screen_index *ix;
 	struct rows *rs;
-	size_t *starts;          /* first row of each record */
+	size_t *starts; /* first row of each record */
 	size_t n_rec;
 	atomic_size_t next;
 	atomic_size_t failed, names;
@@ -237,10 +237,12 @@ static void *build_main(void *v)
 			const struct row *r = &b->rs->r[b->starts[i]];
 			size_t n = b->starts[i + 1] - b->starts[i];
 			struct screen_entry e = {
-				.record_id = r->id, .list = "bench",
-				.schema = r->kind == MATCH_PERSON ? "Person"
-								  : "Organization",
-				.kind = r->kind, .names = names,
+			    .record_id = r->id,
+			    .list = "bench",
+			    .schema = r->kind == MATCH_PERSON ? "Person"
+							      : "Organization",
+			    .kind = r->kind,
+			    .names = names,
 			};
 			int rc;
 
@@ -266,7 +268,7 @@ static void *build_main(void *v)
 static int build_names(struct screen_index *ix, struct rows *rs,
 		       unsigned threads)
 {
-	struct builder b = { .ix = ix, .rs = rs };
+	struct builder b = {.ix = ix, .rs = rs};
 	pthread_t t[64];
 	size_t nr = 0;
 
@@ -296,7 +298,7 @@ struct real {
 	struct screen_index *ix;
 	struct match_ctx *mc;
 	const char *list;
-	struct rows *self;       /* names to screen when no query file */
+	struct rows *self; /* names to screen when no query file */
 	size_t n;
 };
 
@@ -317,11 +319,10 @@ static int real_put(void *ctx, const struct entity *e, struct diag *d)
 	for (size_t i = 0; i < se.n_names; i++)
 		if (r->n++ % 4 == 0)
 			rows_push(r->self,
-				  (struct row){ dupn(se.record_id,
-						     strlen(se.record_id)),
-						dupn(se.names[i],
-						     strlen(se.names[i])),
-						se.kind });
+				  (struct row){
+				      dupn(se.record_id, strlen(se.record_id)),
+				      dupn(se.names[i], strlen(se.names[i])),
+				      se.kind});
 	return 0;
 }
 
@@ -329,8 +330,8 @@ static int build_real(struct screen_index *ix, const char *dir,
 		      struct rows *self)
 {
 	char un[4096], sdn[4096], alt[4096], add[4096];
-	struct real r = { .ix = ix, .self = self };
-	struct ingest_sink sink = { .put = real_put, .ctx = &r };
+	struct real r = {.ix = ix, .self = self};
+	struct ingest_sink sink = {.put = real_put, .ctx = &r};
 	struct diag d;
 	int rc;
 
@@ -344,8 +345,7 @@ static int build_real(struct screen_index *ix, const char *dir,
 	if ((rc = ingest_un(un, &sink, &d)))
 		goto fail;
 	r.list = "ofac";
-	rc = ingest_ofac(&(struct ofac_files){ sdn, alt, add, NULL }, &sink,
-			 &d);
+	rc = ingest_ofac(&(struct ofac_files){sdn, alt, add, NULL}, &sink, &d);
 	if (rc)
 		goto fail;
 	match_ctx_free(r.mc);
@@ -356,7 +356,8 @@ fail:
 	return -1;
 }
 
-/* --- queries ---------------------------------------------------------------- */
+/* --- queries ----------------------------------------------------------------
+ */
 
 struct runner {
 	struct screen_index *ix;
@@ -378,7 +379,7 @@ static void *run_main(void *v)
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct query *q = &r->q[i];
-		struct screen_query sq = { .name = q->name };
+		struct screen_query sq = {.name = q->name};
 		size_t n = 0;
 		double t0 = now();
 		int rc = screen_query(r->ix, mc, &sq, hits, 10, &n, &d);
@@ -393,7 +394,8 @@ static void *run_main(void *v)
 		q->n_hits = n;
 		q->rank = 0;
 		for (size_t k = 0; k < n; k++)
-			if (q->expect && !strcmp(hits[k].record_id, q->expect)) {
+			if (q->expect &&
+			    !strcmp(hits[k].record_id, q->expect)) {
 				q->rank = (int)k + 1;
 				break;
 			}
@@ -402,8 +404,8 @@ static void *run_main(void *v)
 		q->top_score = 0;
 		if (n) {
 			q->top_score = hits[0].score;
-			q->top_id = dupn(hits[0].record_id,
-					 strlen(hits[0].record_id));
+			q->top_id =
+			    dupn(hits[0].record_id, strlen(hits[0].record_id));
 		}
 	}
 	match_ctx_free(mc);
@@ -430,20 +432,19 @@ static void csv_put(FILE *f, const char *s)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: bench_screen --names FILE --queries FILE "
-		"[--threads N] [--out FILE]\n"
-		"                    [--build-threads N] [--repeat N]\n"
-		"       bench_screen --real DATA_DIR [--queries FILE] "
-		"[--threads N] [--out FILE]\n");
+	fprintf(stderr, "usage: bench_screen --names FILE --queries FILE "
+			"[--threads N] [--out FILE]\n"
+			"                    [--build-threads N] [--repeat N]\n"
+			"       bench_screen --real DATA_DIR [--queries FILE] "
+			"[--threads N] [--out FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *names = NULL, *queries = NULL, *out = NULL, *real = NULL;
-	struct rows rs = { 0 }, self = { 0 };
-	struct queries qs = { 0 };
+	struct rows rs = {0}, self = {0};
+	struct queries qs = {0};
 	struct screen_index *ix;
 	struct screen_stats st;
 	unsigned threads = 1, build_threads = 0, repeat = 1;
@@ -494,7 +495,8 @@ int main(int argc, char **argv)
 		return 1;
 
 	t0 = now();
-	if (names ? build_names(ix, &rs, build_threads) : build_real(ix, real, &self))
+	if (names ? build_names(ix, &rs, build_threads)
+		  : build_real(ix, real, &self))
 		return 1;
 	build_s = now() - t0;
 	hwm = vm_hwm_kb();
@@ -504,8 +506,9 @@ int main(int argc, char **argv)
 			query_row(&qs, dupn(self.r[i].id, strlen(self.r[i].id)),
 				  self.r[i].name, self.r[i].id);
 
-	fprintf(stderr, "built: %zu records, %zu names, %zu keys, %.1f MB "
-			"index, %.2f s, VmHWM %.1f MB\n",
+	fprintf(stderr,
+		"built: %zu records, %zu names, %zu keys, %.1f MB "
+		"index, %.2f s, VmHWM %.1f MB\n",
 		st.records, st.names, st.keys, (double)st.bytes / 1e6, build_s,
 		(double)hwm / 1024.0);
 
@@ -520,9 +523,10 @@ int main(int argc, char **argv)
 		failed = 0;
 		t0 = now();
 		for (unsigned i = 0; i < threads; i++) {
-			size_t a = qs.n * i / threads, b = qs.n * (i + 1) / threads;
+			size_t a = qs.n * i / threads,
+			       b = qs.n * (i + 1) / threads;
 
-			run[i] = (struct runner){ ix, qs.q + a, b - a, 0 };
+			run[i] = (struct runner){ix, qs.q + a, b - a, 0};
 			pthread_create(&t[i], NULL, run_main, &run[i]);
 		}
 		for (unsigned i = 0; i < threads; i++) {
@@ -584,25 +588,27 @@ int main(int argc, char **argv)
 	       st.names, (double)qs.n / query_s, qs.n ? lat[qs.n / 2] : 0.0,
 	       qs.n ? lat[(size_t)((double)qs.n * 0.99)] : 0.0,
 	       listed ? (double)rany / (double)listed : 0.0,
-	       unlisted ? (double)false_hits / (double)unlisted : 0.0,
-	       build_s, (double)hwm / 1024.0);
+	       unlisted ? (double)false_hits / (double)unlisted : 0.0, build_s,
+	       (double)hwm / 1024.0);
 	/* The details on stderr, so the driver's table keeps one layout. */
-	fprintf(stderr, "| index | records | names | build s | names/s | "
+	fprintf(stderr,
+		"| index | records | names | build s | names/s | "
 		"VmHWM MB | index MB | threads | queries | q/s | p50 µs | "
 		"p99 µs | max µs | recall@1 | recall@any | false-hit rate |\n");
 	fprintf(stderr, "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-		"---|---|---|\n");
-	fprintf(stderr, "| %s | %zu | %zu | %.2f | %.0f | %.0f | %.0f | %u | %zu | "
-	       "%.0f | %.0f | %.0f | %.0f | %.4f | %.4f | %.4f |\n",
-	       real ? "real UN+OFAC" : names, st.records, st.names, build_s,
-	       (double)st.names / build_s, (double)hwm / 1024.0,
-	       (double)st.bytes / 1e6, threads, qs.n,
-	       (double)qs.n / query_s, qs.n ? lat[qs.n / 2] : 0.0,
-	       qs.n ? lat[(size_t)((double)qs.n * 0.99)] : 0.0,
-	       qs.n ? lat[qs.n - 1] : 0.0,
-	       listed ? (double)r1 / (double)listed : 0.0,
-	       listed ? (double)rany / (double)listed : 0.0,
-	       unlisted ? (double)false_hits / (double)unlisted : 0.0);
+			"---|---|---|\n");
+	fprintf(stderr,
+		"| %s | %zu | %zu | %.2f | %.0f | %.0f | %.0f | %u | %zu | "
+		"%.0f | %.0f | %.0f | %.0f | %.4f | %.4f | %.4f |\n",
+		real ? "real UN+OFAC" : names, st.records, st.names, build_s,
+		(double)st.names / build_s, (double)hwm / 1024.0,
+		(double)st.bytes / 1e6, threads, qs.n, (double)qs.n / query_s,
+		qs.n ? lat[qs.n / 2] : 0.0,
+		qs.n ? lat[(size_t)((double)qs.n * 0.99)] : 0.0,
+		qs.n ? lat[qs.n - 1] : 0.0,
+		listed ? (double)r1 / (double)listed : 0.0,
+		listed ? (double)rany / (double)listed : 0.0,
+		unlisted ? (double)false_hits / (double)unlisted : 0.0);
 	fprintf(stderr, "listed queries %zu, not listed %zu, errors %d\n",
 		listed, unlisted, failed);
 	screen_index_free(ix);

@@ -20,20 +20,21 @@
 
 /* Each id ends with Any-Latin to catch letters the first step leaves, then
  * strips marks and folds to ASCII. */
-#define TR_TAIL "; Any-Latin; NFD; [:Nonspacing Mark:] Remove; NFC; " \
+#define TR_TAIL                                                                \
+	"; Any-Latin; NFD; [:Nonspacing Mark:] Remove; NFC; "                  \
 	"Latin-ASCII"
 static const char *const tr_ids[TR_COUNT] = {
-	[TR_ANY] = "Any-Latin" TR_TAIL,
-	[TR_CYRILLIC] = "Russian-Latin/BGN" TR_TAIL,
-	[TR_GREEK] = "Greek-Latin/UNGEGN" TR_TAIL,
-	[TR_ARABIC] = "Arabic-Latin" TR_TAIL,
-	[TR_HEBREW] = "Hebrew-Latin" TR_TAIL,
-	[TR_HAN] = "Han-Latin/Names" TR_TAIL,
-	[TR_HANGUL] = "Hangul-Latin" TR_TAIL,
-	[TR_KANA] = "Katakana-Latin; Hiragana-Latin" TR_TAIL,
-	[TR_THAI] = "Thai-Latin" TR_TAIL,
-	/* Latin input: only marks and ASCII folding. */
-	[TR_FOLD] = "NFD; [:Nonspacing Mark:] Remove; NFC; Latin-ASCII",
+    [TR_ANY] = "Any-Latin" TR_TAIL,
+    [TR_CYRILLIC] = "Russian-Latin/BGN" TR_TAIL,
+    [TR_GREEK] = "Greek-Latin/UNGEGN" TR_TAIL,
+    [TR_ARABIC] = "Arabic-Latin" TR_TAIL,
+    [TR_HEBREW] = "Hebrew-Latin" TR_TAIL,
+    [TR_HAN] = "Han-Latin/Names" TR_TAIL,
+    [TR_HANGUL] = "Hangul-Latin" TR_TAIL,
+    [TR_KANA] = "Katakana-Latin; Hiragana-Latin" TR_TAIL,
+    [TR_THAI] = "Thai-Latin" TR_TAIL,
+    /* Latin input: only marks and ASCII folding. */
+    [TR_FOLD] = "NFD; [:Nonspacing Mark:] Remove; NFC; Latin-ASCII",
 };
 
 int match_ctx_new(struct match_ctx **out, struct diag *d)
@@ -73,8 +74,7 @@ static UTransliterator *ctx_tr(struct match_ctx *mc, enum match_tr which,
 	if (mc->tr[which])
 		return mc->tr[which];
 	u_uastrcpy(id, tr_ids[which]);
-	mc->tr[which] = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe,
-				     &st);
+	mc->tr[which] = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
 	if (U_FAILURE(st)) {
 		diag_set(d, "ICU transliterator %s: %s", tr_ids[which],
 			 u_errorName(st));
@@ -86,10 +86,9 @@ static UTransliterator *ctx_tr(struct match_ctx *mc, enum match_tr which,
 const char *match_script_name(enum match_script s)
 {
 	static const char *const names[] = {
-		"unknown", "latin", "cyrillic", "greek", "arabic", "hebrew",
-		"han", "hangul", "kana", "thai", "devanagari", "georgian",
-		"armenian", "other", "mixed"
-	};
+	    "unknown",	  "latin",    "cyrillic", "greek", "arabic",
+	    "hebrew",	  "han",      "hangul",	  "kana",  "thai",
+	    "devanagari", "georgian", "armenian", "other", "mixed"};
 
 	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
@@ -99,20 +98,34 @@ const char *match_script_name(enum match_script s)
 static enum match_script script_of(UScriptCode sc)
 {
 	switch (sc) {
-	case USCRIPT_LATIN: return SCRIPT_LATIN;
-	case USCRIPT_CYRILLIC: return SCRIPT_CYRILLIC;
-	case USCRIPT_GREEK: return SCRIPT_GREEK;
-	case USCRIPT_ARABIC: return SCRIPT_ARABIC;
-	case USCRIPT_HEBREW: return SCRIPT_HEBREW;
-	case USCRIPT_HAN: return SCRIPT_HAN;
-	case USCRIPT_HANGUL: return SCRIPT_HANGUL;
-	case USCRIPT_HIRAGANA: case USCRIPT_KATAKANA:
-	case USCRIPT_KATAKANA_OR_HIRAGANA: return SCRIPT_KANA;
-	case USCRIPT_THAI: return SCRIPT_THAI;
-	case USCRIPT_DEVANAGARI: return SCRIPT_DEVANAGARI;
-	case USCRIPT_GEORGIAN: return SCRIPT_GEORGIAN;
-	case USCRIPT_ARMENIAN: return SCRIPT_ARMENIAN;
-	default: return SCRIPT_OTHER;
+	case USCRIPT_LATIN:
+		return SCRIPT_LATIN;
+	case USCRIPT_CYRILLIC:
+		return SCRIPT_CYRILLIC;
+	case USCRIPT_GREEK:
+		return SCRIPT_GREEK;
+	case USCRIPT_ARABIC:
+		return SCRIPT_ARABIC;
+	case USCRIPT_HEBREW:
+		return SCRIPT_HEBREW;
+	case USCRIPT_HAN:
+		return SCRIPT_HAN;
+	case USCRIPT_HANGUL:
+		return SCRIPT_HANGUL;
+	case USCRIPT_HIRAGANA:
+	case USCRIPT_KATAKANA:
+	case USCRIPT_KATAKANA_OR_HIRAGANA:
+		return SCRIPT_KANA;
+	case USCRIPT_THAI:
+		return SCRIPT_THAI;
+	case USCRIPT_DEVANAGARI:
+		return SCRIPT_DEVANAGARI;
+	case USCRIPT_GEORGIAN:
+		return SCRIPT_GEORGIAN;
+	case USCRIPT_ARMENIAN:
+		return SCRIPT_ARMENIAN;
+	default:
+		return SCRIPT_OTHER;
 	}
 }
 
@@ -120,7 +133,7 @@ static enum match_script script_of(UScriptCode sc)
  * with kana and Korean may mix Han with Hangul; those count as one. */
 static enum match_script detect_script(const UChar *s, int32_t n)
 {
-	unsigned count[SCRIPT_MIXED + 1] = { 0 };
+	unsigned count[SCRIPT_MIXED + 1] = {0};
 	enum match_script best = SCRIPT_UNKNOWN;
 	int kinds = 0;
 	int32_t i = 0;
@@ -160,24 +173,42 @@ static enum match_script detect_script(const UChar *s, int32_t n)
 static enum match_tr tr_for(enum match_script s)
 {
 	switch (s) {
-	case SCRIPT_LATIN: return TR_FOLD;
-	case SCRIPT_CYRILLIC: return TR_CYRILLIC;
-	case SCRIPT_GREEK: return TR_GREEK;
-	case SCRIPT_ARABIC: return TR_ARABIC;
-	case SCRIPT_HEBREW: return TR_HEBREW;
-	case SCRIPT_HAN: return TR_HAN;
-	case SCRIPT_HANGUL: return TR_HANGUL;
-	case SCRIPT_KANA: return TR_KANA;
-	case SCRIPT_THAI: return TR_THAI;
-	default: return TR_ANY;
+	case SCRIPT_LATIN:
+		return TR_FOLD;
+	case SCRIPT_CYRILLIC:
+		return TR_CYRILLIC;
+	case SCRIPT_GREEK:
+		return TR_GREEK;
+	case SCRIPT_ARABIC:
+		return TR_ARABIC;
+	case SCRIPT_HEBREW:
+		return TR_HEBREW;
+	case SCRIPT_HAN:
+		return TR_HAN;
+	case SCRIPT_HANGUL:
+		return TR_HANGUL;
+	case SCRIPT_KANA:
+		return TR_KANA;
+	case SCRIPT_THAI:
+		return TR_THAI;
+	default:
+		return TR_ANY;
 	}
 }
 
 static bool is_apostrophe(UChar c)
 {
 	switch (c) {
-	case '\'': case '`': case 0x00B4: case 0x2018: case 0x2019:
-	case 0x02BC: case 0x02BB: case 0x02BF: case 0x02BE: case 0x02B9:
+	case '\'':
+	case '`':
+	case 0x00B4:
+	case 0x2018:
+	case 0x2019:
+	case 0x02BC:
+	case 0x02BB:
+	case 0x02BF:
+	case 0x02BE:
+	case 0x02B9:
 	case 0x02C8:
 		return true;
 	default:
@@ -235,8 +266,7 @@ static bool hangul_syl(UChar c)
 	return c >= 0xAC00 && c <= 0xD7A3;
 }
 
-static int32_t split_hangul(const UChar *s, int32_t n, UChar *dst,
-			    int32_t cap)
+static int32_t split_hangul(const UChar *s, int32_t n, UChar *dst, int32_t cap)
 {
 	int32_t o = 0;
 
@@ -409,8 +439,8 @@ int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
 	utrans_transUChars(tr, u, &nu, MATCH_U16_MAX, 0, &lim, &st);
 	if (U_FAILURE(st)) {
 		diag_set(d, "transliteration failed: %s", u_errorName(st));
-		ret = st == U_BUFFER_OVERFLOW_ERROR ? LIA_ETOOBIG :
-			LIA_EINTERNAL;
+		ret =
+		    st == U_BUFFER_OVERFLOW_ERROR ? LIA_ETOOBIG : LIA_EINTERNAL;
 		goto out;
 	}
 	ret = match_ascii_tokens(u, lim, out);
@@ -448,34 +478,27 @@ static const struct {
 	UChar syl;
 	const char *latin;
 } ko_surnames[] = {
-	{ 0xAE40, "kim" }, { 0xC774, "lee" }, { 0xBC15, "park" },
-	{ 0xCD5C, "choi" }, { 0xC815, "jung" }, { 0xAC15, "kang" },
-	{ 0xC870, "cho" }, { 0xC724, "yoon" }, { 0xC7A5, "jang" },
-	{ 0xC784, "lim" }, { 0xD55C, "han" }, { 0xC624, "oh" },
-	{ 0xC11C, "seo" }, { 0xC2E0, "shin" }, { 0xAD8C, "kwon" },
-	{ 0xD669, "hwang" }, { 0xC548, "ahn" }, { 0xC1A1, "song" },
-	{ 0xB958, "ryu" }, { 0xC804, "jeon" }, { 0xD64D, "hong" },
-	{ 0xACE0, "ko" }, { 0xBB38, "moon" }, { 0xC591, "yang" },
-	{ 0xC190, "son" }, { 0xBC30, "bae" }, { 0xBC31, "baek" },
-	{ 0xD5C8, "heo" }, { 0xB178, "roh" }, { 0xB0A8, "nam" },
-	{ 0xC2EC, "shim" }, { 0xC720, "yoo" }, { 0xD558, "ha" },
-	{ 0xACFD, "kwak" }, { 0xC131, "sung" }, { 0xCC28, "cha" },
-	{ 0xC8FC, "joo" }, { 0xC6B0, "woo" }, { 0xAD6C, "koo" },
-	{ 0xBBFC, "min" }, { 0xB098, "na" }, { 0xC9C4, "jin" },
-	{ 0xC9C0, "ji" }, { 0xC5C4, "um" }, { 0xCC44, "chae" },
-	{ 0xC6D0, "won" }, { 0xCC9C, "chun" }, { 0xBC29, "bang" },
-	{ 0xACF5, "kong" }, { 0xD604, "hyun" }, { 0xD568, "ham" },
-	{ 0xBCC0, "byun" }, { 0xC5FC, "yeom" }, { 0xC5EC, "yeo" },
-	{ 0xCD94, "choo" }, { 0xB3C4, "do" }, { 0xC11D, "seok" },
-	{ 0xC120, "sun" }, { 0xC124, "seol" }, { 0xB9C8, "ma" },
-	{ 0xAE38, "gil" }, { 0xC5F0, "yeon" }, { 0xD45C, "pyo" },
-	{ 0xBA85, "myung" }, { 0xAE30, "ki" }, { 0xBC18, "ban" },
-	{ 0xC655, "wang" }, { 0xAE08, "keum" }, { 0xC625, "ok" },
-	{ 0xC721, "yook" }, { 0xC778, "in" }, { 0xB9F9, "maeng" },
-	{ 0xC81C, "je" }, { 0xBAA8, "mo" }, { 0xD0C1, "tak" },
-	{ 0xAD6D, "kook" }, { 0xC5B4, "eo" }, { 0xC740, "eun" },
-	{ 0xD3B8, "pyun" }, { 0xC6A9, "yong" }, { 0xB9AC, "lee" },
-	{ 0xB77C, "ra" },
+    {0xAE40, "kim"},  {0xC774, "lee"},	{0xBC15, "park"}, {0xCD5C, "choi"},
+    {0xC815, "jung"}, {0xAC15, "kang"}, {0xC870, "cho"},  {0xC724, "yoon"},
+    {0xC7A5, "jang"}, {0xC784, "lim"},	{0xD55C, "han"},  {0xC624, "oh"},
+    {0xC11C, "seo"},  {0xC2E0, "shin"}, {0xAD8C, "kwon"}, {0xD669, "hwang"},
+    {0xC548, "ahn"},  {0xC1A1, "song"}, {0xB958, "ryu"},  {0xC804, "jeon"},
+    {0xD64D, "hong"}, {0xACE0, "ko"},	{0xBB38, "moon"}, {0xC591, "yang"},
+    {0xC190, "son"},  {0xBC30, "bae"},	{0xBC31, "baek"}, {0xD5C8, "heo"},
+    {0xB178, "roh"},  {0xB0A8, "nam"},	{0xC2EC, "shim"}, {0xC720, "yoo"},
+    {0xD558, "ha"},   {0xACFD, "kwak"}, {0xC131, "sung"}, {0xCC28, "cha"},
+    {0xC8FC, "joo"},  {0xC6B0, "woo"},	{0xAD6C, "koo"},  {0xBBFC, "min"},
+    {0xB098, "na"},   {0xC9C4, "jin"},	{0xC9C0, "ji"},	  {0xC5C4, "um"},
+    {0xCC44, "chae"}, {0xC6D0, "won"},	{0xCC9C, "chun"}, {0xBC29, "bang"},
+    {0xACF5, "kong"}, {0xD604, "hyun"}, {0xD568, "ham"},  {0xBCC0, "byun"},
+    {0xC5FC, "yeom"}, {0xC5EC, "yeo"},	{0xCD94, "choo"}, {0xB3C4, "do"},
+    {0xC11D, "seok"}, {0xC120, "sun"},	{0xC124, "seol"}, {0xB9C8, "ma"},
+    {0xAE38, "gil"},  {0xC5F0, "yeon"}, {0xD45C, "pyo"},  {0xBA85, "myung"},
+    {0xAE30, "ki"},   {0xBC18, "ban"},	{0xC655, "wang"}, {0xAE08, "keum"},
+    {0xC625, "ok"},   {0xC721, "yook"}, {0xC778, "in"},	  {0xB9F9, "maeng"},
+    {0xC81C, "je"},   {0xBAA8, "mo"},	{0xD0C1, "tak"},  {0xAD6D, "kook"},
+    {0xC5B4, "eo"},   {0xC740, "eun"},	{0xD3B8, "pyun"}, {0xC6A9, "yong"},
+    {0xB9AC, "lee"},  {0xB77C, "ra"},
 };
 
 const char *match_korean_surname(UChar syllable)
