@@ -375,6 +375,32 @@ int match_translit(struct match_ctx *mc, const char *s, size_t len,
 	return strbuf_add(out, buf, n);
 }
 
+/* NFD of u[0..*n) without its nonspacing marks into u, if that is all
+ * ASCII (tmp: scratch of MATCH_U16_MAX units); false leaves u as it was. */
+static bool latin_fast(UChar *u, int32_t *n, UChar *tmp)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *nfd = unorm2_getNFDInstance(&st);
+	int32_t nd, o = 0;
+
+	if (U_FAILURE(st))
+		return false;
+	nd = unorm2_normalize(nfd, u, *n, tmp, MATCH_U16_MAX, &st);
+	if (U_FAILURE(st))
+		return false;
+	for (int32_t i = 0; i < nd; i++) {
+		if (tmp[i] < 0x80)
+			continue;
+		if (u_charType(tmp[i]) != U_NON_SPACING_MARK)
+			return false;
+	}
+	for (int32_t i = 0; i < nd; i++)
+		if (tmp[i] < 0x80)
+			u[o++] = tmp[i];
+	*n = o;
+	return true;
+}
+
 int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
 		       struct strbuf *out, enum match_script *script,
 		       struct diag *d)
@@ -430,6 +456,15 @@ int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
 		if (sc == SCRIPT_ARABIC)
 			fold_arabic(u, nu);
 	}
+	/* Latin with marks (é, ş, ñ): the fold transliterator is NFD, marks
+	 * removed, NFC, Latin-ASCII; when nothing but ASCII is left after
+	 * the first two steps the last two change nothing, and the ICU
+	 * normaliser does those steps in a fraction of the transliterator's
+	 * time. Other letters (ø, ł, æ) take the whole transform. */
+	if (sc == SCRIPT_LATIN && latin_fast(u, &nu, v)) {
+		lim = nu;
+		goto tokens;
+	}
 	tr = ctx_tr(mc, tr_for(sc), d);
 	if (!tr) {
 		ret = LIA_EINTERNAL;
@@ -443,6 +478,7 @@ int match_translit_icu(struct match_ctx *mc, const char *s, size_t len,
 		    st == U_BUFFER_OVERFLOW_ERROR ? LIA_ETOOBIG : LIA_EINTERNAL;
 		goto out;
 	}
+tokens:
 	ret = match_ascii_tokens(u, lim, out);
 	if (ret)
 		goto out;

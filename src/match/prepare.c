@@ -5,6 +5,7 @@
  * Everything that costs (ICU, Double Metaphone, role lookups) happens here
  * once per name, so that match_score() only compares prepared data.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,67 @@ struct word {
 	size_t len;
 };
 
+/*
+ * Every word of every name is looked up in the lists above, a few hundred
+ * string comparisons a word, which was half of preparing an ASCII name.
+ * A filter per list says, from a word's first letter and length, whether
+ * any entry could be that word (bit min(len, 31) of the letter's mask; a
+ * trailing '*' sets every length from the stem's up); only then is the
+ * list searched. Built once, read-only after.
+ */
+struct wfilter {
+	uint32_t len_mask[128];
+};
+
+static struct wfilter wf_particles, wf_org, wf_honor, wf_legal, wf_phrase;
+static bool wf_patronymic_last[128]; /* last letters of patronymic_ends */
+static pthread_once_t wf_once = PTHREAD_ONCE_INIT;
+
+static void wf_add(struct wfilter *f, const char *pat)
+{
+	size_t n = strlen(pat);
+	unsigned char c = (unsigned char)pat[0];
+
+	if (!n || c >= 128)
+		return;
+	if (pat[n - 1] == '*') {
+		for (size_t l = n - 1; l < 32; l++)
+			f->len_mask[c] |= 1u << l;
+		return;
+	}
+	f->len_mask[c] |= 1u << (n < 31 ? n : 31);
+}
+
+static void wf_init(void)
+{
+	for (const char *const *p = particles; *p; p++)
+		wf_add(&wf_particles, *p);
+	for (const char *const *p = org_generic; *p; p++)
+		wf_add(&wf_org, *p);
+	for (const char *const *p = honorifics; *p; p++)
+		wf_add(&wf_honor, *p);
+	for (size_t i = 0; i < sizeof(legal_words) / sizeof(legal_words[0]);
+	     i++)
+		wf_add(&wf_legal, legal_words[i][0]);
+	for (size_t i = 0; i < sizeof(legal_phrases) / sizeof(legal_phrases[0]);
+	     i++)
+		wf_add(&wf_phrase, legal_phrases[i][1]);
+	for (const char *const *p = patronymic_ends; *p; p++) {
+		unsigned char c = (unsigned char)(*p)[strlen(*p) - 1];
+
+		if (c < 128)
+			wf_patronymic_last[c] = true;
+	}
+}
+
+/* Whether some entry behind f could be w. */
+static bool wf_may(const struct wfilter *f, const struct word *w)
+{
+	unsigned char c = w->len ? (unsigned char)w->s[0] : 0;
+
+	return c < 128 && (f->len_mask[c] >> (w->len < 31 ? w->len : 31) & 1u);
+}
+
 static bool word_is(const struct word *w, const char *s)
 {
 	/* First letters first: this runs for every word against every
@@ -246,8 +308,11 @@ static bool word_is(const struct word *w, const char *s)
 	return strncmp(s, w->s, w->len) == 0 && s[w->len] == '\0';
 }
 
-static bool in_list(const struct word *w, const char *const *list)
+static bool in_list(const struct word *w, const char *const *list,
+		    const struct wfilter *f)
 {
+	if (!wf_may(f, w))
+		return false;
 	for (; *list; list++) {
 		if (word_is(w, *list))
 			return true;
@@ -309,7 +374,8 @@ static size_t fold_legal(struct word *w, size_t n, uint8_t *legal)
 		size_t np = sizeof(legal_phrases) / sizeof(legal_phrases[0]);
 		bool done = false;
 
-		for (size_t p = 0; p < np && !done; p++) {
+		for (size_t p = 0; p < np && !done && wf_may(&wf_phrase, &w[i]);
+		     p++) {
 			const char *const *ph = legal_phrases[p];
 			size_t k = 0;
 
@@ -328,7 +394,9 @@ static size_t fold_legal(struct word *w, size_t n, uint8_t *legal)
 			continue;
 		legal[o] = 0;
 		for (size_t l = 0;
-		     l < sizeof(legal_words) / sizeof(legal_words[0]); l++) {
+		     l < sizeof(legal_words) / sizeof(legal_words[0]) &&
+		     wf_may(&wf_legal, &w[i]);
+		     l++) {
 			if (word_is(&w[i], legal_words[l][0])) {
 				w[i].s = legal_words[l][1];
 				w[i].len = strlen(legal_words[l][1]);
@@ -348,6 +416,8 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 	uint8_t legal[WORDS_MAX] = {0};
 	size_t n = split_words(text, len, w), sig = 0;
 
+	(void)pthread_once(&wf_once, wf_init);
+
 	if (kind != MATCH_PERSON && n > 1)
 		n = fold_legal(w, n, legal);
 	for (size_t i = 0; i < n; i++) {
@@ -365,19 +435,24 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 		} else if (legal[i] && (kind == MATCH_ORG || i > 0)) {
 			t->flags |= MATCH_TOK_LEGAL_FORM;
 			t->weight = W_LEGAL;
-		} else if (kind != MATCH_ORG && in_list(&w[i], honorifics) &&
+		} else if (kind != MATCH_ORG &&
+			   in_list(&w[i], honorifics, &wf_honor) &&
 			   w[i].len > 1) {
 			t->flags |= MATCH_TOK_HONORIFIC;
 			t->weight = W_HONORIFIC;
 		} else if (w[i].len == 1) {
 			t->flags |= MATCH_TOK_INITIAL;
 			t->weight = W_INITIAL;
-		} else if (kind == MATCH_ORG && in_list(&w[i], org_generic)) {
+		} else if (kind == MATCH_ORG &&
+			   in_list(&w[i], org_generic, &wf_org)) {
 			t->weight = W_GENERIC;
-		} else if (in_list(&w[i], particles)) {
+		} else if (in_list(&w[i], particles, &wf_particles)) {
 			t->flags |= MATCH_TOK_PARTICLE;
 			t->weight = W_PARTICLE;
-		} else if (kind != MATCH_ORG && n >= 3) {
+		} else if (kind != MATCH_ORG && n >= 3 &&
+			   (unsigned char)w[i].s[w[i].len - 1] < 128 &&
+			   wf_patronymic_last[(unsigned char)w[i]
+						  .s[w[i].len - 1]]) {
 			for (const char *const *e = patronymic_ends; *e; e++) {
 				if (ends_with(&w[i], *e)) {
 					t->flags |= MATCH_TOK_PATRONYMIC;
@@ -496,11 +571,22 @@ static int assemble(struct raw_form *rf, size_t nrf, const char *orig,
 
 	for (size_t i = 0; i < nrf; i++) {
 		struct raw_form *f = &rf[i];
+		bool same = false;
 
+		/* A form spelt like an earlier one (the ICAO form of most
+		 * Latin names) would only be dropped below as a duplicate:
+		 * its words are not looked up at all. */
+		for (size_t j = 0; j < i && !same; j++)
+			same = rf[j].tlen == f->tlen &&
+			       memcmp(rf[j].tx, f->tx, f->tlen) == 0;
+		f->out_len = 0;
+		if (same) {
+			f->n = 0;
+			continue;
+		}
 		f->n = make_protos(f->tx, f->tlen, kind, f->p);
 		if (f->n > MATCH_TOKENS_MAX)
 			f->n = MATCH_TOKENS_MAX;
-		f->out_len = 0;
 		for (size_t k = 0; k < f->n; k++)
 			f->out_len += f->p[k].w.len + 1;
 		total += f->out_len + 1;
