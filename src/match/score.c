@@ -27,6 +27,8 @@ struct item {
 	uint8_t a, b;	      /* constituent tokens (b == a if single) */
 	uint64_t bag;	      /* letters present, and present twice */
 	uint64_t dk1, dk2;    /* Double Metaphone keys as integers */
+	double inv;	      /* 1 / length */
+	uint32_t pre4;	      /* the first four letters, zero padded */
 	char buf[JOIN_BUF];
 };
 
@@ -338,14 +340,23 @@ static double str_sim_bound(const struct item *x, const struct item *y)
 	size_t ua = (size_t)popc(x->bag & ~y->bag);
 	size_t ub = (size_t)popc(y->bag & ~x->bag);
 	size_t ma = la > ua ? la - ua : 0, mb = lb > ub ? lb - ub : 0;
-	size_t m = ma < mb ? ma : mb, pre = 0, dl;
+	size_t m = ma < mb ? ma : mb, pre, dl;
+	uint32_t diff = x->pre4 ^ y->pre4;
 	double j, jw;
 
 	if (m == 0)
 		return 0.0;
-	j = ((double)m / (double)la + (double)m / (double)lb + 1.0) / 3.0;
-	while (pre < 4 && pre < la && pre < lb && x->t.s[pre] == y->t.s[pre])
-		pre++;
+	/* Multiplications by the stored reciprocals and the prefix from
+	 * the stored first letters: this runs for every pair of tokens,
+	 * and the divisions and the reads of the strings were most of it.
+	 * The rounding may differ from the exact quotients by an ulp; the
+	 * caller leaves a margin for that. */
+	j = ((double)m * x->inv + (double)m * y->inv + 1.0) / 3.0;
+	pre = diff ? (size_t)__builtin_ctz(diff) / 8 : 4;
+	if (pre > la)
+		pre = la;
+	if (pre > lb)
+		pre = lb;
 	jw = j + (double)pre * 0.1 * (1.0 - j);
 	if (jw < 0.6)
 		return jw;
@@ -422,13 +433,17 @@ static double item_sim(const struct item *x, bool aa, const struct item *y,
 	*phon = false;
 	if (aa == ab && a->len > 1 && b->len > 1 && a->len <= 64 &&
 	    b->len <= 64 && !((a->flags | b->flags) & MATCH_TOK_NUMBER) &&
-	    !dm_agree_int(x, y) && str_sim_bound(x, y) < TOK_MIN)
+	    !dm_agree_int(x, y) && str_sim_bound(x, y) < TOK_MIN - 1e-9)
 		return 0.0;
 	return tok_sim(a, aa, b, ab, phon);
 }
 
 static void item_sig(struct item *t)
 {
+	t->pre4 = 0;
+	for (size_t i = 0; i < 4 && i < t->t.len; i++)
+		t->pre4 |= (uint32_t)(unsigned char)t->t.s[i] << (8 * i);
+	t->inv = t->t.len ? 1.0 / (double)t->t.len : 0.0;
 	t->bag = char_bag(t->t.s, t->t.len);
 	t->dk1 = dm_int(t->t.dm1);
 	t->dk2 = dm_int(t->t.dm2);
@@ -454,21 +469,45 @@ double match_tok_min(void)
 	return TOK_MIN;
 }
 
-static size_t make_items(const struct match_form *f, struct item *it, bool join)
-{
-	size_t n = 0;
+/* A form's items: its tokens, then (only once asked for) adjacent tokens
+ * joined. Made once per form of a match_score() call, not again for every
+ * pairing of forms and for the joined pass. */
+struct side {
+	const struct match_form *f;
+	bool abjad;
+	size_t n1, n2; /* items: singles, and with the joins */
+	bool joined;
+	struct item it[2 * MATCH_TOKENS_MAX];
+};
 
+static void side_init(struct side *sd, const struct match_form *f, bool abjad)
+{
+	sd->f = f;
+	sd->abjad = abjad;
+	sd->joined = false;
+	sd->n1 = 0;
 	for (size_t i = 0; i < f->n_tok; i++) {
-		it[n].t = f->tok[i];
-		it[n].a = it[n].b = (uint8_t)i;
-		item_sig(&it[n]);
-		n++;
+		struct item *t = &sd->it[sd->n1++];
+
+		t->t = f->tok[i];
+		t->a = t->b = (uint8_t)i;
+		item_sig(t);
 	}
-	if (!join || f->n_tok > JOIN_MAX)
-		return n;
+	sd->n2 = sd->n1;
+}
+
+static void side_join(struct side *sd)
+{
+	const struct match_form *f = sd->f;
+
+	if (sd->joined)
+		return;
+	sd->joined = true;
+	if (f->n_tok > JOIN_MAX)
+		return;
 	for (size_t i = 0; i + 1 < f->n_tok; i++) {
 		const struct match_token *x = &f->tok[i], *y = &f->tok[i + 1];
-		struct item *t = &it[n];
+		struct item *t = &sd->it[sd->n2];
 
 		if ((size_t)x->len + y->len >= JOIN_BUF ||
 		    ((x->flags | y->flags) &
@@ -483,20 +522,33 @@ static size_t make_items(const struct match_form *f, struct item *it, bool join)
 		t->a = (uint8_t)i;
 		t->b = (uint8_t)(i + 1);
 		item_sig(t);
-		n++;
+		sd->n2++;
 	}
-	return n;
 }
 
-static int cand_cmp(const void *x, const void *y)
+static bool cand_before(const struct cand *a, const struct cand *b)
 {
-	const struct cand *a = x, *b = y;
-
 	if (a->sim != b->sim)
-		return a->sim > b->sim ? -1 : 1;
+		return a->sim > b->sim;
 	if (a->qi != b->qi)
-		return a->qi < b->qi ? -1 : 1;
-	return a->ci < b->ci ? -1 : a->ci > b->ci;
+		return a->qi < b->qi;
+	return a->ci < b->ci;
+}
+
+/* Insertion sort: a few dozen pairs at most pass TOK_MIN, and qsort's
+ * indirect comparisons cost more than the sort. */
+static void sort_cands(struct cand *cd, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct cand t = cd[i];
+		size_t j = i;
+
+		while (j && cand_before(&t, &cd[j - 1])) {
+			cd[j] = cd[j - 1];
+			j--;
+		}
+		cd[j] = t;
+	}
 }
 
 struct align {
@@ -508,12 +560,13 @@ struct align {
 
 /* Greedy best-first assignment over the similarity matrix of tokens and
  * joined neighbours; each token is used at most once. */
-static double align_once(const struct match_form *q, bool qa,
-			 const struct match_form *c, bool ca, struct item *qi,
-			 struct item *ci, struct cand *cd, struct align *al,
-			 bool join)
+static double align_once(const struct side *qs, const struct side *cs,
+			 struct cand *cd, struct align *al, bool join)
 {
-	size_t nq = make_items(q, qi, join), nc = make_items(c, ci, join);
+	const struct match_form *q = qs->f, *c = cs->f;
+	const struct item *qi = qs->it, *ci = cs->it;
+	bool qa = qs->abjad, ca = cs->abjad;
+	size_t nq = join ? qs->n2 : qs->n1, nc = join ? cs->n2 : cs->n1;
 	size_t ncd = 0;
 	bool used_q[MATCH_TOKENS_MAX] = {false};
 	bool used_c[MATCH_TOKENS_MAX] = {false};
@@ -541,7 +594,7 @@ static double align_once(const struct match_form *q, bool qa,
 			ncd++;
 		}
 	}
-	qsort(cd, ncd, sizeof(*cd), cand_cmp);
+	sort_cands(cd, ncd);
 	for (size_t k = 0; k < ncd; k++) {
 		const struct item *x = &qi[cd[k].qi], *y = &ci[cd[k].ci];
 
@@ -588,19 +641,20 @@ static double align_once(const struct match_form *q, bool qa,
 }
 
 /* Joined neighbours are only worth trying when the counts differ. */
-static double align_forms(const struct match_form *q, bool qa,
-			  const struct match_form *c, bool ca, struct item *qi,
-			  struct item *ci, struct cand *cd, struct align *al)
+static double align_forms(struct side *qs, struct side *cs, struct cand *cd,
+			  struct align *al)
 {
-	double s = align_once(q, qa, c, ca, qi, ci, cd, al, false);
+	double s = align_once(qs, cs, cd, al, false);
 	struct align j;
 	double sj;
 
 	/* Joining only changes the count of tokens: with equal counts a
 	 * join on one side would need a split on the other. */
-	if (q->n_tok == c->n_tok)
+	if (qs->f->n_tok == cs->f->n_tok)
 		return s;
-	sj = align_once(q, qa, c, ca, qi, ci, cd, &j, true);
+	side_join(qs);
+	side_join(cs);
+	sj = align_once(qs, cs, cd, &j, true);
 	if (sj > s) {
 		*al = j;
 		s = sj;
@@ -982,7 +1036,7 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 		   const struct match_name *c, const struct match_extra *ce,
 		   struct match_explain *ex)
 {
-	struct item qi[2 * MATCH_TOKENS_MAX], ci[2 * MATCH_TOKENS_MAX];
+	struct side qs, cs;
 	struct cand cd[ITEMS_MAX];
 	struct align al, best_al;
 	size_t bq = 0, bc = 0;
@@ -1004,18 +1058,22 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			best = 1.0;
 			bq = i;
 			bc = j;
-			if (ex)
-				(void)align_forms(
-				    &q->form[i], is_abjad(q, &q->form[i]),
-				    &c->form[j], is_abjad(c, &c->form[j]), qi,
-				    ci, cd, &best_al);
+			if (ex) {
+				side_init(&qs, &q->form[i],
+					  is_abjad(q, &q->form[i]));
+				side_init(&cs, &c->form[j],
+					  is_abjad(c, &c->form[j]));
+				(void)align_forms(&qs, &cs, cd, &best_al);
+			}
 		}
 	}
 	for (size_t i = 0; i < q->n_forms && best < 1.0; i++) {
+		side_init(&qs, &q->form[i], is_abjad(q, &q->form[i]));
 		for (size_t j = 0; j < c->n_forms && best < 1.0; j++) {
-			double s = align_forms(
-			    &q->form[i], is_abjad(q, &q->form[i]), &c->form[j],
-			    is_abjad(c, &c->form[j]), qi, ci, cd, &al);
+			double s;
+
+			side_init(&cs, &c->form[j], is_abjad(c, &c->form[j]));
+			s = align_forms(&qs, &cs, cd, &al);
 
 			if (s > best) {
 				best = s;
