@@ -16,6 +16,9 @@
  * cannot starve it (glibc read locks are reader-preferring by default).
  */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <sys/mman.h>
 #include <stdbool.h>
@@ -99,16 +102,36 @@ __attribute__((destructor)) static void prof_dump(void)
 enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR, K_NEAR, K_SPLIT };
 
 /* Candidate generation; see gather() for how these interact. */
-#define GEN_DF_MIN 500	   /* keys this rare always generate candidates */
-#define GEN_DF_DIV 1000	   /* ... and so do keys in < 1/1000 of the names */
-#define WALK_MAX 30000	   /* postings walked per query, at most */
+#ifndef GEN_DF_MIN
+#define GEN_DF_MIN 300 /* keys this rare always generate candidates */
+#endif
+#ifndef GEN_DF_DIV
+#define GEN_DF_DIV 3000 /* ... and so do keys in < 1/3000 of the names */
+#endif
+#ifndef GRAM_DF_MIN
+#define GRAM_DF_MIN 500 /* n-grams of an unlisted word: see gram_cap() */
+#endif
+#ifndef GRAM_DF_DIV
+#define GRAM_DF_DIV 1000
+#endif
+#ifndef WALK_MAX
+#define WALK_MAX 30000 /* postings walked per query, at most */
+#endif
+#ifndef UNCOVERED_DF_MUL
 #define UNCOVERED_DF_MUL 8 /* see gather() */
+#endif
 #define ACC_BITS 15
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
-#define VERIFY_M 256   /* candidates common keys are checked against */
-#define TOP_K 24       /* candidates scored with match_score */
+#ifndef VERIFY_M
+#define VERIFY_M 256 /* candidates common keys are checked against */
+#endif
+#ifndef TOP_K
+#define TOP_K 24 /* candidates scored with match_score */
+#endif
+#ifndef PRUNE_REL
 #define PRUNE_REL 0.50 /* ... if within this share of the best */
+#endif
 
 static const float type_weight[] = {
     [K_FULL] = 8.0f, [K_TOK] = 1.0f,   [K_DM] = 0.5f,	[K_GRAM] = 0.3f,
@@ -118,6 +141,16 @@ static const float type_weight[] = {
 struct plist {
 	uint32_t *id;
 	uint32_t n, cap;
+};
+
+/* A slot of the key table: the key's hash, its posting list, and that
+ * list's length again, so that a query learns a key's frequency from the
+ * one cache line its probe reads (most keys it looks up are never
+ * walked). */
+struct kent {
+	uint64_t h; /* 0 = empty */
+	uint32_t slot;
+	uint32_t n; /* = pl[slot].n */
 };
 
 /* A name: its encoding (screen_name_encode), then nfk 32-bit key
@@ -131,14 +164,19 @@ struct sname {
 	uint32_t nfk;
 };
 
-/* Per name, a cache line of its fingerprints (sorted, then padding, the
- * count in the last word, or FP_OVER when they do not fit and are only in
- * the blob). Checking a candidate's fingerprints then costs one cache
- * miss that can be prefetched from its id, instead of two dependent ones
- * (the name, then its blob): at 1M names this was a quarter of a query. */
-#define FP_LINE 16u
-#define FP_OVER UINT32_MAX
-
+/* Per name, a cache line of 16-bit fingerprints (the top bits of its word
+ * and sound keys; 0 = empty slot), or FP_FULL in every slot when they do
+ * not fit and are only in the blob. Checking a candidate's fingerprints
+ * then costs one cache miss that can be prefetched from its id, instead of
+ * two dependent ones (the name, then its blob): at 1M names this was a
+ * quarter of a query. A line is compared with one key in a few vector
+ * instructions, without the branches of a search that mispredicted on
+ * every candidate. Sixteen bits are enough: a line has at most 32
+ * entries, so a key falsely seen in a name is 1 in 2,000 checks, and that
+ * only adds a little weight to a candidate, which is then scored on its
+ * real name anyway. */
+#define FP_LINE 32u
+#define FP_FULL 0xffffu
 /* Per name, what filtering needs, packed so that a query's hundreds of
  * eligibility checks read a small array instead of names and records. */
 #define TAG_LIVE 0x8000u
@@ -165,7 +203,7 @@ struct qkey {
 	uint8_t type;
 	uint8_t deferred;
 	float w;
-	const struct plist *pl;
+	const struct kent *ke;
 };
 
 struct acc_slot {
@@ -210,21 +248,27 @@ struct screen_index {
 	pthread_mutex_t turnstile;
 
 	/* keys: open addressing, hash -> index into pl */
-	uint64_t *kh;
-	uint32_t *kslot;
+	struct kent *kt;
 	size_t kcap, nkeys;
 	struct plist *pl;
 	size_t pl_cap;
 
 	struct sname *nm;
 	uint16_t *tag; /* per name, parallel to nm */
-	uint32_t *fpl; /* per name FP_LINE words, parallel to nm */
+	uint16_t *fpl; /* per name FP_LINE fingerprints, parallel to nm */
 	size_t n_nm, nm_cap, live_names, dead_names;
 
 	struct srec *rec;
 	size_t n_rec, rec_cap, live_recs;
 	uint32_t *rmap; /* open addressing over record ids: index + 1 */
 	size_t rmap_cap;
+
+	/* A Bloom filter of the word keys (two bits each): a query word
+	 * the index lacks tries hundreds of words one edit away, nearly
+	 * none of them listed, and the filter answers most of them from
+	 * half a megabyte instead of a cache miss in the key table each.
+	 * Bits are never cleared: a withdrawn word only costs a lookup. */
+	uint64_t *tbloom;
 
 	char **str; /* interned lists and schemata */
 	size_t n_str, str_cap;
@@ -248,15 +292,32 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
-static uint64_t str_hash(uint8_t tag, const char *s, size_t len)
-{
-	uint64_t h = (0xcbf29ce484222325ULL ^ tag) * 0x100000001b3ULL;
+/* FNV-1a in three steps, so that near_keys can hash hundreds of edits of
+ * one word from the states of its prefixes; str_hash is all three. */
+#define FNV_PRIME 0x100000001b3ULL
 
+static uint64_t fnv_start(uint8_t tag)
+{
+	return (0xcbf29ce484222325ULL ^ tag) * FNV_PRIME;
+}
+
+static uint64_t fnv_more(uint64_t h, const char *s, size_t len)
+{
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+		h = (h ^ (uint8_t)s[i]) * FNV_PRIME;
+	return h;
+}
+
+static uint64_t fnv_end(uint64_t h)
+{
 	h = mix64(h);
 	/* 0 marks an empty slot. */
 	return h ? h : 1;
+}
+
+static uint64_t str_hash(uint8_t tag, const char *s, size_t len)
+{
+	return fnv_end(fnv_more(fnv_start(tag), s, len));
 }
 
 /* --- keys of a prepared name --------------------------------------------
@@ -428,64 +489,74 @@ static void advise_huge(void *p, size_t bytes)
 
 /* --- key table ---------------------------------------------------------- */
 
-static struct plist *key_find(const struct screen_index *ix, uint64_t h)
+#define TBLOOM_BITS (1u << 22) /* 512 KiB */
+
+static void tbloom_add(struct screen_index *ix, uint64_t h)
+{
+	uint32_t a = (uint32_t)(h >> 40) & (TBLOOM_BITS - 1);
+	uint32_t b = (uint32_t)(h >> 18) & (TBLOOM_BITS - 1);
+
+	ix->tbloom[a / 64] |= 1ULL << (a % 64);
+	ix->tbloom[b / 64] |= 1ULL << (b % 64);
+}
+
+/* False: the index surely has no word key h. */
+static bool tbloom_may(const struct screen_index *ix, uint64_t h)
+{
+	uint32_t a = (uint32_t)(h >> 40) & (TBLOOM_BITS - 1);
+	uint32_t b = (uint32_t)(h >> 18) & (TBLOOM_BITS - 1);
+
+	return (ix->tbloom[a / 64] >> (a % 64) & 1) &&
+	       (ix->tbloom[b / 64] >> (b % 64) & 1);
+}
+
+static const struct kent *key_find(const struct screen_index *ix, uint64_t h)
 {
 	size_t mask = ix->kcap - 1, i;
 
 	if (!ix->kcap)
 		return NULL;
-	for (i = h & mask; ix->kh[i]; i = (i + 1) & mask)
-		if (ix->kh[i] == h)
-			return &ix->pl[ix->kslot[i]];
+	for (i = h & mask; ix->kt[i].h; i = (i + 1) & mask)
+		if (ix->kt[i].h == h)
+			return &ix->kt[i];
 	return NULL;
 }
 
 /* Ask for the slot a key's probe starts at; see query_keys. */
 static void key_prefetch(const struct screen_index *ix, uint64_t h)
 {
-	if (ix->kcap) {
-		__builtin_prefetch(&ix->kh[h & (ix->kcap - 1)]);
-		__builtin_prefetch(&ix->kslot[h & (ix->kcap - 1)]);
-	}
+	if (ix->kcap)
+		__builtin_prefetch(&ix->kt[h & (ix->kcap - 1)]);
 }
 
 static int key_grow(struct screen_index *ix)
 {
 	size_t ncap = ix->kcap ? ix->kcap * 2 : 1024, bytes;
-	uint64_t *nh;
-	uint32_t *ns;
+	struct kent *nt;
 
-	if (size_mul(ncap, sizeof(*nh), &bytes))
+	if (size_mul(ncap, sizeof(*nt), &bytes))
 		return LIA_EOVERFLOW;
-	nh = calloc(ncap, sizeof(*nh));
-	ns = calloc(ncap, sizeof(*ns));
-	if (!nh || !ns) {
-		free(nh);
-		free(ns);
+	nt = calloc(ncap, sizeof(*nt));
+	if (!nt)
 		return LIA_ENOMEM;
-	}
 	for (size_t i = 0; i < ix->kcap; i++) {
 		size_t j;
 
-		if (!ix->kh[i])
+		if (!ix->kt[i].h)
 			continue;
-		for (j = ix->kh[i] & (ncap - 1); nh[j];
+		for (j = ix->kt[i].h & (ncap - 1); nt[j].h;
 		     j = (j + 1) & (ncap - 1))
 			;
-		nh[j] = ix->kh[i];
-		ns[j] = ix->kslot[i];
+		nt[j] = ix->kt[i];
 	}
-	free(ix->kh);
-	free(ix->kslot);
-	advise_huge(nh, ncap * sizeof(*nh));
-	advise_huge(ns, ncap * sizeof(*ns));
-	ix->kh = nh;
-	ix->kslot = ns;
+	free(ix->kt);
+	advise_huge(nt, bytes);
+	ix->kt = nt;
 	ix->kcap = ncap;
 	return 0;
 }
 
-static int key_get(struct screen_index *ix, uint64_t h, struct plist **out)
+static int key_get(struct screen_index *ix, uint64_t h, struct kent **out)
 {
 	size_t mask, i;
 	int rc;
@@ -493,9 +564,9 @@ static int key_get(struct screen_index *ix, uint64_t h, struct plist **out)
 	if ((ix->nkeys + 1) * 2 > ix->kcap && (rc = key_grow(ix)))
 		return rc;
 	mask = ix->kcap - 1;
-	for (i = h & mask; ix->kh[i]; i = (i + 1) & mask)
-		if (ix->kh[i] == h) {
-			*out = &ix->pl[ix->kslot[i]];
+	for (i = h & mask; ix->kt[i].h; i = (i + 1) & mask)
+		if (ix->kt[i].h == h) {
+			*out = &ix->kt[i];
 			return 0;
 		}
 	if (ix->nkeys == ix->pl_cap) {
@@ -511,14 +582,16 @@ static int key_get(struct screen_index *ix, uint64_t h, struct plist **out)
 		ix->pl_cap = ncap;
 	}
 	memset(&ix->pl[ix->nkeys], 0, sizeof(ix->pl[0]));
-	ix->kh[i] = h;
-	ix->kslot[i] = (uint32_t)ix->nkeys;
-	*out = &ix->pl[ix->nkeys++];
+	ix->kt[i] = (struct kent){h, (uint32_t)ix->nkeys, 0};
+	ix->nkeys++;
+	*out = &ix->kt[i];
 	return 0;
 }
 
-static int plist_push(struct screen_index *ix, struct plist *p, uint32_t id)
+static int plist_push(struct screen_index *ix, struct kent *k, uint32_t id)
 {
+	struct plist *p = &ix->pl[k->slot];
+
 	if (p->n == p->cap) {
 		/* Grow by half: most lists are short, a few are huge. */
 		size_t ncap = p->cap < 4 ? 4 : (size_t)p->cap + p->cap / 2;
@@ -534,6 +607,7 @@ static int plist_push(struct screen_index *ix, struct plist *p, uint32_t id)
 		p->cap = (uint32_t)ncap;
 	}
 	p->id[p->n++] = id;
+	k->n = p->n;
 	return 0;
 }
 
@@ -719,6 +793,9 @@ int screen_index_new(struct screen_index **out)
 	ix = calloc(1, sizeof(*ix));
 	if (!ix)
 		return LIA_ENOMEM;
+	ix->tbloom = calloc(TBLOOM_BITS / 64, sizeof(uint64_t));
+	if (!ix->tbloom)
+		goto err_free;
 	if (pthread_rwlock_init(&ix->lock, NULL))
 		goto err_free;
 	if (pthread_mutex_init(&ix->turnstile, NULL))
@@ -736,6 +813,7 @@ err_turn:
 err_lock:
 	pthread_rwlock_destroy(&ix->lock);
 err_free:
+	free(ix->tbloom);
 	free(ix);
 	return LIA_ENOMEM;
 }
@@ -757,12 +835,12 @@ void screen_index_free(struct screen_index *ix)
 	for (size_t i = 0; i < ix->nkeys; i++)
 		free(ix->pl[i].id);
 	free(ix->pl);
-	free(ix->kh);
-	free(ix->kslot);
+	free(ix->kt);
 	for (size_t i = 0; i < ix->n_nm; i++)
 		free(ix->nm[i].blob);
 	free(ix->nm);
 	free(ix->tag);
+	free(ix->tbloom);
 	free(ix->fpl);
 	for (size_t r = 0; r < ix->n_rec; r++) {
 		free(ix->rec[r].id);
@@ -829,6 +907,9 @@ static void compact(struct screen_index *ix)
 				p->id[m++] = map[p->id[i]];
 		p->n = m;
 	}
+	for (size_t i = 0; i < ix->kcap; i++)
+		if (ix->kt[i].h)
+			ix->kt[i].n = ix->pl[ix->kt[i].slot].n;
 	for (size_t r = 0; r < ix->n_rec; r++)
 		for (uint32_t i = 0; i < ix->rec[r].n_names; i++)
 			ix->rec[r].names[i] = map[ix->rec[r].names[i]];
@@ -842,6 +923,8 @@ struct pending {
 	size_t blen, nfk;
 	uint64_t *keys;
 	size_t n_keys;
+	uint64_t *tok; /* its word keys, for the word filter */
+	size_t n_tok;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -856,17 +939,37 @@ static uint32_t fingerprint(uint64_t h)
 	return (uint32_t)(h >> 32);
 }
 
-/* A name's fingerprint line from its pending blob. */
-static void fp_line_set(uint32_t *line, const struct pending *p)
+/* The line's fingerprint of a key: never 0 (empty) or FP_FULL. */
+static uint16_t fingerprint16(uint32_t fp)
 {
-	if (p->nfk >= FP_LINE) {
-		memset(line, 0xff, FP_LINE * sizeof(*line));
-		line[FP_LINE - 1] = FP_OVER;
-		return;
+	uint16_t v = (uint16_t)(fp >> 16);
+
+	return v == 0 ? 1 : v == FP_FULL ? FP_FULL - 1 : v;
+}
+
+/* A name's fingerprint line from its pending blob (whose 32-bit
+ * fingerprints are sorted, so equal 16-bit ones are neighbours). */
+static void fp_line_set(uint16_t *line, const struct pending *p)
+{
+	const uint8_t *fk = p->blob + p->blen;
+	size_t m = 0;
+
+	memset(line, 0, FP_LINE * sizeof(*line));
+	for (size_t i = 0; i < p->nfk; i++) {
+		uint32_t v;
+		uint16_t f;
+
+		memcpy(&v, fk + i * sizeof(v), sizeof(v));
+		f = fingerprint16(v);
+		if (m && line[m - 1] == f)
+			continue;
+		if (m == FP_LINE) {
+			for (size_t j = 0; j < FP_LINE; j++)
+				line[j] = FP_FULL;
+			return;
+		}
+		line[m++] = f;
 	}
-	memcpy(line, p->blob + p->blen, p->nfk * sizeof(*line));
-	memset(line + p->nfk, 0xff, (FP_LINE - p->nfk) * sizeof(*line));
-	line[FP_LINE - 1] = (uint32_t)p->nfk;
 }
 
 /* Append the fingerprints of mn's word and sound keys to the blob. */
@@ -910,6 +1013,7 @@ static void pending_free(struct pending *p, size_t n)
 	for (size_t i = 0; p && i < n; i++) {
 		free(p[i].blob);
 		free(p[i].keys);
+		free(p[i].tok);
 	}
 	free(p);
 }
@@ -949,6 +1053,17 @@ static int pending_make(struct match_ctx *mc, const char *name,
 	}
 	memcpy(out->keys, kbuf, m * sizeof(*kbuf));
 	out->n_keys = m;
+	g = (struct keygen){.h = kbuf, .only = 1u << K_TOK};
+	name_keys(&g, mn);
+	out->tok = malloc((g.n ? g.n : 1) * sizeof(*out->tok));
+	if (!out->tok) {
+		free(out->keys);
+		out->keys = NULL;
+		rc = LIA_ENOMEM;
+		goto fail;
+	}
+	memcpy(out->tok, kbuf, g.n * sizeof(*kbuf));
+	out->n_tok = g.n;
 	goto out;
 fail:
 	free(out->blob);
@@ -1080,7 +1195,7 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		}
 		ix->tag = nt;
 		/* Aligned to the cache line, so a line is one miss. */
-		if (size_mul(ncap, FP_LINE * sizeof(uint32_t), &fbytes) ||
+		if (size_mul(ncap, FP_LINE * sizeof(uint16_t), &fbytes) ||
 		    posix_memalign(&fl, 64, fbytes)) {
 			rc = LIA_ENOMEM;
 			goto out;
@@ -1111,11 +1226,11 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 
 		for (done_keys = 0; done_keys < pend[done_names].n_keys;
 		     done_keys++) {
-			struct plist *p;
+			struct kent *k;
 
-			rc = key_get(ix, pend[done_names].keys[done_keys], &p);
+			rc = key_get(ix, pend[done_names].keys[done_keys], &k);
 			if (!rc)
-				rc = plist_push(ix, p, nid);
+				rc = plist_push(ix, k, nid);
 			if (rc)
 				goto undo;
 		}
@@ -1138,6 +1253,8 @@ int screen_put(struct screen_index *ix, struct match_ctx *mc,
 		ix->nm[ix->n_nm].blen = (uint32_t)pend[i].blen;
 		ix->nm[ix->n_nm].nfk = (uint32_t)pend[i].nfk;
 		fp_line_set(&ix->fpl[ix->n_nm * FP_LINE], &pend[i]);
+		for (size_t k = 0; k < pend[i].n_tok; k++)
+			tbloom_add(ix, pend[i].tok[k]);
 		ix->tag[ix->n_nm] =
 		    (uint16_t)(TAG_LIVE | (unsigned)e->kind << TAG_KIND_SHIFT |
 			       list_ix);
@@ -1172,10 +1289,13 @@ undo:
 		size_t nk = i < done_names ? pend[i].n_keys : done_keys;
 
 		for (size_t k = 0; k < nk; k++) {
-			struct plist *p = key_find(ix, pend[i].keys[k]);
+			struct kent *ke =
+			    (struct kent *)key_find(ix, pend[i].keys[k]);
 
-			if (p && p->n)
-				p->n--;
+			if (ke && ke->n) {
+				ix->pl[ke->slot].n--;
+				ke->n--;
+			}
 		}
 	}
 out:
@@ -1357,18 +1477,18 @@ static bool near_add(const struct screen_index *ix, struct scratch *s,
 		     uint64_t h)
 {
 	uint32_t j = (uint32_t)(h >> (64 - KEY_DEDUP_BITS));
-	const struct plist *p;
+	const struct kent *ke;
 
 	if (*u >= KEYS_MAX)
 		return false;
 	for (; s->dedup[j]; j = (j + 1) & (KEY_DEDUP_CAP - 1))
 		if (s->qk[s->dedup[j] - 1].h == h)
 			return true;
-	p = key_find(ix, h);
-	if (!p || !p->n)
+	ke = key_find(ix, h);
+	if (!ke || !ke->n)
 		return true;
 	s->qk[*u] = (struct qkey){
-	    .h = h, .tok = tok, .tok2 = tok2, .type = (uint8_t)t, .pl = p};
+	    .h = h, .tok = tok, .tok2 = tok2, .type = (uint8_t)t, .ke = ke};
 	s->dedup[j] = (uint16_t)(++*u);
 	return true;
 }
@@ -1384,12 +1504,23 @@ static bool near_add(const struct screen_index *ix, struct scratch *s,
 #define NEAR_LEN_MAX 16
 #define NEAR_PER_TOKEN 8
 
+/* Keep the finished hash of an edit if the index may have the word. */
+static void near_try(const struct screen_index *ix, uint64_t *hs, size_t *nh,
+		     uint64_t state)
+{
+	uint64_t h = fnv_end(state);
+
+	if (tbloom_may(ix, h))
+		hs[(*nh)++] = h;
+}
+
 static void near_keys(const struct screen_index *ix, struct scratch *s,
 		      size_t *u)
 {
 	const struct match_name *n = s->qname;
 	size_t nf = n->n_forms > MATCH_FORMS_MAX ? MATCH_FORMS_MAX : n->n_forms;
-	char b[NEAR_LEN_MAX + 2];
+	char b[2];
+	uint64_t pre[NEAR_LEN_MAX + 1];
 	/* Every edit of a word of NEAR_LEN_MAX letters. */
 	uint64_t
 	    hs[NEAR_LEN_MAX * 2 + NEAR_LEN_MAX * 25 + (NEAR_LEN_MAX + 1) * 26];
@@ -1419,41 +1550,42 @@ static void near_keys(const struct screen_index *ix, struct scratch *s,
 							   len - i))))
 					return;
 			/* Deletions and transpositions, then substitutions
-			 * and insertions of a letter: all hashed first and
-			 * their slots asked for together, as in query_keys. */
+			 * and insertions of a letter, hashed on from the
+			 * states of the word's prefixes; only those the word
+			 * filter does not rule out are looked up, their slots
+			 * asked for together as in query_keys. */
 			nh = 0;
-			for (size_t i = 0; i < len; i++) {
-				memcpy(b, w, i);
-				memcpy(b + i, w + i + 1, len - i - 1);
-				hs[nh++] = str_hash('0' + K_TOK, b, len - 1);
-			}
+			pre[0] = fnv_start('0' + K_TOK);
+			for (size_t i = 0; i < len; i++)
+				pre[i + 1] = fnv_more(pre[i], w + i, 1);
+			for (size_t i = 0; i < len; i++)
+				near_try(
+				    ix, hs, &nh,
+				    fnv_more(pre[i], w + i + 1, len - i - 1));
 			for (size_t i = 0; i + 1 < len; i++) {
 				if (w[i] == w[i + 1])
 					continue;
-				memcpy(b, w, len);
-				b[i] = w[i + 1];
-				b[i + 1] = w[i];
-				hs[nh++] = str_hash('0' + K_TOK, b, len);
+				b[0] = w[i + 1];
+				b[1] = w[i];
+				near_try(ix, hs, &nh,
+					 fnv_more(fnv_more(pre[i], b, 2),
+						  w + i + 2, len - i - 2));
 			}
-			for (size_t i = 0; i < len; i++) {
-				memcpy(b, w, len);
-				for (char c = 'a'; c <= 'z'; c++) {
-					if (c == w[i])
-						continue;
-					b[i] = c;
-					hs[nh++] =
-					    str_hash('0' + K_TOK, b, len);
-				}
-			}
-			for (size_t i = 0; i <= len; i++) {
-				memcpy(b, w, i);
-				memcpy(b + i + 1, w + i, len - i);
-				for (char c = 'a'; c <= 'z'; c++) {
-					b[i] = c;
-					hs[nh++] =
-					    str_hash('0' + K_TOK, b, len + 1);
-				}
-			}
+			for (size_t i = 0; i < len; i++)
+				for (char c = 'a'; c <= 'z'; c++)
+					if (c != w[i])
+						near_try(
+						    ix, hs, &nh,
+						    fnv_more(
+							fnv_more(pre[i], &c, 1),
+							w + i + 1,
+							len - i - 1));
+			for (size_t i = 0; i <= len; i++)
+				for (char c = 'a'; c <= 'z'; c++)
+					near_try(
+					    ix, hs, &nh,
+					    fnv_more(fnv_more(pre[i], &c, 1),
+						     w + i, len - i));
 			for (size_t i = 0; i < nh; i++)
 				key_prefetch(ix, hs[i]);
 			for (size_t i = 0;
@@ -1496,11 +1628,30 @@ static void near_keys(const struct screen_index *ix, struct scratch *s,
 }
 
 /* The query's keys with their posting lists and weights, rarest first. */
+/* Keys in fewer names than this generate candidates (see gather). */
+static size_t gen_cap(const struct screen_index *ix)
+{
+	size_t cap = ix->n_nm / GEN_DF_DIV;
+
+	return cap < GEN_DF_MIN ? GEN_DF_MIN : cap;
+}
+
+/* ... and n-grams of a word the index lacks, which are all a misspelt
+ * word has: they may be more common. */
+static size_t gram_cap(const struct screen_index *ix)
+{
+	size_t cap = ix->n_nm / GRAM_DF_DIV;
+
+	return cap < GRAM_DF_MIN ? GRAM_DF_MIN : cap;
+}
+
 static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 {
 	struct keygen g = {.qk = s->qk};
 	double n_all = (double)(ix->n_nm ? ix->n_nm : 1);
-	size_t m = 0, u = 0;
+	size_t m = 0, u = 0,
+	       walk_cap =
+		   gen_cap(ix) > gram_cap(ix) ? gen_cap(ix) : gram_cap(ix);
 
 	memset(s->known, 0, sizeof(s->known));
 	memset(s->dedup, 0, sizeof(s->dedup));
@@ -1530,48 +1681,56 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 	 * first: the n-grams of a word the index has are never used (see
 	 * gather), so they are not even looked up. */
 	for (size_t i = 0; i < u; i++)
-		key_prefetch(ix, s->qk[i].h);
+		if (s->qk[i].type != K_GRAM)
+			key_prefetch(ix, s->qk[i].h);
 	for (size_t i = 0; i < u; i++) {
 		struct qkey *k = &s->qk[i];
 
-		k->pl = NULL;
+		k->ke = NULL;
 		if (k->type != K_TOK)
 			continue;
-		k->pl = key_find(ix, k->h);
-		if (k->pl && k->pl->n)
+		k->ke = key_find(ix, k->h);
+		if (k->ke && k->ke->n)
 			s->known[k->tok] = true;
 	}
+	for (size_t i = 0; i < u; i++)
+		if (s->qk[i].type == K_GRAM && !s->known[s->qk[i].tok])
+			key_prefetch(ix, s->qk[i].h);
 	for (size_t i = 0; i < u; i++) {
 		struct qkey *k = &s->qk[i];
 
 		if (k->type == K_TOK || (k->type == K_GRAM && s->known[k->tok]))
 			continue;
-		k->pl = key_find(ix, k->h);
-		if (k->pl)
-			__builtin_prefetch(k->pl);
+		k->ke = key_find(ix, k->h);
 	}
 	near_keys(ix, s, &u);
 	for (size_t i = 0; i < u; i++) {
-		const struct plist *p = s->qk[i].pl;
+		const struct kent *ke = s->qk[i].ke;
 
-		if (!p || !p->n)
+		if (!ke || !ke->n)
 			continue;
+		/* The lists of rare keys are walked soon. */
+		if (ke->n <= walk_cap)
+			__builtin_prefetch(&ix->pl[ke->slot]);
 		s->qk[m] = s->qk[i];
-		s->qk[m].df = p->n;
+		s->qk[m].df = ke->n;
 		s->qk[m].deferred = 0;
 		/* IDF: a key in every name says nothing, a unique one a lot. */
 		s->qk[m].w = type_weight[s->qk[m].type] *
-			     (float)log(1.0 + n_all / (double)p->n);
+			     (float)log(1.0 + n_all / (double)ke->n);
 		m++;
 	}
 	sort_qkeys(s->qk, m);
 	return m;
 }
 
-static void walk(struct scratch *s, struct qkey *k, size_t *walked)
+static void walk(const struct screen_index *ix, struct scratch *s,
+		 struct qkey *k, size_t *walked)
 {
+	const uint32_t *id = ix->pl[k->ke->slot].id;
+
 	for (uint32_t j = 0; j < k->df; j++)
-		acc_add(s, k->pl->id[j], k->w, true);
+		acc_add(s, id[j], k->w, true);
 	*walked += k->df;
 	PROF_ADD(C_WALKED, k->df);
 	/* A whole-form hit is the fast path for exact names; it must not
@@ -1599,16 +1758,37 @@ static bool name_has(const struct sname *sn, uint32_t fp)
 }
 
 static bool line_has(const struct screen_index *ix, uint32_t nid,
-		     const uint32_t *line, uint32_t fp)
+		     const uint16_t *line, uint32_t fp)
 {
-	uint32_t n = line[FP_LINE - 1];
+	uint16_t f = fingerprint16(fp);
 
-	if (n == FP_OVER)
+	if (line[FP_LINE - 1] == FP_FULL)
 		return name_has(&ix->nm[nid], fp);
-	for (uint32_t i = 0; i < n; i++)
-		if (line[i] >= fp)
-			return line[i] == fp;
-	return false;
+#if defined(__SSE2__)
+	{
+		__m128i k = _mm_set1_epi16((short)f);
+		__m128i a = _mm_load_si128((const __m128i *)(const void *)line);
+		__m128i b =
+		    _mm_load_si128((const __m128i *)(const void *)(line + 8));
+		__m128i c =
+		    _mm_load_si128((const __m128i *)(const void *)(line + 16));
+		__m128i d =
+		    _mm_load_si128((const __m128i *)(const void *)(line + 24));
+		__m128i e = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi16(a, k), _mm_cmpeq_epi16(b, k)),
+		    _mm_or_si128(_mm_cmpeq_epi16(c, k), _mm_cmpeq_epi16(d, k)));
+
+		return _mm_movemask_epi8(e) != 0;
+	}
+#else
+	{
+		unsigned hit = 0;
+
+		for (size_t i = 0; i < FP_LINE; i++)
+			hit |= line[i] == f;
+		return hit != 0;
+	}
+#endif
 }
 
 /*
@@ -1629,12 +1809,11 @@ static bool line_has(const struct screen_index *ix, uint32_t nid,
 static size_t gather(const struct screen_index *ix, struct scratch *s,
 		     size_t nk, const struct qfilter *f)
 {
-	size_t cap = ix->n_nm / GEN_DF_DIV, walked = 0, nc = 0, nd = 0, top;
+	size_t cap = gen_cap(ix), gcap = gram_cap(ix), walked = 0, nc = 0,
+	       nd = 0, top;
 	bool any = false, all;
 	float best, min_w;
 
-	if (cap < GEN_DF_MIN)
-		cap = GEN_DF_MIN;
 	memset(s->covered, 0, sizeof(s->covered));
 	for (size_t i = 0; i < nk; i++) {
 		struct qkey *k = &s->qk[i];
@@ -1645,9 +1824,9 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 		if (k->type == K_GRAM && s->known[k->tok])
 			continue;
 		if (walked + k->df <= WALK_MAX &&
-		    (k->df <= cap ||
+		    (k->df <= (k->type == K_GRAM ? gcap : cap) ||
 		     (pair && !(s->covered[k->tok] && s->covered[k->tok2])))) {
-			walk(s, k, &walked);
+			walk(ix, s, k, &walked);
 			any = true;
 		} else if (k->type != K_GRAM) {
 			k->deferred = 1;
@@ -1659,7 +1838,7 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 		if (k->deferred && !s->covered[k->tok] &&
 		    (!any || k->df <= UNCOVERED_DF_MUL * cap) &&
 		    walked + k->df <= WALK_MAX)
-			walk(s, k, &walked);
+			walk(ix, s, k, &walked);
 	}
 
 	PROF_ADD(C_USED, s->n_used);
@@ -1720,7 +1899,7 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 		__builtin_prefetch(&ix->fpl[(size_t)s->cand[c].nid * FP_LINE]);
 	for (size_t c = 0; nd && c < nc; c++) {
 		uint32_t nid = s->cand[c].nid;
-		const uint32_t *line = &ix->fpl[(size_t)nid * FP_LINE];
+		const uint16_t *line = &ix->fpl[(size_t)nid * FP_LINE];
 
 		for (size_t j = 0; j < nd; j++)
 			if (line_has(ix, nid, line, s->fp[j]))
@@ -1886,8 +2065,7 @@ void screen_stats(struct screen_index *ix, struct screen_stats *out)
 	out->names = ix->live_names;
 	out->keys = ix->nkeys;
 	out->bytes =
-	    sizeof(*ix) + ix->heap_bytes +
-	    ix->kcap * (sizeof(*ix->kh) + sizeof(*ix->kslot)) +
+	    sizeof(*ix) + ix->heap_bytes + ix->kcap * sizeof(*ix->kt) +
 	    ix->pl_cap * sizeof(*ix->pl) + ix->nm_cap * sizeof(*ix->nm) +
 	    ix->nm_cap * (sizeof(*ix->tag) + FP_LINE * sizeof(*ix->fpl)) +
 	    ix->rec_cap * sizeof(*ix->rec) + ix->rmap_cap * sizeof(*ix->rmap);
