@@ -40,7 +40,16 @@
 #include <stdio.h>
 #include <time.h>
 enum { P_PREP, P_KEYS, P_GATHER, P_SCORE, P_EXPLAIN, P_PHASES };
-enum { C_QUERIES, C_WALKED, C_USED, C_DEFERRED, C_SCORED, C_HITS, C_N };
+enum {
+	C_QUERIES,
+	C_WALKED,
+	C_USED,
+	C_DEFERRED,
+	C_VERIFIED,
+	C_SCORED,
+	C_HITS,
+	C_N
+};
 static double prof_t[P_PHASES], prof_mark;
 static unsigned long prof_c[C_N];
 static double prof_now(void)
@@ -62,8 +71,9 @@ __attribute__((destructor)) static void prof_dump(void)
 {
 	static const char *const pn[] = {"prepare", "keys", "gather", "score",
 					 "explain"};
-	static const char *const cn[] = {"queries",	  "walked", "acc used",
-					 "deferred keys", "scored", "hits"};
+	static const char *const cn[] = {
+	    "queries",	"walked", "acc used", "deferred keys",
+	    "verified", "scored", "hits"};
 	double q = prof_c[C_QUERIES] ? (double)prof_c[C_QUERIES] : 1;
 
 	for (int i = 0; i < P_PHASES; i++)
@@ -491,23 +501,24 @@ static void advise_huge(void *p, size_t bytes)
 
 #define TBLOOM_BITS (1u << 22) /* 512 KiB */
 
+/* Blocked: both bits of a key in one 64-bit word, so a check is one
+ * memory access (the filter is larger than this core's L2). */
+static uint64_t tbloom_bits(uint64_t h)
+{
+	return 1ULL << (h >> 18 & 63) | 1ULL << (h >> 24 & 63);
+}
+
 static void tbloom_add(struct screen_index *ix, uint64_t h)
 {
-	uint32_t a = (uint32_t)(h >> 40) & (TBLOOM_BITS - 1);
-	uint32_t b = (uint32_t)(h >> 18) & (TBLOOM_BITS - 1);
-
-	ix->tbloom[a / 64] |= 1ULL << (a % 64);
-	ix->tbloom[b / 64] |= 1ULL << (b % 64);
+	ix->tbloom[(h >> 40) % (TBLOOM_BITS / 64)] |= tbloom_bits(h);
 }
 
 /* False: the index surely has no word key h. */
 static bool tbloom_may(const struct screen_index *ix, uint64_t h)
 {
-	uint32_t a = (uint32_t)(h >> 40) & (TBLOOM_BITS - 1);
-	uint32_t b = (uint32_t)(h >> 18) & (TBLOOM_BITS - 1);
+	uint64_t b = tbloom_bits(h);
 
-	return (ix->tbloom[a / 64] >> (a % 64) & 1) &&
-	       (ix->tbloom[b / 64] >> (b % 64) & 1);
+	return (ix->tbloom[(h >> 40) % (TBLOOM_BITS / 64)] & b) == b;
 }
 
 static const struct kent *key_find(const struct screen_index *ix, uint64_t h)
@@ -1645,20 +1656,14 @@ static size_t gram_cap(const struct screen_index *ix)
 	return cap < GRAM_DF_MIN ? GRAM_DF_MIN : cap;
 }
 
-static size_t query_keys(const struct screen_index *ix, struct scratch *s)
+/* Drop the repeats of qk[from..to) (the table holds qk[0..from)): the
+ * same key from two forms or tokens counts once, for the first (lowest)
+ * token that has it. Returns the new end. */
+static size_t qkeys_dedup(struct scratch *s, size_t from, size_t to)
 {
-	struct keygen g = {.qk = s->qk};
-	double n_all = (double)(ix->n_nm ? ix->n_nm : 1);
-	size_t m = 0, u = 0,
-	       walk_cap =
-		   gen_cap(ix) > gram_cap(ix) ? gen_cap(ix) : gram_cap(ix);
+	size_t u = from;
 
-	memset(s->known, 0, sizeof(s->known));
-	memset(s->dedup, 0, sizeof(s->dedup));
-	name_keys(&g, s->qname);
-	/* The same key from two forms or tokens counts once, for the first
-	 * (lowest) token that has it. */
-	for (size_t i = 0; i < g.n; i++) {
+	for (size_t i = from; i < to; i++) {
 		uint64_t h = s->qk[i].h;
 		uint32_t j = (uint32_t)(h >> (64 - KEY_DEDUP_BITS));
 
@@ -1675,14 +1680,48 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 		s->qk[u] = s->qk[i];
 		s->dedup[j] = (uint16_t)(++u);
 	}
+	return u;
+}
+
+/* Whether the index has the word tk (its key looked up already, perhaps
+ * under another form's token). */
+static bool word_known(const struct scratch *s, const struct match_token *tk)
+{
+	uint64_t h = str_hash('0' + K_TOK, tk->s, tk->len);
+	uint32_t j = (uint32_t)(h >> (64 - KEY_DEDUP_BITS));
+
+	for (; s->dedup[j]; j = (j + 1) & (KEY_DEDUP_CAP - 1)) {
+		const struct qkey *k = &s->qk[s->dedup[j] - 1];
+
+		if (k->h == h)
+			return k->ke && k->ke->n;
+	}
+	return false;
+}
+
+static size_t query_keys(const struct screen_index *ix, struct scratch *s)
+{
+	struct keygen g = {.qk = s->qk};
+	double n_all = (double)(ix->n_nm ? ix->n_nm : 1);
+	size_t nf = s->qname->n_forms > MATCH_FORMS_MAX ? MATCH_FORMS_MAX
+							: s->qname->n_forms;
+	size_t m = 0, u = 0, grams,
+	       walk_cap =
+		   gen_cap(ix) > gram_cap(ix) ? gen_cap(ix) : gram_cap(ix);
+
+	memset(s->known, 0, sizeof(s->known));
+	memset(s->dedup, 0, sizeof(s->dedup));
+	/* N-grams only serve words the index does not have (see gather):
+	 * they are made once the words have been looked up, and only for
+	 * those words. */
+	g.only = ~(1u << K_GRAM);
+	name_keys(&g, s->qname);
+	u = qkeys_dedup(s, 0, g.n);
 	/* A query has hundreds of keys and each lookup is a few cache
 	 * misses in a table of a million keys: the misses are asked for
-	 * together, stage by stage, so that they overlap. Word keys go
-	 * first: the n-grams of a word the index has are never used (see
-	 * gather), so they are not even looked up. */
+	 * together, stage by stage, so that they overlap. */
 	for (size_t i = 0; i < u; i++)
-		if (s->qk[i].type != K_GRAM)
-			key_prefetch(ix, s->qk[i].h);
+		key_prefetch(ix, s->qk[i].h);
 	for (size_t i = 0; i < u; i++) {
 		struct qkey *k = &s->qk[i];
 
@@ -1693,9 +1732,22 @@ static size_t query_keys(const struct screen_index *ix, struct scratch *s)
 		if (k->ke && k->ke->n)
 			s->known[k->tok] = true;
 	}
-	for (size_t i = 0; i < u; i++)
-		if (s->qk[i].type == K_GRAM && !s->known[s->qk[i].tok])
-			key_prefetch(ix, s->qk[i].h);
+	g.n = u;
+	g.only = 1u << K_GRAM;
+	for (size_t f = 0; f < nf; f++) {
+		const struct match_form *fm = &s->qname->form[f];
+		size_t nt =
+		    fm->n_tok > MATCH_TOKENS_MAX ? MATCH_TOKENS_MAX : fm->n_tok;
+
+		for (size_t t = 0; t < nt; t++)
+			if (!word_known(s, &fm->tok[t]))
+				token_keys(&g, &fm->tok[t],
+					   f * MATCH_TOKENS_MAX + t);
+	}
+	grams = u;
+	u = qkeys_dedup(s, u, g.n);
+	for (size_t i = grams; i < u; i++)
+		key_prefetch(ix, s->qk[i].h);
 	for (size_t i = 0; i < u; i++) {
 		struct qkey *k = &s->qk[i];
 
@@ -1892,6 +1944,26 @@ static size_t gather(const struct screen_index *ix, struct scratch *s,
 			s->fw[nd++] = s->qk[i].w;
 			PROF_ADD(C_DEFERRED, 1);
 		}
+	/* A candidate that could not reach PRUNE_REL of the best even with
+	 * every deferred key is cut below anyway: not worth its line. The
+	 * best final weight is at least the best weight now; the margin
+	 * covers float rounding in the sums. */
+	if (nd) {
+		float all_d = 0, wb = 0, cut;
+		size_t m = 0;
+
+		for (size_t j = 0; j < nd; j++)
+			all_d += s->fw[j];
+		for (size_t c = 0; c < nc; c++)
+			if (s->cand[c].w > wb)
+				wb = s->cand[c].w;
+		cut = wb * (float)PRUNE_REL - all_d - 1e-3f * (wb + all_d);
+		for (size_t c = 0; c < nc; c++)
+			if (s->cand[c].w >= cut)
+				s->cand[m++] = s->cand[c];
+		PROF_ADD(C_VERIFIED, m);
+		nc = m;
+	}
 	/* The candidates' lines are scattered over a large array: ask for
 	 * all of them first, so the cache misses overlap instead of
 	 * queueing. */
