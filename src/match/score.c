@@ -336,7 +336,7 @@ static int popc(uint64_t x)
  * with the edit similarity) from lengths and character bags only. */
 static double str_sim_bound(const struct item *x, const struct item *y)
 {
-	size_t la = x->t.len, lb = y->t.len, mx = la > lb ? la : lb;
+	size_t la = x->t.len, lb = y->t.len;
 	size_t ua = (size_t)popc(x->bag & ~y->bag);
 	size_t ub = (size_t)popc(y->bag & ~x->bag);
 	size_t ma = la > ua ? la - ua : 0, mb = lb > ub ? lb - ub : 0;
@@ -351,7 +351,7 @@ static double str_sim_bound(const struct item *x, const struct item *y)
 	 * and the divisions and the reads of the strings were most of it.
 	 * The rounding may differ from the exact quotients by an ulp; the
 	 * caller leaves a margin for that. */
-	j = ((double)m * x->inv + (double)m * y->inv + 1.0) / 3.0;
+	j = ((double)m * x->inv + (double)m * y->inv + 1.0) * (1.0 / 3.0);
 	pre = diff ? (size_t)__builtin_ctz(diff) / 8 : 4;
 	if (pre > la)
 		pre = la;
@@ -363,7 +363,7 @@ static double str_sim_bound(const struct item *x, const struct item *y)
 	dl = ua > ub ? ua : ub;
 	if (la > lb ? la - lb > dl : lb - la > dl)
 		dl = la > lb ? la - lb : lb - la;
-	j = (jw + 1.0 - (double)dl / (double)mx) / 2.0;
+	j = (jw + 1.0 - (double)dl * (x->inv < y->inv ? x->inv : y->inv)) * 0.5;
 	return j > 0.6 ? j : 0.6;
 }
 

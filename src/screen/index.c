@@ -130,7 +130,9 @@ enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR, K_NEAR, K_SPLIT };
 #ifndef UNCOVERED_DF_MUL
 #define UNCOVERED_DF_MUL 8 /* see gather() */
 #endif
+#ifndef ACC_BITS
 #define ACC_BITS 15
+#endif
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
 #ifndef VERIFY_M
