@@ -112,38 +112,18 @@ __attribute__((destructor)) static void prof_dump(void)
 enum key_type { K_FULL, K_TOK, K_DM, K_GRAM, K_PAIR, K_DPAIR, K_NEAR, K_SPLIT };
 
 /* Candidate generation; see gather() for how these interact. */
-#ifndef GEN_DF_MIN
-#define GEN_DF_MIN 300 /* keys this rare always generate candidates */
-#endif
-#ifndef GEN_DF_DIV
+#define GEN_DF_MIN 300	/* keys this rare always generate candidates */
 #define GEN_DF_DIV 3000 /* ... and so do keys in < 1/3000 of the names */
-#endif
-#ifndef GRAM_DF_MIN
 #define GRAM_DF_MIN 500 /* n-grams of an unlisted word: see gram_cap() */
-#endif
-#ifndef GRAM_DF_DIV
 #define GRAM_DF_DIV 1000
-#endif
-#ifndef WALK_MAX
-#define WALK_MAX 30000 /* postings walked per query, at most */
-#endif
-#ifndef UNCOVERED_DF_MUL
+#define WALK_MAX 30000	   /* postings walked per query, at most */
 #define UNCOVERED_DF_MUL 8 /* see gather() */
-#endif
-#ifndef ACC_BITS
 #define ACC_BITS 15
-#endif
 #define ACC_CAP (1u << ACC_BITS)
 #define ACC_FILL (ACC_CAP / 2)
-#ifndef VERIFY_M
-#define VERIFY_M 256 /* candidates common keys are checked against */
-#endif
-#ifndef TOP_K
-#define TOP_K 24 /* candidates scored with match_score */
-#endif
-#ifndef PRUNE_REL
+#define VERIFY_M 192   /* candidates common keys are checked against */
+#define TOP_K 24       /* candidates scored with match_score */
 #define PRUNE_REL 0.50 /* ... if within this share of the best */
-#endif
 
 static const float type_weight[] = {
     [K_FULL] = 8.0f, [K_TOK] = 1.0f,   [K_DM] = 0.5f,	[K_GRAM] = 0.3f,
