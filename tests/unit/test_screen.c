@@ -648,6 +648,78 @@ static void *writer_main(void *v)
 	return NULL;
 }
 
+/* A word pronounceable and unlike any listed one, from a number. */
+static void made_up_word(unsigned i, char *out)
+{
+	static const char cons[] = "bdfgklmnprstvz", vow[] = "aeiou";
+
+	out[0] = (char)(cons[i % 14] - 'a' + 'A');
+	out[1] = vow[i / 14 % 5];
+	out[2] = cons[i / 70 % 14];
+	out[3] = vow[i / 980 % 5];
+	out[4] = 'x';
+	out[5] = '\0';
+}
+
+/*
+ * A word in thousands of names is not walked but checked on the best
+ * candidates' fingerprints. Here forty names share the query's rare word
+ * equally and only the target also has the common one, so the target
+ * reaches the 24 that are scored only through that check; its name has
+ * more fingerprints than a line holds, so the check must fall back to
+ * the name's own list (the target is added last: on a tie it loses).
+ */
+static void test_deferred_long_name(void **state)
+{
+	const char *v[1];
+	char id[32], name[256], w[8];
+	struct screen_hit h[64];
+	struct screen_query q = {.name = "Qorvex Zandimo",
+				 .list = "fpfull",
+				 .threshold = 0.01,
+				 .limit = 64};
+	struct diag d;
+	size_t n = 0, o;
+	bool found = false;
+
+	(void)state;
+	v[0] = name;
+	for (unsigned i = 0; i < 2600; i++) {
+		made_up_word(i, w);
+		snprintf(id, sizeof(id), "fpc-%u", i);
+		snprintf(name, sizeof(name), "Zandimo %s", w);
+		put_names(id, "fpfull", MATCH_PERSON, v, 1);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		made_up_word(3000 + i, w);
+		snprintf(id, sizeof(id), "fpr-%u", i);
+		snprintf(name, sizeof(name), "Qorvex %s", w);
+		put_names(id, "fpfull", MATCH_PERSON, v, 1);
+	}
+	/* Qorvex, six other words (so that no pair key joins the query's
+	 * two), Zandimo, and more words: over 40 fingerprints. */
+	o = (size_t)snprintf(name, sizeof(name), "Qorvex");
+	for (unsigned i = 0; i < 20; i++) {
+		made_up_word(4000 + 37 * i, w);
+		o += (size_t)snprintf(name + o, sizeof(name) - o, " %s%s", w,
+				      i == 5 ? " Zandimo" : "");
+	}
+	put_names("fp-target", "fpfull", MATCH_PERSON, v, 1);
+	assert_int_equal(screen_query(W.ix, W.mc, &q, h, 64, &n, &d), 0);
+	for (size_t i = 0; i < n; i++)
+		found = found || strcmp(h[i].record_id, "fp-target") == 0;
+	assert_true(found);
+	assert_int_equal(screen_remove(W.ix, "fp-target"), 0);
+	for (unsigned i = 0; i < 2600; i++) {
+		snprintf(id, sizeof(id), "fpc-%u", i);
+		assert_int_equal(screen_remove(W.ix, id), 0);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "fpr-%u", i);
+		assert_int_equal(screen_remove(W.ix, id), 0);
+	}
+}
+
 static void test_concurrent(void **state)
 {
 	struct reader r[READERS];
@@ -691,6 +763,7 @@ int main(void)
 	    cmocka_unit_test(test_churn),
 	    cmocka_unit_test(test_common_words),
 	    cmocka_unit_test(test_unknown_words),
+	    cmocka_unit_test(test_deferred_long_name),
 	    cmocka_unit_test(test_concurrent),
 	};
 
