@@ -2122,6 +2122,7 @@ void screen_stats(struct screen_index *ix, struct screen_stats *out)
 	    sizeof(*ix) + ix->heap_bytes + ix->kcap * sizeof(*ix->kt) +
 	    ix->pl_cap * sizeof(*ix->pl) + ix->nm_cap * sizeof(*ix->nm) +
 	    ix->nm_cap * (sizeof(*ix->tag) + FP_LINE * sizeof(*ix->fpl)) +
-	    ix->rec_cap * sizeof(*ix->rec) + ix->rmap_cap * sizeof(*ix->rmap);
+	    ix->rec_cap * sizeof(*ix->rec) + ix->rmap_cap * sizeof(*ix->rmap) +
+	    TBLOOM_BITS / 8;
 	pthread_rwlock_unlock(&ix->lock);
 }
