@@ -573,7 +573,15 @@ static double align_once(const struct side *qs, const struct side *cs,
 	double mq = 0, mc = 0, uq = 0, uc = 0, cr = 0;
 	double conflict, extra, matched;
 
-	memset(al, 0, sizeof(*al));
+	/* Only what is read later: credits of the tokens there are (the
+	 * explanation reads the candidate's), no pairs yet. This runs for
+	 * every pairing of forms of every candidate. */
+	al->score = 0;
+	al->n_pairs = al->n_phon = 0;
+	for (size_t i = 0; i < q->n_tok; i++)
+		al->credit_q[i] = 0;
+	for (size_t j = 0; j < c->n_tok; j++)
+		al->credit_c[j] = 0;
 	for (size_t i = 0; i < MATCH_TOKENS_MAX; i++)
 		al->pair_q[i] = -1;
 	for (size_t i = 0; i < nq; i++) {

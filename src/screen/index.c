@@ -2068,7 +2068,6 @@ int screen_query(struct screen_index *ix, struct match_ctx *mc,
 		 * each hit just to explain it would cost as much again. Its
 		 * strings point into the query and the index's names. */
 		screen_name_decode(sn->blob, &s->cname);
-		memset(&s->ex[c], 0, sizeof(s->ex[c]));
 		sc = match_score(s->qname, q->extra, &s->cname,
 				 r->has_extra ? &r->extra : NULL, &s->ex[c]);
 		if (sc < threshold)
