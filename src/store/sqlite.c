@@ -68,6 +68,7 @@ enum stmt_id {
 	S_LG_NODE,
 	S_LG_NODE_MAX,
 	S_LG_EACH,
+	S_LG_NODE_FROM,
 	S_LG_HEAD_INS,
 	S_LG_HEAD,
 	S_LG_HEAD_LAST,
@@ -184,6 +185,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_LG_NODE_MAX] = "SELECT max(idx) FROM ledger_nodes WHERE level = ?1",
 	[S_LG_EACH] = "SELECT idx, data, leaf_hash, at_ms FROM ledger_entries"
 		      " WHERE idx >= ?1 ORDER BY idx",
+	[S_LG_NODE_FROM] = "SELECT idx, hash FROM ledger_nodes"
+			   " WHERE level = ?1 AND idx >= ?2 ORDER BY idx"
+			   " LIMIT ?3",
 	[S_LG_HEAD_INS] = "INSERT INTO ledger_heads(size, version, root,"
 			  " at_ms, pk, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 			  " ON CONFLICT(size) DO NOTHING",
@@ -2455,6 +2459,41 @@ static int sq_ledger_node(struct store *st, unsigned level, uint64_t index,
 	return err;
 }
 
+static int sq_ledger_nodes_from(struct store *st, unsigned level,
+				uint64_t from, size_t max,
+				int (*fn)(uint64_t index, const uint8_t *hash,
+					  void *ctx),
+				void *ctx, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if ((err = stmt_get(s, S_LG_NODE_FROM, &q, d)))
+		return err;
+	sqlite3_bind_int(q, 1, (int)level);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(q, 3,
+			   max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(q, 1) != STORE_LEDGER_HASH) {
+			diag_set(d, "store: ledger hash (%u, %lld) is not %d "
+				    "bytes", level, sqlite3_column_int64(q, 0),
+				 STORE_LEDGER_HASH);
+			err = LIA_EPARSE;
+			goto out;
+		}
+		if ((err = fn((uint64_t)sqlite3_column_int64(q, 0),
+			      sqlite3_column_blob(q, 1), ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read ledger hashes", d);
+out:
+	stmt_done(q);
+	return err;
+}
+
 static int sq_ledger_each(struct store *st, uint64_t from,
 			  int (*fn)(const struct store_ledger_row *r,
 				    void *ctx),
@@ -3615,6 +3654,7 @@ static const struct store_ops sqlite_ops = {
 	.ledger_size = sq_ledger_size,
 	.ledger_nodes_end = sq_ledger_nodes_end,
 	.ledger_node = sq_ledger_node,
+	.ledger_nodes_from = sq_ledger_nodes_from,
 	.ledger_each = sq_ledger_each,
 	.ledger_head = sq_ledger_head,
 	.ledger_head_each = sq_ledger_head_each,

@@ -1035,6 +1035,23 @@ int store_ledger_node(struct store *st, unsigned level, uint64_t index,
 	return st->ops->ledger_node(st, level, index, out, d);
 }
 
+int store_ledger_nodes_from(struct store *st, unsigned level, uint64_t from,
+			    size_t max,
+			    int (*fn)(uint64_t index, const uint8_t *hash,
+				      void *ctx),
+			    void *ctx, struct diag *d)
+{
+	if (!st || !fn || level < 1 || level > 62 ||
+	    from > (STORE_LEDGER_INDEX_MAX >> level))
+		return LIA_EINVAL;
+	return st->ops->ledger_nodes_from(st, level, from, max, fn, ctx, d);
+}
+
+bool store_ledger_in_snapshot(const struct store *st)
+{
+	return st && st->in_read;
+}
+
 int store_ledger_each(struct store *st, uint64_t from,
 		      int (*fn)(const struct store_ledger_row *r, void *ctx),
 		      void *ctx, struct diag *d)
