@@ -295,7 +295,8 @@ int main(int argc, char **argv)
 	       con_gen * 1e6, con_ver * 1e6, con_len);
 	printf("bytes per entry   ledger %.1f  sqlite %.1f  (entry %d)\n",
 	       bytes_l / (double)n, bytes_b / (double)n, ENTRY);
-	rm_dir(dir_l, "store.db");
+	if (!keep)
+		rm_dir(dir_l, "store.db");
 	rm_dir(dir_b, "plain.db");
 	free(bufs);
 	return 0;
