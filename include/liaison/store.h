@@ -570,6 +570,23 @@ int store_witness_problem_each(
     int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,
     struct diag *d);
 
+/* A bundle another agency sent about one item (src/node/custody.c): kind
+ * "transfer" (the item is being handed to this node) or "receipt" (the
+ * other agency signed the receipt of a transfer from this node). Stored
+ * after the bundle was verified; storing also writes an audit row
+ * "custody-in"; a second row for one env_id is ignored. */
+struct store_custody_in {
+	const char *env_id, *item, *sender, *kind, *bundle;
+	int64_t received; /* UTC seconds */
+};
+int store_custody_in_add(struct store *st, const struct store_custody_in *r,
+			 struct diag *d);
+/* The rows of one item (all items when item is NULL), oldest first. */
+int store_custody_in_each(struct store *st, const char *item,
+			  int (*fn)(const struct store_custody_in *r,
+				    void *ctx),
+			  void *ctx, struct diag *d);
+
 /* --- users, evidence and custody (src/users, src/evidence) ------------
  *
  * The rows that index users and items of evidence. The signed documents

@@ -1476,6 +1476,38 @@ int store_witness_problem_add(struct store *st,
 	return st->ops->witness_problem_add(st, p, d);
 }
 
+int store_custody_in_add(struct store *st, const struct store_custody_in *r,
+			 struct diag *d)
+{
+	int err;
+
+	if (!st || !r || !r->item || !r->sender || !r->kind || !r->bundle)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)))
+		return err;
+	if (st->in_ledger)
+		return LIA_EINVAL;
+	if (strcmp(r->kind, "transfer") && strcmp(r->kind, "receipt"))
+		return LIA_EINVAL;
+	if ((err = check_env_id(r->env_id, d)) ||
+	    (err = check_env_id(r->item, d)) ||
+	    (err = check_str("custody sender", r->sender, 64, true, d)) ||
+	    (err = check_str("custody bundle", r->bundle,
+			     (size_t)16 << 20, true, d)))
+		return err;
+	return st->ops->custody_in_add(st, r, d);
+}
+
+int store_custody_in_each(struct store *st, const char *item,
+			  int (*fn)(const struct store_custody_in *r,
+				    void *ctx),
+			  void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->custody_in_each(st, item, fn, ctx, d);
+}
+
 int store_witness_problem_each(
     struct store *st,
     int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,

@@ -189,6 +189,13 @@ struct store_ops {
 			    int (*fn)(const struct store_witness *w,
 				      void *ctx),
 			    void *ctx, struct diag *d);
+	int (*custody_in_add)(struct store *st,
+			      const struct store_custody_in *r,
+			      struct diag *d);
+	int (*custody_in_each)(struct store *st, const char *item,
+			       int (*fn)(const struct store_custody_in *r,
+					 void *ctx),
+			       void *ctx, struct diag *d);
 	int (*witness_problem_add)(struct store *st,
 				   const struct store_witness_problem *p,
 				   struct diag *d);
