@@ -224,6 +224,13 @@ static int print_item(const struct store_evidence *e, void *ctx)
 	return 0;
 }
 
+static int item_exists(const struct store_evidence *e, void *ctx)
+{
+	(void)e;
+	(void)ctx;
+	return 0;
+}
+
 static void say_line(void *ctx, bool ok, const char *line)
 {
 	(void)ctx;
@@ -267,6 +274,55 @@ static int write_file(const char *path, const char *s, size_t n, struct diag *d)
 	return 0;
 }
 
+/* An incoming transfer whose receipt is not signed here yet. */
+static int print_incoming(const struct store_custody_in *r, void *ctx)
+{
+	struct store *st = ctx;
+
+	if (strcmp(r->kind, "transfer") ||
+	    store_evidence_each(st, r->item, NULL, item_exists, NULL, NULL) !=
+		LIA_ENOTFOUND)
+		return 0;
+	printf("%s  transferred by %s, awaiting the receipt here\n", r->item,
+	       r->sender);
+	return 0;
+}
+
+/* For an event that travels over the exchange, the agency it goes to:
+ * the pinned peer a transfer names, or the agency that transferred the
+ * item a receipt is signed for. "" for an event of this node only. */
+static int custody_peer(struct node *n, const char *id, enum evidence_kind kind,
+			const char *to, char from[MARKING_CODE_MAX + 1],
+			struct diag *d)
+{
+	struct identity_card card = {0};
+	int rc;
+
+	*from = '\0';
+	if (kind == EVIDENCE_TRANSFERRED && evidence_to_agency(to) &&
+	    strcmp(to, n->cfg.agency)) {
+		if ((rc = node_peer_card(n, to, &card, NULL, 0, d))) {
+			if (rc == LIA_ENOTFOUND)
+				diag_set(d,
+					 "a transfer to agency %s needs it "
+					 "pinned as a peer (liaison peer "
+					 "add)",
+					 to);
+			return rc;
+		}
+		identity_card_free(&card);
+		snprintf(from, MARKING_CODE_MAX + 1, "%s", to);
+		return 0;
+	}
+	if (kind == EVIDENCE_RECEIVED &&
+	    store_evidence_each(n->store, id, NULL, item_exists, NULL, NULL) ==
+		LIA_ENOTFOUND &&
+	    (rc = evidence_incoming(n->store, id, from, NULL, NULL)) &&
+	    rc != LIA_ENOTFOUND)
+		return rc;
+	return 0;
+}
+
 static int evidence_run(struct cli *c, const char *sub, const char *arg,
 			const struct ev_opts *op, struct diag *d)
 {
@@ -274,10 +330,12 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 	struct evidence_ctx ec;
 	struct open_node o;
 	char id[EVIDENCE_ID_LEN + 1], *b = NULL;
+	char from[MARKING_CODE_MAX + 1] = "";
 	enum evidence_kind kind;
 	uint64_t seq;
 	size_t blen;
-	bool keys = !strcmp(sub, "show") || !strcmp(sub, "bundle");
+	bool keys = !strcmp(sub, "show") || !strcmp(sub, "bundle") ||
+		    !strcmp(sub, "event");
 	int rc, ex;
 
 	if ((ex = open_node(c, "evidence", keys, &o)))
@@ -304,17 +362,59 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 				    "transferred, received, examined, copied, "
 				    "returned, destroyed");
 			rc = LIA_EINVAL;
-		} else if (!(rc = unlock_user(o.n->store, op->user, op->pwfile,
+		} else if (!(rc = custody_peer(o.n, arg, kind, op->to, from,
+					       d)) &&
+			   !(rc = unlock_user(o.n->store, op->user, op->pwfile,
 					      &who, d)) &&
 			   !(rc = evidence_event(&ec, who, arg, kind, op->to,
-						 op->note, &seq, d)))
+						 op->note, &seq, d))) {
 			printf("event %" PRIu64 " %s recorded\n", seq,
 			       op->kind);
+			/* A transfer to an agency, or the receipt of one
+			 * from an agency, travels over the exchange. */
+			if (*from) {
+				rc = node_custody_send(
+				    o.n, o.me, o.lg, c->home, arg,
+				    kind == EVIDENCE_TRANSFERRED
+					? ENVELOPE_CUSTODY_TRANSFER
+					: ENVELOPE_CUSTODY_RECEIPT,
+				    from, (int64_t)time(NULL), d);
+				if (rc)
+					diag_prefix(d,
+						    "recorded, but not sent "
+						    "to %s: ",
+						    from);
+				else
+					printf("sent to %s over the "
+					       "exchange\n",
+					       from);
+			}
+		}
+	} else if ((rc = evidence_settle(&ec, NULL, NULL, d))) {
+		/* The receipts other agencies sent back are appended before
+		 * anything is shown or bundled. */
 	} else if (!strcmp(sub, "list")) {
 		if (!(rc = viewer(c, o.n->store, op->user, "evidence.list",
-				  op->case_ref, d)))
-			rc = evidence_each(o.n->store, op->case_ref, print_item,
-					   NULL, d);
+				  op->case_ref, d)) &&
+		    !(rc = evidence_each(o.n->store, op->case_ref, print_item,
+					 NULL, d)))
+			rc = store_custody_in_each(
+			    o.n->store, NULL, print_incoming, o.n->store, d);
+	} else if (!strcmp(sub, "show") &&
+		   store_evidence_each(o.n->store, arg, NULL, item_exists, NULL,
+				       NULL) == LIA_ENOTFOUND &&
+		   !evidence_incoming(o.n->store, arg, from, &b, NULL)) {
+		/* Transferred to this node and not received yet: the bundle
+		 * as the sender sent it. */
+		if (!(rc = viewer(c, o.n->store, op->user, "evidence.show", arg,
+				  d))) {
+			printf("item %s, transferred by %s, not yet received "
+			       "here\n",
+			       arg, from);
+			rc = evidence_bundle_verify(b, strlen(b), say_line,
+						    NULL, d);
+			printf("%s\n", rc ? "NOT VERIFIED" : "VERIFIED");
+		}
 	} else if (!strcmp(sub, "show")) {
 		/* The timeline is shown by checking it exactly as a court's
 		 * verifier would: a bundle without content, verified. */

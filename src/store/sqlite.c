@@ -3652,6 +3652,7 @@ static int sq_custody_in_add(struct store *st,
 	sqlite3_bind_text(q, 4, r->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, r->bundle, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 6, r->received);
+	/* q_step_done finalizes the statement. */
 	if ((err = q_step_done(s, q, "store custody bundle", d)))
 		goto out;
 	if (sqlite3_changes(s->db) == 0)
@@ -3660,7 +3661,6 @@ static int sq_custody_in_add(struct store *st,
 		 r->item, r->sender);
 	err = sq_audit(st, "node", "custody-in", r->env_id, detail, d);
 out:
-	sqlite3_finalize(q);
 	if (!err)
 		err = txn_commit(s, d);
 	if (err)
