@@ -638,6 +638,13 @@ int node_witness_receive(struct node *n, const struct identity *me,
 			 const uint8_t *body, size_t len, int64_t now,
 			 struct node_witness_rx *rx, struct diag *d);
 void node_witness_rx_release(struct node_witness_rx *rx);
+/* The witness problems of this node (found here or reported by a
+ * witness), appended to arr as operator alerts: objects with the keys of
+ * node_alert_list's ("id" the envelope that showed it, "role" "operator",
+ * "state" "active", "kind" "ledger-problem", "issuer" the agency that
+ * found it, "action" what to do) and "node", "witness", "size", "reason",
+ * "at" (UTC seconds). `liaison alert list` shows them after the alerts. */
+int node_witness_alerts(struct node *n, json_t *arr, struct diag *d);
 
 /* --- custody across agencies (custody.c, issue #6) ----------------------
  *
