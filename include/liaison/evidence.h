@@ -55,10 +55,14 @@
 #define EVIDENCE_TEXT_MAX 4096 /* bytes of a description or note */
 #define EVIDENCE_FIELD_MAX 256 /* case, place, time, recipient */
 #define EVIDENCE_DOC_VERSION 1
-/* Version 2 adds the sections of other agencies ("peers"); a bundle of
- * one agency's events is still written as version 1. */
-#define EVIDENCE_BUNDLE_VERSION 2
+/* Version 2 adds the sections of other agencies ("peers"); version 3 has
+ * the content attached after the JSON instead of inside it (content above
+ * EVIDENCE_CONTENT_MAX). A bundle of one agency's events without attached
+ * content is still written as version 1. */
+#define EVIDENCE_BUNDLE_VERSION 3 /* the newest this verifier reads */
 #define EVIDENCE_BUNDLE_V1 1
+#define EVIDENCE_BUNDLE_V2 2
+#define EVIDENCE_BUNDLE_V3 3
 #define EVIDENCE_BUNDLE_FORMAT "liaison-evidence-bundle"
 /* Content is carried base64 inside the bundle's JSON, so it is bounded:
  * larger items are bundled without content (their hash still binds it). */
@@ -150,6 +154,15 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		    const char *id, bool with_content, char **out, size_t *len,
 		    struct diag *d);
 
+/* The bundle of item id written to fd. With with_content, content up to
+ * EVIDENCE_CONTENT_MAX goes inside the JSON; larger content follows it
+ * (version 3: the JSON, a newline, then the content's bytes), streamed in
+ * constant memory and checked against its registered hash as it is
+ * copied. Errors: those of evidence_bundle, LIA_EIO. */
+int evidence_bundle_write(const struct evidence_ctx *c,
+			  const struct identity *me, const char *id,
+			  bool with_content, int fd, struct diag *d);
+
 /* What the verifier says, line by line: ok is false for a failed check. */
 typedef void (*evidence_say_fn)(void *ctx, bool ok, const char *line);
 
@@ -163,6 +176,11 @@ typedef void (*evidence_say_fn)(void *ctx, bool ok, const char *line);
  */
 int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn say,
 			   void *ctx, struct diag *d);
+/* The same for a bundle file read from fd: the JSON (at most
+ * EVIDENCE_BUNDLE_MAX bytes) is read into memory, content attached after it
+ * is hashed as it streams by, in constant memory. */
+int evidence_bundle_verify_fd(int fd, evidence_say_fn say, void *ctx,
+			      struct diag *d);
 
 /*
  * Custody across agencies (the node's exchange carries the bundles).

@@ -263,17 +263,6 @@ static int viewer(struct cli *c, struct store *st, const char *user,
 	return store_audit(st, actor, action, object, NULL, d);
 }
 
-static int write_file(const char *path, const char *s, size_t n, struct diag *d)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0) {
-		diag_set(d, "%s: %s", path, strerror(errno));
-		return LIA_EIO;
-	}
-	return 0;
-}
-
 /* An incoming transfer whose receipt is not signed here yet. */
 static int print_incoming(const struct store_custody_in *r, void *ctx)
 {
@@ -321,6 +310,29 @@ static int custody_peer(struct node *n, const char *id, enum evidence_kind kind,
 	    rc != LIA_ENOTFOUND)
 		return rc;
 	return 0;
+}
+
+/* The bundle into op->out, streamed (large content follows the JSON);
+ * nothing is left behind on failure. */
+static int write_bundle(const struct evidence_ctx *ec,
+			const struct identity *me, const char *id,
+			const struct ev_opts *op, struct diag *d)
+{
+	int fd, rc;
+
+	if ((fd = open(op->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		       0600)) < 0) {
+		diag_set(d, "%s: %s", op->out, strerror(errno));
+		return LIA_EIO;
+	}
+	rc = evidence_bundle_write(ec, me, id, op->with_content, fd, d);
+	if (close(fd) != 0 && !rc) {
+		diag_set(d, "%s: %s", op->out, strerror(errno));
+		rc = LIA_EIO;
+	}
+	if (rc)
+		unlink(op->out);
+	return rc;
 }
 
 static int evidence_run(struct cli *c, const char *sub, const char *arg,
@@ -428,10 +440,8 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 		}
 	} else {
 		if (!(rc = viewer(c, o.n->store, op->user, "evidence.bundle",
-				  arg, d)) &&
-		    !(rc = evidence_bundle(&ec, o.me, arg, op->with_content, &b,
-					   &blen, d)))
-			rc = write_file(op->out, b, blen, d);
+				  arg, d)))
+			rc = write_bundle(&ec, o.me, arg, op, d);
 	}
 	free(b);
 	users_key_free(who);
@@ -538,12 +548,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct strbuf sb;
 	struct diag d;
-	FILE *f;
-	char buf[65536];
-	size_t n;
-	int ch, rc = 0;
+	int ch, fd, rc = 0;
 
 	(void)c;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -558,27 +564,16 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return usage_err("verify", verify_usage);
 	diag_clear(&d);
-	if (!(f = fopen(argv[optind], "rb"))) {
+	if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0) {
 		diag_set(&d, "%s: %s", argv[optind], strerror(errno));
 		return cli_fail("verify", LIA_EIO, &d);
 	}
-	/* One byte beyond the limit is enough to refuse the file. */
-	strbuf_init(&sb, EVIDENCE_BUNDLE_MAX + 1);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if ((rc = strbuf_add(&sb, buf, n)))
-			break;
-	}
-	if (!rc && ferror(f))
-		rc = LIA_EIO;
-	fclose(f);
-	if (rc) {
-		strbuf_release(&sb);
-		diag_set(&d, "%s: cannot read (or larger than %zu bytes)",
-			 argv[optind], EVIDENCE_BUNDLE_MAX);
+	/* Streamed: content attached after the JSON is hashed as it is
+	 * read, in constant memory. */
+	rc = evidence_bundle_verify_fd(fd, say_line, NULL, &d);
+	close(fd);
+	if (rc == LIA_EIO)
 		return cli_fail("verify", rc, &d);
-	}
-	rc = evidence_bundle_verify(sb.buf, sb.len, say_line, NULL, &d);
-	strbuf_release(&sb);
 	if (rc) {
 		printf("NOT VERIFIED: %s\n", d.msg);
 		return EX_DATAERR;

@@ -22,6 +22,7 @@
 #include "liaison/strbuf.h"
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
+#define CHUNK ((size_t)1 << 16)
 #define WITNESSES_MAX 64
 #define ENTRIES_MAX (2 * EVIDENCE_EVENTS_MAX)
 #define ENTRY_MAX (LEDGER_FRAME_HDR + LEDGER_DOC_MAX + LEDGER_SIG_SIZE)
@@ -275,10 +276,29 @@ out:
 	return err;
 }
 
+/* How a bundle carries the content. */
+enum content_mode { CONTENT_NONE, CONTENT_INLINE, CONTENT_ATTACHED };
+
+static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
+			const char *id, enum content_mode mode, char **out,
+			size_t *len, struct item_row *row, struct diag *d);
+
 int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		    const char *id, bool with_content, char **out, size_t *len,
 		    struct diag *d)
 {
+	struct item_row row;
+
+	return bundle_build(c, me, id,
+			    with_content ? CONTENT_INLINE : CONTENT_NONE, out,
+			    len, &row, d);
+}
+
+static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
+			const char *id, enum content_mode mode, char **out,
+			size_t *len, struct item_row *row, struct diag *d)
+{
+	bool with_content = mode == CONTENT_INLINE;
 	struct idx_list idx = {0}, custody = {0};
 	struct item_row item = {0};
 	struct ledger_head head;
@@ -406,10 +426,15 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		      "entries", entries, "format", EVIDENCE_BUNDLE_FORMAT,
 		      "head", "sth", loads(s), "witnesses", witnesses, "item", id,
 		      "version",
-		      peers ? EVIDENCE_BUNDLE_VERSION : EVIDENCE_BUNDLE_V1);
+		      mode == CONTENT_ATTACHED ? EVIDENCE_BUNDLE_V3
+		      : peers		       ? EVIDENCE_BUNDLE_V2
+					       : EVIDENCE_BUNDLE_V1);
 	free(s);
 	s = NULL;
-	if (!o || (peers && json_object_set(o, "peers", peers))) {
+	if (!o || (peers && json_object_set(o, "peers", peers)) ||
+	    (mode == CONTENT_ATTACHED &&
+	     json_object_set_new(o, "attached",
+				 json_integer((json_int_t)item.size)))) {
 		err = LIA_ENOMEM;
 		goto out;
 	}
@@ -429,6 +454,7 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 	}
 	*len = strlen(s);
 	*out = s;
+	*row = item;
 	s = NULL;
 out:
 	free(idx.v);
@@ -440,6 +466,111 @@ out:
 	json_decref(witnesses);
 	json_decref(peers);
 	json_decref(o);
+	return err;
+}
+
+static int write_all(int fd, const void *p, size_t n, struct diag *d)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			diag_set(d, "evidence: writing the bundle: %s",
+				 strerror(errno));
+			return LIA_EIO;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copy the content after the bundle in chunks, checking its hash as it
+ * goes: a copy that changed on disk is refused, not bundled. */
+static int attach_content(const char *home, const struct item_row *row,
+			  int fd, struct diag *d)
+{
+	crypto_hash_sha256_state h;
+	uint8_t *buf, sha[crypto_hash_sha256_BYTES];
+	char path[4096], hex[65];
+	uint64_t got = 0;
+	int in = -1, err = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/evidence/%s", home,
+			     row->sha256) >= sizeof(path))
+		return LIA_EINVAL;
+	if (!(buf = malloc(CHUNK)))
+		return LIA_ENOMEM;
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		diag_set(d, "evidence: the copy of the content is missing: %s",
+			 strerror(errno));
+		err = LIA_EIO;
+		goto out;
+	}
+	crypto_hash_sha256_init(&h);
+	for (;;) {
+		ssize_t r = read(in, buf, CHUNK);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = LIA_EIO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (uint64_t)r;
+		if (got > row->size)
+			break;
+		crypto_hash_sha256_update(&h, buf, (size_t)r);
+		if ((err = write_all(fd, buf, (size_t)r, d)))
+			goto out;
+	}
+	crypto_hash_sha256_final(&h, sha);
+	sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
+	if (got != row->size || strcmp(hex, row->sha256)) {
+		diag_set(d, "evidence: the copy of the content does not match "
+			    "its registered hash");
+		err = LIA_ECRYPTO;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	free(buf);
+	return err;
+}
+
+int evidence_bundle_write(const struct evidence_ctx *c,
+			  const struct identity *me, const char *id,
+			  bool with_content, int fd, struct diag *d)
+{
+	struct item_row row = {0};
+	enum content_mode mode = with_content ? CONTENT_INLINE : CONTENT_NONE;
+	char *s = NULL;
+	size_t len;
+	int err;
+
+	if (!c || !c->st || fd < 0 || !id)
+		return LIA_EINVAL;
+	/* Large content follows the bundle instead of travelling inside its
+	 * JSON, so that neither side holds it in memory (version 3). */
+	if (with_content &&
+	    (err = store_evidence_each(c->st, id, NULL, item_cb, &row, d)) ==
+		0 &&
+	    row.size > EVIDENCE_CONTENT_MAX)
+		mode = CONTENT_ATTACHED;
+	else if (with_content && err)
+		return err;
+	if ((err = bundle_build(c, me, id, mode, &s, &len, &row, d)))
+		return err;
+	if (!(err = write_all(fd, s, len, d)) && mode == CONTENT_ATTACHED &&
+	    !(err = write_all(fd, "\n", 1, d)))
+		err = attach_content(c->home, &row, fd, d);
+	free(s);
 	return err;
 }
 
@@ -483,6 +614,9 @@ struct vfy {
 	struct signer *users;
 	size_t n_users;
 	bool in_peer;
+	bool attached;		 /* content followed the JSON */
+	uint64_t attached_len;	 /* its bytes */
+	char attached_sha[65];	 /* and their SHA-256 */
 	struct vouch *vouched;
 	size_t n_vouched;
 	struct peer_sec peers[PEERS_MAX];
@@ -1060,7 +1194,7 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 	static const char *const keys[] = {"card", "entries", "format",
 					   "head", "item",    "version"};
 	json_error_t je;
-	json_t *o, *e, *ver, *peers;
+	json_t *o, *e, *ver, *peers, *att;
 	char *canon = NULL;
 	uint64_t last = 0;
 	size_t i, n_members;
@@ -1095,9 +1229,14 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 	free(canon);
 	e = json_object_get(o, "content");
 	peers = json_object_get(o, "peers");
-	n_members = 6 + (e != NULL) + (peers != NULL);
+	att = json_object_get(o, "attached");
+	n_members = 6 + (e != NULL) + (peers != NULL) + (att != NULL);
+	/* Version 2 has peers; version 3 has content attached after the
+	 * JSON (and peers when they are needed), never inline. */
 	if (json_object_size(o) != n_members ||
-	    (peers && json_integer_value(ver) < 2)) {
+	    (peers && json_integer_value(ver) < EVIDENCE_BUNDLE_V2) ||
+	    ((att != NULL) != (json_integer_value(ver) == EVIDENCE_BUNDLE_V3)) ||
+	    (att && e) || (att != NULL) != v->attached) {
 		json_decref(o);
 		FAIL(v, LIA_EPARSE, "bundle: unexpected or missing members");
 	}
@@ -1111,15 +1250,24 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 	    strcmp(str_of(o, "format"), EVIDENCE_BUNDLE_FORMAT) ||
 	    !json_is_integer(ver) ||
 	    json_integer_value(ver) < EVIDENCE_BUNDLE_V1 ||
-	    (json_integer_value(ver) == EVIDENCE_BUNDLE_VERSION && !peers) ||
+	    (json_integer_value(ver) == EVIDENCE_BUNDLE_V2 && !peers) ||
+	    (att && (!json_is_integer(att) || json_integer_value(att) < 0)) ||
 	    !str_of(o, "item") || !evidence_id_ok(str_of(o, "item")) ||
 	    !json_is_array(json_object_get(o, "entries")) ||
 	    json_array_size(json_object_get(o, "entries")) == 0 ||
 	    json_array_size(json_object_get(o, "entries")) > ENTRIES_MAX) {
 		json_decref(o);
 		FAIL(v, LIA_EPARSE,
-		     "bundle: not a version %d or %d evidence bundle",
+		     "bundle: not a version %d to %d evidence bundle",
 		     EVIDENCE_BUNDLE_V1, EVIDENCE_BUNDLE_VERSION);
+	}
+	if (att && (uint64_t)json_integer_value(att) != v->attached_len) {
+		json_decref(o);
+		FAIL(v, LIA_EPARSE,
+		     "bundle: %llu bytes of content follow where %lld are "
+		     "announced (the file was cut or extended)",
+		     (unsigned long long)v->attached_len,
+		     (long long)json_integer_value(att));
 	}
 	v->item = str_of(o, "item");
 	if (peers && (err = check_peers(v, peers))) {
@@ -1159,7 +1307,22 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 		    v->state.transferor);
 	if ((e = json_object_get(o, "content")) && (err = check_content(v, e)))
 		goto out;
-	if (!e)
+	if (v->attached) {
+		if (v->attached_len != v->size ||
+		    strcmp(v->attached_sha, v->sha256)) {
+			say(v, false,
+			    "content: the %llu bytes attached do not match "
+			    "the registered SHA-256 and size (got %s)",
+			    (unsigned long long)v->attached_len,
+			    v->attached_sha);
+			err = LIA_ECRYPTO;
+			goto out;
+		}
+		say(v, true,
+		    "content: %llu bytes attached, SHA-256 matches the "
+		    "registration",
+		    (unsigned long long)v->attached_len);
+	} else if (!e)
 		say(v, true,
 		    "content: not in this bundle (the registered "
 		    "SHA-256 binds it)");
@@ -1168,14 +1331,19 @@ out:
 	return err;
 }
 
-int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
-			   void *ctx, struct diag *d)
+/* What followed the JSON, if anything. */
+struct attached {
+	bool present;
+	uint64_t len;
+	uint8_t sha[crypto_hash_sha256_BYTES];
+};
+
+static int run_verify(const void *bytes, size_t len, const struct attached *a,
+		      evidence_say_fn fn, void *ctx, struct diag *d)
 {
 	struct vfy *v;
 	int err;
 
-	if (!bytes && len)
-		return LIA_EINVAL;
 	if (sodium_init() < 0)
 		return LIA_ECRYPTO;
 	if (!(v = calloc(1, sizeof(*v))))
@@ -1184,7 +1352,13 @@ int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
 	v->ctx = ctx;
 	v->d = d;
 	diag_clear(d);
-	err = verify(v, bytes ? bytes : "", len);
+	if (a->present) {
+		v->attached = true;
+		v->attached_len = a->len;
+		sodium_bin2hex(v->attached_sha, sizeof(v->attached_sha), a->sha,
+			       sizeof(a->sha));
+	}
+	err = verify(v, bytes, len);
 	for (size_t i = 0; i < v->n_peers; i++) {
 		identity_card_free(&v->peers[i].card);
 		free(v->peers[i].users);
@@ -1195,5 +1369,88 @@ int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
 		identity_card_free(&v->card);
 	free(v->users);
 	free(v);
+	return err;
+}
+
+int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
+			   void *ctx, struct diag *d)
+{
+	struct attached a = {0};
+	const char *nl;
+
+	if (!bytes && len)
+		return LIA_EINVAL;
+	/* Canonical JSON holds no newline: one ends the bundle's JSON and
+	 * the content attached to it follows (version 3). */
+	nl = bytes ? memchr(bytes, '\n', len) : NULL;
+	if (nl) {
+		size_t j = (size_t)(nl - (const char *)bytes);
+
+		crypto_hash_sha256(a.sha, (const uint8_t *)nl + 1, len - j - 1);
+		a.present = true;
+		a.len = len - j - 1;
+		len = j;
+	}
+	return run_verify(bytes ? bytes : "", len, &a, fn, ctx, d);
+}
+
+int evidence_bundle_verify_fd(int fd, evidence_say_fn fn, void *ctx,
+			      struct diag *d)
+{
+	crypto_hash_sha256_state h;
+	struct attached a = {0};
+	struct strbuf sb;
+	uint8_t *buf;
+	int err = 0;
+
+	if (fd < 0)
+		return LIA_EINVAL;
+	if (!(buf = malloc(CHUNK)))
+		return LIA_ENOMEM;
+	/* One byte beyond the limit is enough to refuse the JSON. */
+	strbuf_init(&sb, EVIDENCE_BUNDLE_MAX + 1);
+	crypto_hash_sha256_init(&h);
+	for (;;) {
+		ssize_t r = read(fd, buf, CHUNK);
+		const uint8_t *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_set(d, "bundle: cannot read: %s", strerror(errno));
+			err = LIA_EIO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (a.present) {
+			if ((uint64_t)r > UINT64_MAX - a.len) {
+				err = LIA_EOVERFLOW;
+				goto out;
+			}
+			a.len += (uint64_t)r;
+			crypto_hash_sha256_update(&h, buf, (size_t)r);
+			continue;
+		}
+		if ((nl = memchr(buf, '\n', (size_t)r))) {
+			size_t j = (size_t)(nl - buf);
+
+			a.present = true;
+			a.len = (uint64_t)((size_t)r - j - 1);
+			crypto_hash_sha256_update(&h, nl + 1, (size_t)r - j - 1);
+			r = (ssize_t)j;
+		}
+		if ((err = strbuf_add(&sb, (const char *)buf, (size_t)r))) {
+			diag_set(d, "bundle: larger than %zu bytes",
+				 EVIDENCE_BUNDLE_MAX);
+			goto out;
+		}
+	}
+	if (a.present)
+		crypto_hash_sha256_final(&h, a.sha);
+	err = run_verify(sb.buf ? sb.buf : "", sb.len, &a, fn, ctx, d);
+out:
+	strbuf_release(&sb);
+	free(buf);
 	return err;
 }

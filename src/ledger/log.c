@@ -351,8 +351,8 @@ static int upper_extend(struct ledger *lg, unsigned level)
 
 	if (!store_ledger_in_snapshot(lg->st))
 		return 0;
-	err = store_ledger_nodes_from(lg->st, level, u->n, SIZE_MAX,
-				      upper_take, u, NULL);
+	err = store_ledger_nodes_from(lg->st, level, u->n, SIZE_MAX, upper_take,
+				      u, NULL);
 	return err == FOUND ? 0 : err;
 }
 
@@ -370,8 +370,7 @@ static int src_get(void *ctx, unsigned level, uint64_t index,
 		return 0;
 	}
 	if (level >= CACHE_LEVEL && level < LEVELS) {
-		if (index >= lg->up[level].n &&
-		    (err = upper_extend(lg, level)))
+		if (index >= lg->up[level].n && (err = upper_extend(lg, level)))
 			return err;
 		if (index < lg->up[level].n) {
 			memcpy(out, lg->up[level].h[index], LEDGER_HASH_SIZE);
@@ -588,7 +587,6 @@ int ledger_sign_head(struct ledger *lg, const struct ledger_signer *signer,
 }
 
 /* --- verification from scratch --------------------------------------- */
-
 
 struct walk {
 	struct ledger *lg;

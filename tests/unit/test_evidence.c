@@ -79,16 +79,16 @@ static void rules_across(void **state)
 					  "NL-NP", NULL, &d),
 			 0);
 	/* Nobody else records while NL-NP holds it. */
-	assert_int_equal(evidence_rule_at(&s, EVIDENCE_SEALED, "bruno",
-					  "DE-BKA", NULL, &d),
-			 LIA_EDENIED);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_SEALED, "bruno", "DE-BKA", NULL, &d),
+	    LIA_EDENIED);
 	assert_int_equal(evidence_rule_at(&s, EVIDENCE_TRANSFERRED, "alice",
 					  "NL-NP", "DE-BKA", &d),
 			 0);
 	/* Not NL-NP's own people, not a third agency. */
-	assert_int_equal(evidence_rule_at(&s, EVIDENCE_RECEIVED, "bob",
-					  "NL-NP", NULL, &d),
-			 LIA_EDENIED);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_RECEIVED, "bob", "NL-NP", NULL, &d),
+	    LIA_EDENIED);
 	assert_non_null(strstr(d.msg, "only DE-BKA"));
 	assert_int_equal(evidence_rule_at(&s, EVIDENCE_RECEIVED, "pierre",
 					  "FR-PN", NULL, &d),
@@ -98,9 +98,9 @@ static void rules_across(void **state)
 					  "DE-BKA", NULL, &d),
 			 0);
 	assert_string_equal(s.holder, "DE-BKA");
-	assert_int_equal(evidence_rule_at(&s, EVIDENCE_EXAMINED, "alice",
-					  "NL-NP", NULL, &d),
-			 LIA_EDENIED);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_EXAMINED, "alice", "NL-NP", NULL, &d),
+	    LIA_EDENIED);
 	assert_int_equal(evidence_rule_at(&s, EVIDENCE_EXAMINED, "bruno",
 					  "DE-BKA", NULL, &d),
 			 0);
@@ -108,12 +108,12 @@ static void rules_across(void **state)
 	assert_int_equal(evidence_rule_at(&s, EVIDENCE_TRANSFERRED, "bruno",
 					  "DE-BKA", "karl", &d),
 			 0);
-	assert_int_equal(evidence_rule_at(&s, EVIDENCE_RECEIVED, "x", "NL-NP",
-					  NULL, &d),
-			 LIA_EDENIED);
-	assert_int_equal(evidence_rule_at(&s, EVIDENCE_RECEIVED, "karl",
-					  "DE-BKA", NULL, &d),
-			 0);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_RECEIVED, "x", "NL-NP", NULL, &d),
+	    LIA_EDENIED);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_RECEIVED, "karl", "DE-BKA", NULL, &d),
+	    0);
 	assert_int_equal(s.next_seq, 6);
 }
 

@@ -904,7 +904,7 @@ struct big {
 	uint8_t (*leaves)[H];
 	uint64_t n;
 	struct ledger *other; /* a second handle on the same store */
-	int proved;           /* what the hook's proof returned */
+	int proved;	      /* what the hook's proof returned */
 };
 
 static void big_append(struct ledger *lg, struct big *b, uint64_t count,
@@ -973,8 +973,8 @@ static int prove_then_fail(void *ctx, struct store *st, uint64_t first,
 
 	(void)st;
 	(void)first;
-	b->proved = ledger_prove_inclusion(b->other, 0, ledger_size(b->other),
-					   &p, d);
+	b->proved =
+	    ledger_prove_inclusion(b->other, 0, ledger_size(b->other), &p, d);
 	return LIA_EINTERNAL;
 }
 
@@ -1066,9 +1066,8 @@ static void test_upper_levels(void **state)
 		ledger_close(lg3);
 	}
 	(void)st;
-	assert_int_equal(ledger_root_of((const uint8_t(*)[H])b.leaves, b.n,
-					want),
-			 0);
+	assert_int_equal(
+	    ledger_root_of((const uint8_t(*)[H])b.leaves, b.n, want), 0);
 	assert_int_equal(ledger_root_at(lg, b.n, r, &d), 0);
 	assert_memory_equal(r, want, H);
 
