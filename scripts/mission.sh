@@ -44,6 +44,7 @@ lia() { local h="$1"; shift; "$LIA" --home "$h" "$@"; }
 jq_() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 wait_for() { local n=$(($1 * 20)); shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 0.05; done; return 1; }
 : >"$OUT"
+outcome workdir "$W"
 
 say "A synthetic cross-border case (seed $SEED, $BG background records per agency)"
 "$LIA" scenario generate --seed "$SEED" -o "$W/case" --background "$BG" | sed 's/^/   /'

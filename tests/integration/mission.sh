@@ -26,5 +26,8 @@ ms=$(get notified_ms)
 [[ "$ms" =~ ^[0-9]+$ ]] || fail "A was not notified: $ms"
 ok "A notified of the border hit after $ms ms (timing is reported, not asserted)"
 grep -q "Person  bgocd-\|Person  [a-z]*-" "$TMP/log" || fail "the released record is shown at C"
-pgrep -f "liaison-mission" >/dev/null && fail "daemons left running"
+# Only this run's daemons: other mission runs may share the machine.
+W=$(get workdir)
+[[ "$W" == /tmp/liaison-mission.* ]] || fail "no work dir reported: '$W'"
+pgrep -f "$W/" >/dev/null && fail "daemons left running"
 ok "the three daemons stopped"
