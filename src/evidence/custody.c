@@ -687,6 +687,10 @@ static int settle_one(const struct evidence_ctx *c, const char *id,
 	*done = false;
 	if ((err = evidence_chain_load(c, id, &s, last, d)))
 		return err == LIA_ENOTFOUND ? 0 : err;
+	/* Only an open transfer to that agency waits for a receipt: the
+	 * bundle (its verification is the cost) is not read otherwise. */
+	if (!s.transfer_open || strcmp(s.transfer_to, from))
+		return 0;
 	if ((err = events_read(bundle, strlen(bundle), &ev, d)))
 		return err;
 	sodium_bin2hex(prev, sizeof(prev), last, sizeof(last));
