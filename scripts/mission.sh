@@ -44,6 +44,7 @@ lia() { local h="$1"; shift; "$LIA" --home "$h" "$@"; }
 jq_() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 wait_for() { local n=$(($1 * 20)); shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 0.05; done; return 1; }
 : >"$OUT"
+outcome workdir "$W"
 
 say "A synthetic cross-border case (seed $SEED, $BG background records per agency)"
 "$LIA" scenario generate --seed "$SEED" -o "$W/case" --background "$BG" | sed 's/^/   /'
@@ -166,11 +167,17 @@ EV=$(lia "$HB" evidence add "$W/phone-extraction.bin" --case "GR-BPU-2025-$SEED"
 	--user papadaki | grep -Eo '[0-9a-f]{32}' | head -1)
 note "registered as $EV by officer papadaki (SHA-256 of the content, signed, in the ledger)"
 lia "$HB" evidence event "$EV" --kind sealed --note "bag GR-BPU-2025-221223" --user papadaki >/dev/null
-lia "$HB" evidence event "$EV" --kind transferred --to "$AG_A" --note "to the BG-OCD liaison officer" --user papadaki >/dev/null
-lia "$HB" evidence event "$EV" --kind received --note "received for transport to Sofia" --user nikolaou >/dev/null
-lia "$HB" evidence show "$EV" | sed 's/^/   /'
+lia "$HB" evidence event "$EV" --kind transferred --to "$AG_A" --note "to the $AG_A liaison officer" --user papadaki >/dev/null
+note "transferred to $AG_A: the item's bundle travels over the exchange; nobody at $AG_B may sign its receipt"
+incoming() { lia "$HA" evidence list 2>/dev/null | grep -q "^$EV  transferred by $AG_B"; }
+wait_for 20 incoming || { echo "the transfer did not reach $AG_A"; exit 1; }
+lia "$HA" evidence event "$EV" --kind received --note "received for transport to Sofia" --user ivanova >/dev/null
+note "at $AG_A, officer ivanova signs the receipt with her own key; it travels back to $AG_B"
+receipted() { lia "$HB" evidence show "$EV" >"$W/custody.txt" 2>&1 && grep -q "received .* by ivanova@$AG_A" "$W/custody.txt"; }
+if wait_for 20 receipted; then outcome custody_exchanged 1; else outcome custody_exchanged 0; fi
+sed 's/^/   /' "$W/custody.txt"
 lia "$HB" evidence bundle "$EV" -o "$W/bundle.json" --with-content >/dev/null
-say "5. The bundle checked offline, with no node: liaison verify bundle.json"
+say "5. The bundle (both agencies' signatures) checked offline, with no node: liaison verify bundle.json"
 (cd / && env -u LIAISON_HOME "$LIA" verify "$W/bundle.json") | sed 's/^/   /' && outcome bundle_ok 1 || outcome bundle_ok 0
 python3 - "$W/bundle.json" "$W/bundle-bad.json" <<'P'
 import sys

@@ -18,6 +18,18 @@
  * "transferred" and is signed by someone other than the user who
  * transferred; only officers and supervisors record custody.
  *
+ * Custody across agencies: a transfer whose "to" is an agency code (a
+ * pinned peer) travels over the exchange (src/node/custody.c) as a bundle;
+ * the receiving agency's officer signs the "received" event with their own
+ * key on that agency's ledger, after verbatim copies of the sender's
+ * events, and the receipt travels back and is appended, verbatim, to the
+ * sender's ledger. Every event is signed by a user of the agency named in
+ * it ("agency"); an event of another agency than the bundle's node is
+ * proved by that agency's section of the bundle (its card, signed head and
+ * included entries). Only the receipt of a transfer to an agency moves the
+ * item to that agency; every other event is recorded by the agency that
+ * holds it.
+ *
  * A bundle (docs/BUNDLE-FORMAT.md) is one canonical JSON file with the
  * item's entries, the entries of the users who signed them, the inclusion
  * proof of each against a tree head signed by the node, the node's card,
@@ -43,7 +55,14 @@
 #define EVIDENCE_TEXT_MAX 4096 /* bytes of a description or note */
 #define EVIDENCE_FIELD_MAX 256 /* case, place, time, recipient */
 #define EVIDENCE_DOC_VERSION 1
-#define EVIDENCE_BUNDLE_VERSION 1
+/* Version 2 adds the sections of other agencies ("peers"); version 3 has
+ * the content attached after the JSON instead of inside it (content above
+ * EVIDENCE_CONTENT_MAX). A bundle of one agency's events without attached
+ * content is still written as version 1. */
+#define EVIDENCE_BUNDLE_VERSION 3 /* the newest this verifier reads */
+#define EVIDENCE_BUNDLE_V1 1
+#define EVIDENCE_BUNDLE_V2 2
+#define EVIDENCE_BUNDLE_V3 3
 #define EVIDENCE_BUNDLE_FORMAT "liaison-evidence-bundle"
 /* Content is carried base64 inside the bundle's JSON, so it is bounded:
  * larger items are bundled without content (their hash still binds it). */
@@ -78,11 +97,23 @@ struct evidence_state {
 	bool destroyed;
 	bool transfer_open;
 	char transferor[USERS_NAME_MAX + 1];
+	char holder[MARKING_CODE_MAX + 1];	  /* agency holding it */
+	char transfer_to[EVIDENCE_FIELD_MAX + 1]; /* of the open transfer */
 };
 /* Check that user may record kind now and advance s. LIA_EDENIED with the
- * rule in d when not. */
+ * rule in d when not. evidence_rule is evidence_rule_at for an event of
+ * the agency holding the item. */
 int evidence_rule(struct evidence_state *s, enum evidence_kind kind,
 		  const char *user, struct diag *d);
+/* The same with the agency that records the event (NULL: the holder) and
+ * the event's "to" (NULL: none): an event of another agency than the
+ * holder must be the receipt of a transfer to that agency. */
+int evidence_rule_at(struct evidence_state *s, enum evidence_kind kind,
+		     const char *user, const char *agency, const char *to,
+		     struct diag *d);
+/* Whether a transfer's "to" names an agency (an agency code such as
+ * DE-BKA) rather than a person of the node (user names are lower case). */
+bool evidence_to_agency(const char *to);
 
 /* Who acts and on which node. */
 struct evidence_ctx {
@@ -123,6 +154,15 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		    const char *id, bool with_content, char **out, size_t *len,
 		    struct diag *d);
 
+/* The bundle of item id written to fd. With with_content, content up to
+ * EVIDENCE_CONTENT_MAX goes inside the JSON; larger content follows it
+ * (version 3: the JSON, a newline, then the content's bytes), streamed in
+ * constant memory and checked against its registered hash as it is
+ * copied. Errors: those of evidence_bundle, LIA_EIO. */
+int evidence_bundle_write(const struct evidence_ctx *c,
+			  const struct identity *me, const char *id,
+			  bool with_content, int fd, struct diag *d);
+
 /* What the verifier says, line by line: ok is false for a failed check. */
 typedef void (*evidence_say_fn)(void *ctx, bool ok, const char *line);
 
@@ -136,6 +176,44 @@ typedef void (*evidence_say_fn)(void *ctx, bool ok, const char *line);
  */
 int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn say,
 			   void *ctx, struct diag *d);
+/* The same for a bundle file read from fd: the JSON (at most
+ * EVIDENCE_BUNDLE_MAX bytes) is read into memory, content attached after it
+ * is hashed as it streams by, in constant memory. */
+int evidence_bundle_verify_fd(int fd, evidence_say_fn say, void *ctx,
+			      struct diag *d);
+
+/*
+ * Custody across agencies (the node's exchange carries the bundles).
+ *
+ * evidence_transfer_check: bytes is a bundle another agency sent with a
+ * transfer; it must verify, come from sender (its card's agency, signed
+ * with sender_pk, the pinned key), and end with an open transfer to
+ * c->agency. *item gets the item id. Errors of the verifier, LIA_EDENIED.
+ *
+ * evidence_receipt_check: bytes is a bundle sender sent back with the
+ * receipt of a transfer this node made: it must verify, come from sender,
+ * and its last event must be a "received" recorded at sender.
+ *
+ * evidence_settle: append to this node's ledger, verbatim, the receipts
+ * of its transfers that other agencies sent (the store's custody inbox)
+ * and not yet appended; id NULL for every item. *n (may be NULL) gets the
+ * number appended.
+ */
+int evidence_transfer_check(const void *bytes, size_t len, const char *sender,
+			    const uint8_t sender_pk[IDENTITY_PK_BYTES],
+			    const char *me, char item[EVIDENCE_ID_LEN + 1],
+			    struct diag *d);
+int evidence_receipt_check(const void *bytes, size_t len, const char *sender,
+			   const uint8_t sender_pk[IDENTITY_PK_BYTES],
+			   char item[EVIDENCE_ID_LEN + 1], struct diag *d);
+int evidence_settle(const struct evidence_ctx *c, const char *id, size_t *n,
+		    struct diag *d);
+/* The newest bundle an agency sent to transfer item id to this node:
+ * *from gets the agency, *bundle (may be NULL) a malloc'd copy.
+ * LIA_ENOTFOUND when none did. */
+int evidence_incoming(struct store *st, const char *id,
+		      char from[MARKING_CODE_MAX + 1], char **bundle,
+		      struct diag *d);
 
 /* Every item (of case_ref when not NULL) as rows of the store. */
 int evidence_each(struct store *st, const char *case_ref,

@@ -638,5 +638,35 @@ int node_witness_receive(struct node *n, const struct identity *me,
 			 const uint8_t *body, size_t len, int64_t now,
 			 struct node_witness_rx *rx, struct diag *d);
 void node_witness_rx_release(struct node_witness_rx *rx);
+/* The witness problems of this node (found here or reported by a
+ * witness), appended to arr as operator alerts: objects with the keys of
+ * node_alert_list's ("id" the envelope that showed it, "role" "operator",
+ * "state" "active", "kind" "ledger-problem", "issuer" the agency that
+ * found it, "action" what to do) and "node", "witness", "size", "reason",
+ * "at" (UTC seconds). `liaison alert list` shows them after the alerts. */
+int node_witness_alerts(struct node *n, json_t *arr, struct diag *d);
+
+/* --- custody across agencies (custody.c, issue #6) ----------------------
+ *
+ * node_custody_send queues, to agency `to` (a pinned peer), the bundle of
+ * item id as this node's ledger holds it now (without content): kind
+ * ENVELOPE_CUSTODY_TRANSFER after a transfer to that agency was recorded,
+ * ENVELOPE_CUSTODY_RECEIPT after this node's officer signed the receipt of
+ * an item that agency transferred. The body is {"v":1,"item","bundle"}.
+ *
+ * node_custody_receive checks such a body from h->sender (whose pinned card
+ * is peer) with the bundle verifier and the rules of evidence.h, and
+ * stores it in the custody inbox; its effect on the ledger comes later
+ * (evidence_event for a transfer, evidence_settle for a receipt), outside
+ * the receiving transaction. *subject gets the inbox subject.
+ */
+int node_custody_send(struct node *n, const struct identity *me,
+		      struct ledger *lg, const char *home, const char *id,
+		      enum envelope_kind kind, const char *to, int64_t now,
+		      struct diag *d);
+int node_custody_receive(struct node *n, const struct identity_card *peer,
+			 const struct envelope_header *h, const char *env_id,
+			 const uint8_t *body, size_t len, int64_t now,
+			 char *subject, size_t subject_n, struct diag *d);
 
 #endif

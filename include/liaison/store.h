@@ -491,6 +491,18 @@ int store_ledger_nodes_end(struct store *st, uint64_t *out, struct diag *d);
  * when it is not stored. */
 int store_ledger_node(struct store *st, unsigned level, uint64_t index,
 		      uint8_t out[STORE_LEDGER_HASH], struct diag *d);
+/* The stored subtree hashes of one level (>= 1) with index >= from, in
+ * index order, at most max of them; hash is valid during the callback
+ * only. A non-zero return of fn stops and is returned. */
+int store_ledger_nodes_from(struct store *st, unsigned level, uint64_t from,
+			    size_t max,
+			    int (*fn)(uint64_t index, const uint8_t *hash,
+				      void *ctx),
+			    void *ctx, struct diag *d);
+/* Whether this handle holds a read snapshot of store_ledger_read_begin (so
+ * every row it reads is committed), as opposed to none or a write
+ * transaction whose rows may still be rolled back. */
+bool store_ledger_in_snapshot(const struct store *st);
 /* Entries with index >= from in index order; the row is valid during the
  * callback only. A non-zero return of fn stops and is returned. */
 int store_ledger_each(struct store *st, uint64_t from,
@@ -557,6 +569,23 @@ int store_witness_problem_each(
     struct store *st,
     int (*fn)(const struct store_witness_problem *p, void *ctx), void *ctx,
     struct diag *d);
+
+/* A bundle another agency sent about one item (src/node/custody.c): kind
+ * "transfer" (the item is being handed to this node) or "receipt" (the
+ * other agency signed the receipt of a transfer from this node). Stored
+ * after the bundle was verified; storing also writes an audit row
+ * "custody-in"; a second row for one env_id is ignored. */
+struct store_custody_in {
+	const char *env_id, *item, *sender, *kind, *bundle;
+	int64_t received; /* UTC seconds */
+};
+int store_custody_in_add(struct store *st, const struct store_custody_in *r,
+			 struct diag *d);
+/* The rows of one item (all items when item is NULL), oldest first. */
+int store_custody_in_each(struct store *st, const char *item,
+			  int (*fn)(const struct store_custody_in *r,
+				    void *ctx),
+			  void *ctx, struct diag *d);
 
 /* --- users, evidence and custody (src/users, src/evidence) ------------
  *

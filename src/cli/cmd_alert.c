@@ -93,6 +93,19 @@ static void print_list(const json_t *arr)
 	json_t *a;
 
 	json_array_foreach (arr, i, a) {
+		if (!strcmp(json_string_value(json_object_get(a, "kind")),
+			    "ledger-problem")) {
+			printf("%s  PROBLEM  ledger of %s, witness %s, size "
+			       "%lld: %s\n    action: %s\n",
+			       json_string_value(json_object_get(a, "id")),
+			       json_string_value(json_object_get(a, "node")),
+			       json_string_value(json_object_get(a, "witness")),
+			       (long long)json_integer_value(
+				   json_object_get(a, "size")),
+			       json_string_value(json_object_get(a, "reason")),
+			       json_string_value(json_object_get(a, "action")));
+			continue;
+		}
 		printf("%s  %-8s %-9s %-14s %-10s record %s (from %s)\n",
 		       json_string_value(json_object_get(a, "id")),
 		       json_string_value(json_object_get(a, "role")),
@@ -211,8 +224,9 @@ int cmd_alert(struct cli *c, int argc, char **argv)
 	} else if (!strcmp(sub, "withdraw")) {
 		rc = node_alert_withdraw(n, me, argv[optind], reason, c->actor,
 					 &d);
-	} else {
-		rc = node_alert_list(n, &list, &d);
+	} else if (!(rc = node_alert_list(n, &list, &d))) {
+		/* Witness problems are alerts for the node's operators. */
+		rc = node_witness_alerts(n, list, &d);
 	}
 out:
 	identity_free(me);

@@ -224,6 +224,13 @@ static int print_item(const struct store_evidence *e, void *ctx)
 	return 0;
 }
 
+static int item_exists(const struct store_evidence *e, void *ctx)
+{
+	(void)e;
+	(void)ctx;
+	return 0;
+}
+
 static void say_line(void *ctx, bool ok, const char *line)
 {
 	(void)ctx;
@@ -256,15 +263,76 @@ static int viewer(struct cli *c, struct store *st, const char *user,
 	return store_audit(st, actor, action, object, NULL, d);
 }
 
-static int write_file(const char *path, const char *s, size_t n, struct diag *d)
+/* An incoming transfer whose receipt is not signed here yet. */
+static int print_incoming(const struct store_custody_in *r, void *ctx)
 {
-	FILE *f = fopen(path, "wb");
+	struct store *st = ctx;
 
-	if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0) {
-		diag_set(d, "%s: %s", path, strerror(errno));
+	if (strcmp(r->kind, "transfer") ||
+	    store_evidence_each(st, r->item, NULL, item_exists, NULL, NULL) !=
+		LIA_ENOTFOUND)
+		return 0;
+	printf("%s  transferred by %s, awaiting the receipt here\n", r->item,
+	       r->sender);
+	return 0;
+}
+
+/* For an event that travels over the exchange, the agency it goes to:
+ * the pinned peer a transfer names, or the agency that transferred the
+ * item a receipt is signed for. "" for an event of this node only. */
+static int custody_peer(struct node *n, const char *id, enum evidence_kind kind,
+			const char *to, char from[MARKING_CODE_MAX + 1],
+			struct diag *d)
+{
+	struct identity_card card = {0};
+	int rc;
+
+	*from = '\0';
+	if (kind == EVIDENCE_TRANSFERRED && evidence_to_agency(to) &&
+	    strcmp(to, n->cfg.agency)) {
+		if ((rc = node_peer_card(n, to, &card, NULL, 0, d))) {
+			if (rc == LIA_ENOTFOUND)
+				diag_set(d,
+					 "a transfer to agency %s needs it "
+					 "pinned as a peer (liaison peer "
+					 "add)",
+					 to);
+			return rc;
+		}
+		identity_card_free(&card);
+		snprintf(from, MARKING_CODE_MAX + 1, "%s", to);
+		return 0;
+	}
+	if (kind == EVIDENCE_RECEIVED &&
+	    store_evidence_each(n->store, id, NULL, item_exists, NULL, NULL) ==
+		LIA_ENOTFOUND &&
+	    (rc = evidence_incoming(n->store, id, from, NULL, NULL)) &&
+	    rc != LIA_ENOTFOUND)
+		return rc;
+	return 0;
+}
+
+/* The bundle into op->out, streamed (large content follows the JSON);
+ * nothing is left behind on failure. */
+static int write_bundle(const struct evidence_ctx *ec,
+			const struct identity *me, const char *id,
+			const struct ev_opts *op, struct diag *d)
+{
+	int fd, rc;
+
+	if ((fd = open(op->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		       0600)) < 0) {
+		diag_set(d, "%s: %s", op->out, strerror(errno));
 		return LIA_EIO;
 	}
-	return 0;
+	rc = evidence_bundle_write(ec, me, id, op->with_content, fd, d);
+	if (close(fd) != 0 && !rc) {
+		diag_set(d, "%s: %s", op->out, strerror(errno));
+		rc = LIA_EIO;
+	}
+	if (rc)
+		unlink(op->out);
+	return rc;
 }
 
 static int evidence_run(struct cli *c, const char *sub, const char *arg,
@@ -274,10 +342,12 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 	struct evidence_ctx ec;
 	struct open_node o;
 	char id[EVIDENCE_ID_LEN + 1], *b = NULL;
+	char from[MARKING_CODE_MAX + 1] = "";
 	enum evidence_kind kind;
 	uint64_t seq;
 	size_t blen;
-	bool keys = !strcmp(sub, "show") || !strcmp(sub, "bundle");
+	bool keys = !strcmp(sub, "show") || !strcmp(sub, "bundle") ||
+		    !strcmp(sub, "event");
 	int rc, ex;
 
 	if ((ex = open_node(c, "evidence", keys, &o)))
@@ -304,17 +374,59 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 				    "transferred, received, examined, copied, "
 				    "returned, destroyed");
 			rc = LIA_EINVAL;
-		} else if (!(rc = unlock_user(o.n->store, op->user, op->pwfile,
+		} else if (!(rc = custody_peer(o.n, arg, kind, op->to, from,
+					       d)) &&
+			   !(rc = unlock_user(o.n->store, op->user, op->pwfile,
 					      &who, d)) &&
 			   !(rc = evidence_event(&ec, who, arg, kind, op->to,
-						 op->note, &seq, d)))
+						 op->note, &seq, d))) {
 			printf("event %" PRIu64 " %s recorded\n", seq,
 			       op->kind);
+			/* A transfer to an agency, or the receipt of one
+			 * from an agency, travels over the exchange. */
+			if (*from) {
+				rc = node_custody_send(
+				    o.n, o.me, o.lg, c->home, arg,
+				    kind == EVIDENCE_TRANSFERRED
+					? ENVELOPE_CUSTODY_TRANSFER
+					: ENVELOPE_CUSTODY_RECEIPT,
+				    from, (int64_t)time(NULL), d);
+				if (rc)
+					diag_prefix(d,
+						    "recorded, but not sent "
+						    "to %s: ",
+						    from);
+				else
+					printf("sent to %s over the "
+					       "exchange\n",
+					       from);
+			}
+		}
+	} else if ((rc = evidence_settle(&ec, NULL, NULL, d))) {
+		/* The receipts other agencies sent back are appended before
+		 * anything is shown or bundled. */
 	} else if (!strcmp(sub, "list")) {
 		if (!(rc = viewer(c, o.n->store, op->user, "evidence.list",
-				  op->case_ref, d)))
-			rc = evidence_each(o.n->store, op->case_ref, print_item,
-					   NULL, d);
+				  op->case_ref, d)) &&
+		    !(rc = evidence_each(o.n->store, op->case_ref, print_item,
+					 NULL, d)))
+			rc = store_custody_in_each(
+			    o.n->store, NULL, print_incoming, o.n->store, d);
+	} else if (!strcmp(sub, "show") &&
+		   store_evidence_each(o.n->store, arg, NULL, item_exists, NULL,
+				       NULL) == LIA_ENOTFOUND &&
+		   !evidence_incoming(o.n->store, arg, from, &b, NULL)) {
+		/* Transferred to this node and not received yet: the bundle
+		 * as the sender sent it. */
+		if (!(rc = viewer(c, o.n->store, op->user, "evidence.show", arg,
+				  d))) {
+			printf("item %s, transferred by %s, not yet received "
+			       "here\n",
+			       arg, from);
+			rc = evidence_bundle_verify(b, strlen(b), say_line,
+						    NULL, d);
+			printf("%s\n", rc ? "NOT VERIFIED" : "VERIFIED");
+		}
 	} else if (!strcmp(sub, "show")) {
 		/* The timeline is shown by checking it exactly as a court's
 		 * verifier would: a bundle without content, verified. */
@@ -328,10 +440,8 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 		}
 	} else {
 		if (!(rc = viewer(c, o.n->store, op->user, "evidence.bundle",
-				  arg, d)) &&
-		    !(rc = evidence_bundle(&ec, o.me, arg, op->with_content, &b,
-					   &blen, d)))
-			rc = write_file(op->out, b, blen, d);
+				  arg, d)))
+			rc = write_bundle(&ec, o.me, arg, op, d);
 	}
 	free(b);
 	users_key_free(who);
@@ -438,12 +548,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct strbuf sb;
 	struct diag d;
-	FILE *f;
-	char buf[65536];
-	size_t n;
-	int ch, rc = 0;
+	int ch, fd, rc = 0;
 
 	(void)c;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -458,27 +564,16 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return usage_err("verify", verify_usage);
 	diag_clear(&d);
-	if (!(f = fopen(argv[optind], "rb"))) {
+	if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0) {
 		diag_set(&d, "%s: %s", argv[optind], strerror(errno));
 		return cli_fail("verify", LIA_EIO, &d);
 	}
-	/* One byte beyond the limit is enough to refuse the file. */
-	strbuf_init(&sb, EVIDENCE_BUNDLE_MAX + 1);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if ((rc = strbuf_add(&sb, buf, n)))
-			break;
-	}
-	if (!rc && ferror(f))
-		rc = LIA_EIO;
-	fclose(f);
-	if (rc) {
-		strbuf_release(&sb);
-		diag_set(&d, "%s: cannot read (or larger than %zu bytes)",
-			 argv[optind], EVIDENCE_BUNDLE_MAX);
+	/* Streamed: content attached after the JSON is hashed as it is
+	 * read, in constant memory. */
+	rc = evidence_bundle_verify_fd(fd, say_line, NULL, &d);
+	close(fd);
+	if (rc == LIA_EIO)
 		return cli_fail("verify", rc, &d);
-	}
-	rc = evidence_bundle_verify(sb.buf, sb.len, say_line, NULL, &d);
-	strbuf_release(&sb);
 	if (rc) {
 		printf("NOT VERIFIED: %s\n", d.msg);
 		return EX_DATAERR;

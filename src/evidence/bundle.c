@@ -22,6 +22,7 @@
 #include "liaison/strbuf.h"
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
+#define CHUNK ((size_t)1 << 16)
 #define WITNESSES_MAX 64
 #define ENTRIES_MAX (2 * EVIDENCE_EVENTS_MAX)
 #define ENTRY_MAX (LEDGER_FRAME_HDR + LEDGER_DOC_MAX + LEDGER_SIG_SIZE)
@@ -63,6 +64,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Agencies whose sections a bundle may carry. */
+#define PEERS_MAX 8
+
 struct item_row {
 	char sha256[65];
 	uint64_t size;
@@ -99,31 +108,6 @@ static json_t *b64_json(const uint8_t *p, size_t n)
 	v = json_string(s);
 	free(s);
 	return v;
-}
-
-/* The name of the user who signed a framed custody entry. */
-static int entry_user(const uint8_t *e, size_t len, char *name, size_t cap,
-		      struct diag *d)
-{
-	const uint8_t *doc, *sig;
-	size_t n;
-	json_t *o;
-	const char *u;
-	int err;
-
-	if ((err = ledger_unframe(e, len, &doc, &n, &sig, d)))
-		return err;
-	if (!(o = json_loadb((const char *)doc, n, JSON_REJECT_DUPLICATES,
-			     NULL)))
-		return LIA_EPARSE;
-	u = json_string_value(json_object_get(o, "user"));
-	if (!u || strlen(u) >= cap) {
-		json_decref(o);
-		return LIA_EPARSE;
-	}
-	memcpy(name, u, strlen(u) + 1);
-	json_decref(o);
-	return 0;
 }
 
 static int read_content(const char *home, const char *sha, uint64_t size,
@@ -292,14 +276,35 @@ out:
 	return err;
 }
 
+/* How a bundle carries the content. */
+enum content_mode { CONTENT_NONE, CONTENT_INLINE, CONTENT_ATTACHED };
+
+static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
+			const char *id, enum content_mode mode, char **out,
+			size_t *len, struct item_row *row, struct diag *d);
+
 int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		    const char *id, bool with_content, char **out, size_t *len,
 		    struct diag *d)
 {
+	struct item_row row;
+
+	return bundle_build(c, me, id,
+			    with_content ? CONTENT_INLINE : CONTENT_NONE, out,
+			    len, &row, d);
+}
+
+static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
+			const char *id, enum content_mode mode, char **out,
+			size_t *len, struct item_row *row, struct diag *d)
+{
+	bool with_content = mode == CONTENT_INLINE;
 	struct idx_list idx = {0}, custody = {0};
 	struct item_row item = {0};
 	struct ledger_head head;
-	json_t *o = NULL, *entries = NULL, *witnesses = NULL, *v;
+	char agencies[PEERS_MAX][MARKING_CODE_MAX + 1];
+	size_t n_agencies = 0;
+	json_t *o = NULL, *entries = NULL, *witnesses = NULL, *peers = NULL, *v;
 	uint8_t *content = NULL;
 	char *s = NULL, *card = NULL;
 	int err;
@@ -323,20 +328,55 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 		err = LIA_ETOOBIG;
 		goto out;
 	}
-	/* The entries of the users who signed, then the item's own. */
+	/* The entries of the users who signed, then the item's own. The
+	 * events of other agencies are proved by their sections (peers). */
 	for (size_t i = 0; i < custody.n; i++) {
-		char name[USERS_NAME_MAX + 1];
+		struct evidence_doc doc;
 		struct users_info u;
 		uint8_t *e;
-		size_t n;
+		size_t n, k;
 
 		if ((err = ledger_entry_get(c->lg, custody.v[i], &e, &n, d)))
 			goto out;
-		err = entry_user(e, n, name, sizeof(name), d);
+		err = evidence_doc_read(e, n, &doc);
 		free(e);
-		if (err || (err = users_get(c->st, name, &u, d)) ||
+		if (err)
+			goto out;
+		if (strcmp(doc.agency, c->agency)) {
+			for (k = 0; k < n_agencies; k++)
+				if (!strcmp(agencies[k], doc.agency))
+					break;
+			if (k == n_agencies) {
+				if (n_agencies == PEERS_MAX) {
+					err = LIA_ETOOBIG;
+					goto out;
+				}
+				memcpy(agencies[n_agencies++], doc.agency,
+				       strlen(doc.agency) + 1);
+			}
+			continue;
+		}
+		if ((err = users_get(c->st, doc.user, &u, d)) ||
 		    (err = idx_push(&idx, u.ledger_idx)))
 			goto out;
+	}
+	if (n_agencies) {
+		qsort(agencies, n_agencies, sizeof(agencies[0]), cmp_str);
+		if (!(peers = json_array())) {
+			err = LIA_ENOMEM;
+			goto out;
+		}
+		for (size_t k = 0; k < n_agencies; k++) {
+			json_t *sec;
+
+			if ((err = evidence_section(c->st, id, agencies[k],
+						    &sec, d)))
+				goto out;
+			if (json_array_append_new(peers, sec)) {
+				err = LIA_ENOMEM;
+				goto out;
+			}
+		}
 	}
 	for (size_t i = 0; i < custody.n; i++) {
 		if ((err = idx_push(&idx, custody.v[i])))
@@ -380,13 +420,21 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 	if ((err = ledger_head_to_json(&head, &s)) ||
 	    (err = identity_card_json(me, &card)))
 		goto out;
+	/* Version 1 stays the form of a bundle of one agency, so that
+	 * earlier verifiers still read those. */
 	o = json_pack("{s:s, s:O, s:s, s:{s:o?, s:O}, s:s, s:i}", "card", card,
 		      "entries", entries, "format", EVIDENCE_BUNDLE_FORMAT,
 		      "head", "sth", loads(s), "witnesses", witnesses, "item", id,
-		      "version", EVIDENCE_BUNDLE_VERSION);
+		      "version",
+		      mode == CONTENT_ATTACHED ? EVIDENCE_BUNDLE_V3
+		      : peers		       ? EVIDENCE_BUNDLE_V2
+					       : EVIDENCE_BUNDLE_V1);
 	free(s);
 	s = NULL;
-	if (!o) {
+	if (!o || (peers && json_object_set(o, "peers", peers)) ||
+	    (mode == CONTENT_ATTACHED &&
+	     json_object_set_new(o, "attached",
+				 json_integer((json_int_t)item.size)))) {
 		err = LIA_ENOMEM;
 		goto out;
 	}
@@ -406,6 +454,7 @@ int evidence_bundle(const struct evidence_ctx *c, const struct identity *me,
 	}
 	*len = strlen(s);
 	*out = s;
+	*row = item;
 	s = NULL;
 out:
 	free(idx.v);
@@ -415,7 +464,113 @@ out:
 	free(s);
 	json_decref(entries);
 	json_decref(witnesses);
+	json_decref(peers);
 	json_decref(o);
+	return err;
+}
+
+static int write_all(int fd, const void *p, size_t n, struct diag *d)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			diag_set(d, "evidence: writing the bundle: %s",
+				 strerror(errno));
+			return LIA_EIO;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copy the content after the bundle in chunks, checking its hash as it
+ * goes: a copy that changed on disk is refused, not bundled. */
+static int attach_content(const char *home, const struct item_row *row,
+			  int fd, struct diag *d)
+{
+	crypto_hash_sha256_state h;
+	uint8_t *buf, sha[crypto_hash_sha256_BYTES];
+	char path[4096], hex[65];
+	uint64_t got = 0;
+	int in = -1, err = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/evidence/%s", home,
+			     row->sha256) >= sizeof(path))
+		return LIA_EINVAL;
+	if (!(buf = malloc(CHUNK)))
+		return LIA_ENOMEM;
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		diag_set(d, "evidence: the copy of the content is missing: %s",
+			 strerror(errno));
+		err = LIA_EIO;
+		goto out;
+	}
+	crypto_hash_sha256_init(&h);
+	for (;;) {
+		ssize_t r = read(in, buf, CHUNK);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = LIA_EIO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (uint64_t)r;
+		if (got > row->size)
+			break;
+		crypto_hash_sha256_update(&h, buf, (size_t)r);
+		if ((err = write_all(fd, buf, (size_t)r, d)))
+			goto out;
+	}
+	crypto_hash_sha256_final(&h, sha);
+	sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
+	if (got != row->size || strcmp(hex, row->sha256)) {
+		diag_set(d, "evidence: the copy of the content does not match "
+			    "its registered hash");
+		err = LIA_ECRYPTO;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	free(buf);
+	return err;
+}
+
+int evidence_bundle_write(const struct evidence_ctx *c,
+			  const struct identity *me, const char *id,
+			  bool with_content, int fd, struct diag *d)
+{
+	struct item_row row = {0};
+	enum content_mode mode = with_content ? CONTENT_INLINE : CONTENT_NONE;
+	char *s = NULL;
+	size_t len;
+	int err;
+
+	if (!c || !c->st || fd < 0 || !id)
+		return LIA_EINVAL;
+	/* Large content follows the bundle instead of travelling inside its
+	 * JSON, so that neither side holds it in memory (version 3). */
+	if (with_content &&
+	    (err = store_evidence_each(c->st, id, NULL, item_cb, &row, d)) ==
+		0 &&
+	    row.size > EVIDENCE_CONTENT_MAX)
+		mode = CONTENT_ATTACHED;
+	else if (with_content && err)
+		return err;
+	if ((err = bundle_build(c, me, id, mode, &s, &len, &row, d)))
+		return err;
+	if (!(err = write_all(fd, s, len, d)) && mode == CONTENT_ATTACHED &&
+	    !(err = write_all(fd, "\n", 1, d)))
+		err = attach_content(c->home, &row, fd, d);
+	free(s);
 	return err;
 }
 
@@ -428,6 +583,26 @@ struct signer {
 	uint64_t index;
 };
 
+/* A custody entry another agency's section proves. */
+struct vouch {
+	uint8_t leaf[LEDGER_HASH_SIZE];
+	uint64_t index; /* in that agency's ledger */
+};
+
+/* The section of another agency, once checked. */
+struct peer_sec {
+	struct identity_card card;
+	struct signer *users;
+	size_t n_users;
+	struct vouch *vouched;
+	size_t n_vouched;
+};
+
+/*
+ * The section being checked is in card, head, users and vouched: first
+ * each of the other agencies' (in_peer), each moved to peers when done,
+ * then the bundle's own.
+ */
 struct vfy {
 	evidence_say_fn say;
 	void *ctx;
@@ -438,6 +613,14 @@ struct vfy {
 	struct ledger_head head;
 	struct signer *users;
 	size_t n_users;
+	bool in_peer;
+	bool attached;		 /* content followed the JSON */
+	uint64_t attached_len;	 /* its bytes */
+	char attached_sha[65];	 /* and their SHA-256 */
+	struct vouch *vouched;
+	size_t n_vouched;
+	struct peer_sec peers[PEERS_MAX];
+	size_t n_peers;
 	struct evidence_state state;
 	uint8_t prev_leaf[LEDGER_HASH_SIZE];
 	char sha256[65];
@@ -517,6 +700,11 @@ static int b64_decode(json_t *s, size_t max, uint8_t **out, size_t *len)
 	return 0;
 }
 
+int evidence_b64_decode(json_t *s, size_t max, uint8_t **out, size_t *len)
+{
+	return b64_decode(s, max, out, len);
+}
+
 static int b64_fixed(json_t *s, uint8_t *out, size_t n)
 {
 	uint8_t *p;
@@ -545,8 +733,9 @@ static int check_card(struct vfy *v, json_t *card)
 				       v->d)))
 		FAIL(v, err, "card: %s", v->d ? v->d->msg : err_str(err));
 	v->have_card = true;
-	say(v, true, "node card: %s (%s, %s), signing key checked",
-	    v->card.agency, v->card.name, v->card.country);
+	say(v, true, "%s card: %s (%s, %s), signing key checked",
+	    v->in_peer ? "other agency's" : "node", v->card.agency,
+	    v->card.name, v->card.country);
 	return 0;
 }
 
@@ -679,6 +868,10 @@ static int custody_doc(struct vfy *v, uint64_t index, json_t *doc,
 	json_int_t seq;
 	size_t nkeys = 13;
 
+	const struct peer_sec *ps = NULL;
+	const struct signer *users = v->users;
+	size_t n_users = v->n_users;
+
 	if (!kind_s || (strcmp(kind_s, "registered") &&
 			evidence_kind_parse(kind_s, &kind)))
 		FAIL(v, LIA_EPARSE, "entry %llu: unknown custody kind",
@@ -711,18 +904,60 @@ static int custody_doc(struct vfy *v, uint64_t index, json_t *doc,
 	if (strcmp(item, v->item))
 		FAIL(v, LIA_EPARSE, "entry %llu: an event of another item",
 		     (unsigned long long)index);
+	if (v->in_peer) {
+		/* In another agency's section an event of that agency is
+		 * vouched for by its signed head; the chain and the
+		 * signatures are checked where the bundle's own entries
+		 * name it. */
+		if (strcmp(str_of(doc, "agency"), v->card.agency))
+			return 0;
+		if (v->n_vouched >= ENTRIES_MAX)
+			FAIL(v, LIA_ETOOBIG, "too many entries");
+		memcpy(v->vouched[v->n_vouched].leaf, leaf, LEDGER_HASH_SIZE);
+		v->vouched[v->n_vouched++].index = index;
+		return 0;
+	}
 	if (seq < 0 || (uint64_t)seq != v->state.next_seq)
 		FAIL(v, LIA_EPARSE,
 		     "entry %llu: event %lld where event %llu was expected "
 		     "(an event is missing or out of order)",
 		     (unsigned long long)index, (long long)seq,
 		     (unsigned long long)v->state.next_seq);
-	if (strcmp(str_of(doc, "agency"), v->card.agency))
-		FAIL(v, LIA_EPARSE, "event %lld: recorded at agency %s, not %s",
-		     (long long)seq, str_of(doc, "agency"), v->card.agency);
-	for (size_t i = 0; i < v->n_users; i++) {
-		if (!strcmp(v->users[i].name, user))
-			u = &v->users[i];
+	if (strcmp(str_of(doc, "agency"), v->card.agency)) {
+		/* An event of another agency: the same entry must be in
+		 * that agency's section, under its signed head, and so must
+		 * its signer's key. */
+		uint64_t at_idx = 0;
+		bool found = false;
+
+		for (size_t i = 0; i < v->n_peers; i++)
+			if (!strcmp(v->peers[i].card.agency,
+				    str_of(doc, "agency")))
+				ps = &v->peers[i];
+		if (!ps)
+			FAIL(v, LIA_ECRYPTO,
+			     "event %lld: recorded at agency %s, whose "
+			     "section is not in this bundle",
+			     (long long)seq, str_of(doc, "agency"));
+		for (size_t i = 0; i < ps->n_vouched && !found; i++) {
+			if (!sodium_memcmp(ps->vouched[i].leaf, leaf,
+					   LEDGER_HASH_SIZE)) {
+				found = true;
+				at_idx = ps->vouched[i].index;
+			}
+		}
+		if (!found)
+			FAIL(v, LIA_ECRYPTO,
+			     "event %lld: not included in the signed tree "
+			     "head of %s",
+			     (long long)seq, ps->card.agency);
+		users = ps->users;
+		n_users = ps->n_users;
+		index = at_idx;
+	}
+	for (size_t i = 0; i < n_users; i++) {
+		if (!strcmp(users[i].name, user))
+			u = &users[i];
 	}
 	if (!u || u->index >= index)
 		FAIL(v, LIA_ECRYPTO,
@@ -750,7 +985,8 @@ static int custody_doc(struct vfy *v, uint64_t index, json_t *doc,
 		FAIL(v, LIA_EDENIED,
 		     "event %lld: %s (%s) may not record custody",
 		     (long long)seq, user, role);
-	if (evidence_rule(&v->state, kind, user, v->d))
+	if (evidence_rule_at(&v->state, kind, user, str_of(doc, "agency"),
+			     str_of(doc, "to"), v->d))
 		FAIL(v, LIA_EDENIED, "event %lld (%s by %s): %s",
 		     (long long)seq, kind_s, user,
 		     v->d ? v->d->msg : "custody rule broken");
@@ -772,20 +1008,23 @@ static int custody_doc(struct vfy *v, uint64_t index, json_t *doc,
 		say(v, true,
 		    "event 0 registered %s by %s (%s) at %s: case %s, \"%s\", "
 		    "%llu bytes, %s, sha256 %s, seized at \"%s\" on \"%s\"; "
-		    "signature ok, ledger entry %llu included",
-		    when, user, role, v->card.agency, str_of(doc, "case"),
-		    str_of(doc, "description"), (unsigned long long)v->size,
-		    str_of(doc, "media_type"), sha, str_of(doc, "seized_at"),
-		    str_of(doc, "seized_on"), (unsigned long long)index);
+		    "signature ok, ledger entry %llu%s%s included",
+		    when, user, role, str_of(doc, "agency"),
+		    str_of(doc, "case"), str_of(doc, "description"),
+		    (unsigned long long)v->size, str_of(doc, "media_type"), sha,
+		    str_of(doc, "seized_at"), str_of(doc, "seized_on"),
+		    (unsigned long long)index, ps ? " of " : "",
+		    ps ? ps->card.agency : "");
 	} else {
 		say(v, true,
-		    "event %lld %s %s by %s (%s)%s%s%s%s%s; signature ok, "
-		    "ledger entry %llu included",
-		    (long long)seq, kind_s, when, user, role,
+		    "event %lld %s %s by %s%s%s (%s)%s%s%s%s%s; signature "
+		    "ok, ledger entry %llu%s%s included",
+		    (long long)seq, kind_s, when, user, ps ? "@" : "",
+		    ps ? ps->card.agency : "", role,
 		    *str_of(doc, "to") ? " to " : "", str_of(doc, "to"),
 		    *str_of(doc, "note") ? ": \"" : "", str_of(doc, "note"),
-		    *str_of(doc, "note") ? "\"" : "",
-		    (unsigned long long)index);
+		    *str_of(doc, "note") ? "\"" : "", (unsigned long long)index,
+		    ps ? " of " : "", ps ? ps->card.agency : "");
 	}
 	return 0;
 }
@@ -882,15 +1121,83 @@ static int check_content(struct vfy *v, json_t *c)
 	return 0;
 }
 
+/* One other agency's section: {"card", "entries", "head"}, checked like
+ * a bundle of its own except for the chain, then kept in v->peers. */
+static int check_peer(struct vfy *v, json_t *sec)
+{
+	static const char *const keys[] = {"card", "entries", "head"};
+	json_t *entries = json_object_get(sec, "entries"), *e;
+	struct peer_sec *ps;
+	uint64_t last = 0;
+	size_t i, n;
+	int err;
+
+	if (!keys_are(sec, keys, 3) || !json_is_array(entries) ||
+	    (n = json_array_size(entries)) == 0 || n > ENTRIES_MAX)
+		FAIL(v, LIA_EPARSE,
+		     "peers: a section must have exactly card, "
+		     "entries (1 to %d) and head",
+		     ENTRIES_MAX);
+	v->in_peer = true;
+	v->have_card = false;
+	v->n_users = v->n_vouched = 0;
+	if (!(v->users = calloc(n, sizeof(*v->users))) ||
+	    !(v->vouched = calloc(n, sizeof(*v->vouched))))
+		return LIA_ENOMEM;
+	if ((err = check_card(v, json_object_get(sec, "card"))))
+		return err;
+	for (i = 0; i < v->n_peers; i++) {
+		if (strcmp(v->peers[i].card.agency, v->card.agency) >= 0)
+			FAIL(v, LIA_EPARSE,
+			     "peers: not in increasing order of agency");
+	}
+	if ((err = check_head(v, json_object_get(sec, "head"))))
+		return err;
+	json_array_foreach (entries, i, e) {
+		if ((err = check_entry(v, e, &last, i == 0)))
+			return err;
+	}
+	say(v, true, "section of %s: %zu entries included in its head",
+	    v->card.agency, n);
+	ps = &v->peers[v->n_peers++];
+	ps->card = v->card;
+	ps->users = v->users;
+	ps->n_users = v->n_users;
+	ps->vouched = v->vouched;
+	ps->n_vouched = v->n_vouched;
+	v->have_card = false;
+	v->users = NULL;
+	v->vouched = NULL;
+	v->n_users = v->n_vouched = 0;
+	v->in_peer = false;
+	return 0;
+}
+
+static int check_peers(struct vfy *v, json_t *peers)
+{
+	json_t *sec;
+	size_t i;
+	int err;
+
+	if (!json_is_array(peers) || json_array_size(peers) == 0 ||
+	    json_array_size(peers) > PEERS_MAX)
+		FAIL(v, LIA_EPARSE, "peers: 1 to %d sections", PEERS_MAX);
+	json_array_foreach (peers, i, sec) {
+		if ((err = check_peer(v, sec)))
+			return err;
+	}
+	return 0;
+}
+
 static int verify(struct vfy *v, const void *bytes, size_t len)
 {
 	static const char *const keys[] = {"card", "entries", "format",
 					   "head", "item",    "version"};
 	json_error_t je;
-	json_t *o, *e, *ver;
+	json_t *o, *e, *ver, *peers, *att;
 	char *canon = NULL;
 	uint64_t last = 0;
-	size_t i;
+	size_t i, n_members;
 	int err = 0;
 
 	if (len > EVIDENCE_BUNDLE_MAX)
@@ -921,7 +1228,15 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 	}
 	free(canon);
 	e = json_object_get(o, "content");
-	if (!keys_are(o, keys, 6) && !(e && json_object_size(o) == 7)) {
+	peers = json_object_get(o, "peers");
+	att = json_object_get(o, "attached");
+	n_members = 6 + (e != NULL) + (peers != NULL) + (att != NULL);
+	/* Version 2 has peers; version 3 has content attached after the
+	 * JSON (and peers when they are needed), never inline. */
+	if (json_object_size(o) != n_members ||
+	    (peers && json_integer_value(ver) < EVIDENCE_BUNDLE_V2) ||
+	    ((att != NULL) != (json_integer_value(ver) == EVIDENCE_BUNDLE_V3)) ||
+	    (att && e) || (att != NULL) != v->attached) {
 		json_decref(o);
 		FAIL(v, LIA_EPARSE, "bundle: unexpected or missing members");
 	}
@@ -933,23 +1248,49 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 	}
 	if (!str_of(o, "format") ||
 	    strcmp(str_of(o, "format"), EVIDENCE_BUNDLE_FORMAT) ||
-	    json_integer_value(ver) != EVIDENCE_BUNDLE_VERSION ||
+	    !json_is_integer(ver) ||
+	    json_integer_value(ver) < EVIDENCE_BUNDLE_V1 ||
+	    (json_integer_value(ver) == EVIDENCE_BUNDLE_V2 && !peers) ||
+	    (att && (!json_is_integer(att) || json_integer_value(att) < 0)) ||
 	    !str_of(o, "item") || !evidence_id_ok(str_of(o, "item")) ||
 	    !json_is_array(json_object_get(o, "entries")) ||
 	    json_array_size(json_object_get(o, "entries")) == 0 ||
 	    json_array_size(json_object_get(o, "entries")) > ENTRIES_MAX) {
 		json_decref(o);
-		FAIL(v, LIA_EPARSE, "bundle: not a version %d evidence bundle",
-		     EVIDENCE_BUNDLE_VERSION);
+		FAIL(v, LIA_EPARSE,
+		     "bundle: not a version %d to %d evidence bundle",
+		     EVIDENCE_BUNDLE_V1, EVIDENCE_BUNDLE_VERSION);
+	}
+	if (att && (uint64_t)json_integer_value(att) != v->attached_len) {
+		json_decref(o);
+		FAIL(v, LIA_EPARSE,
+		     "bundle: %llu bytes of content follow where %lld are "
+		     "announced (the file was cut or extended)",
+		     (unsigned long long)v->attached_len,
+		     (long long)json_integer_value(att));
 	}
 	v->item = str_of(o, "item");
+	if (peers && (err = check_peers(v, peers))) {
+		json_decref(o);
+		return err;
+	}
 	if (!(v->users = calloc(json_array_size(json_object_get(o, "entries")),
 				sizeof(*v->users)))) {
 		json_decref(o);
 		return LIA_ENOMEM;
 	}
-	if ((err = check_card(v, json_object_get(o, "card"))) ||
-	    (err = check_head(v, json_object_get(o, "head"))))
+	if ((err = check_card(v, json_object_get(o, "card"))))
+		goto out;
+	for (i = 0; i < v->n_peers; i++) {
+		if (!strcmp(v->peers[i].card.agency, v->card.agency)) {
+			say(v, false,
+			    "peers: a section of the node's own "
+			    "agency");
+			err = LIA_EPARSE;
+			goto out;
+		}
+	}
+	if ((err = check_head(v, json_object_get(o, "head"))))
 		goto out;
 	json_array_foreach (json_object_get(o, "entries"), i, e) {
 		if ((err = check_entry(v, e, &last, i == 0)))
@@ -966,7 +1307,22 @@ static int verify(struct vfy *v, const void *bytes, size_t len)
 		    v->state.transferor);
 	if ((e = json_object_get(o, "content")) && (err = check_content(v, e)))
 		goto out;
-	if (!e)
+	if (v->attached) {
+		if (v->attached_len != v->size ||
+		    strcmp(v->attached_sha, v->sha256)) {
+			say(v, false,
+			    "content: the %llu bytes attached do not match "
+			    "the registered SHA-256 and size (got %s)",
+			    (unsigned long long)v->attached_len,
+			    v->attached_sha);
+			err = LIA_ECRYPTO;
+			goto out;
+		}
+		say(v, true,
+		    "content: %llu bytes attached, SHA-256 matches the "
+		    "registration",
+		    (unsigned long long)v->attached_len);
+	} else if (!e)
 		say(v, true,
 		    "content: not in this bundle (the registered "
 		    "SHA-256 binds it)");
@@ -975,14 +1331,19 @@ out:
 	return err;
 }
 
-int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
-			   void *ctx, struct diag *d)
+/* What followed the JSON, if anything. */
+struct attached {
+	bool present;
+	uint64_t len;
+	uint8_t sha[crypto_hash_sha256_BYTES];
+};
+
+static int run_verify(const void *bytes, size_t len, const struct attached *a,
+		      evidence_say_fn fn, void *ctx, struct diag *d)
 {
 	struct vfy *v;
 	int err;
 
-	if (!bytes && len)
-		return LIA_EINVAL;
 	if (sodium_init() < 0)
 		return LIA_ECRYPTO;
 	if (!(v = calloc(1, sizeof(*v))))
@@ -991,10 +1352,105 @@ int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
 	v->ctx = ctx;
 	v->d = d;
 	diag_clear(d);
-	err = verify(v, bytes ? bytes : "", len);
+	if (a->present) {
+		v->attached = true;
+		v->attached_len = a->len;
+		sodium_bin2hex(v->attached_sha, sizeof(v->attached_sha), a->sha,
+			       sizeof(a->sha));
+	}
+	err = verify(v, bytes, len);
+	for (size_t i = 0; i < v->n_peers; i++) {
+		identity_card_free(&v->peers[i].card);
+		free(v->peers[i].users);
+		free(v->peers[i].vouched);
+	}
+	free(v->vouched);
 	if (v->have_card)
 		identity_card_free(&v->card);
 	free(v->users);
 	free(v);
+	return err;
+}
+
+int evidence_bundle_verify(const void *bytes, size_t len, evidence_say_fn fn,
+			   void *ctx, struct diag *d)
+{
+	struct attached a = {0};
+	const char *nl;
+
+	if (!bytes && len)
+		return LIA_EINVAL;
+	/* Canonical JSON holds no newline: one ends the bundle's JSON and
+	 * the content attached to it follows (version 3). */
+	nl = bytes ? memchr(bytes, '\n', len) : NULL;
+	if (nl) {
+		size_t j = (size_t)(nl - (const char *)bytes);
+
+		crypto_hash_sha256(a.sha, (const uint8_t *)nl + 1, len - j - 1);
+		a.present = true;
+		a.len = len - j - 1;
+		len = j;
+	}
+	return run_verify(bytes ? bytes : "", len, &a, fn, ctx, d);
+}
+
+int evidence_bundle_verify_fd(int fd, evidence_say_fn fn, void *ctx,
+			      struct diag *d)
+{
+	crypto_hash_sha256_state h;
+	struct attached a = {0};
+	struct strbuf sb;
+	uint8_t *buf;
+	int err = 0;
+
+	if (fd < 0)
+		return LIA_EINVAL;
+	if (!(buf = malloc(CHUNK)))
+		return LIA_ENOMEM;
+	/* One byte beyond the limit is enough to refuse the JSON. */
+	strbuf_init(&sb, EVIDENCE_BUNDLE_MAX + 1);
+	crypto_hash_sha256_init(&h);
+	for (;;) {
+		ssize_t r = read(fd, buf, CHUNK);
+		const uint8_t *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_set(d, "bundle: cannot read: %s", strerror(errno));
+			err = LIA_EIO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (a.present) {
+			if ((uint64_t)r > UINT64_MAX - a.len) {
+				err = LIA_EOVERFLOW;
+				goto out;
+			}
+			a.len += (uint64_t)r;
+			crypto_hash_sha256_update(&h, buf, (size_t)r);
+			continue;
+		}
+		if ((nl = memchr(buf, '\n', (size_t)r))) {
+			size_t j = (size_t)(nl - buf);
+
+			a.present = true;
+			a.len = (uint64_t)((size_t)r - j - 1);
+			crypto_hash_sha256_update(&h, nl + 1, (size_t)r - j - 1);
+			r = (ssize_t)j;
+		}
+		if ((err = strbuf_add(&sb, (const char *)buf, (size_t)r))) {
+			diag_set(d, "bundle: larger than %zu bytes",
+				 EVIDENCE_BUNDLE_MAX);
+			goto out;
+		}
+	}
+	if (a.present)
+		crypto_hash_sha256_final(&h, a.sha);
+	err = run_verify(sb.buf ? sb.buf : "", sb.len, &a, fn, ctx, d);
+out:
+	strbuf_release(&sb);
+	free(buf);
 	return err;
 }

@@ -102,11 +102,65 @@ const char *evidence_media_type(const uint8_t *head, size_t n, const char *name)
 
 /* --- rules ----------------------------------------------------------- */
 
+bool evidence_to_agency(const char *to)
+{
+	return to && identity_agency_ok(to, strlen(to));
+}
+
 int evidence_rule(struct evidence_state *s, enum evidence_kind kind,
 		  const char *user, struct diag *d)
 {
+	return evidence_rule_at(s, kind, user, NULL, NULL, d);
+}
+
+/* Who may record next: the holder, or the agency an open transfer is
+ * addressed to, for its receipt only. */
+static int agency_rule(struct evidence_state *s, enum evidence_kind kind,
+		       const char *agency, struct diag *d)
+{
+	bool to_other = s->transfer_open &&
+			evidence_to_agency(s->transfer_to) &&
+			strcmp(s->transfer_to, s->holder);
+
+	if (!agency || !*s->holder)
+		return 0;
+	if (kind == EVIDENCE_RECEIVED && to_other) {
+		if (strcmp(agency, s->transfer_to)) {
+			diag_set(d,
+				 "the transfer was to %s: only %s may sign "
+				 "its receipt",
+				 s->transfer_to, s->transfer_to);
+			return LIA_EDENIED;
+		}
+		return 0;
+	}
+	if (strcmp(agency, s->holder)) {
+		diag_set(d, "an event recorded at %s while %s holds the item",
+			 agency, s->holder);
+		return LIA_EDENIED;
+	}
+	return 0;
+}
+
+int evidence_rule_at(struct evidence_state *s, enum evidence_kind kind,
+		     const char *user, const char *agency, const char *to,
+		     struct diag *d)
+{
+	bool across;
+	int err;
+
 	if (!s || !user || (unsigned)kind > EVIDENCE_DESTROYED)
 		return LIA_EINVAL;
+	if (agency && strlen(agency) > MARKING_CODE_MAX)
+		return LIA_EINVAL;
+	if (s->next_seq == 0 && agency)
+		memcpy(s->holder, agency, strlen(agency) + 1);
+	if ((err = agency_rule(s, kind, agency, d)))
+		return err;
+	/* A receipt at another agency is signed by a person of that agency,
+	 * necessarily someone else than the transferor. */
+	across = agency && kind == EVIDENCE_RECEIVED && s->transfer_open &&
+		 strcmp(agency, s->holder);
 	if ((s->next_seq == 0) != (kind == EVIDENCE_REGISTERED)) {
 		diag_set(d, s->next_seq ? "an item is registered only once"
 					: "the first event must be the "
@@ -123,12 +177,14 @@ int evidence_rule(struct evidence_state *s, enum evidence_kind kind,
 				    "\"transferred\" not yet received");
 			return LIA_EDENIED;
 		}
-		if (!strcmp(s->transferor, user)) {
+		if (!across && !strcmp(s->transferor, user)) {
 			diag_set(d, "the receipt must be signed by someone "
 				    "other than the user who transferred");
 			return LIA_EDENIED;
 		}
 		s->transfer_open = false;
+		if (across)
+			memcpy(s->holder, agency, strlen(agency) + 1);
 	} else if (s->transfer_open) {
 		/* While in transit the item is with nobody on the record:
 		 * only the receipt may come next. */
@@ -143,6 +199,10 @@ int evidence_rule(struct evidence_state *s, enum evidence_kind kind,
 			return LIA_EINVAL;
 		memcpy(s->transferor, user, n + 1);
 		s->transfer_open = true;
+		n = to ? strnlen(to, EVIDENCE_FIELD_MAX + 1) : 0;
+		if (n > EVIDENCE_FIELD_MAX)
+			return LIA_EINVAL;
+		memcpy(s->transfer_to, to ? to : "", n + 1);
 	}
 	if (kind == EVIDENCE_DESTROYED)
 		s->destroyed = true;
@@ -221,10 +281,10 @@ static int sign_frame(const struct users_key *who, const char *doc,
 }
 
 /* The fields every custody document has. */
-static json_t *doc_common(const struct evidence_ctx *c,
-			  const struct users_key *who, const char *id,
-			  uint64_t seq, enum evidence_kind kind,
-			  const char *prev, int64_t at)
+json_t *evidence_doc_common(const struct evidence_ctx *c,
+			    const struct users_key *who, const char *id,
+			    uint64_t seq, enum evidence_kind kind,
+			    const char *prev, int64_t at)
 {
 	const struct users_info *u = users_key_info(who);
 	char pk[USERS_PK_SIZE * 2 + 1];
@@ -439,7 +499,8 @@ int evidence_add(const struct evidence_ctx *c, const struct users_key *who,
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(newid, sizeof(newid), rnd, sizeof(rnd));
 	mt = evidence_media_type(s.head, s.head_len, e->file);
-	if (!(o = doc_common(c, who, newid, 0, EVIDENCE_REGISTERED, "", at)) ||
+	if (!(o = evidence_doc_common(c, who, newid, 0, EVIDENCE_REGISTERED, "",
+				      at)) ||
 	    json_object_set_new(o, "case", json_string(e->case_ref)) ||
 	    json_object_set_new(o, "description",
 				json_string(e->description)) ||
@@ -495,31 +556,6 @@ out:
 
 /* --- custody events -------------------------------------------------- */
 
-struct chain {
-	struct evidence_state state;
-	uint64_t last_idx;
-	struct diag *d;
-};
-
-static int chain_cb(const struct store_custody *r, void *ctx)
-{
-	struct chain *ch = ctx;
-	enum evidence_kind k;
-
-	if (r->seq != ch->state.next_seq ||
-	    (strcmp(r->kind, "registered") &&
-	     evidence_kind_parse(r->kind, &k)) ||
-	    (!strcmp(r->kind, "registered") && r->seq != 0)) {
-		diag_set(ch->d, "evidence: the custody rows of %s are damaged",
-			 r->item);
-		return LIA_ESTORE;
-	}
-	if (!strcmp(r->kind, "registered"))
-		k = EVIDENCE_REGISTERED;
-	ch->last_idx = r->ledger_idx;
-	return evidence_rule(&ch->state, k, r->user, ch->d);
-}
-
 static int exists_cb(const struct store_evidence *e, void *ctx)
 {
 	(void)e;
@@ -558,11 +594,11 @@ int evidence_event(const struct evidence_ctx *c, const struct users_key *who,
 {
 	const struct users_info *u = users_key_info(who);
 	char prev[LEDGER_HASH_SIZE * 2 + 1];
-	uint8_t leaf[LEDGER_HASH_SIZE], *last = NULL, *entry = NULL;
-	struct chain ch;
+	uint8_t leaf[LEDGER_HASH_SIZE], *entry = NULL;
+	struct evidence_state state;
 	struct event_hook_ctx a;
 	struct ledger_entry le;
-	size_t last_len, entry_len;
+	size_t entry_len;
 	json_t *o = NULL;
 	char *doc = NULL;
 	int64_t at = now_ms();
@@ -582,22 +618,33 @@ int evidence_event(const struct evidence_ctx *c, const struct users_key *who,
 			   kind == EVIDENCE_TRANSFERRED, d)) ||
 	    (err = text_ok("note", note, EVIDENCE_TEXT_MAX, false, d)))
 		return err;
-	if ((err = store_evidence_each(c->st, id, NULL, exists_cb, NULL, d)))
+	if (kind == EVIDENCE_TRANSFERRED && evidence_to_agency(to) &&
+	    !strcmp(to, c->agency)) {
+		diag_set(d,
+			 "a transfer to %s, this node, is a transfer to a "
+			 "person of it: name them",
+			 to);
+		return LIA_EINVAL;
+	}
+	err = store_evidence_each(c->st, id, NULL, exists_cb, NULL, d);
+	/* An item another agency transferred to this node becomes one of
+	 * its items with the receipt its officer signs. */
+	if (err == LIA_ENOTFOUND && kind == EVIDENCE_RECEIVED)
+		return evidence_receive_import(c, who, id, note, seq, d);
+	if (err)
 		return err;
-	memset(&ch, 0, sizeof(ch));
-	ch.d = d;
-	if ((err = store_custody_each(c->st, id, chain_cb, &ch, d)))
+	/* The receipts other agencies sent back come first: they may be
+	 * what this event follows. */
+	if ((err = evidence_settle(c, id, NULL, d)))
 		return err;
-	if ((err = evidence_rule(&ch.state, kind, u->name, d)))
+	/* The rules, and the chain link: the leaf hash of the item's
+	 * previous entry as the ledger holds it now. */
+	if ((err = evidence_chain_load(c, id, &state, leaf, d)) ||
+	    (err = evidence_rule_at(&state, kind, u->name, c->agency, to, d)))
 		return err;
-	/* The chain link: the leaf hash of the item's previous entry as
-	 * the ledger holds it now. */
-	if ((err = ledger_entry_get(c->lg, ch.last_idx, &last, &last_len, d)))
-		return err;
-	ledger_hash_leaf(last, last_len, leaf);
 	sodium_bin2hex(prev, sizeof(prev), leaf, sizeof(leaf));
-	if (!(o = doc_common(c, who, id, ch.state.next_seq - 1, kind, prev,
-			     at)) ||
+	if (!(o = evidence_doc_common(c, who, id, state.next_seq - 1, kind,
+				      prev, at)) ||
 	    json_object_set_new(o, "to", json_string(to ? to : "")) ||
 	    json_object_set_new(o, "note", json_string(note ? note : "")) ||
 	    !(doc = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS))) {
@@ -607,7 +654,7 @@ int evidence_event(const struct evidence_ctx *c, const struct users_key *who,
 	if ((err = sign_frame(who, doc, &entry, &entry_len)))
 		goto out;
 	a.ev = (struct store_custody){.item = id,
-				      .seq = ch.state.next_seq - 1,
+				      .seq = state.next_seq - 1,
 				      .kind = evidence_kind_name(kind),
 				      .user = u->name,
 				      .at = at};
@@ -622,7 +669,6 @@ out:
 	json_decref(o);
 	free(doc);
 	free(entry);
-	free(last);
 	return err;
 }
 

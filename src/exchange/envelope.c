@@ -67,6 +67,8 @@ static const char *const kind_names[] = {
     [ENVELOPE_LEDGER_HEAD] = "ledger-head",
     [ENVELOPE_LEDGER_COSIGN] = "ledger-cosign",
     [ENVELOPE_LEDGER_PROBLEM] = "ledger-problem",
+    [ENVELOPE_CUSTODY_TRANSFER] = "custody-transfer",
+    [ENVELOPE_CUSTODY_RECEIPT] = "custody-receipt",
 };
 
 static const char *const priority_names[] = {

@@ -17,6 +17,16 @@
  * needs no reads and the current root is a fold of at most 63 hashes. The
  * edge is reloaded from the store whenever the stored size is not the one
  * the handle knows (another process appended).
+ *
+ * The handle also keeps the upper levels of the tree in memory: every
+ * stored subtree of height >= CACHE_LEVEL (about 2n / 2^CACHE_LEVEL
+ * hashes: 20,000, 625 KB, at 10M entries), loaded from the store the first
+ * time a proof needs one and extended as the log grows, so a proof reads
+ * only its lower levels from the store. A stored subtree never changes once
+ * committed, so the cache needs no invalidation when other processes
+ * append; what must not enter it is a row that could still be rolled back,
+ * so it is filled only inside a read snapshot of its own
+ * (store_ledger_in_snapshot), never inside a write transaction.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +37,24 @@
 #include "liaison/ledger.h"
 
 #define LEVELS 63
+/* Returned by a callback to stop a walk early (errors are < 0). */
+#define FOUND 1
+/* The lowest level kept in memory. Lower levels have too many nodes to
+ * load for one proof (2^CACHE_LEVEL leaves per cached node); the ones
+ * above are what every proof walks through. */
+#define CACHE_LEVEL 10
+
+/* The stored subtrees of one level, indexes 0 .. n-1 without a gap. */
+struct upper {
+	uint8_t (*h)[LEDGER_HASH_SIZE];
+	size_t n, cap;
+};
 
 struct ledger {
 	struct store *st;
 	uint64_t size;
 	uint8_t edge[LEVELS][LEDGER_HASH_SIZE];
+	struct upper up[LEVELS];
 };
 
 static int64_t now_ms(void)
@@ -109,8 +132,19 @@ out:
 	return err;
 }
 
+static void upper_clear(struct ledger *lg)
+{
+	for (unsigned l = 0; l < LEVELS; l++) {
+		free(lg->up[l].h);
+		lg->up[l] = (struct upper){0};
+	}
+}
+
 void ledger_close(struct ledger *lg)
 {
+	if (!lg)
+		return;
+	upper_clear(lg);
 	free(lg);
 }
 
@@ -284,17 +318,64 @@ out:
 	return err;
 }
 
+/* Append one stored subtree to its level's cache; a gap in the indexes
+ * (a damaged store) stops the load, and the lookup then goes to the store,
+ * which reports it. */
+static int upper_take(uint64_t index, const uint8_t *hash, void *ctx)
+{
+	struct upper *u = ctx;
+
+	if (index != u->n)
+		return FOUND;
+	if (u->n == u->cap) {
+		size_t cap, bytes;
+		void *p;
+
+		if (size_mul(u->cap ? u->cap : 32, 2, &cap) ||
+		    size_mul(cap, LEDGER_HASH_SIZE, &bytes))
+			return LIA_EOVERFLOW;
+		if (!(p = realloc(u->h, bytes)))
+			return LIA_ENOMEM;
+		u->h = p;
+		u->cap = cap;
+	}
+	memcpy(u->h[u->n++], hash, LEDGER_HASH_SIZE);
+	return 0;
+}
+
+/* Bring the cache of one level up to the snapshot, from where it ends. */
+static int upper_extend(struct ledger *lg, unsigned level)
+{
+	struct upper *u = &lg->up[level];
+	int err;
+
+	if (!store_ledger_in_snapshot(lg->st))
+		return 0;
+	err = store_ledger_nodes_from(lg->st, level, u->n, SIZE_MAX, upper_take,
+				      u, NULL);
+	return err == FOUND ? 0 : err;
+}
+
 /* The store as a source of perfect subtrees; the right edge of the
- * handle's own size is answered from memory. */
+ * handle's own size and the upper levels are answered from memory. */
 static int src_get(void *ctx, unsigned level, uint64_t index,
 		   uint8_t out[LEDGER_HASH_SIZE])
 {
 	struct ledger *lg = ctx;
+	int err;
 
 	if (level < LEVELS && (lg->size >> level & 1) &&
 	    index == (lg->size >> level) - 1) {
 		memcpy(out, lg->edge[level], LEDGER_HASH_SIZE);
 		return 0;
+	}
+	if (level >= CACHE_LEVEL && level < LEVELS) {
+		if (index >= lg->up[level].n && (err = upper_extend(lg, level)))
+			return err;
+		if (index < lg->up[level].n) {
+			memcpy(out, lg->up[level].h[index], LEDGER_HASH_SIZE);
+			return 0;
+		}
 	}
 	return store_ledger_node(lg->st, level, index, out, NULL);
 }
@@ -507,9 +588,6 @@ int ledger_sign_head(struct ledger *lg, const struct ledger_signer *signer,
 
 /* --- verification from scratch --------------------------------------- */
 
-/* Returned by the walk's callback to stop at a fault (errors are < 0). */
-#define FOUND 1
-
 struct walk {
 	struct ledger *lg;
 	const uint8_t *pk;
@@ -660,8 +738,10 @@ int ledger_verify_all(struct ledger *lg, const uint8_t pk[LEDGER_PK_SIZE],
 		fault(w, LEDGER_FAULT_MISSING, w->next);
 		goto done;
 	}
-	/* The log is intact: the handle now holds the recomputed edge. */
+	/* The log is intact: the handle now holds the recomputed edge, and
+	 * the cache is dropped, since it was read before the check. */
 	memcpy(lg->edge, w->edge, sizeof(w->edge));
+	upper_clear(lg);
 	lg->size = w->next;
 done:
 	w->fault.size = w->next;

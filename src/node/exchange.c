@@ -775,7 +775,7 @@ static int receive_one(struct node *n, const struct identity *me,
 	struct peer_key key;
 	uint8_t *body = NULL, *rbytes = NULL;
 	size_t body_len = 0, rlen = 0;
-	char id[33], rid[33], detail[256];
+	char id[33], rid[33], detail[256], csubject[160];
 	char(*for_ids)[33] = NULL;
 	const char *rcpt[1], **delivered = NULL;
 	size_t n_for = 0;
@@ -898,6 +898,16 @@ static int receive_one(struct node *n, const struct identity *me,
 			in.subject = wrx.subject;
 			in.answer = wrx.has_reply ? &wrx.reply : NULL;
 			in.keep = false; /* witness.c keeps what matters */
+		} else if (h->kind == ENVELOPE_CUSTODY_TRANSFER ||
+			   h->kind == ENVELOPE_CUSTODY_RECEIPT) {
+			/* Custody (custody.c): the bundle is checked and kept
+			 * in the custody inbox, which is what matters. */
+			if ((err = node_custody_receive(n, card, h, id, body,
+							body_len, now, csubject,
+							sizeof(csubject), d)))
+				goto out;
+			in.subject = csubject;
+			in.keep = false;
 		}
 		if (h->kind == ENVELOPE_REQUEST ||
 		    h->kind == ENVELOPE_RELEASE ||

@@ -694,6 +694,37 @@ static int rx_problem(struct node *n, const struct envelope_header *h,
 	return err;
 }
 
+static int problem_alert_cb(const struct store_witness_problem *p, void *ctx)
+{
+	json_t *arr = ctx, *o;
+	char action[512];
+
+	/* Found here (this node witnessed) or reported to this node: either
+	 * way an operator must look, on both nodes. */
+	snprintf(action, sizeof(action),
+		 "the ledger of %s is inconsistent with what %s witnessed at "
+		 "size %" PRIu64 ": compare `liaison ledger witnesses` and "
+		 "`liaison ledger verify` on both nodes",
+		 p->node, p->witness, p->size);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+		      "s:I, s:s, s:I}",
+		      "id", p->env_id, "role", "operator", "state", "active",
+		      "kind", "ledger-problem", "recipients", "", "record", "",
+		      "issuer", p->witness, "action", action, "node", p->node,
+		      "witness", p->witness, "size", (json_int_t)p->size,
+		      "reason", p->reason, "at", (json_int_t)p->at);
+	if (!o || json_array_append_new(arr, o))
+		return LIA_ENOMEM;
+	return 0;
+}
+
+int node_witness_alerts(struct node *n, json_t *arr, struct diag *d)
+{
+	if (!n || !arr)
+		return LIA_EINVAL;
+	return store_witness_problem_each(n->store, problem_alert_cb, arr, d);
+}
+
 int node_witness_receive(struct node *n, const struct identity *me,
 			 const struct identity_card *peer,
 			 const struct envelope_header *h, const char *env_id,

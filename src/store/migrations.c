@@ -352,6 +352,30 @@ const char *const store_sqlite_migrations[] = {
 	"CREATE TRIGGER witness_problems_no_delete BEFORE DELETE ON"
 	" witness_problems"
 	" BEGIN SELECT RAISE(ABORT, 'witness rows are append-only'); END;",
+	/* 9 -> 10: custody across agencies (issue #6). Each row is a bundle
+	 * another agency sent about one item: a transfer to this node, or
+	 * the receipt of a transfer this node made. The bundle was verified
+	 * before it was stored; what it changes on the ledger is applied
+	 * later, outside the receiving transaction, and the row stays as the
+	 * proof of what the other agency signed. Append-only. */
+	"CREATE TABLE custody_inbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  env_id TEXT NOT NULL UNIQUE,"
+	"  item TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('transfer', 'receipt')),"
+	"  bundle TEXT NOT NULL,"
+	"  received INTEGER NOT NULL"
+	");"
+	"CREATE INDEX custody_inbox_item ON custody_inbox(item, id);"
+	"CREATE TRIGGER custody_inbox_no_update BEFORE UPDATE ON"
+	" custody_inbox"
+	" BEGIN SELECT RAISE(ABORT, 'custody_inbox rows are append-only');"
+	" END;"
+	"CREATE TRIGGER custody_inbox_no_delete BEFORE DELETE ON"
+	" custody_inbox"
+	" BEGIN SELECT RAISE(ABORT, 'custody_inbox rows are append-only');"
+	" END;",
 };
 
 const int store_sqlite_migrations_n =

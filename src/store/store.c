@@ -1035,6 +1035,23 @@ int store_ledger_node(struct store *st, unsigned level, uint64_t index,
 	return st->ops->ledger_node(st, level, index, out, d);
 }
 
+int store_ledger_nodes_from(struct store *st, unsigned level, uint64_t from,
+			    size_t max,
+			    int (*fn)(uint64_t index, const uint8_t *hash,
+				      void *ctx),
+			    void *ctx, struct diag *d)
+{
+	if (!st || !fn || level < 1 || level > 62 ||
+	    from > (STORE_LEDGER_INDEX_MAX >> level))
+		return LIA_EINVAL;
+	return st->ops->ledger_nodes_from(st, level, from, max, fn, ctx, d);
+}
+
+bool store_ledger_in_snapshot(const struct store *st)
+{
+	return st && st->in_read;
+}
+
 int store_ledger_each(struct store *st, uint64_t from,
 		      int (*fn)(const struct store_ledger_row *r, void *ctx),
 		      void *ctx, struct diag *d)
@@ -1457,6 +1474,38 @@ int store_witness_problem_add(struct store *st,
 			     d)))
 		return err;
 	return st->ops->witness_problem_add(st, p, d);
+}
+
+int store_custody_in_add(struct store *st, const struct store_custody_in *r,
+			 struct diag *d)
+{
+	int err;
+
+	if (!st || !r || !r->item || !r->sender || !r->kind || !r->bundle)
+		return LIA_EINVAL;
+	if ((err = check_writable(st, d)))
+		return err;
+	if (st->in_ledger)
+		return LIA_EINVAL;
+	if (strcmp(r->kind, "transfer") && strcmp(r->kind, "receipt"))
+		return LIA_EINVAL;
+	if ((err = check_env_id(r->env_id, d)) ||
+	    (err = check_env_id(r->item, d)) ||
+	    (err = check_str("custody sender", r->sender, 64, true, d)) ||
+	    (err = check_str("custody bundle", r->bundle,
+			     (size_t)16 << 20, true, d)))
+		return err;
+	return st->ops->custody_in_add(st, r, d);
+}
+
+int store_custody_in_each(struct store *st, const char *item,
+			  int (*fn)(const struct store_custody_in *r,
+				    void *ctx),
+			  void *ctx, struct diag *d)
+{
+	if (!st || !fn)
+		return LIA_EINVAL;
+	return st->ops->custody_in_each(st, item, fn, ctx, d);
 }
 
 int store_witness_problem_each(

@@ -115,6 +115,11 @@ struct store_ops {
 				struct diag *d);
 	int (*ledger_node)(struct store *st, unsigned level, uint64_t index,
 			   uint8_t *out, struct diag *d);
+	int (*ledger_nodes_from)(struct store *st, unsigned level,
+				 uint64_t from, size_t max,
+				 int (*fn)(uint64_t index, const uint8_t *hash,
+					   void *ctx),
+				 void *ctx, struct diag *d);
 	int (*ledger_each)(struct store *st, uint64_t from,
 			   int (*fn)(const struct store_ledger_row *r,
 				     void *ctx),
@@ -184,6 +189,13 @@ struct store_ops {
 			    int (*fn)(const struct store_witness *w,
 				      void *ctx),
 			    void *ctx, struct diag *d);
+	int (*custody_in_add)(struct store *st,
+			      const struct store_custody_in *r,
+			      struct diag *d);
+	int (*custody_in_each)(struct store *st, const char *item,
+			       int (*fn)(const struct store_custody_in *r,
+					 void *ctx),
+			       void *ctx, struct diag *d);
 	int (*witness_problem_add)(struct store *st,
 				   const struct store_witness_problem *p,
 				   struct diag *d);

@@ -104,3 +104,12 @@ done
 grep -q "ERROR ledger: PROBLEM: witness DE-BKA reports" "$A.log" || fail "no log line on A"
 lia "$A" ledger witnesses | grep -q "^countersigned  size $SIZE2 " && fail "a witness countersigned the rewritten head"
 ok "after a consistent rewrite A's own verify passes, but B and C refuse to countersign size $SIZE2 and all three show the PROBLEM"
+
+# The problem is an alert for the operators of both nodes.
+lia "$B" alert list >"$TMP/al" || fail "alert list on B"
+grep -q "PROBLEM  ledger of NL-NP, witness DE-BKA, size [0-9]*: " "$TMP/al" || fail "B's alert list: $(cat "$TMP/al")"
+grep -q "action: the ledger of NL-NP is inconsistent" "$TMP/al" || fail "B's alert list: $(cat "$TMP/al")"
+lia "$A" --json alert list >"$TMP/al.json" || fail "alert list on A"
+[ "$(json_get "$TMP/al.json" "sorted(a['witness'] for a in j if a['kind'] == 'ledger-problem' and a['node'] == 'NL-NP' and a['role'] == 'operator')")" = "['DE-BKA', 'FR-PN']" ] ||
+	fail "A's alert list: $(cat "$TMP/al.json")"
+ok "the problem shows in liaison alert list on the witnesses and on A, reported by both"

@@ -64,6 +64,59 @@ static void rules(void **state)
 	assert_int_equal(s.next_seq, 4);
 }
 
+/* Custody across agencies: only the agency a transfer names signs its
+ * receipt, and then it holds the item. */
+static void rules_across(void **state)
+{
+	struct evidence_state s = {0};
+	struct diag d;
+
+	(void)state;
+	assert_true(evidence_to_agency("DE-BKA"));
+	assert_false(evidence_to_agency("bob"));
+	assert_false(evidence_to_agency("Lab 3"));
+	assert_int_equal(evidence_rule_at(&s, EVIDENCE_REGISTERED, "alice",
+					  "NL-NP", NULL, &d),
+			 0);
+	/* Nobody else records while NL-NP holds it. */
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_SEALED, "bruno", "DE-BKA", NULL, &d),
+	    LIA_EDENIED);
+	assert_int_equal(evidence_rule_at(&s, EVIDENCE_TRANSFERRED, "alice",
+					  "NL-NP", "DE-BKA", &d),
+			 0);
+	/* Not NL-NP's own people, not a third agency. */
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_RECEIVED, "bob", "NL-NP", NULL, &d),
+	    LIA_EDENIED);
+	assert_non_null(strstr(d.msg, "only DE-BKA"));
+	assert_int_equal(evidence_rule_at(&s, EVIDENCE_RECEIVED, "pierre",
+					  "FR-PN", NULL, &d),
+			 LIA_EDENIED);
+	/* DE-BKA's officer, even with the transferor's name. */
+	assert_int_equal(evidence_rule_at(&s, EVIDENCE_RECEIVED, "alice",
+					  "DE-BKA", NULL, &d),
+			 0);
+	assert_string_equal(s.holder, "DE-BKA");
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_EXAMINED, "alice", "NL-NP", NULL, &d),
+	    LIA_EDENIED);
+	assert_int_equal(evidence_rule_at(&s, EVIDENCE_EXAMINED, "bruno",
+					  "DE-BKA", NULL, &d),
+			 0);
+	/* A transfer to a person stays within the holder. */
+	assert_int_equal(evidence_rule_at(&s, EVIDENCE_TRANSFERRED, "bruno",
+					  "DE-BKA", "karl", &d),
+			 0);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_RECEIVED, "x", "NL-NP", NULL, &d),
+	    LIA_EDENIED);
+	assert_int_equal(
+	    evidence_rule_at(&s, EVIDENCE_RECEIVED, "karl", "DE-BKA", NULL, &d),
+	    0);
+	assert_int_equal(s.next_seq, 6);
+}
+
 struct fx {
 	char home[XT_HOME_MAX];
 	struct identity *me;
@@ -202,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(media_types),
 	    cmocka_unit_test(rules),
+	    cmocka_unit_test(rules_across),
 	    cmocka_unit_test(custody_and_bundle),
 	};
 

@@ -896,6 +896,199 @@ static void test_tamper_rewrite_all(void **state)
 	assert_int_equal(flt.index, 50);
 }
 
+/* --- the upper levels kept in memory ----------------------------------- */
+
+#define BIG 5000 /* levels 10, 11 and 12 of the tree have stored subtrees */
+
+struct big {
+	uint8_t (*leaves)[H];
+	uint64_t n;
+	struct ledger *other; /* a second handle on the same store */
+	int proved;	      /* what the hook's proof returned */
+};
+
+static void big_append(struct ledger *lg, struct big *b, uint64_t count,
+		       uint8_t tag)
+{
+	static uint8_t bufs[1000][16];
+	struct ledger_entry e[1000];
+	struct diag d;
+
+	while (count) {
+		size_t k = count > 1000 ? 1000 : (size_t)count;
+
+		for (size_t i = 0; i < k; i++) {
+			uint64_t v = b->n + i;
+
+			memcpy(bufs[i], &v, sizeof(v));
+			memset(bufs[i] + 8, tag, 8);
+			e[i].data = bufs[i];
+			e[i].len = 16;
+			ledger_hash_leaf(bufs[i], 16, b->leaves[b->n + i]);
+		}
+		assert_int_equal(ledger_append_batch(lg, e, k, 0, NULL, &d), 0);
+		b->n += k;
+		count -= k;
+	}
+}
+
+/* Every proof the handle gives at size s is the one the leaves give. */
+static void big_check(struct ledger *lg, struct big *b, uint64_t s,
+		      uint64_t step)
+{
+	struct ledger_leaves ll = {.leaves = (const uint8_t(*)[H])b->leaves,
+				   .n = s};
+	static uint8_t want[LEDGER_PROOF_MAX][H];
+	struct ledger_source src;
+	struct ledger_proof p;
+	struct diag d;
+	size_t n;
+
+	ledger_leaves_source(&ll, &src);
+	for (uint64_t i = 0; i < s; i += step) {
+		assert_int_equal(ledger_prove_inclusion(lg, i, s, &p, &d), 0);
+		assert_int_equal(ledger_inclusion_path(&src, i, s, want, &n),
+				 0);
+		assert_int_equal(p.n, n);
+		assert_memory_equal(p.path, want, n * H);
+		assert_int_equal(ledger_proof_verify(&p), 0);
+		assert_int_equal(ledger_prove_consistency(lg, i + 1, s, &p, &d),
+				 0);
+		assert_int_equal(
+		    ledger_consistency_path(&src, i + 1, s, want, &n), 0);
+		assert_int_equal(p.n, n);
+		assert_memory_equal(p.path, want, n * H);
+		assert_int_equal(ledger_proof_verify(&p), 0);
+	}
+}
+
+/* Runs inside the append's write transaction, which is then rolled back:
+ * a proof here must not put the uncommitted subtrees into the other
+ * handle's memory. */
+static int prove_then_fail(void *ctx, struct store *st, uint64_t first,
+			   struct diag *d)
+{
+	struct big *b = ctx;
+	struct ledger_proof p;
+
+	(void)st;
+	(void)first;
+	b->proved =
+	    ledger_prove_inclusion(b->other, 0, ledger_size(b->other), &p, d);
+	return LIA_EINTERNAL;
+}
+
+static void test_upper_levels(void **state)
+{
+	char dir[64];
+	struct store_opts o = {.create = true};
+	struct store *st, *st2;
+	struct ledger *lg, *lg2;
+	struct big b = {0};
+	struct diag d;
+	static uint8_t rolled[2048][16];
+	struct ledger_entry e[2048];
+	uint8_t r[H], want[H];
+
+	(void)state;
+	assert_non_null(b.leaves = calloc(4 * BIG, H));
+	snprintf(dir, sizeof(dir), "/tmp/liaison-ledger-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(dir, &o, &st, &d), 0);
+	assert_int_equal(store_open(dir, &o, &st2, &d), 0);
+	assert_int_equal(ledger_open(st, &lg, &d), 0);
+	assert_int_equal(ledger_open(st2, &lg2, &d), 0);
+
+	/* The second handle (another connection, as another process)
+	 * proves while the first appends: its memory of the upper levels
+	 * grows with the log. */
+	big_append(lg, &b, BIG, 'a');
+	assert_int_equal(ledger_root_at(lg2, 0, r, &d), 0);
+	assert_int_equal(ledger_size(lg2), 0);
+	{
+		struct ledger_head h;
+		struct ledger_signer sg;
+		uint8_t sk[crypto_sign_SECRETKEYBYTES];
+		struct fx fxs = {0};
+
+		/* Signing a head catches the handle up with the store. */
+		crypto_sign_keypair(sg.pk, sk);
+		memcpy(fxs.sk, sk, sizeof(sk));
+		sg.sign = test_sign;
+		sg.ctx = &fxs;
+		assert_int_equal(ledger_sign_head(lg2, &sg, 0, &h, &d), 0);
+		assert_int_equal(h.size, BIG);
+		sodium_memzero(sk, sizeof(sk));
+		sodium_memzero(fxs.sk, sizeof(fxs.sk));
+	}
+	big_check(lg2, &b, BIG, 97);
+	big_check(lg2, &b, 3000, 301);
+	big_append(lg, &b, 2 * BIG - 100, 'b');
+	{
+		uint8_t *x;
+		size_t xl;
+
+		/* Reading an entry also catches the handle up. */
+		assert_int_equal(ledger_entry_get(lg2, b.n - 1, &x, &xl, &d),
+				 0);
+		free(x);
+	}
+	assert_int_equal(ledger_size(lg2), b.n);
+	big_check(lg2, &b, b.n, 211);
+	big_check(lg2, &b, BIG, 499);
+
+	/* A proof inside a write transaction that is rolled back. */
+	b.other = lg2;
+	for (size_t i = 0; i < 2048; i++) {
+		memset(rolled[i], 'z', 16);
+		e[i].data = rolled[i];
+		e[i].len = 16;
+	}
+	{
+		struct ledger *lg3;
+		uint8_t *x;
+		size_t xl;
+
+		/* A fresh handle on the appending connection, so that it
+		 * sees the uncommitted rows: nothing in memory yet. */
+		assert_int_equal(ledger_open(st, &lg3, &d), 0);
+		b.other = lg3;
+		assert_int_equal(ledger_append_with(lg, e, 2048, 0,
+						    prove_then_fail, &b, NULL,
+						    &d),
+				 LIA_EINTERNAL);
+		assert_int_equal(b.proved, 0);
+		big_append(lg, &b, 2048, 'c');
+		assert_int_equal(ledger_entry_get(lg3, b.n - 1, &x, &xl, &d),
+				 0);
+		free(x);
+		big_check(lg3, &b, b.n, 389);
+		ledger_close(lg3);
+	}
+	(void)st;
+	assert_int_equal(
+	    ledger_root_of((const uint8_t(*)[H])b.leaves, b.n, want), 0);
+	assert_int_equal(ledger_root_at(lg, b.n, r, &d), 0);
+	assert_memory_equal(r, want, H);
+
+	ledger_close(lg2);
+	ledger_close(lg);
+	store_close(st2);
+	store_close(st);
+	{
+		static const char *const names[] = {"store.db", "store.db-wal",
+						    "store.db-shm"};
+		char p[128];
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+			unlink(p);
+		}
+		rmdir(dir);
+	}
+	free(b.leaves);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -903,6 +1096,7 @@ int main(void)
 	    cmocka_unit_test(test_vectors),
 	    cmocka_unit_test(test_generated),
 	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_upper_levels),
 	    cmocka_unit_test_setup_teardown(test_store_log, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tamper_edit, setup, teardown),
