@@ -39,6 +39,7 @@
 #define API_LIMIT_DEFAULT 100
 #define API_LIMIT_MAX 1000
 #define API_BATCH_MAX 1000 /* names in one POST /v1/screen */
+#define API_IMPORT_MAX 10000 /* records in one POST /v1/records/import */
 #define API_LOGIN_FAILS 5  /* failed logins per name before a pause */
 #define API_LOGIN_PAUSE_S 60
 

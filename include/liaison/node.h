@@ -111,6 +111,12 @@ int node_import_marking(const struct node *n, enum node_format f,
 int node_import(struct node *n, struct node_import *imp,
 		struct store_counts *counts, struct diag *d);
 
+/* After an import committed: screen what it wrote against the active
+ * alerts partners sent and notify their issuers (node_alert_screen_import,
+ * with this node's identity loaded only when an alert is active). *sent
+ * gets the number of notifications queued. */
+int node_import_alerts(struct node *n, size_t *sent, struct diag *d);
+
 /* --- export ---------------------------------------------------------- */
 
 /* FtM JSON lines, one record per line with its "marking" beside the
@@ -232,6 +238,12 @@ int node_peer_add(struct node *n, const void *card, size_t len,
 int node_peer_card(struct node *n, const char *agency,
 		   struct identity_card *card, char *url, size_t url_n,
 		   struct diag *d);
+
+/* The agency codes of every pinned peer (at most max) into buf, *count of
+ * them: what "to all" means. LIA_ENOTFOUND when no peer is pinned,
+ * LIA_ETOOBIG when more than max are. */
+int node_peer_agencies(struct node *n, char (*buf)[MARKING_CODE_MAX + 1],
+		       size_t max, size_t *count, struct diag *d);
 
 struct node_send {
 	const char *const *to;        /* recipient agencies */
