@@ -2352,19 +2352,23 @@ bad:
 int api_body_check(const char *pattern, const uint8_t *body, size_t len,
 		   const char **code, char *msg, size_t msg_n)
 {
+	const struct route *r = NULL;
 	json_t *v = NULL;
 	int err;
 
 	if (!pattern || !code || !msg || !msg_n || (!body && len))
 		return LIA_EINVAL;
+	/* A pattern with a GET and a POST (/v1/queries) is checked against
+	 * the body of the one that takes a body. */
 	for (size_t i = 0; i < N_ROUTES; i++)
-		if (!strcmp(routes[i].pattern, pattern)) {
-			err = body_check(routes[i].body, body, len, &v, code,
-					 msg, msg_n);
-			json_decref(v);
-			return err;
-		}
-	return LIA_ENOTFOUND;
+		if (!strcmp(routes[i].pattern, pattern) &&
+		    (!r || (!r->body && routes[i].body)))
+			r = &routes[i];
+	if (!r)
+		return LIA_ENOTFOUND;
+	err = body_check(r->body, body, len, &v, code, msg, msg_n);
+	json_decref(v);
+	return err;
 }
 
 static bool check_args(struct call *c)
