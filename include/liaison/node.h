@@ -141,6 +141,37 @@ int node_screen_load(struct node *n, struct screen_index *ix,
 		     struct match_ctx *mc, const char *only_list,
 		     size_t *records, struct diag *d);
 
+/* Index record r in ix as node_screen_load does (its list is only_list,
+ * or a default list when only_list is NULL; a record of the list "alert"
+ * only while its id is in active_alerts, sorted by strcmp), or remove it
+ * from ix when it is not (or no longer) to be screened. *indexed (may be
+ * NULL) says which. */
+int node_screen_apply(struct screen_index *ix, struct match_ctx *mc,
+		      const struct store_record *r, const char *only_list,
+		      char *const *active_alerts, size_t n_alerts,
+		      bool *indexed, struct diag *d);
+
+/*
+ * A screening index that follows the store (screen_sync.c): loaded once
+ * like node_screen_load, then node_screen_sync applies only what changed
+ * since: records with a new version (an import or a release, in this
+ * process or another), alerts received, withdrawn or expired. It asks
+ * the store's data version first, so a sync with nothing new costs one
+ * PRAGMA and no table read. Not thread-safe: one owner calls it (the API
+ * under its mutex); screen_query may run concurrently, since screen_put
+ * and screen_remove lock the index.
+ */
+struct node_screen_sync;
+int node_screen_sync_new(struct node *n, struct screen_index *ix,
+			 struct match_ctx *mc, struct node_screen_sync **out,
+			 struct diag *d);
+/* Apply the changes; force when this process wrote through n->store
+ * itself (its own commits do not move the data version). *applied (may
+ * be NULL) gets the number of records looked at again. */
+int node_screen_sync(struct node_screen_sync *s, bool force, size_t *applied,
+		     struct diag *d);
+void node_screen_sync_free(struct node_screen_sync *s);
+
 /*
  * One row of a batch screening CSV. The header may name full_name or name,
  * first_name, middle_name, last_name, date_of_birth, gender,

@@ -56,7 +56,8 @@ struct api {
 	struct identity *me; /* loaded on first use (call_me) */
 	struct match_ctx *mc;
 	struct screen_index *ix;
-	size_t screened_records;
+	struct node_screen_sync *sync; /* keeps ix current with the store */
+	bool ix_dirty; /* this listener's own handle changed records */
 	struct login_slot logins[LOGIN_SLOTS];
 	struct metric metrics[METRIC_SLOTS];
 	uint64_t hist[HIST_BUCKETS + 1]; /* last one is +Inf */
@@ -78,12 +79,12 @@ int api_new(struct node *n, struct api **out, struct diag *d)
 	if (!(a = calloc(1, sizeof(*a))))
 		return LIA_ENOMEM;
 	a->n = n;
-	/* One index for the life of the listener: building it costs seconds
-	 * for a million names, a request must cost microseconds. */
+	/* One index for the life of the listener, kept current by
+	 * applying only what changed: building it costs seconds for a
+	 * million names, a request must cost microseconds. */
 	if ((err = match_ctx_new(&a->mc, d)) ||
 	    (err = screen_index_new(&a->ix)) ||
-	    (err = node_screen_load(n, a->ix, a->mc, NULL, &a->screened_records,
-				    d)))
+	    (err = node_screen_sync_new(n, a->ix, a->mc, &a->sync, d)))
 		goto out;
 	*out = a;
 	a = NULL;
@@ -96,6 +97,7 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
+	node_screen_sync_free(a->sync);
 	screen_index_free(a->ix);
 	match_ctx_free(a->mc);
 	identity_free(a->me);
@@ -270,14 +272,40 @@ static bool after_i64(struct call *c, int64_t *out)
 	return true;
 }
 
+/* Bring the screening index up to date with the store before it is
+ * used: a record imported, released or withdrawn since the last request
+ * (by this listener or by any other process) is applied now. */
+static int sync_index(struct api *a, struct diag *d)
+{
+	int err = node_screen_sync(a->sync, a->ix_dirty, NULL, d);
+
+	if (!err)
+		a->ix_dirty = false;
+	return err;
+}
+
+static size_t screened_records(struct api *a)
+{
+	struct screen_stats st;
+
+	screen_stats(a->ix, &st);
+	return st.records;
+}
+
 /* ----------------------------------------------------------- handlers */
 
 static void h_health(struct call *c)
 {
+	struct diag d;
+
+	/* Health reports the index as a screening would see it; a failure
+	 * to sync shows in the next screening's answer. */
+	diag_clear(&d);
+	(void)sync_index(c->a, &d);
 	reply_json(c, 200,
 		   json_pack("{s:s,s:s,s:I}", "status", "ok", "agency",
 			     c->a->n->cfg.agency, "screening_records",
-			     (json_int_t)c->a->screened_records));
+			     (json_int_t)screened_records(c->a)));
 }
 
 static void h_metrics(struct call *c)
@@ -332,7 +360,7 @@ static void h_metrics(struct call *c)
 			   a->hist_sum, (unsigned long long)a->hist_count,
 			   (unsigned long long)a->screen_names,
 			   (unsigned long long)a->screen_hits,
-			   a->screened_records);
+			   screened_records(a));
 	if (err) {
 		fail(c, 500, "internal", "out of memory");
 		return;
@@ -460,9 +488,11 @@ static void h_screen(struct call *c)
 	json_t *res = NULL, *arr = NULL, *r;
 	size_t total = 0, i;
 	char what[64];
+	struct diag d;
 	json_t *v;
 	int err = 0;
 
+	diag_clear(&d);
 	if (!one == !many) {
 		fail(c, 400, "bad_request",
 		     "give exactly one of name or names");
@@ -474,6 +504,11 @@ static void h_screen(struct call *c)
 	}
 	if (li && (json_integer_value(li) < 1 || json_integer_value(li) > 50)) {
 		fail(c, 400, "bad_request", "limit: must be within 1..50");
+		return;
+	}
+	/* Fail closed: an index that may miss a new record is not used. */
+	if ((err = sync_index(c->a, &d))) {
+		fail_store(c, err, &d);
 		return;
 	}
 	if (one) {
@@ -502,10 +537,8 @@ static void h_screen(struct call *c)
 	reply_json(c, 200, res);
 	res = NULL;
 out:
-	if (err) {
-		struct diag d = {0};
+	if (err)
 		fail_store(c, err, &d);
-	}
 	json_decref(res);
 	json_decref(arr);
 }
@@ -1371,6 +1404,7 @@ static void h_alert_issue(struct call *c)
 	r.expires = ex ? (int64_t)json_integer_value(ex) : 0;
 	r.actor = c->actor;
 	diag_clear(&d);
+	c->a->ix_dirty = true;
 	if ((err = node_alert_issue(c->a->n, me, &r, id, &d))) {
 		fail_store(c, err, &d);
 		return;
@@ -1389,6 +1423,7 @@ static void h_alert_withdraw(struct call *c)
 	if (!(me = call_me(c)))
 		return;
 	diag_clear(&d);
+	c->a->ix_dirty = true;
 	if ((err = node_alert_withdraw(c->a->n, me, c->param,
 				       body_str(c, "reason"), c->actor, &d))) {
 		fail_store(c, err, &d);
@@ -1477,6 +1512,7 @@ static void h_import(struct call *c)
 	have_file = true;
 	if ((err = node_import(c->a->n, &imp, &counts, &d)))
 		goto out;
+	c->a->ix_dirty = true;
 	/* The records are committed: a failure to screen them against
 	 * partners' alerts is answered as an error all the same. */
 	if ((err = node_import_alerts(c->a->n, &sent, &d)))

@@ -3575,69 +3575,133 @@ out:
 	return err;
 }
 
+/* --- changes, for caches of records (the API's screening index) ------ */
+
+static const char sql_data_version[] = "PRAGMA data_version";
+static const char sql_versions_since[] =
+    "SELECT vid, entity_id FROM versions WHERE vid > ?1 ORDER BY vid";
+
+static int sq_data_version(struct store *st, int64_t *out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = q_cached(s, sql_data_version, &q, d)))
+		return err;
+	if (sqlite3_step(q) != SQLITE_ROW)
+		err = sq_err(s, "read the data version", d);
+	else
+		*out = sqlite3_column_int64(q, 0);
+	stmt_done(q);
+	return err;
+}
+
+static int sq_versions_since(struct store *st, int64_t after,
+			     int (*fn)(const char *id, int64_t vid, void *ctx),
+			     void *ctx, int64_t *last, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int64_t vid = after;
+	int rc, err;
+
+	if (!fn) {
+		/* Only the mark: the primary key's end, no row read. */
+		if ((err = q_prep(s,
+				  "SELECT coalesce(max(vid), ?1) FROM versions",
+				  &q, d)))
+			return err;
+		sqlite3_bind_int64(q, 1, after);
+		if (sqlite3_step(q) != SQLITE_ROW)
+			err = sq_err(s, "read the last version", d);
+		else
+			*last = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		return err;
+	}
+	if ((err = q_cached(s, sql_versions_since, &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, after);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		vid = sqlite3_column_int64(q, 0);
+		if ((err = fn(col_text(q, 1), vid, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read new versions", d);
+out:
+	stmt_done(q);
+	if (!err)
+		*last = vid;
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
-	.name = "sqlite",
-	.close = sq_close,
-	.schema_version = sq_schema_version,
-	.import_begin = sq_import_begin,
-	.put_prepared = sq_put_prepared,
-	.import_commit = sq_import_commit,
-	.import_abort = sq_import_abort,
-	.get = sq_get,
-	.history = sq_history,
-	.search = sq_search,
-	.each = sq_each,
-	.stats = sq_stats,
-	.audit = sq_audit,
-	.audit_each = sq_audit_each,
-	.peer_add = sq_peer_add,
-	.peer_remove = sq_peer_remove,
-	.peer_find = sq_peer_find,
-	.outbox_add = sq_outbox_add,
-	.outbox_due = sq_outbox_due,
-	.outbox_mark = sq_outbox_mark,
-	.msg_each = sq_msg_each,
-	.inbound_apply = sq_inbound_apply,
-	.seen = sq_seen,
-	.batch_begin = sq_batch_begin,
-	.batch_item = sq_batch_item,
-	.batch_end = sq_batch_end,
-	.seen_prune = sq_seen_prune,
-	.inbox_get = sq_inbox_get,
-	.inbox_mark_read = sq_inbox_mark_read,
-	.msg_case = sq_msg_case,
-	.ledger_begin = sq_ledger_begin,
-	.ledger_put_entry = sq_ledger_put_entry,
-	.ledger_put_node = sq_ledger_put_node,
-	.ledger_put_head = sq_ledger_put_head,
-	.ledger_commit = sq_ledger_commit,
-	.ledger_abort = sq_ledger_abort,
-	.ledger_size = sq_ledger_size,
-	.ledger_nodes_end = sq_ledger_nodes_end,
-	.ledger_node = sq_ledger_node,
-	.ledger_each = sq_ledger_each,
-	.ledger_head = sq_ledger_head,
-	.ledger_head_each = sq_ledger_head_each,
-	.ledger_read = sq_ledger_read,
-	.user_add = sq_user_add,
-	.user_get = sq_user_get,
-	.token_add = sq_token_add,
-	.token_each = sq_token_each,
-	.token_revoke = sq_token_revoke,
-	.evidence_add = sq_evidence_add,
-	.evidence_each = sq_evidence_each,
-	.custody_add = sq_custody_add,
-	.custody_each = sq_custody_each,
-	.qref_get = sq_qref_get,
-	.request_each = sq_request_each,
-	.request_decide = sq_request_decide,
-	.alert_save = sq_alert_save,
-	.alert_each = sq_alert_each,
-	.alert_hit_add = sq_alert_hit_add,
-	.alert_hit_each = sq_alert_hit_each,
-	.witness_put = sq_witness_put,
-	.witness_get = sq_witness_get,
-	.witness_each = sq_witness_each,
-	.witness_problem_add = sq_witness_problem_add,
-	.witness_problem_each = sq_witness_problem_each,
+    .name = "sqlite",
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .import_begin = sq_import_begin,
+    .put_prepared = sq_put_prepared,
+    .import_commit = sq_import_commit,
+    .import_abort = sq_import_abort,
+    .get = sq_get,
+    .history = sq_history,
+    .search = sq_search,
+    .each = sq_each,
+    .stats = sq_stats,
+    .audit = sq_audit,
+    .audit_each = sq_audit_each,
+    .peer_add = sq_peer_add,
+    .peer_remove = sq_peer_remove,
+    .peer_find = sq_peer_find,
+    .outbox_add = sq_outbox_add,
+    .outbox_due = sq_outbox_due,
+    .outbox_mark = sq_outbox_mark,
+    .msg_each = sq_msg_each,
+    .inbound_apply = sq_inbound_apply,
+    .seen = sq_seen,
+    .batch_begin = sq_batch_begin,
+    .batch_item = sq_batch_item,
+    .batch_end = sq_batch_end,
+    .seen_prune = sq_seen_prune,
+    .inbox_get = sq_inbox_get,
+    .inbox_mark_read = sq_inbox_mark_read,
+    .msg_case = sq_msg_case,
+    .ledger_begin = sq_ledger_begin,
+    .ledger_put_entry = sq_ledger_put_entry,
+    .ledger_put_node = sq_ledger_put_node,
+    .ledger_put_head = sq_ledger_put_head,
+    .ledger_commit = sq_ledger_commit,
+    .ledger_abort = sq_ledger_abort,
+    .ledger_size = sq_ledger_size,
+    .ledger_nodes_end = sq_ledger_nodes_end,
+    .ledger_node = sq_ledger_node,
+    .ledger_each = sq_ledger_each,
+    .ledger_head = sq_ledger_head,
+    .ledger_head_each = sq_ledger_head_each,
+    .ledger_read = sq_ledger_read,
+    .user_add = sq_user_add,
+    .user_get = sq_user_get,
+    .token_add = sq_token_add,
+    .token_each = sq_token_each,
+    .token_revoke = sq_token_revoke,
+    .evidence_add = sq_evidence_add,
+    .evidence_each = sq_evidence_each,
+    .custody_add = sq_custody_add,
+    .custody_each = sq_custody_each,
+    .qref_get = sq_qref_get,
+    .request_each = sq_request_each,
+    .request_decide = sq_request_decide,
+    .alert_save = sq_alert_save,
+    .alert_each = sq_alert_each,
+    .alert_hit_add = sq_alert_hit_add,
+    .alert_hit_each = sq_alert_hit_each,
+    .witness_put = sq_witness_put,
+    .witness_get = sq_witness_get,
+    .witness_each = sq_witness_each,
+    .witness_problem_add = sq_witness_problem_add,
+    .witness_problem_each = sq_witness_problem_each,
+    .data_version = sq_data_version,
+    .versions_since = sq_versions_since,
 };
