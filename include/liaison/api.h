@@ -114,6 +114,16 @@ void api_free(struct api *a);
 void api_handle(struct api *a, const struct api_request *rq,
 		struct api_response *rs);
 
+/* Where the audit rows of the router's requests go. Without a sink each
+ * row is written at once, in its own durable transaction, through n's
+ * store. With one (src/api/server.c: group commit), fn queues the row (it
+ * copies the strings) and the caller must not send the answer before the
+ * rows of the request are durable; an error of fn is answered as a store
+ * error. ctx is given again to each call; set it per request. */
+typedef int (*api_audit_fn)(void *ctx, const char *actor, const char *action,
+			    const char *object, const char *detail);
+void api_set_audit_sink(struct api *a, api_audit_fn fn, void *ctx);
+
 /* Record a finished request for /v1/metrics. */
 void api_observe(struct api *a, const char *route, unsigned status,
 		 double seconds);

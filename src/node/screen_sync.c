@@ -21,6 +21,11 @@
 #include "liaison/screen.h"
 
 #define SYNC_IDS_MAX ((size_t)1 << 24) /* ids applied in one sync */
+/* The alerts are read again at most this often after another connection
+ * committed (a busy node commits audit rows all the time, and most
+ * commits are not alerts), and at least this often for expiries. */
+#define SYNC_ALERTS_MIN_MS 100
+#define SYNC_ALERTS_MAX_MS 1000
 
 struct node_screen_sync {
 	struct node *n;
@@ -28,7 +33,8 @@ struct node_screen_sync {
 	struct match_ctx *mc;
 	int64_t data_version;
 	int64_t last_vid;
-	int64_t alerts_at; /* second of the last look at the alerts */
+	int64_t alerts_ms; /* monotonic ms of the last look at the alerts */
+	bool alerts_due;   /* a commit since then may have changed them */
 	char **alerts;	   /* active received alerts' record ids, sorted */
 	size_t n_alerts;
 };
@@ -62,6 +68,14 @@ static void ids_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -121,7 +135,7 @@ int node_screen_sync_new(struct node *n, struct screen_index *ix,
 	s->n = n;
 	s->ix = ix;
 	s->mc = mc;
-	s->alerts_at = (int64_t)time(NULL);
+	s->alerts_ms = mono_ms();
 	/* The marks are taken before the load: whatever is committed
 	 * while it runs is applied again by the first sync, which is
 	 * harmless (screen_put replaces). */
@@ -129,7 +143,8 @@ int node_screen_sync_new(struct node *n, struct screen_index *ix,
 	    (err = store_versions_since(n->store, 0, NULL, NULL, &last, d)))
 		goto out;
 	s->last_vid = last;
-	if ((err = load_alerts(n, s->alerts_at, &s->alerts, &s->n_alerts, d)) ||
+	if ((err = load_alerts(n, (int64_t)time(NULL), &s->alerts, &s->n_alerts,
+			       d)) ||
 	    (err = node_screen_load(n, ix, mc, NULL, NULL, d)))
 		goto out;
 	*out = s;
@@ -146,28 +161,31 @@ int node_screen_sync(struct node_screen_sync *s, bool force, size_t *applied,
 	struct store_record *r;
 	char **alerts = NULL;
 	size_t n_alerts = 0;
-	int64_t dv, now = (int64_t)time(NULL), last = 0;
+	int64_t dv, now = (int64_t)time(NULL), ms = mono_ms(), last = 0;
+	bool moved, look;
 	int err;
 
 	if (!s)
 		return LIA_EINVAL;
 	if ((err = store_data_version(s->n->store, &dv, d)))
 		return err;
-	if (!force && dv == s->data_version && now == s->alerts_at) {
-		if (applied)
-			*applied = 0;
+	moved = force || dv != s->data_version;
+	look = force || ms - s->alerts_ms >= SYNC_ALERTS_MAX_MS ||
+	       ((moved || s->alerts_due) &&
+		ms - s->alerts_ms >= SYNC_ALERTS_MIN_MS);
+	if (applied)
+		*applied = 0;
+	if (!moved && !look)
 		return 0;
-	}
-	if ((err = load_alerts(s->n, now, &alerts, &n_alerts, d)) ||
-	    (err = alerts_diff(s->alerts, s->n_alerts, alerts, n_alerts, &ch)))
+	if (look && ((err = load_alerts(s->n, now, &alerts, &n_alerts, d)) ||
+		     (err = alerts_diff(s->alerts, s->n_alerts, alerts,
+					n_alerts, &ch))))
 		goto out;
-	if (dv != s->data_version || force) {
-		if ((err = store_versions_since(s->n->store, s->last_vid,
-						version_cb, &ch, &last, d)))
-			goto out;
-	} else {
-		last = s->last_vid;
-	}
+	last = s->last_vid;
+	/* New versions: an index range past the mark, empty most times. */
+	if (moved && (err = store_versions_since(s->n->store, s->last_vid,
+						 version_cb, &ch, &last, d)))
+		goto out;
 	for (size_t i = 0; i < ch.n; i++) {
 		err = store_get(s->n->store, ch.v[i], &r, d);
 		if (err == LIA_ENOTFOUND) {
@@ -176,8 +194,9 @@ int node_screen_sync(struct node_screen_sync *s, bool force, size_t *applied,
 		}
 		if (err)
 			goto out;
-		err = node_screen_apply(s->ix, s->mc, r, NULL, alerts, n_alerts,
-					NULL, d);
+		err = node_screen_apply(s->ix, s->mc, r, NULL,
+					look ? alerts : s->alerts,
+					look ? n_alerts : s->n_alerts, NULL, d);
 		store_record_free(r);
 		if (err)
 			goto out;
@@ -185,12 +204,17 @@ int node_screen_sync(struct node_screen_sync *s, bool force, size_t *applied,
 	/* Only now is the index as current as these marks say. */
 	s->data_version = dv;
 	s->last_vid = last;
-	s->alerts_at = now;
-	ids_free(s->alerts, s->n_alerts);
-	s->alerts = alerts;
-	s->n_alerts = n_alerts;
-	alerts = NULL; /* kept */
-	n_alerts = 0;
+	if (look) {
+		s->alerts_ms = ms;
+		s->alerts_due = false;
+		ids_free(s->alerts, s->n_alerts);
+		s->alerts = alerts;
+		s->n_alerts = n_alerts;
+		alerts = NULL; /* kept */
+		n_alerts = 0;
+	} else if (moved) {
+		s->alerts_due = true;
+	}
 	if (applied)
 		*applied = ch.n;
 out:
