@@ -1772,6 +1772,41 @@ out:
 	ledger_close(lg);
 }
 
+/* --------------------------------------------------------------- users */
+
+/* A new user with their own key pair, as `liaison user add`: the
+ * passphrase seals the key and is wiped with the body. */
+static void h_user_create(struct call *c)
+{
+	json_t *pw = json_object_get(c->body, "password");
+	enum users_role role;
+	struct users_info u;
+	struct ledger *lg;
+	struct diag d;
+	int err;
+
+	if (users_role_parse(body_str(c, "role"), &role)) {
+		fail(c, 400, "bad_request",
+		     "role: one of officer, analyst, supervisor, auditor, "
+		     "admin");
+		return;
+	}
+	if (!(lg = call_ledger(c)))
+		return;
+	diag_clear(&d);
+	err = users_add(c->a->n->store, lg, c->a->n->cfg.agency,
+			body_str(c, "name"), role, json_string_value(pw),
+			json_string_length(pw), c->actor, &u, &d);
+	ledger_close(lg);
+	if (err) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(c, 201,
+		   json_pack("{s:s,s:s}", "name", u.name, "role",
+			     users_role_name(u.role)));
+}
+
 /* -------------------------------------------------------------- ledger */
 
 static bool arg_u64(struct call *c, const char *name, bool required,
@@ -2089,6 +2124,12 @@ static const struct field custody_body[] = {
     {"purpose", F_STRING, false, PURPOSE_MAX},
     {0},
 };
+static const struct field user_body[] = {
+    {"name", F_STRING, true, USERS_NAME_MAX},
+    {"role", F_STRING, true, 16},
+    {"password", F_STRING, true, USERS_PASSPHRASE_MAX},
+    {0},
+};
 static const struct field token_body[] = {
     {"user", F_STRING, false, USERS_NAME_MAX},
     {"label", F_STRING, false, 128},
@@ -2163,6 +2204,8 @@ static const struct route routes[] = {
      proof_args, h_ledger_proof},
     {"GET", "/v1/ledger/consistency", true, USERS_READ_LEDGER, false, NULL,
      consistency_args, h_ledger_consistency},
+    {"POST", "/v1/users", true, USERS_MANAGE_USERS, false, user_body, no_args,
+     h_user_create},
     {"GET", "/v1/tokens", true, USERS_OWN_TOKENS, false, NULL, token_args,
      h_tokens},
     {"POST", "/v1/tokens", true, USERS_OWN_TOKENS, false, token_body, no_args,

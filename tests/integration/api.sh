@@ -291,6 +291,7 @@ declare -A ALLOW2=(
 	["GET /v1/ledger/consistency?from=0"]="officer analyst supervisor auditor admin"
 	["GET /v1/tokens"]="officer analyst supervisor auditor admin"
 	["POST /v1/tokens/999999/revoke"]="officer analyst supervisor auditor admin"
+	["POST /v1/users"]="admin"
 )
 for k in "${!ALLOW2[@]}"; do
 	method=${k%% *} path=${k#* } body=
@@ -442,6 +443,18 @@ expect 400 bad_request auditor GET "/v1/ledger/proof?index=99999999"
 expect 400 bad_request auditor GET "/v1/ledger/proof?index=x"
 expect 400 bad_request auditor GET "/v1/ledger/consistency"
 ok "ledger: inclusion and consistency proofs"
+
+# --- users: only an admin adds them; the new user logs in
+expect 400 bad_request admin POST /v1/users '{"name":"nina","role":"boss","password":"correct horse battery"}'
+expect 400 bad_request admin POST /v1/users '{"name":"nina","role":"analyst","password":"short"}'
+expect 400 bad_request admin POST /v1/users '{"name":"Nina!","role":"analyst","password":"correct horse battery"}'
+expect 201 - admin POST /v1/users '{"name":"nina","role":"analyst","password":"nina horse battery"}'
+[ "$(json_get "$TMP/body" "j['name'],j['role']")" = "nina analyst" ] || fail "user created: $(cat "$TMP/body")"
+expect 409 conflict admin POST /v1/users '{"name":"nina","role":"officer","password":"correct horse battery"}'
+expect 201 - - POST /v1/sessions '{"name":"nina","password":"nina horse battery"}'
+lia "$H" user list | grep -q "nina.*analyst" || fail "the CLI lists the new user"
+! grep -q 'nina horse' "$H.log" || fail "a passphrase reached the log"
+ok "users: an admin adds one (bad role, short passphrase, bad name, taken name refused); it logs in"
 
 # --- tokens: own ones for everybody, anybody's for an admin
 expect 201 - analyst POST /v1/tokens '{"label":"script"}'
