@@ -6,6 +6,8 @@
 #   BUILD      build folder with the liaison binary (default build/release)
 #   API_CONNS  wrk connections (default 32), API_THREADS wrk threads (2),
 #   API_SECS   seconds of measurement (default 20)
+#   API_BENCH  screen (default): POST /v1/screen; record: GET
+#              /v1/records/{id}, cycling through 64 records of the lists
 #
 # Each request is POST /v1/screen with one name, cycling through 24
 # queries (listed names, spelling variants, transliterations, names not
@@ -43,6 +45,21 @@ PID=$!
 for _ in $(seq 600); do grep -q "serving on" "$W/serve.log" && break; sleep 0.1; done
 curl -sk "https://127.0.0.1:$PAPI/v1/health"; echo
 
+if [ "${API_BENCH:-screen}" = record ]; then
+	"$LIA" --home "$H" export --schema Person -o "$W/people.ijson"
+	IDS=$(python3 -c 'import json,sys,itertools; print(",".join("\"%s\"" % json.loads(l)["id"] for l in itertools.islice(open(sys.argv[1]), 64)))' "$W/people.ijson")
+	cat >"$W/screen.lua" <<LUA
+local ids = { $IDS }
+local i = 0
+wrk.method = "GET"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.headers["X-Purpose"] = "benchmark"
+request = function()
+  i = i % #ids + 1
+  return wrk.format(nil, "/v1/records/" .. ids[i])
+end
+LUA
+else
 cat >"$W/screen.lua" <<LUA
 local names = {
   "Osama bin Laden", "Usama Bin Ladin", "Ayman al-Zawahiri", "Aiman Al Zawahri",
@@ -62,6 +79,7 @@ request = function()
   return wrk.format(nil, "/v1/screen", nil, '{"name":"' .. names[i] .. '"}')
 end
 LUA
+fi
 wrk -t"${API_THREADS:-2}" -c"${API_CONNS:-32}" -d"${API_SECS:-20}s" --latency \
 	-s "$W/screen.lua" "https://127.0.0.1:$PAPI" | tee "$W/wrk.out"
 python3 - "$W/wrk.out" <<'PY'

@@ -39,6 +39,7 @@
 #define API_LIMIT_DEFAULT 100
 #define API_LIMIT_MAX 1000
 #define API_BATCH_MAX 1000 /* names in one POST /v1/screen */
+#define API_IMPORT_MAX 10000 /* records in one POST /v1/records/import */
 #define API_LOGIN_FAILS 5  /* failed logins per name before a pause */
 #define API_LOGIN_PAUSE_S 60
 
@@ -112,6 +113,16 @@ void api_free(struct api *a);
  * caller with strbuf_release. Never fails: every problem is an answer. */
 void api_handle(struct api *a, const struct api_request *rq,
 		struct api_response *rs);
+
+/* Where the audit rows of the router's requests go. Without a sink each
+ * row is written at once, in its own durable transaction, through n's
+ * store. With one (src/api/server.c: group commit), fn queues the row (it
+ * copies the strings) and the caller must not send the answer before the
+ * rows of the request are durable; an error of fn is answered as a store
+ * error. ctx is given again to each call; set it per request. */
+typedef int (*api_audit_fn)(void *ctx, const char *actor, const char *action,
+			    const char *object, const char *detail);
+void api_set_audit_sink(struct api *a, api_audit_fn fn, void *ctx);
 
 /* Record a finished request for /v1/metrics. */
 void api_observe(struct api *a, const char *route, unsigned status,

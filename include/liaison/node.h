@@ -111,6 +111,12 @@ int node_import_marking(const struct node *n, enum node_format f,
 int node_import(struct node *n, struct node_import *imp,
 		struct store_counts *counts, struct diag *d);
 
+/* After an import committed: screen what it wrote against the active
+ * alerts partners sent and notify their issuers (node_alert_screen_import,
+ * with this node's identity loaded only when an alert is active). *sent
+ * gets the number of notifications queued. */
+int node_import_alerts(struct node *n, size_t *sent, struct diag *d);
+
 /* --- export ---------------------------------------------------------- */
 
 /* FtM JSON lines, one record per line with its "marking" beside the
@@ -134,6 +140,37 @@ bool node_default_list(const char *list);
 int node_screen_load(struct node *n, struct screen_index *ix,
 		     struct match_ctx *mc, const char *only_list,
 		     size_t *records, struct diag *d);
+
+/* Index record r in ix as node_screen_load does (its list is only_list,
+ * or a default list when only_list is NULL; a record of the list "alert"
+ * only while its id is in active_alerts, sorted by strcmp), or remove it
+ * from ix when it is not (or no longer) to be screened. *indexed (may be
+ * NULL) says which. */
+int node_screen_apply(struct screen_index *ix, struct match_ctx *mc,
+		      const struct store_record *r, const char *only_list,
+		      char *const *active_alerts, size_t n_alerts,
+		      bool *indexed, struct diag *d);
+
+/*
+ * A screening index that follows the store (screen_sync.c): loaded once
+ * like node_screen_load, then node_screen_sync applies only what changed
+ * since: records with a new version (an import or a release, in this
+ * process or another), alerts received, withdrawn or expired. It asks
+ * the store's data version first, so a sync with nothing new costs one
+ * PRAGMA and no table read. Not thread-safe: one owner calls it (the API
+ * under its mutex); screen_query may run concurrently, since screen_put
+ * and screen_remove lock the index.
+ */
+struct node_screen_sync;
+int node_screen_sync_new(struct node *n, struct screen_index *ix,
+			 struct match_ctx *mc, struct node_screen_sync **out,
+			 struct diag *d);
+/* Apply the changes; force when this process wrote through n->store
+ * itself (its own commits do not move the data version). *applied (may
+ * be NULL) gets the number of records looked at again. */
+int node_screen_sync(struct node_screen_sync *s, bool force, size_t *applied,
+		     struct diag *d);
+void node_screen_sync_free(struct node_screen_sync *s);
 
 /*
  * One row of a batch screening CSV. The header may name full_name or name,
@@ -232,6 +269,12 @@ int node_peer_add(struct node *n, const void *card, size_t len,
 int node_peer_card(struct node *n, const char *agency,
 		   struct identity_card *card, char *url, size_t url_n,
 		   struct diag *d);
+
+/* The agency codes of every pinned peer (at most max) into buf, *count of
+ * them: what "to all" means. LIA_ENOTFOUND when no peer is pinned,
+ * LIA_ETOOBIG when more than max are. */
+int node_peer_agencies(struct node *n, char (*buf)[MARKING_CODE_MAX + 1],
+		       size_t max, size_t *count, struct diag *d);
 
 struct node_send {
 	const char *const *to;        /* recipient agencies */

@@ -785,4 +785,22 @@ int store_token_find(struct store *st, const char *hash,
 int store_token_revoke(struct store *st, int64_t id, int64_t now,
 		       const char *actor, struct diag *d);
 
+/* --- changes, for caches of records --------------------------------
+ *
+ * A cache of records (the API's screening index) follows the store with
+ * these two: the data version moves whenever another connection (another
+ * process, or another handle of this one) commits, and costs no table
+ * read, so it can be asked before every use of the cache; the versions
+ * since a version id say which records changed. Records are never
+ * deleted, so new versions are every change there is.
+ */
+int store_data_version(struct store *st, int64_t *out, struct diag *d);
+/* Every version written after version id `after`, in order: fn gets the
+ * record id and the version id (a non-zero return stops and is
+ * returned); *last gets the highest version id seen (after if none).
+ * With fn NULL only *last is set, from the index alone. */
+int store_versions_since(struct store *st, int64_t after,
+			 int (*fn)(const char *id, int64_t vid, void *ctx),
+			 void *ctx, int64_t *last, struct diag *d);
+
 #endif

@@ -74,6 +74,10 @@ enum users_right {
 	USERS_MANAGE_PEERS,    /* list and pin peers */
 	USERS_APPROVE_RELEASE, /* approve or refuse release requests */
 	USERS_READ_EVENTS,     /* /v1/events, filtered by the other rights */
+	USERS_EXCHANGE,        /* send messages, queries, release requests */
+	USERS_ISSUE_ALERTS,    /* issue and withdraw alerts */
+	USERS_IMPORT_RECORDS,  /* import records */
+	USERS_OWN_TOKENS,      /* create, list and revoke one's own tokens */
 };
 bool users_may(enum users_role r, enum users_right what);
 

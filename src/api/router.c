@@ -15,12 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "liaison/api.h"
 #include "liaison/entity.h"
+#include "liaison/envelope.h"
+#include "liaison/evidence.h"
+#include "liaison/identity.h"
+#include "liaison/ledger.h"
+#include "liaison/marking.h"
 #include "liaison/match.h"
 #include "liaison/screen.h"
 
@@ -47,9 +53,13 @@ struct metric {
 
 struct api {
 	struct node *n;
+	struct identity *me; /* loaded on first use (call_me) */
 	struct match_ctx *mc;
 	struct screen_index *ix;
-	size_t screened_records;
+	struct node_screen_sync *sync; /* keeps ix current with the store */
+	bool ix_dirty; /* this listener's own handle changed records */
+	api_audit_fn audit_fn; /* NULL: write each audit row at once */
+	void *audit_ctx;
 	struct login_slot logins[LOGIN_SLOTS];
 	struct metric metrics[METRIC_SLOTS];
 	uint64_t hist[HIST_BUCKETS + 1]; /* last one is +Inf */
@@ -71,12 +81,12 @@ int api_new(struct node *n, struct api **out, struct diag *d)
 	if (!(a = calloc(1, sizeof(*a))))
 		return LIA_ENOMEM;
 	a->n = n;
-	/* One index for the life of the listener: building it costs seconds
-	 * for a million names, a request must cost microseconds. */
+	/* One index for the life of the listener, kept current by
+	 * applying only what changed: building it costs seconds for a
+	 * million names, a request must cost microseconds. */
 	if ((err = match_ctx_new(&a->mc, d)) ||
 	    (err = screen_index_new(&a->ix)) ||
-	    (err = node_screen_load(n, a->ix, a->mc, NULL, &a->screened_records,
-				    d)))
+	    (err = node_screen_sync_new(n, a->ix, a->mc, &a->sync, d)))
 		goto out;
 	*out = a;
 	a = NULL;
@@ -89,9 +99,19 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
+	node_screen_sync_free(a->sync);
 	screen_index_free(a->ix);
 	match_ctx_free(a->mc);
+	identity_free(a->me);
 	free(a);
+}
+
+void api_set_audit_sink(struct api *a, api_audit_fn fn, void *ctx)
+{
+	if (!a)
+		return;
+	a->audit_fn = fn;
+	a->audit_ctx = ctx;
 }
 
 void api_observe(struct api *a, const char *route, unsigned status,
@@ -136,7 +156,7 @@ struct call {
 
 typedef void (*handler_fn)(struct call *c);
 
-enum ftype { F_STRING, F_NUMBER, F_INTEGER, F_STRINGS };
+enum ftype { F_STRING, F_NUMBER, F_INTEGER, F_STRINGS, F_OBJECTS };
 
 struct field {
 	const char *name;
@@ -206,8 +226,17 @@ static void fail_store(struct call *c, int err, const struct diag *d)
 	if (err == LIA_ENOTFOUND)
 		fail(c, 404, "not_found", "%s",
 		     d->msg[0] ? d->msg : "not found");
-	else if (err == LIA_EINVAL || err == LIA_ETOOBIG || err == LIA_EPARSE)
+	else if (err == LIA_EINVAL || err == LIA_ETOOBIG || err == LIA_EPARSE ||
+		 err == LIA_EVALUE || err == LIA_ESCHEMA)
 		fail(c, 400, "bad_request", "%s",
+		     d->msg[0] ? d->msg : err_str(err));
+	else if (err == LIA_EDENIED)
+		/* A handling rule or the release policy said no: not the
+		 * role (that is 403 before the handler runs). */
+		fail(c, 422, "refused", "%s",
+		     d->msg[0] ? d->msg : err_str(err));
+	else if (err == LIA_EEXIST)
+		fail(c, 409, "conflict", "%s",
 		     d->msg[0] ? d->msg : err_str(err));
 	else if (err == LIA_EBUSY)
 		fail(c, 503, "busy", "the store is busy; try again");
@@ -224,8 +253,13 @@ static bool audit(struct call *c, const char *action, const char *object,
 
 	diag_clear(&d);
 	snprintf(detail, sizeof(detail), "purpose: %s; %s", c->purpose, what);
-	if ((err = store_audit(c->a->n->store, c->actor, action, object, detail,
-			       &d))) {
+	if (c->a->audit_fn)
+		err = c->a->audit_fn(c->a->audit_ctx, c->actor, action, object,
+				     detail);
+	else
+		err = store_audit(c->a->n->store, c->actor, action, object,
+				  detail, &d);
+	if (err) {
 		/* No audit row, no data: the trail must not miss a read. */
 		fail_store(c, err, &d);
 		return false;
@@ -253,14 +287,40 @@ static bool after_i64(struct call *c, int64_t *out)
 	return true;
 }
 
+/* Bring the screening index up to date with the store before it is
+ * used: a record imported, released or withdrawn since the last request
+ * (by this listener or by any other process) is applied now. */
+static int sync_index(struct api *a, struct diag *d)
+{
+	int err = node_screen_sync(a->sync, a->ix_dirty, NULL, d);
+
+	if (!err)
+		a->ix_dirty = false;
+	return err;
+}
+
+static size_t screened_records(struct api *a)
+{
+	struct screen_stats st;
+
+	screen_stats(a->ix, &st);
+	return st.records;
+}
+
 /* ----------------------------------------------------------- handlers */
 
 static void h_health(struct call *c)
 {
+	struct diag d;
+
+	/* Health reports the index as a screening would see it; a failure
+	 * to sync shows in the next screening's answer. */
+	diag_clear(&d);
+	(void)sync_index(c->a, &d);
 	reply_json(c, 200,
 		   json_pack("{s:s,s:s,s:I}", "status", "ok", "agency",
 			     c->a->n->cfg.agency, "screening_records",
-			     (json_int_t)c->a->screened_records));
+			     (json_int_t)screened_records(c->a)));
 }
 
 static void h_metrics(struct call *c)
@@ -315,7 +375,7 @@ static void h_metrics(struct call *c)
 			   a->hist_sum, (unsigned long long)a->hist_count,
 			   (unsigned long long)a->screen_names,
 			   (unsigned long long)a->screen_hits,
-			   a->screened_records);
+			   screened_records(a));
 	if (err) {
 		fail(c, 500, "internal", "out of memory");
 		return;
@@ -443,9 +503,11 @@ static void h_screen(struct call *c)
 	json_t *res = NULL, *arr = NULL, *r;
 	size_t total = 0, i;
 	char what[64];
+	struct diag d;
 	json_t *v;
 	int err = 0;
 
+	diag_clear(&d);
 	if (!one == !many) {
 		fail(c, 400, "bad_request",
 		     "give exactly one of name or names");
@@ -457,6 +519,11 @@ static void h_screen(struct call *c)
 	}
 	if (li && (json_integer_value(li) < 1 || json_integer_value(li) > 50)) {
 		fail(c, 400, "bad_request", "limit: must be within 1..50");
+		return;
+	}
+	/* Fail closed: an index that may miss a new record is not used. */
+	if ((err = sync_index(c->a, &d))) {
+		fail_store(c, err, &d);
 		return;
 	}
 	if (one) {
@@ -485,10 +552,8 @@ static void h_screen(struct call *c)
 	reply_json(c, 200, res);
 	res = NULL;
 out:
-	if (err) {
-		struct diag d = {0};
+	if (err)
 		fail_store(c, err, &d);
-	}
 	json_decref(res);
 	json_decref(arr);
 }
@@ -1005,6 +1070,959 @@ static void h_events(struct call *c)
 				 : API_EV_CASE;
 }
 
+/* ------------------------------------------------- actions of case work */
+
+/* This node's exchange identity and ledger, loaded on first use: routes
+ * that only read do not need them, and a listener over a node without an
+ * identity still answers those. */
+static struct identity *call_me(struct call *c)
+{
+	struct diag d;
+	int err;
+
+	if (c->a->me)
+		return c->a->me;
+	diag_clear(&d);
+	if ((err = identity_load(c->a->n->home, &c->a->me, &d))) {
+		fail_store(c, err == LIA_ENOTFOUND ? LIA_EINTERNAL : err, &d);
+		return NULL;
+	}
+	return c->a->me;
+}
+
+/* A fresh ledger handle per request: a handle caches the size it saw,
+ * and other processes append to the ledger while the listener runs. */
+static struct ledger *call_ledger(struct call *c)
+{
+	struct ledger *lg = NULL;
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	if ((err = ledger_open(c->a->n->store, &lg, &d))) {
+		fail_store(c, err, &d);
+		return NULL;
+	}
+	return lg;
+}
+
+static const char *body_str(struct call *c, const char *key)
+{
+	return json_string_value(json_object_get(c->body, key));
+}
+
+/* A JSON array of strings as a C array (borrowed from the body). */
+static size_t body_strs(struct call *c, const char *key, const char **out,
+			size_t max)
+{
+	json_t *arr = json_object_get(c->body, key), *v;
+	size_t i, n = 0;
+
+	json_array_foreach (arr, i, v) {
+		if (n == max)
+			break;
+		out[n++] = json_string_value(v);
+	}
+	return n;
+}
+
+/* Recipients "to": agency codes, or ["all"] for every pinned peer. */
+static bool body_to(struct call *c, char (*buf)[MARKING_CODE_MAX + 1],
+		    const char **to, size_t *n_to, bool *all)
+{
+	struct diag d;
+	int err;
+
+	*n_to = body_strs(c, "to", to, ENVELOPE_RECIPIENTS_MAX);
+	*all = *n_to == 1 && !strcmp(to[0], "all");
+	if (!*all || !buf)
+		return true;
+	diag_clear(&d);
+	if ((err = node_peer_agencies(c->a->n, buf, ENVELOPE_RECIPIENTS_MAX,
+				      n_to, &d))) {
+		fail_store(c, err, &d);
+		return false;
+	}
+	for (size_t i = 0; i < *n_to; i++)
+		to[i] = buf[i];
+	return true;
+}
+
+/* A whole JSON array the library gives, paged by position. */
+static void reply_slice(struct call *c, json_t *all)
+{
+	json_t *items = json_array();
+	int64_t off;
+	size_t n = json_array_size(all);
+	char next[32];
+
+	if (!items) {
+		json_decref(all);
+		fail(c, 500, "internal", "out of memory");
+		return;
+	}
+	if (!after_i64(c, &off)) {
+		json_decref(items);
+		json_decref(all);
+		return;
+	}
+	for (size_t i = (size_t)off; i < n && i < (size_t)off + c->limit; i++)
+		json_array_append(items, json_array_get(all, i));
+	json_decref(all);
+	snprintf(next, sizeof(next), "%lld",
+		 (long long)off + (long long)c->limit);
+	reply_list(c, items, (size_t)off + c->limit < n ? next : NULL);
+}
+
+static void h_message_send(struct call *c)
+{
+	char buf[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
+	const char *to[ENVELOPE_RECIPIENTS_MAX], *recs[NODE_MSG_RECORDS_MAX];
+	struct node_send s = {0};
+	enum envelope_priority pr = ENVELOPE_ROUTINE;
+	const char *prs = body_str(c, "priority");
+	struct identity *me;
+	char env_id[33], what[64];
+	struct diag d;
+	bool all;
+	int err;
+
+	if (prs && envelope_priority_parse(prs, &pr)) {
+		fail(c, 400, "bad_request", "priority: unknown priority");
+		return;
+	}
+	if (!body_to(c, buf, to, &s.n_to, &all) || !(me = call_me(c)))
+		return;
+	s.to = to;
+	s.subject = body_str(c, "subject");
+	s.text = body_str(c, "text");
+	s.n_records = body_strs(c, "records", recs, NODE_MSG_RECORDS_MAX);
+	s.records = recs;
+	s.case_ref = body_str(c, "case");
+	s.reply_to = body_str(c, "reply_to");
+	s.priority = (int)pr;
+	s.actor = c->actor;
+	diag_clear(&d);
+	if ((err = node_send(c->a->n, me, &s, env_id, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	snprintf(what, sizeof(what), "send, %zu records", s.n_records);
+	if (!audit(c, "api.message.send", env_id, what))
+		return;
+	reply_json(c, 201, json_pack("{s:s}", "id", env_id));
+}
+
+static void h_message_read(struct call *c)
+{
+	struct identity *me;
+	json_t *out = NULL;
+	struct diag d;
+	int err;
+
+	if (!(me = call_me(c)))
+		return;
+	/* The purpose is written before the message is decrypted: no
+	 * row, no data. node_read writes its own row of the read. */
+	if (!audit(c, "api.message.read", c->param, "read"))
+		return;
+	diag_clear(&d);
+	if ((err =
+		 node_read(c->a->n, me, c->param, c->actor, NULL, &out, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(c, 200, out);
+}
+
+static void h_query_send(struct call *c)
+{
+	char buf[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
+	const char *to[ENVELOPE_RECIPIENTS_MAX];
+	struct node_query q;
+	struct identity *me;
+	char(*ids)[33] = NULL;
+	json_t *arr = NULL;
+	size_t n_to;
+	char what[64];
+	struct diag d;
+	bool all;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	if (str_copy(q.name, sizeof(q.name), body_str(c, "name")) ||
+	    (body_str(c, "dob") &&
+	     str_copy(q.dob, sizeof(q.dob), body_str(c, "dob"))) ||
+	    (body_str(c, "nationality") &&
+	     str_copy(q.nationality, sizeof(q.nationality),
+		      body_str(c, "nationality"))) ||
+	    (body_str(c, "id_number") &&
+	     str_copy(q.id_number, sizeof(q.id_number),
+		      body_str(c, "id_number"))) ||
+	    (body_str(c, "schema") &&
+	     str_copy(q.schema, sizeof(q.schema), body_str(c, "schema"))) ||
+	    str_copy(q.reason, sizeof(q.reason), body_str(c, "reason"))) {
+		fail(c, 400, "bad_request", "a field is too long");
+		goto out;
+	}
+	if (!body_to(c, buf, to, &n_to, &all) || !(me = call_me(c)))
+		goto out;
+	diag_clear(&d);
+	if ((err = node_query(c->a->n, me, &q, to, n_to, c->actor, &ids, &d))) {
+		fail_store(c, err, &d);
+		goto out;
+	}
+	snprintf(what, sizeof(what), "query to %zu agencies", n_to);
+	if (!audit(c, "api.query", "queries", what))
+		goto out;
+	if (!(arr = json_array())) {
+		fail(c, 500, "internal", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_to; i++)
+		json_array_append_new(
+		    arr, json_pack("{s:s,s:s}", "id", ids[i], "to", to[i]));
+	reply_json(c, 201, json_pack("{s:o}", "items", arr));
+out:
+	free(ids);
+	sodium_memzero(&q, sizeof(q));
+}
+
+static void h_queries(struct call *c)
+{
+	struct identity *me;
+	json_t *out = NULL;
+	struct diag d;
+	int err;
+
+	if (!(me = call_me(c)))
+		return;
+	diag_clear(&d);
+	if ((err = node_queries(c->a->n, me, &out, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!audit(c, "api.queries", "queries", "list")) {
+		json_decref(out);
+		return;
+	}
+	reply_slice(c, out);
+}
+
+static void h_request_send(struct call *c)
+{
+	struct identity *me;
+	char env_id[33];
+	struct diag d;
+	int err;
+
+	if (!(me = call_me(c)))
+		return;
+	diag_clear(&d);
+	if ((err = node_request(c->a->n, me, body_str(c, "ref"),
+				body_str(c, "reason"), c->actor, env_id, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!audit(c, "api.request", env_id, "release request"))
+		return;
+	reply_json(c, 201, json_pack("{s:s}", "id", env_id));
+}
+
+static void h_requests(struct call *c)
+{
+	json_t *out = NULL;
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	if ((err = node_requests(c->a->n, &out, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!audit(c, "api.requests", "requests", "list")) {
+		json_decref(out);
+		return;
+	}
+	reply_slice(c, out);
+}
+
+static void decide(struct call *c, bool approve)
+{
+	const char *reason = body_str(c, "reason");
+	struct identity *me;
+	char env_id[33] = "";
+	int64_t id;
+	struct diag d;
+	int err;
+
+	if (str_to_i64(c->param, strlen(c->param), &id) || id < 1) {
+		fail(c, 404, "not_found", "no such request");
+		return;
+	}
+	if (!approve && !reason) {
+		fail(c, 400, "bad_request", "reason: required to refuse");
+		return;
+	}
+	if (!(me = call_me(c)))
+		return;
+	diag_clear(&d);
+	/* node_decide audits the decision (and a refused approval) with
+	 * the token's user as the actor. */
+	if ((err = node_decide(c->a->n, me, id, approve, reason, c->actor,
+			       env_id, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(c, 200,
+		   json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "state",
+			     approve ? "approved" : "refused", "envelope",
+			     env_id));
+}
+
+static void h_approve(struct call *c)
+{
+	decide(c, true);
+}
+static void h_refuse(struct call *c)
+{
+	decide(c, false);
+}
+
+static void h_alert_issue(struct call *c)
+{
+	const char *to[ENVELOPE_RECIPIENTS_MAX];
+	json_t *ex = json_object_get(c->body, "expires");
+	struct node_alert_req r = {0};
+	struct identity *me;
+	char id[33];
+	struct diag d;
+	int err;
+
+	if (ex && json_integer_value(ex) < 0) {
+		fail(c, 400, "bad_request",
+		     "expires: must be UTC seconds, 0 for never");
+		return;
+	}
+	/* "all" is the library's own: peers outside the record's audience
+	 * are left out rather than refused. */
+	if (!body_to(c, NULL, to, &r.n_to, &r.to_all) || !(me = call_me(c)))
+		return;
+	if (r.to_all) {
+		r.n_to = 0;
+	} else {
+		r.to = to;
+	}
+	r.kind = body_str(c, "kind");
+	r.record_id = body_str(c, "record_id");
+	r.action = body_str(c, "action");
+	r.expires = ex ? (int64_t)json_integer_value(ex) : 0;
+	r.actor = c->actor;
+	diag_clear(&d);
+	c->a->ix_dirty = true;
+	if ((err = node_alert_issue(c->a->n, me, &r, id, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!audit(c, "api.alert.issue", id, "alert issued"))
+		return;
+	reply_json(c, 201, json_pack("{s:s}", "id", id));
+}
+
+static void h_alert_withdraw(struct call *c)
+{
+	struct identity *me;
+	struct diag d;
+	int err;
+
+	if (!(me = call_me(c)))
+		return;
+	diag_clear(&d);
+	c->a->ix_dirty = true;
+	if ((err = node_alert_withdraw(c->a->n, me, c->param,
+				       body_str(c, "reason"), c->actor, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(
+	    c, 200,
+	    json_pack("{s:s,s:s}", "id", c->param, "state", "withdrawn"));
+}
+
+/* ------------------------------------------------------ records in, out */
+
+/* The records of a POST /v1/records/import body as FtM JSON lines in a
+ * private temporary file of the node's folder: the importer reads files,
+ * and this way the API imports with exactly the checks of the CLI. */
+static int import_file(struct call *c, char *path, size_t n)
+{
+	json_t *recs = json_object_get(c->body, "records"), *v;
+	size_t i;
+	FILE *f = NULL;
+	int fd, err = 0;
+
+	if (snprintf(path, n, "%s/.api-import-XXXXXX", c->a->n->home) >= (int)n)
+		return LIA_ETOOBIG;
+	if ((fd = mkstemp(path)) < 0)
+		return LIA_EIO;
+	if (!(f = fdopen(fd, "w"))) {
+		close(fd);
+		err = LIA_EIO;
+		goto out;
+	}
+	json_array_foreach (recs, i, v) {
+		if (json_dumpf(v, f, JSON_COMPACT) || fputc('\n', f) == EOF) {
+			err = LIA_EIO;
+			goto out;
+		}
+	}
+out:
+	if (f && fclose(f) && !err)
+		err = LIA_EIO;
+	if (err)
+		unlink(path);
+	return err;
+}
+
+static void h_import(struct call *c)
+{
+	const char *cls = body_str(c, "classification"),
+		   *hand = body_str(c, "handling"), *tlp = body_str(c, "tlp"),
+		   *ev = body_str(c, "evaluation"),
+		   *aud = body_str(c, "audience");
+	char path[4096], what[96];
+	const char *files[1] = {path};
+	struct node_import imp = {0};
+	struct store_counts counts = {0};
+	struct marking mk;
+	size_t sent = 0;
+	bool have_file = false;
+	struct diag d;
+	int err;
+
+	marking_init(&mk);
+	diag_clear(&d);
+	imp.format = FMT_FTM;
+	imp.files = files;
+	imp.n_files = 1;
+	imp.actor = c->actor;
+	if (cls || hand || tlp || ev || aud) {
+		if ((err = node_import_marking(c->a->n, FMT_FTM, &mk)))
+			goto out;
+		err = LIA_EINVAL;
+		if (cls && str_copy(mk.classification,
+				    sizeof(mk.classification), cls)) {
+			diag_set(&d, "classification: too long");
+			goto out;
+		}
+		if ((hand && (err = marking_set_handling(&mk, hand, &d))) ||
+		    (tlp && (err = marking_set_tlp(&mk, tlp, &d))) ||
+		    (ev && (err = marking_set_evaluation(&mk, ev, &d))) ||
+		    (aud && (err = marking_set_audience(&mk, aud, &d))))
+			goto out;
+		imp.marking = &mk;
+	}
+	if ((err = import_file(c, path, sizeof(path))))
+		goto out;
+	have_file = true;
+	if ((err = node_import(c->a->n, &imp, &counts, &d)))
+		goto out;
+	c->a->ix_dirty = true;
+	/* The records are committed: a failure to screen them against
+	 * partners' alerts is answered as an error all the same. */
+	if ((err = node_import_alerts(c->a->n, &sent, &d)))
+		goto out;
+	snprintf(what, sizeof(what), "import, %llu records",
+		 (unsigned long long)counts.seen);
+	if (!audit(c, "api.record.import", "records", what))
+		goto done;
+	reply_json(c, 201,
+		   json_pack("{s:I,s:I,s:I,s:I,s:I}", "records",
+			     (json_int_t)counts.seen, "created",
+			     (json_int_t)counts.created, "changed",
+			     (json_int_t)counts.changed, "unchanged",
+			     (json_int_t)counts.unchanged, "alert_hits",
+			     (json_int_t)sent));
+	goto done;
+out:
+	/* The importer's file:line reasons name the temporary file: the
+	 * line number is what the client can use. */
+	if (err == LIA_EVALUE || err == LIA_ESCHEMA)
+		err = LIA_EINVAL;
+	fail_store(c, err, &d);
+done:
+	if (have_file)
+		unlink(path);
+	marking_free(&mk);
+}
+
+static void h_export(struct call *c)
+{
+	struct store_query q;
+	char *buf = NULL, *line, *save = NULL, next[32], what[64];
+	size_t len = 0;
+	uint64_t count = 0;
+	json_t *items = NULL, *v;
+	int64_t off;
+	FILE *f;
+	struct diag d;
+	int err;
+
+	if (!after_i64(c, &off))
+		return;
+	memset(&q, 0, sizeof(q));
+	for (size_t i = 0; i < c->rq->n_args; i++)
+		if (!strcmp(c->rq->args[i].name, "schema"))
+			q.schema = c->rq->args[i].value;
+	/* One more than asked, to know whether there is a next page. */
+	q.limit = c->limit + 1;
+	q.offset = (size_t)off;
+	if (!(f = open_memstream(&buf, &len))) {
+		fail(c, 500, "internal", "out of memory");
+		return;
+	}
+	diag_clear(&d);
+	err = node_export(c->a->n, &q, NULL, 0, f, &count, &d);
+	if (fclose(f) && !err)
+		err = LIA_ENOMEM;
+	if (err) {
+		fail_store(c, err, &d);
+		goto out;
+	}
+	if (!(items = json_array())) {
+		fail(c, 500, "internal", "out of memory");
+		goto out;
+	}
+	for (line = strtok_r(buf, "\n", &save);
+	     line && json_array_size(items) < c->limit;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!(v = json_loads(line, 0, NULL))) {
+			fail(c, 500, "internal", "export is not JSON");
+			goto out;
+		}
+		json_array_append_new(items, v);
+	}
+	snprintf(what, sizeof(what), "export, %zu records",
+		 json_array_size(items));
+	if (!audit(c, "api.record.export", "records", what))
+		goto out;
+	snprintf(next, sizeof(next), "%lld",
+		 (long long)off + (long long)c->limit);
+	reply_list(c, items, count > c->limit ? next : NULL);
+	items = NULL;
+out:
+	json_decref(items);
+	free(buf);
+}
+
+/* ------------------------------------------------------------ evidence */
+
+static int evidence_cb(const struct store_evidence *e, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	if (page_take(l))
+		json_array_append_new(
+		    l->items,
+		    json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:I}", "id",
+			      e->id, "case", e->case_ref, "description",
+			      e->description, "sha256", e->sha256, "size",
+			      (json_int_t)e->size, "media_type", e->media_type,
+			      "seized_at", e->seized_at, "seized_on",
+			      e->seized_on, "registered_by", e->registered_by,
+			      "created", (json_int_t)e->created));
+	return 0;
+}
+
+static void h_evidence_list(struct call *c)
+{
+	struct list_ctx l = {.limit = c->limit};
+	const char *case_ref = NULL;
+	struct diag d;
+	int err;
+
+	for (size_t i = 0; i < c->rq->n_args; i++)
+		if (!strcmp(c->rq->args[i].name, "case"))
+			case_ref = c->rq->args[i].value;
+	if (!after_i64(c, &l.skip))
+		return;
+	if (!(l.items = json_array())) {
+		fail(c, 500, "internal", "out of memory");
+		return;
+	}
+	diag_clear(&d);
+	if ((err = evidence_each(c->a->n->store, case_ref, evidence_cb, &l,
+				 &d))) {
+		json_decref(l.items);
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!audit(c, "api.evidence.list", case_ref ? case_ref : "evidence",
+		   "list")) {
+		json_decref(l.items);
+		return;
+	}
+	reply_paged(c, &l);
+}
+
+static bool evidence_id_ok(struct call *c)
+{
+	size_t n = strlen(c->param);
+
+	for (size_t i = 0; i < n; i++)
+		if (!((c->param[i] >= '0' && c->param[i] <= '9') ||
+		      (c->param[i] >= 'a' && c->param[i] <= 'f')))
+			n = 0;
+	if (n != EVIDENCE_ID_LEN) {
+		fail(c, 404, "not_found", "no such evidence item");
+		return false;
+	}
+	return true;
+}
+
+/* An item with its whole custody chain, every entry with its signature
+ * and inclusion proof under a fresh signed tree head: the bundle format
+ * (docs/LEDGER-FORMAT.md) without the content, which a client can verify
+ * as `liaison verify` does. */
+static void h_evidence_show(struct call *c)
+{
+	struct evidence_ctx ec = {0};
+	struct identity *me;
+	struct ledger *lg = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	struct diag d;
+	int err;
+
+	if (!evidence_id_ok(c) || !(me = call_me(c)) || !(lg = call_ledger(c)))
+		return;
+	ec.st = c->a->n->store;
+	ec.lg = lg;
+	ec.home = c->a->n->home;
+	ec.agency = c->a->n->cfg.agency;
+	diag_clear(&d);
+	if ((err = evidence_bundle(&ec, me, c->param, false, &out, &len, &d))) {
+		fail_store(c, err, &d);
+		goto out;
+	}
+	if (!audit(c, "api.evidence.show", c->param, "show"))
+		goto out;
+	/* The bundle's bytes as they are: it is canonical JSON, and a
+	 * verifier refuses any other form of it. */
+	c->rs->status = 200;
+	c->rs->content_type = "application/json";
+	strbuf_reset(&c->rs->body);
+	if (strbuf_add(&c->rs->body, out, len))
+		fail(c, 500, "internal", "out of memory");
+out:
+	free(out);
+	ledger_close(lg);
+}
+
+/* A custody event signed with the acting user's own key: the API holds
+ * no user keys, so the request carries the user's passphrase, which
+ * unlocks the key for this one signature and is wiped. */
+static void h_evidence_event(struct call *c)
+{
+	json_t *pw = json_object_get(c->body, "password");
+	struct evidence_ctx ec = {0};
+	struct users_key *key = NULL;
+	struct ledger *lg = NULL;
+	enum evidence_kind kind;
+	uint64_t seq = 0;
+	struct diag d;
+	int err;
+
+	if (!evidence_id_ok(c))
+		return;
+	if (evidence_kind_parse(body_str(c, "kind"), &kind)) {
+		fail(c, 400, "bad_request", "kind: not a custody event kind");
+		return;
+	}
+	diag_clear(&d);
+	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
+			   json_string_length(pw), &key, &d);
+	if (err == LIA_EDENIED) {
+		fail(c, 403, "forbidden", "password: wrong passphrase");
+		return;
+	}
+	if (err) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!(lg = call_ledger(c)))
+		goto out;
+	ec.st = c->a->n->store;
+	ec.lg = lg;
+	ec.home = c->a->n->home;
+	ec.agency = c->a->n->cfg.agency;
+	if ((err = evidence_event(&ec, key, c->param, kind, body_str(c, "to"),
+				  body_str(c, "note"), &seq, &d))) {
+		fail_store(c, err, &d);
+		goto out;
+	}
+	if (!audit(c, "api.evidence.event", c->param, evidence_kind_name(kind)))
+		goto out;
+	reply_json(c, 201,
+		   json_pack("{s:s,s:I,s:s}", "id", c->param, "seq",
+			     (json_int_t)seq, "kind",
+			     evidence_kind_name(kind)));
+out:
+	users_key_free(key);
+	ledger_close(lg);
+}
+
+/* --------------------------------------------------------------- users */
+
+/* A new user with their own key pair, as `liaison user add`: the
+ * passphrase seals the key and is wiped with the body. */
+static void h_user_create(struct call *c)
+{
+	json_t *pw = json_object_get(c->body, "password");
+	enum users_role role;
+	struct users_info u;
+	struct ledger *lg;
+	struct diag d;
+	int err;
+
+	if (users_role_parse(body_str(c, "role"), &role)) {
+		fail(c, 400, "bad_request",
+		     "role: one of officer, analyst, supervisor, auditor, "
+		     "admin");
+		return;
+	}
+	if (!(lg = call_ledger(c)))
+		return;
+	diag_clear(&d);
+	err = users_add(c->a->n->store, lg, c->a->n->cfg.agency,
+			body_str(c, "name"), role, json_string_value(pw),
+			json_string_length(pw), c->actor, &u, &d);
+	ledger_close(lg);
+	if (err) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(c, 201,
+		   json_pack("{s:s,s:s}", "name", u.name, "role",
+			     users_role_name(u.role)));
+}
+
+/* -------------------------------------------------------------- ledger */
+
+static bool arg_u64(struct call *c, const char *name, bool required,
+		    uint64_t *out)
+{
+	for (size_t i = 0; i < c->rq->n_args; i++)
+		if (!strcmp(c->rq->args[i].name, name)) {
+			const char *v = c->rq->args[i].value;
+
+			if (str_to_u64(v, strlen(v), out)) {
+				fail(c, 400, "bad_request",
+				     "%s: must be a non-negative integer",
+				     name);
+				return false;
+			}
+			return true;
+		}
+	if (required) {
+		fail(c, 400, "bad_request", "%s: required", name);
+		return false;
+	}
+	return true;
+}
+
+static void ledger_proof(struct call *c, bool consistency)
+{
+	struct ledger *lg;
+	struct ledger_proof p;
+	uint64_t a = 0, b = UINT64_MAX;
+	char *json = NULL;
+	json_t *v;
+	struct diag d;
+	int err;
+
+	if (!arg_u64(c, consistency ? "from" : "index", true, &a) ||
+	    !arg_u64(c, consistency ? "to" : "size", false, &b) ||
+	    !(lg = call_ledger(c)))
+		return;
+	if (b == UINT64_MAX)
+		b = ledger_size(lg);
+	diag_clear(&d);
+	err = consistency ? ledger_prove_consistency(lg, a, b, &p, &d)
+			  : ledger_prove_inclusion(lg, a, b, &p, &d);
+	if (!err)
+		err = ledger_proof_to_json(&p, &json);
+	ledger_close(lg);
+	if (err) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!(v = json_loads(json, 0, NULL)))
+		fail(c, 500, "internal", "proof is not JSON");
+	else
+		reply_json(c, 200, v);
+	free(json);
+}
+
+static void h_ledger_proof(struct call *c)
+{
+	ledger_proof(c, false);
+}
+static void h_ledger_consistency(struct call *c)
+{
+	ledger_proof(c, true);
+}
+
+/* -------------------------------------------------------------- tokens */
+
+struct token_ctx {
+	struct list_ctx l;
+	int64_t want; /* find one token by id */
+	char user[USERS_NAME_MAX + 1];
+	bool found, revoked;
+};
+
+static int token_cb(const struct store_token *t, void *ctx)
+{
+	struct token_ctx *k = ctx;
+	struct list_ctx *l = &k->l;
+
+	if (k->want) {
+		if (t->id != k->want)
+			return 0;
+		k->found = true;
+		k->revoked = t->revoked != 0;
+		(void)str_copy(k->user, sizeof(k->user), t->user);
+		return 1;
+	}
+	l->seen++;
+	if (l->seen > l->limit)
+		return 1; /* one more row proves there is a next page */
+	l->last = t->id;
+	/* The hash is not shown: it is what a token is checked against. */
+	json_array_append_new(l->items,
+			      json_pack("{s:I,s:s,s:s,s:I,s:I,s:I}", "id",
+					(json_int_t)t->id, "user", t->user,
+					"label", t->label ? t->label : "",
+					"created", (json_int_t)t->created,
+					"expires", (json_int_t)t->expires,
+					"revoked", (json_int_t)t->revoked));
+	return 0;
+}
+
+/* Whose tokens a request may see: an admin names any user (or none for
+ * all), everyone else only their own. */
+static bool token_user(struct call *c, const char *asked, const char **user)
+{
+	bool admin = users_may(c->user.role, USERS_MANAGE_USERS);
+
+	if (asked && !admin && strcmp(asked, c->user.name)) {
+		fail(c, 403, "forbidden",
+		     "only an admin manages another user's tokens");
+		return false;
+	}
+	*user = asked ? asked : admin ? NULL : c->user.name;
+	return true;
+}
+
+static void h_tokens(struct call *c)
+{
+	struct token_ctx k = {.l = {.limit = c->limit}};
+	const char *asked = NULL, *user;
+	char next[32];
+	int64_t after;
+	struct diag d;
+	int err;
+
+	for (size_t i = 0; i < c->rq->n_args; i++)
+		if (!strcmp(c->rq->args[i].name, "user"))
+			asked = c->rq->args[i].value;
+	if (!token_user(c, asked, &user) || !after_i64(c, &after))
+		return;
+	if (!(k.l.items = json_array())) {
+		fail(c, 500, "internal", "out of memory");
+		return;
+	}
+	diag_clear(&d);
+	err = store_token_each(c->a->n->store, user, after, token_cb, &k, &d);
+	if (err && err != 1) {
+		json_decref(k.l.items);
+		fail_store(c, err, &d);
+		return;
+	}
+	snprintf(next, sizeof(next), "%lld", (long long)k.l.last);
+	reply_list(c, k.l.items, k.l.seen > c->limit ? next : NULL);
+}
+
+static void h_token_create(struct call *c)
+{
+	json_t *ex = json_object_get(c->body, "expires");
+	char tok[API_TOKEN_LEN + 1];
+	const char *user;
+	int64_t id, expires = ex ? (int64_t)json_integer_value(ex) : 0;
+	struct diag d;
+	int err;
+
+	if (!token_user(c, body_str(c, "user"), &user))
+		return;
+	if (!user)
+		user = c->user.name;
+	if (expires < 0 || (expires && expires <= (int64_t)time(NULL))) {
+		fail(c, 400, "bad_request",
+		     "expires: must be UTC seconds in the future, or 0");
+		return;
+	}
+	diag_clear(&d);
+	if ((err = api_token_create(c->a->n->store, user, body_str(c, "label"),
+				    expires, c->actor, tok, &id, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(c, 201,
+		   json_pack("{s:s,s:I,s:s,s:I}", "token", tok, "id",
+			     (json_int_t)id, "user", user, "expires",
+			     (json_int_t)expires));
+	sodium_memzero(tok, sizeof(tok));
+}
+
+static void h_token_revoke(struct call *c)
+{
+	struct token_ctx k = {0};
+	const char *user;
+	struct diag d;
+	int err;
+
+	if (str_to_i64(c->param, strlen(c->param), &k.want) || k.want < 1) {
+		fail(c, 404, "not_found", "no such token");
+		return;
+	}
+	diag_clear(&d);
+	err = store_token_each(c->a->n->store, NULL, k.want - 1, token_cb, &k,
+			       &d);
+	if (err && err != 1) {
+		fail_store(c, err, &d);
+		return;
+	}
+	/* Another user's token is "not found" to a non-admin, as an
+	 * unknown id is: ids do not say whose tokens exist. */
+	if (!k.found || k.revoked ||
+	    (!users_may(c->user.role, USERS_MANAGE_USERS) &&
+	     strcmp(k.user, c->user.name))) {
+		fail(c, 404, "not_found", "no such live token");
+		return;
+	}
+	if (!token_user(c, k.user, &user))
+		return;
+	if ((err = store_token_revoke(c->a->n->store, k.want,
+				      (int64_t)time(NULL), c->actor, &d))) {
+		fail_store(c, err, &d);
+		return;
+	}
+	reply_json(c, 200,
+		   json_pack("{s:I,s:s}", "id", (json_int_t)k.want, "state",
+			     "revoked"));
+}
+
 /* -------------------------------------------------------------- table */
 
 static const char *const no_args[] = {NULL};
@@ -1013,6 +2031,13 @@ static const char *const search_args[] = {"q", "limit", "after", "purpose",
 					  NULL};
 static const char *const purpose_args[] = {"purpose", NULL};
 static const char *const events_args[] = {"after", NULL};
+static const char *const export_args[] = {"schema", "limit", "after", "purpose",
+					  NULL};
+static const char *const evidence_args[] = {"case", "limit", "after", "purpose",
+					    NULL};
+static const char *const proof_args[] = {"index", "size", NULL};
+static const char *const consistency_args[] = {"from", "to", NULL};
+static const char *const token_args[] = {"user", "limit", "after", NULL};
 
 static const struct field session_body[] = {
     {"name", F_STRING, true, USERS_NAME_MAX},
@@ -1032,6 +2057,83 @@ static const struct field compare_body[] = {
     {"a", F_STRING, true, NAME_FIELD_MAX},
     {"b", F_STRING, true, NAME_FIELD_MAX},
     {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+
+#define TEXT_MAX 65536 /* bytes of a message text in the API */
+static const struct field import_body[] = {
+    {"records", F_OBJECTS, true, API_IMPORT_MAX},
+    {"classification", F_STRING, false, MARKING_CODE_MAX},
+    {"handling", F_STRING, false, 2},
+    {"tlp", F_STRING, false, 16},
+    {"evaluation", F_STRING, false, 2},
+    {"audience", F_STRING, false, 1024},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field message_body[] = {
+    {"to", F_STRINGS, true, ENVELOPE_RECIPIENTS_MAX},
+    {"subject", F_STRING, true, NODE_SUBJECT_MAX},
+    {"text", F_STRING, false, TEXT_MAX},
+    {"records", F_STRINGS, false, NODE_MSG_RECORDS_MAX},
+    {"case", F_STRING, false, 128},
+    {"reply_to", F_STRING, false, 32},
+    {"priority", F_STRING, false, 16},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field query_body[] = {
+    {"to", F_STRINGS, true, ENVELOPE_RECIPIENTS_MAX},
+    {"name", F_STRING, true, NODE_QUERY_NAME_MAX},
+    {"dob", F_STRING, false, 10},
+    {"nationality", F_STRING, false, 2},
+    {"id_number", F_STRING, false, 127},
+    {"schema", F_STRING, false, 15},
+    {"reason", F_STRING, true, NODE_REASON_MAX},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field request_body[] = {
+    {"ref", F_STRING, true, NODE_REF_HEX},
+    {"reason", F_STRING, false, NODE_REASON_MAX},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field decide_body[] = {
+    {"reason", F_STRING, false, NODE_REASON_MAX},
+    {0},
+};
+static const struct field alert_body[] = {
+    {"kind", F_STRING, true, NODE_ALERT_KIND_MAX},
+    {"record_id", F_STRING, true, ID_MAX},
+    {"action", F_STRING, false, NODE_ACTION_MAX},
+    {"to", F_STRINGS, true, ENVELOPE_RECIPIENTS_MAX},
+    {"expires", F_INTEGER, false, 0},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field withdraw_body[] = {
+    {"reason", F_STRING, false, NODE_REASON_MAX},
+    {0},
+};
+static const struct field custody_body[] = {
+    {"kind", F_STRING, true, 16},
+    {"to", F_STRING, false, USERS_NAME_MAX},
+    {"note", F_STRING, false, EVIDENCE_TEXT_MAX},
+    {"password", F_STRING, true, USERS_PASSPHRASE_MAX},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field user_body[] = {
+    {"name", F_STRING, true, USERS_NAME_MAX},
+    {"role", F_STRING, true, 16},
+    {"password", F_STRING, true, USERS_PASSPHRASE_MAX},
+    {0},
+};
+static const struct field token_body[] = {
+    {"user", F_STRING, false, USERS_NAME_MAX},
+    {"label", F_STRING, false, 128},
+    {"expires", F_INTEGER, false, 0},
     {0},
 };
 
@@ -1068,6 +2170,48 @@ static const struct route routes[] = {
      h_ledger_head},
     {"GET", "/v1/events", true, USERS_READ_EVENTS, false, NULL, events_args,
      h_events},
+    {"POST", "/v1/records/import", true, USERS_IMPORT_RECORDS, true,
+     import_body, purpose_args, h_import},
+    {"GET", "/v1/records/export", true, USERS_READ_RECORDS, true, NULL,
+     export_args, h_export},
+    {"POST", "/v1/messages", true, USERS_EXCHANGE, true, message_body,
+     purpose_args, h_message_send},
+    {"GET", "/v1/messages/{id}", true, USERS_READ_MESSAGES, true, NULL,
+     purpose_args, h_message_read},
+    {"POST", "/v1/queries", true, USERS_EXCHANGE, true, query_body,
+     purpose_args, h_query_send},
+    {"GET", "/v1/queries", true, USERS_EXCHANGE, true, NULL, list_args,
+     h_queries},
+    {"POST", "/v1/requests", true, USERS_EXCHANGE, true, request_body,
+     purpose_args, h_request_send},
+    {"GET", "/v1/requests", true, USERS_EXCHANGE, true, NULL, list_args,
+     h_requests},
+    {"POST", "/v1/requests/{id}/approve", true, USERS_APPROVE_RELEASE, false,
+     decide_body, no_args, h_approve},
+    {"POST", "/v1/requests/{id}/refuse", true, USERS_APPROVE_RELEASE, false,
+     decide_body, no_args, h_refuse},
+    {"POST", "/v1/alerts", true, USERS_ISSUE_ALERTS, true, alert_body,
+     purpose_args, h_alert_issue},
+    {"POST", "/v1/alerts/{id}/withdraw", true, USERS_ISSUE_ALERTS, false,
+     withdraw_body, no_args, h_alert_withdraw},
+    {"GET", "/v1/evidence", true, USERS_VIEW_EVIDENCE, true, NULL,
+     evidence_args, h_evidence_list},
+    {"GET", "/v1/evidence/{id}", true, USERS_VIEW_EVIDENCE, true, NULL,
+     purpose_args, h_evidence_show},
+    {"POST", "/v1/evidence/{id}/events", true, USERS_RECORD_CUSTODY, true,
+     custody_body, purpose_args, h_evidence_event},
+    {"GET", "/v1/ledger/proof", true, USERS_READ_LEDGER, false, NULL,
+     proof_args, h_ledger_proof},
+    {"GET", "/v1/ledger/consistency", true, USERS_READ_LEDGER, false, NULL,
+     consistency_args, h_ledger_consistency},
+    {"POST", "/v1/users", true, USERS_MANAGE_USERS, false, user_body, no_args,
+     h_user_create},
+    {"GET", "/v1/tokens", true, USERS_OWN_TOKENS, false, NULL, token_args,
+     h_tokens},
+    {"POST", "/v1/tokens", true, USERS_OWN_TOKENS, false, token_body, no_args,
+     h_token_create},
+    {"POST", "/v1/tokens/{id}/revoke", true, USERS_OWN_TOKENS, false, NULL,
+     no_args, h_token_revoke},
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -1130,8 +2274,13 @@ static const struct route *route_find(const char *method, const char *path,
 {
 	bool any = false;
 
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		if (!path_match(routes[i].pattern, path, NULL))
+	/* Literal patterns first: /v1/records/export is not the record
+	 * "export", whatever the order of the table. */
+	for (size_t k = 0; k < 2 * N_ROUTES; k++) {
+		size_t i = k % N_ROUTES;
+
+		if ((k < N_ROUTES) == !!strchr(routes[i].pattern, '{') ||
+		    !path_match(routes[i].pattern, path, NULL))
 			continue;
 		any = true;
 		if (!strcmp(routes[i].method, method)) {
@@ -1263,6 +2412,23 @@ static int body_check(const struct field *spec, const uint8_t *body, size_t len,
 				}
 			}
 			break;
+		case F_OBJECTS:
+			if (!json_is_array(x) || !json_array_size(x) ||
+			    json_array_size(x) > f->max) {
+				snprintf(msg, msg_n,
+					 "%s: must be an array of 1..%zu "
+					 "objects",
+					 f->name, f->max);
+				goto bad;
+			}
+			for (i = 0; i < json_array_size(x); i++)
+				if (!json_is_object(json_array_get(x, i))) {
+					snprintf(msg, msg_n,
+						 "%s[%zu]: must be an object",
+						 f->name, i);
+					goto bad;
+				}
+			break;
 		}
 	}
 	for (const struct field *f = spec; f->name; f++)
@@ -1280,19 +2446,23 @@ bad:
 int api_body_check(const char *pattern, const uint8_t *body, size_t len,
 		   const char **code, char *msg, size_t msg_n)
 {
+	const struct route *r = NULL;
 	json_t *v = NULL;
 	int err;
 
 	if (!pattern || !code || !msg || !msg_n || (!body && len))
 		return LIA_EINVAL;
+	/* A pattern with a GET and a POST (/v1/queries) is checked against
+	 * the body of the one that takes a body. */
 	for (size_t i = 0; i < N_ROUTES; i++)
-		if (!strcmp(routes[i].pattern, pattern)) {
-			err = body_check(routes[i].body, body, len, &v, code,
-					 msg, msg_n);
-			json_decref(v);
-			return err;
-		}
-	return LIA_ENOTFOUND;
+		if (!strcmp(routes[i].pattern, pattern) &&
+		    (!r || (!r->body && routes[i].body)))
+			r = &routes[i];
+	if (!r)
+		return LIA_ENOTFOUND;
+	err = body_check(r->body, body, len, &v, code, msg, msg_n);
+	json_decref(v);
+	return err;
 }
 
 static bool check_args(struct call *c)

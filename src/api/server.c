@@ -5,11 +5,20 @@
  * One thread per connection, because a Server-Sent Events stream
  * (GET /v1/events) holds its connection open and waits for rows. The
  * router, its screening index and its store handle are used under one
- * mutex: a screening request costs tens of microseconds, so handling
- * requests one at a time is not what limits throughput (TLS is), and no
- * part of the router needs to be thread-safe. The listener has its own
- * node handle: SQLite handles are not shared with the other threads of
- * the daemon.
+ * mutex: a screening request costs tens of microseconds, and no part of
+ * the router needs to be thread-safe. The listener has its own node
+ * handle: SQLite handles are not shared with the other threads of the
+ * daemon.
+ *
+ * Audit rows are group-committed: a request's rows are queued (under the
+ * mutex, by the router's audit sink) and a writer thread with its own
+ * node handle writes whatever is queued as one transaction with one sync
+ * (store_batch_begin/end), each row in its own savepoint. The request's
+ * thread waits, outside the mutex, until its rows are durable and only
+ * then sends the answer; a row that could not be written turns the
+ * answer into an error (no row, no data). Under load many requests share
+ * one sync instead of paying one each, and the sync no longer holds the
+ * mutex that screening needs.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,12 +35,35 @@
 #include "liaison/api.h"
 #include "liaison/net.h"
 
+/* A request's queued audit rows: how many are not yet written, and the
+ * first error among them. */
+struct audit_wait {
+	unsigned left;
+	int err;
+};
+
+struct audit_row {
+	char *actor, *action, *object, *detail;
+	struct audit_wait *w;
+};
+
+#define AUDIT_BATCH_MAX 512 /* rows in one transaction */
+
 struct api_server {
 	struct MHD_Daemon *mhd;
 	struct node *n;
 	struct api *api;
 	pthread_mutex_t mu; /* guards api and n */
 	atomic_bool stop;
+	/* Group commit of audit rows (above). */
+	struct node *wn;     /* the writer's own handle */
+	pthread_mutex_t amu; /* guards q, nq, cap, astop, every wait */
+	pthread_cond_t work; /* rows queued, or stop */
+	pthread_cond_t done; /* a batch was written */
+	struct audit_row *q;
+	size_t nq, cap;
+	bool astop, writer;
+	pthread_t writer_tid;
 };
 
 #define EVENTS_BATCH 64
@@ -53,7 +85,129 @@ struct pending {
 	struct api_request rq;
 	struct strbuf body;
 	struct timespec t0;
+	struct api_server *s;
+	struct audit_wait aw;
 };
+
+static void row_free(struct audit_row *r)
+{
+	free(r->actor);
+	free(r->action);
+	free(r->object);
+	free(r->detail);
+}
+
+/* The router's audit sink (under s->mu): queue a copy of the row. */
+static int audit_queue(void *ctx, const char *actor, const char *action,
+		       const char *object, const char *detail)
+{
+	struct pending *p = ctx;
+	struct api_server *s = p->s;
+	struct audit_row r = {.w = &p->aw};
+	int err = 0;
+
+	if (!(r.actor = strdup(actor)) || !(r.action = strdup(action)) ||
+	    !(r.object = strdup(object ? object : "")) ||
+	    !(r.detail = strdup(detail ? detail : ""))) {
+		row_free(&r);
+		return LIA_ENOMEM;
+	}
+	pthread_mutex_lock(&s->amu);
+	if (s->nq == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct audit_row *q = realloc(s->q, cap * sizeof(*q));
+
+		if (!q) {
+			err = LIA_ENOMEM;
+			goto out;
+		}
+		s->q = q;
+		s->cap = cap;
+	}
+	s->q[s->nq++] = r;
+	p->aw.left++;
+	pthread_cond_signal(&s->work);
+out:
+	pthread_mutex_unlock(&s->amu);
+	if (err)
+		row_free(&r);
+	return err;
+}
+
+/* Write rows as one durable transaction, each in its own savepoint so
+ * that one bad row does not take the others with it; errs[i] gets each
+ * row's outcome. */
+static void audit_write(struct api_server *s, struct audit_row *rows, size_t n,
+			int *errs)
+{
+	struct store *st = s->wn->store;
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	if ((err = store_batch_begin(st, &d))) {
+		for (size_t i = 0; i < n; i++)
+			errs[i] = err;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((errs[i] = store_batch_item(st, true, false, &d)))
+			continue;
+		errs[i] = store_audit(st, rows[i].actor, rows[i].action,
+				      rows[i].object, rows[i].detail, &d);
+		if ((err = store_batch_item(st, false, !errs[i], &d)) &&
+		    !errs[i])
+			errs[i] = err;
+	}
+	if ((err = store_batch_end(st, true, &d)))
+		for (size_t i = 0; i < n; i++)
+			errs[i] = err;
+}
+
+static void *audit_writer(void *arg)
+{
+	struct api_server *s = arg;
+	struct audit_row rows[AUDIT_BATCH_MAX];
+	int errs[AUDIT_BATCH_MAX];
+	size_t n;
+
+	pthread_mutex_lock(&s->amu);
+	for (;;) {
+		while (!s->nq && !s->astop)
+			pthread_cond_wait(&s->work, &s->amu);
+		if (!s->nq)
+			break;
+		n = s->nq < AUDIT_BATCH_MAX ? s->nq : AUDIT_BATCH_MAX;
+		memcpy(rows, s->q, n * sizeof(*rows));
+		memmove(s->q, s->q + n, (s->nq - n) * sizeof(*rows));
+		s->nq -= n;
+		pthread_mutex_unlock(&s->amu);
+		audit_write(s, rows, n, errs);
+		pthread_mutex_lock(&s->amu);
+		for (size_t i = 0; i < n; i++) {
+			if (errs[i] && !rows[i].w->err)
+				rows[i].w->err = errs[i];
+			rows[i].w->left--;
+			row_free(&rows[i]);
+		}
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->amu);
+	return NULL;
+}
+
+/* Wait until the request's audit rows are durable; their first error. */
+static int audit_wait(struct api_server *s, struct audit_wait *w)
+{
+	int err;
+
+	pthread_mutex_lock(&s->amu);
+	while (w->left)
+		pthread_cond_wait(&s->done, &s->amu);
+	err = w->err;
+	pthread_mutex_unlock(&s->amu);
+	return err;
+}
 
 static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind,
 			      const char *key, const char *value)
@@ -154,6 +308,7 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 	struct api_response rs;
 	struct MHD_Response *r;
 	enum MHD_Result rc;
+	int err;
 
 	p->rq.body = (const uint8_t *)p->body.buf;
 	p->rq.body_len = p->body.len;
@@ -165,8 +320,30 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 	p->rq.last_event_id =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
 	pthread_mutex_lock(&s->mu);
+	api_set_audit_sink(s->api, audit_queue, p);
 	api_handle(s->api, &p->rq, &rs);
+	api_set_audit_sink(s->api, NULL, NULL);
 	pthread_mutex_unlock(&s->mu);
+	if ((err = audit_wait(s, &p->aw))) {
+		/* The answer is not sent: its audit row is not durable. */
+		if (rs.body.buf)
+			sodium_memzero(rs.body.buf, rs.body.len);
+		strbuf_reset(&rs.body);
+		rs.stream = false;
+		rs.content_type = "application/json";
+		rs.status = err == LIA_EBUSY ? 503 : 500;
+		if (strbuf_addstr(&rs.body,
+				  err == LIA_EBUSY
+				      ? "{\"error\":{\"code\":\"busy\","
+					"\"message\":\"the store is busy; "
+					"try again\"}}\n"
+				      : "{\"error\":{\"code\":\"internal\","
+					"\"message\":\"the audit row could "
+					"not be written\"}}\n")) {
+			strbuf_release(&rs.body);
+			return MHD_NO;
+		}
+	}
 	if (rs.stream)
 		r = stream_response(s, &rs);
 	else
@@ -209,6 +386,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &p->t0);
 		strbuf_init(&p->body, API_BODY_MAX);
+		p->s = s;
 		p->rq.method = method;
 		p->rq.path = url;
 		*con_cls = p;
@@ -259,10 +437,20 @@ int api_server_start(const char *home, const char *listen, const char *cert_pem,
 	if (!(s = calloc(1, sizeof(*s))))
 		return LIA_ENOMEM;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->amu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->done, NULL);
 	atomic_init(&s->stop, false);
 	if ((err = node_open(home, false, &s->n, d)) ||
+	    (err = node_open(home, false, &s->wn, d)) ||
 	    (err = api_new(s->n, &s->api, d)))
 		goto out;
+	if (pthread_create(&s->writer_tid, NULL, audit_writer, s)) {
+		diag_set(d, "cannot start the API's audit writer");
+		err = LIA_EIO;
+		goto out;
+	}
+	s->writer = true;
 	s->mhd = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 		MHD_USE_TLS,
@@ -292,8 +480,22 @@ void api_server_stop(struct api_server *s)
 	atomic_store(&s->stop, true);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
+	/* Every connection is closed: what is queued is written, then the
+	 * writer ends. */
+	if (s->writer) {
+		pthread_mutex_lock(&s->amu);
+		s->astop = true;
+		pthread_cond_signal(&s->work);
+		pthread_mutex_unlock(&s->amu);
+		pthread_join(s->writer_tid, NULL);
+	}
+	free(s->q);
 	api_free(s->api);
+	node_close(s->wn);
 	node_close(s->n);
+	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->work);
+	pthread_mutex_destroy(&s->amu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

@@ -504,25 +504,6 @@ static const char query_usage[] =
 	"each; `all` = every pinned peer). Each answers hit or no-hit with\n"
 	"opaque references, scores and markings; see `liaison queries`.\n";
 
-struct all_ctx {
-	const char **to;
-	char (*buf)[MARKING_CODE_MAX + 1];
-	size_t n;
-};
-
-static int all_cb(const struct store_peer *p, void *ctx)
-{
-	struct all_ctx *a = ctx;
-
-	if (a->n >= ENVELOPE_RECIPIENTS_MAX)
-		return LIA_ETOOBIG;
-	if (str_copy(a->buf[a->n], sizeof(a->buf[0]), p->agency))
-		return LIA_ETOOBIG;
-	a->to[a->n] = a->buf[a->n];
-	a->n++;
-	return 0;
-}
-
 static int opt_into(char *dst, size_t n, const char *src)
 {
 	/* Too long is refused, never cut. */
@@ -543,7 +524,6 @@ int cmd_query(struct cli *c, int argc, char **argv)
 	};
 	static char peers[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	const char *to[ENVELOPE_RECIPIENTS_MAX];
-	struct all_ctx all = {.to = to, .buf = peers};
 	struct node_query q;
 	struct identity *me = NULL;
 	struct node *n = NULL;
@@ -588,14 +568,11 @@ int cmd_query(struct cli *c, int argc, char **argv)
 	if ((rc = identity_load(c->home, &me, &d)))
 		goto out;
 	if (to_all) {
-		if ((rc = store_peer_each(n->store, all_cb, &all, &d)))
+		if ((rc = node_peer_agencies(n, peers, ENVELOPE_RECIPIENTS_MAX,
+					     &n_to, &d)))
 			goto out;
-		n_to = all.n;
-		if (!n_to) {
-			diag_set(&d, "no pinned peers (liaison peer add)");
-			rc = LIA_ENOTFOUND;
-			goto out;
-		}
+		for (size_t i = 0; i < n_to; i++)
+			to[i] = peers[i];
 	}
 	rc = node_query(n, me, &q, to, n_to, c->actor, &ids, &d);
 out:

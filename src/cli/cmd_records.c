@@ -118,35 +118,21 @@ static const char import_usage[] =
 	"stored and the reason is printed as file:line:col: reason (exit 65).\n"
 	"The marking options override the node's defaults for this import.\n";
 
-/* Imported people and objects are screened against the alerts partners
- * sent; hits are reported to the issuers. The import itself is already
- * committed: a failure here is reported, with a non-zero exit. */
-static int import_alerts(struct cli *c, struct node *n, struct diag *d)
+/* The import itself is already committed: a failure to screen it
+ * against partners' alerts is reported, with a non-zero exit. */
+static int import_alerts(struct node *n, struct diag *d)
 {
-	struct identity *me = NULL;
-	char **ids = NULL;
-	size_t n_ids = 0, sent = 0;
+	size_t sent = 0;
 	int rc;
 
-	if ((rc = node_alert_active_ids(n, (int64_t)time(NULL), &ids, &n_ids,
-					d)))
+	if ((rc = node_import_alerts(n, &sent, d)))
 		return rc;
-	for (size_t i = 0; i < n_ids; i++)
-		free(ids[i]);
-	free(ids);
-	if (!n_ids)
-		return 0;
-	if ((rc = identity_load(c->home, &me, d)) ||
-	    (rc = node_alert_screen_import(n, me, &sent, d)))
-		goto out;
 	if (sent)
 		fprintf(stderr, "liaison: import: %zu hit(s) on partners' "
 				"alerts, issuers notified (liaison alert "
 				"list)\n",
 			sent);
-out:
-	identity_free(me);
-	return rc;
+	return 0;
 }
 
 int cmd_import(struct cli *c, int argc, char **argv)
@@ -257,7 +243,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	rc = node_import(n, &imp, &counts, &d);
 	if (rc)
 		goto fail;
-	if ((rc = import_alerts(c, n, &d)))
+	if ((rc = import_alerts(n, &d)))
 		goto fail;
 	if (c->json) {
 		ex = print_json(json_pack(

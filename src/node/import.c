@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "liaison/identity.h"
 #include "liaison/ingest.h"
 #include "liaison/node.h"
 #include "liaison/strbuf.h"
@@ -623,4 +624,31 @@ out:
 	csv_mapping_free(map);
 	strbuf_release(&names);
 	return rc;
+}
+
+/* Imported people and objects are screened against the alerts partners
+ * sent; hits are reported to the issuers. The import itself is already
+ * committed: a failure here is the caller's to report. */
+int node_import_alerts(struct node *n, size_t *sent, struct diag *d)
+{
+	struct identity *me = NULL;
+	char **ids = NULL;
+	size_t n_ids = 0, got = 0;
+	int err;
+
+	if (!n || !sent)
+		return LIA_EINVAL;
+	if ((err = node_alert_active_ids(n, (int64_t)time(NULL), &ids, &n_ids,
+					 d)))
+		return err;
+	for (size_t i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	if (n_ids && ((err = identity_load(n->home, &me, d)) ||
+		      (err = node_alert_screen_import(n, me, &got, d))))
+		goto out;
+	*sent = got;
+out:
+	identity_free(me);
+	return err;
 }

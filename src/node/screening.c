@@ -42,32 +42,58 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_one(const struct store_record *r, void *ctx)
+int node_screen_apply(struct screen_index *ix, struct match_ctx *mc,
+		      const struct store_record *r, const char *only_list,
+		      char *const *active_alerts, size_t n_alerts,
+		      bool *indexed, struct diag *d)
 {
-	struct load_ctx *c = ctx;
 	struct screen_entry e;
 	struct screen_entry_storage stg;
-	int rc;
+	bool put = false;
+	int rc = 0;
 
-	if (c->only ? strcmp(r->source, c->only) : !node_default_list(r->source))
-		return 0;
+	if (only_list ? strcmp(r->source, only_list)
+		      : !node_default_list(r->source))
+		goto out;
 	if (!strcmp(r->source, "alert")) {
 		const char *id = entity_id(r->entity);
-		if (!c->n_alerts || !bsearch(&id, c->alerts, c->n_alerts,
-					     sizeof(*c->alerts), cmp_str))
-			return 0;
+		if (!n_alerts || !bsearch(&id, active_alerts, n_alerts,
+					  sizeof(*active_alerts), cmp_str))
+			goto out;
 	}
 	rc = screen_entry_from_entity(r->entity, r->source, &e, &stg);
-	if (rc == LIA_ENOTFOUND)
-		return 0; /* addresses, sanctions, documents: not names */
+	if (rc == LIA_ENOTFOUND) {
+		rc = 0; /* addresses, sanctions, documents: not names */
+		goto out;
+	}
 	if (rc)
 		return rc;
-	rc = screen_put(c->ix, c->mc, &e, c->d);
+	rc = screen_put(ix, mc, &e, d);
 	/* A name that normalises to nothing cannot be screened; the record
 	 * stays in the store and its other names are indexed. */
 	if (rc == LIA_EVALUE)
-		return 0;
-	if (!rc)
+		rc = 0;
+	else if (!rc)
+		put = true;
+out:
+	/* Not (or no longer) screened: a version that left the lists, an
+	 * alert withdrawn or expired. */
+	if (!rc && !put)
+		(void)screen_remove(ix,
+				    entity_id(r->entity)); /* absent: fine */
+	if (!rc && indexed)
+		*indexed = put;
+	return rc;
+}
+
+static int load_one(const struct store_record *r, void *ctx)
+{
+	struct load_ctx *c = ctx;
+	bool put = false;
+	int rc = node_screen_apply(c->ix, c->mc, r, c->only, c->alerts,
+				   c->n_alerts, &put, c->d);
+
+	if (!rc && put)
 		c->n++;
 	return rc;
 }

@@ -3705,6 +3705,68 @@ out:
 	return err;
 }
 
+/* --- changes, for caches of records (the API's screening index) ------ */
+
+static const char sql_data_version[] = "PRAGMA data_version";
+static const char sql_versions_since[] =
+    "SELECT vid, entity_id FROM versions WHERE vid > ?1 ORDER BY vid";
+
+static int sq_data_version(struct store *st, int64_t *out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = q_cached(s, sql_data_version, &q, d)))
+		return err;
+	if (sqlite3_step(q) != SQLITE_ROW)
+		err = sq_err(s, "read the data version", d);
+	else
+		*out = sqlite3_column_int64(q, 0);
+	stmt_done(q);
+	return err;
+}
+
+static int sq_versions_since(struct store *st, int64_t after,
+			     int (*fn)(const char *id, int64_t vid, void *ctx),
+			     void *ctx, int64_t *last, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int64_t vid = after;
+	int rc, err;
+
+	if (!fn) {
+		/* Only the mark: the primary key's end, no row read. */
+		if ((err = q_prep(s,
+				  "SELECT coalesce(max(vid), ?1) FROM versions",
+				  &q, d)))
+			return err;
+		sqlite3_bind_int64(q, 1, after);
+		if (sqlite3_step(q) != SQLITE_ROW)
+			err = sq_err(s, "read the last version", d);
+		else
+			*last = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		return err;
+	}
+	if ((err = q_cached(s, sql_versions_since, &q, d)))
+		return err;
+	sqlite3_bind_int64(q, 1, after);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		vid = sqlite3_column_int64(q, 0);
+		if ((err = fn(col_text(q, 1), vid, ctx)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(s, "read new versions", d);
+out:
+	stmt_done(q);
+	if (!err)
+		*last = vid;
+	return err;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -3773,4 +3835,6 @@ static const struct store_ops sqlite_ops = {
 	.custody_in_each = sq_custody_in_each,
 	.witness_problem_add = sq_witness_problem_add,
 	.witness_problem_each = sq_witness_problem_each,
+	.data_version = sq_data_version,
+	.versions_since = sq_versions_since,
 };

@@ -1517,3 +1517,21 @@ int store_witness_problem_each(
 		return LIA_EINVAL;
 	return st->ops->witness_problem_each(st, fn, ctx, d);
 }
+
+/* --- changes ----------------------------------------------------------- */
+
+int store_data_version(struct store *st, int64_t *out, struct diag *d)
+{
+	if (!st || !out)
+		return LIA_EINVAL;
+	return st->ops->data_version(st, out, d);
+}
+
+int store_versions_since(struct store *st, int64_t after,
+			 int (*fn)(const char *id, int64_t vid, void *ctx),
+			 void *ctx, int64_t *last, struct diag *d)
+{
+	if (!st || !last || after < 0)
+		return LIA_EINVAL;
+	return st->ops->versions_since(st, after, fn, ctx, last, d);
+}

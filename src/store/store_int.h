@@ -203,6 +203,10 @@ struct store_ops {
 	    struct store *st,
 	    int (*fn)(const struct store_witness_problem *p, void *ctx),
 	    void *ctx, struct diag *d);
+	int (*data_version)(struct store *st, int64_t *out, struct diag *d);
+	int (*versions_since)(struct store *st, int64_t after,
+			      int (*fn)(const char *id, int64_t vid, void *ctx),
+			      void *ctx, int64_t *last, struct diag *d);
 };
 
 /* Every backend's handle starts with this. */

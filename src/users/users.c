@@ -68,6 +68,8 @@ bool users_may(enum users_role r, enum users_right what)
 	case USERS_READ_RECORDS:
 	case USERS_READ_MESSAGES:
 	case USERS_READ_ALERTS:
+	case USERS_EXCHANGE:
+	case USERS_IMPORT_RECORDS:
 		/* Personal data: the people who work cases. An auditor
 		 * checks what they did, not what they saw; an admin runs
 		 * the node, not cases. */
@@ -88,6 +90,13 @@ bool users_may(enum users_role r, enum users_right what)
 		return r == USERS_ADMIN;
 	case USERS_APPROVE_RELEASE:
 		return r == USERS_SUPERVISOR;
+	case USERS_ISSUE_ALERTS:
+		/* An alert asks partners to act on a person: sworn staff
+		 * issue it, as they handle custody. */
+		return r == USERS_OFFICER || r == USERS_SUPERVISOR;
+	case USERS_OWN_TOKENS:
+		/* Every user may manage the tokens that act as them. */
+		return true;
 	}
 	return false;
 }

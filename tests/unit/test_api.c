@@ -1,6 +1,7 @@
 /* test_api.c - the HTTP API without HTTP: tokens (create, check, revoke,
  * expiry), the router's error answers and role checks through api_handle
- * on a real node, strict bodies, and the route table against
+ * on a real node, strict bodies, the screening index following records
+ * written through another handle, and the route table against
  * docs/openapi.json in both directions. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,11 +294,86 @@ static void openapi_matches_router(void **state)
 	json_decref(doc);
 }
 
+/* Import one UN-listed person (DATAID 43) through a handle of its own, as
+ * another process would. */
+static int import_un(const char *home, const char *first, const char *last)
+{
+	char file[128];
+	const char *files[1] = {file};
+	struct node_import imp = {
+	    .format = FMT_UN, .files = files, .n_files = 1, .actor = "test"};
+	struct store_counts counts;
+	struct node *n = NULL;
+	struct diag d;
+	FILE *fp;
+	int err;
+
+	snprintf(file, sizeof(file), "%s.un.xml", home);
+	if (!(fp = fopen(file, "w")))
+		return -1;
+	fprintf(fp,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>"
+		"<DATAID>43</DATAID><FIRST_NAME>%s</FIRST_NAME>"
+		"<SECOND_NAME>%s</SECOND_NAME>"
+		"<REFERENCE_NUMBER>QDi.998</REFERENCE_NUMBER>"
+		"</INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>\n",
+		first, last);
+	if (fclose(fp))
+		return -1;
+	if ((err = node_open(home, false, &n, &d)) ||
+	    (err = node_import(n, &imp, &counts, &d)))
+		fprintf(stderr, "import: %s\n", d.msg);
+	node_close(n);
+	unlink(file);
+	return err;
+}
+
+/* Does screening name through the router return record id? */
+static bool screen_hits(struct fx *f, const char *name, const char *id)
+{
+	struct api_request rq = {.method = "POST", .path = "/v1/screen"};
+	struct api_response rs;
+	char auth[128], body[256], want[160];
+	bool hit;
+
+	snprintf(auth, sizeof(auth), "Bearer %s", f->officer);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	snprintf(want, sizeof(want), "\"record_id\":\"%s\"", id);
+	rq.authorization = auth;
+	rq.purpose = "unit test";
+	rq.body = (const uint8_t *)body;
+	rq.body_len = strlen(body);
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_non_null(rs.body.buf);
+	hit = strstr(rs.body.buf, want) != NULL;
+	strbuf_release(&rs.body);
+	return hit;
+}
+
+/* The listener's index follows the store: a record written through
+ * another handle hits at the very next screening, and a new version
+ * with another name moves the hit. */
+static void index_follows_store(void **state)
+{
+	struct fx *f = *state;
+
+	assert_false(screen_hits(f, "Borislav Kowalczyk", "un-43"));
+	assert_int_equal(import_un(f->dir, "BORISLAV", "KOWALCZYK"), 0);
+	assert_true(screen_hits(f, "Borislav Kowalczyk", "un-43"));
+	assert_int_equal(import_un(f->dir, "RADOSLAW", "ZIELINSKI"), 0);
+	assert_false(screen_hits(f, "Borislav Kowalczyk", "un-43"));
+	assert_true(screen_hits(f, "Radoslaw Zielinski", "un-43"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(errors_and_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(index_follows_store, setup,
+					    teardown),
 	    cmocka_unit_test(bodies),
 	    cmocka_unit_test(openapi_matches_router),
 	};
