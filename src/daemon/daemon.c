@@ -154,6 +154,10 @@ struct daemon {
 	int wake_fd, pipe_fd[2];
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int64_t witness_ms; /* publishing interval of the tree head, 0 = off */
+	/* The upload the last attachment request left unfinished, so that
+	 * the next chunk continues its running hash (MHD thread only). */
+	struct node_blob_up *blob_up;
+	int64_t spool_pruned; /* when the worker last pruned the spool */
 };
 
 static int env_i64(const char *name, int64_t def, int64_t *out, struct diag *d)
@@ -181,6 +185,11 @@ struct req {
 	bool batch; /* POST /fed/v1/batch */
 	char agency[MARKING_CODE_MAX + 1];
 	struct strbuf body;
+	/* PUT /fed/v1/attachment/<blob>: the chunk is written to disk as it
+	 * arrives, never gathered in memory. */
+	struct node_blob_up *up;
+	int up_err;
+	char blob[ATTACH_BLOB_HEX + 1];
 };
 
 struct peer_ctx {
@@ -402,6 +411,126 @@ fail:
 	}
 }
 
+static enum MHD_Result answer_blob(struct MHD_Connection *c, unsigned status,
+				   uint64_t have, bool complete)
+{
+	return answer(c, status,
+		      json_pack("{s:I,s:b}", "have", (json_int_t)have,
+				"complete", complete));
+}
+
+/* The first call of an attachment request: GET answers at once; PUT
+ * checks its range and opens the upload, or answers when there is
+ * nothing to write (complete already, or the sender is not where the
+ * receiver is). */
+static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
+				  struct req *rq, const char *blob,
+				  const char *method)
+{
+	const char *cr, *cl;
+	struct attach_range r;
+	uint64_t have = 0, clen;
+	bool complete = false;
+	struct diag d;
+	char buf[600];
+	int err;
+
+	diag_clear(&d);
+	if (!attach_blob_hex_ok(blob, strlen(blob))) {
+		rq->refused = true;
+		return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
+	}
+	(void)str_copy(rq->blob, sizeof(rq->blob), blob);
+	if (!strcmp(method, MHD_HTTP_METHOD_GET)) {
+		rq->refused = true;
+		if ((err =
+			 node_blob_state(dm->home, blob, &have, &complete, &d)))
+			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    diag_format(&d, buf, sizeof(buf)));
+		return answer_blob(c, MHD_HTTP_OK, have, complete);
+	}
+	rq->refused = true;
+	if (strcmp(method, MHD_HTTP_METHOD_PUT))
+		return answer_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				    "GET or PUT only");
+	cr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_RANGE);
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!cr || !cl || attach_range_parse(cr, strlen(cr), &r) ||
+	    str_to_u64(cl, strlen(cl), &clen) || clen != r.last - r.first + 1) {
+		log_line(LOG_WARN,
+			 "refused attachment chunk from %s: bad "
+			 "Content-Range or Content-Length",
+			 rq->agency);
+		return answer_error(c, MHD_HTTP_BAD_REQUEST,
+				    "Content-Range \"bytes F-L/T\" and its "
+				    "Content-Length required");
+	}
+	/* The upload a previous request left is continued if it is this
+	 * blob's; this request owns it until it ends. */
+	rq->up = dm->blob_up;
+	dm->blob_up = NULL;
+	err = node_blob_up_begin(dm->home, blob, &r, &rq->up, &have, &d);
+	if (err == LIA_EEXIST)
+		return answer_blob(c, MHD_HTTP_OK, have, true);
+	if (err == LIA_EINVAL) {
+		log_line(LOG_INFO,
+			 "attachment %.16s... from %s: chunk at %llu, have "
+			 "%llu",
+			 blob, rq->agency, (unsigned long long)r.first,
+			 (unsigned long long)have);
+		return answer_blob(c, MHD_HTTP_CONFLICT, have, false);
+	}
+	if (err) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_ERROR, "attachment %.16s... from %s: %s", blob,
+			 rq->agency, buf);
+		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, buf);
+	}
+	rq->refused = false;
+	return MHD_YES;
+}
+
+/* The last call of a PUT: the chunk is all there (or writing failed). */
+static enum MHD_Result blob_finish(struct daemon *dm, struct MHD_Connection *c,
+				   struct req *rq)
+{
+	uint64_t have = 0;
+	bool complete = false;
+	struct diag d;
+	char buf[600];
+	int err;
+
+	diag_clear(&d);
+	err = rq->up_err ? rq->up_err
+			 : node_blob_up_end(rq->up, &have, &complete, &d);
+	if (err == LIA_ECRYPTO) {
+		log_line(LOG_WARN,
+			 "attachment %.16s... from %s: %s; "
+			 "starting again",
+			 rq->blob, rq->agency,
+			 diag_format(&d, buf, sizeof(buf)));
+		return answer_blob(c, MHD_HTTP_CONFLICT, 0, false);
+	}
+	if (err) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_ERROR, "attachment %.16s... from %s: %s", rq->blob,
+			 rq->agency, buf);
+		return answer_error(c,
+				    rq->up_err == LIA_ETOOBIG
+					? MHD_HTTP_BAD_REQUEST
+					: MHD_HTTP_SERVICE_UNAVAILABLE,
+				    buf);
+	}
+	if (complete)
+		log_line(LOG_INFO,
+			 "attachment %.16s... from %s complete "
+			 "(%llu bytes, hash checked)",
+			 rq->blob, rq->agency, (unsigned long long)have);
+	return answer_blob(c, MHD_HTTP_OK, have, complete);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -430,6 +559,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return answer_error(c, MHD_HTTP_FORBIDDEN,
 					    "certificate is not a pinned peer");
 		}
+		if (!strncmp(url, DAEMON_PATH_ATTACHMENT,
+			     strlen(DAEMON_PATH_ATTACHMENT)))
+			return blob_start(dm, c, rq,
+					  url + strlen(DAEMON_PATH_ATTACHMENT),
+					  method);
 		if (!rq->batch && strcmp(url, DAEMON_PATH_ENVELOPES)) {
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
@@ -453,6 +587,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		}
 		return MHD_YES;
 	}
+	if (rq->up && !rq->refused) {
+		if (*upload_size && !rq->up_err) {
+			struct diag d;
+
+			diag_clear(&d);
+			rq->up_err = node_blob_up_write(rq->up, upload,
+							*upload_size, &d);
+		}
+		if (*upload_size) {
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return blob_finish(dm, c, rq);
+	}
 	if (*upload_size) {
 		if (!rq->refused && !rq->too_big &&
 		    strbuf_add(&rq->body, upload, *upload_size))
@@ -473,11 +621,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *rq = *con_cls;
 
-	(void)cls;
+	struct daemon *dm = cls;
+
 	(void)c;
 	(void)toe;
 	if (!rq)
 		return;
+	/* An unfinished upload (a broken connection, a chunk in the middle)
+	 * is kept for the next request of the same blob. */
+	if (rq->up) {
+		node_blob_up_free(dm->blob_up);
+		dm->blob_up = rq->up;
+	}
 	strbuf_release(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -589,6 +744,8 @@ struct xfer {
 	size_t k;
 };
 
+static void tls_opts(struct daemon *dm, CURL *h, const char *pin);
+
 /* Set up the POST of x->body to a peer on the peer's kept handle. */
 static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
 		      const char *url, const char *pin)
@@ -612,13 +769,25 @@ static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
 	curl_easy_reset(h);
 	x->h = h;
 	curl_easy_setopt(h, CURLOPT_URL, full);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body.buf);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)x->body.len);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdr);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
+	tls_opts(dm, h, pin);
+	return 0;
+}
+
+/* The options every request to a peer has: mutual TLS with this node's
+ * certificate, the peer's pinned key, abandoned at shutdown. */
+static void tls_opts(struct daemon *dm, CURL *h, const char *pin)
+{
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSLCERT, dm->cert_path);
 	curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	curl_easy_setopt(h, CURLOPT_SSLKEY, dm->key_path);
@@ -636,15 +805,225 @@ static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
 	curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pin);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, dm);
+}
+
+/* ------------------------------------------------ attachment uploads */
+
+/* The chunk of a spool file a PUT sends. */
+struct chunk {
+	FILE *f;
+	uint64_t left;
+};
+
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *ctx)
+{
+	struct chunk *ck = ctx;
+	size_t want = size * nmemb, k;
+
+	if (want > ck->left)
+		want = (size_t)ck->left;
+	k = fread(buf, 1, want, ck->f);
+	if (k < want)
+		return CURL_READFUNC_ABORT; /* the spool file shrank */
+	ck->left -= k;
+	return k;
+}
+
+struct upload {
+	struct daemon *dm;
+	CURL *h;
+	const char *agency, *url, *pin;
+	struct strbuf answer;
+	char ebuf[CURL_ERROR_SIZE];
+	char why[600];
+	uint64_t sent; /* bytes of chunks sent */
+};
+
+/* One GET (f NULL) or PUT of bytes [first, first+len) of total to the
+ * blob's URL. *have and *complete from the answer. Returns the HTTP
+ * status, or 0 with u->why set when there was no usable answer. */
+static long blob_request(struct upload *u, const char *blob, FILE *f,
+			 uint64_t first, uint64_t len, uint64_t total,
+			 uint64_t *have, bool *complete)
+{
+	struct sink sink = {.body = u->answer};
+	struct curl_slist *hdr = NULL;
+	struct chunk ck = {f, len};
+	char full[STORE_URL_MAX + 128], range[96];
+	size_t ul = strlen(u->url);
+	long status = 0;
+	CURLcode rc;
+
+	strbuf_reset(&sink.body);
+	snprintf(full, sizeof(full), "%.*s%s%s",
+		 (int)(ul && u->url[ul - 1] == '/' ? ul - 1 : ul), u->url,
+		 DAEMON_PATH_ATTACHMENT, blob);
+	curl_easy_reset(u->h);
+	curl_easy_setopt(u->h, CURLOPT_URL, full);
+	if (f) {
+		snprintf(range, sizeof(range),
+			 "Content-Range: bytes %llu-%llu/%llu",
+			 (unsigned long long)first,
+			 (unsigned long long)(first + len - 1),
+			 (unsigned long long)total);
+		hdr = curl_slist_append(hdr, range);
+		hdr = curl_slist_append(
+		    hdr, "Content-Type: application/octet-stream");
+		hdr = curl_slist_append(hdr, "Expect:");
+		if (!hdr) {
+			snprintf(u->why, sizeof(u->why), "out of memory");
+			return 0;
+		}
+		curl_easy_setopt(u->h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(u->h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(u->h, CURLOPT_READDATA, &ck);
+		curl_easy_setopt(u->h, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)len);
+		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
+	}
+	/* A chunk takes as long as the link needs: instead of a total
+	 * time limit, give up when less than 1 KiB/s moves for 60 s. */
+	curl_easy_setopt(u->h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(u->h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(u->h, CURLOPT_ERRORBUFFER, u->ebuf);
+	curl_easy_setopt(u->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(u->h, CURLOPT_WRITEDATA, &sink);
+	tls_opts(u->dm, u->h, u->pin);
+	u->ebuf[0] = 0;
+	rc = curl_easy_perform(u->h);
+	curl_slist_free_all(hdr);
+	u->answer = sink.body;
+	if (rc != CURLE_OK) {
+		snprintf(u->why, sizeof(u->why), "attachment %.16s...: %s%s%s",
+			 blob, curl_easy_strerror(rc), u->ebuf[0] ? ": " : "",
+			 u->ebuf);
+		return 0;
+	}
+	curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, &status);
+	if (f)
+		u->sent += len;
+	if ((status == 200 || status == 409) &&
+	    (sink.cut || node_blob_status_parse(sink.body.buf, sink.body.len,
+						have, complete))) {
+		snprintf(u->why, sizeof(u->why),
+			 "attachment %.16s...: unusable answer", blob);
+		return 0;
+	}
+	if (status != 200 && status != 409)
+		snprintf(u->why, sizeof(u->why),
+			 "attachment %.16s...: HTTP %ld %.300s", blob, status,
+			 sink.body.buf);
+	return status;
+}
+
+/* Bring one spool file to the peer: ask what it has, then send the rest
+ * in chunks of at most ATTACH_PUT_MAX. A chunk the receiver did not
+ * expect (409) is answered with where it stands, and the upload goes on
+ * from there: from its offset after an interruption, from 0 when the
+ * whole file did not hash to its id. */
+static int upload_cb(const char *path, const char *blob, uint64_t size,
+		     void *ctx)
+{
+	struct upload *u = ctx;
+	uint64_t have = 0;
+	bool complete = false;
+	int conflicts = 0, err = LIA_EIO;
+	long st;
+	FILE *f = NULL;
+
+	if ((st = blob_request(u, blob, NULL, 0, 0, 0, &have, &complete)) !=
+	    200)
+		return LIA_EIO;
+	if (complete)
+		return 0;
+	if (!(f = fopen(path, "rb"))) {
+		snprintf(u->why, sizeof(u->why), "%s: %s", path,
+			 strerror(errno));
+		return LIA_EIO;
+	}
+	if (have)
+		log_line(LOG_INFO,
+			 "attachment %.16s... to %s: resuming at byte %llu "
+			 "of %llu",
+			 blob, u->agency, (unsigned long long)have,
+			 (unsigned long long)size);
+	while (!complete) {
+		uint64_t len = size - have;
+
+		if (have >= size || atomic_load(&u->dm->stop)) {
+			snprintf(u->why, sizeof(u->why),
+				 "attachment %.16s...: the peer holds %llu "
+				 "bytes of %llu",
+				 blob, (unsigned long long)have,
+				 (unsigned long long)size);
+			goto out;
+		}
+		if (len > ATTACH_PUT_MAX)
+			len = ATTACH_PUT_MAX;
+		if (fseeko(f, (off_t)have, SEEK_SET)) {
+			snprintf(u->why, sizeof(u->why), "%s: %s", path,
+				 strerror(errno));
+			goto out;
+		}
+		st =
+		    blob_request(u, blob, f, have, len, size, &have, &complete);
+		if (st == 409 && ++conflicts <= 3)
+			continue;
+		if (st != 200)
+			goto out;
+	}
+	log_line(LOG_INFO, "attachment %.16s... to %s: complete (%llu bytes)",
+		 blob, u->agency, (unsigned long long)size);
+	err = 0;
+out:
+	fclose(f);
+	return err;
+}
+
+/* Upload every attachment of envelope env_id (its spool) to a peer
+ * before the envelope itself is sent: the receiver accepts the envelope
+ * only once they are all there. */
+static int upload_spool(struct daemon *dm, const char *agency, const char *url,
+			const char *pin, const char *env_id, char *why,
+			size_t why_n)
+{
+	struct upload u = {.dm = dm, .agency = agency, .url = url, .pin = pin};
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	strbuf_init(&u.answer, 4096);
+	if (!(u.h = conn_for(dm, agency))) {
+		snprintf(why, why_n, "out of memory");
+		return LIA_ENOMEM;
+	}
+	err = node_spool_each(dm->home, env_id, upload_cb, &u, &d);
+	if (err)
+		snprintf(why, why_n, "%s",
+			 u.why[0] ? u.why
+				  : diag_format(&d, u.why, sizeof(u.why)));
+	strbuf_release(&u.answer);
+	return err;
+}
+
+static int spool_count_cb(const char *path, const char *blob, uint64_t size,
+			  void *ctx)
+{
+	(void)path, (void)blob, (void)size;
+	(*(size_t *)ctx)++;
 	return 0;
+}
+
+static bool has_spool(struct daemon *dm, const char *env_id)
+{
+	size_t k = 0;
+
+	(void)node_spool_each(dm->home, env_id, spool_count_cb, &k, NULL);
+	return k > 0;
 }
 
 /* Run every set-up transfer at once (one per peer), so that a message to
@@ -827,7 +1206,8 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	struct identity_card card = {0};
 	char url[STORE_URL_MAX + 1], pin[128], why[600];
 	struct diag d;
-	size_t k = 0;
+	size_t k = 0, w = 0;
+	bool up_failed = false;
 
 	diag_clear(&d);
 	x->m = m;
@@ -839,6 +1219,29 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 		for (size_t i = 0; i < n; i++)
 			mark_failed(&m[i], "cannot send: %s", why);
 		x->k = n;
+		goto out;
+	}
+	/* Attachments first. A row whose attachments could not all be
+	 * uploaded waits for its retry (marked now) and leaves the batch;
+	 * after one transfer failure the others to this peer wait too. */
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(it[i].kind, "message") ||
+		    !has_spool(dm, it[i].env_id) ||
+		    (!up_failed && !upload_spool(dm, to, url, pin, it[i].env_id,
+						 why, sizeof(why)))) {
+			if (w != i)
+				it[w] = it[i];
+			m[w].it = &it[w];
+			w++;
+			continue;
+		}
+		up_failed = true;
+		mark_retry(dm, &m[i], why);
+		mark_all(dm, &m[i], 1);
+	}
+	n = w;
+	if (!n) {
+		x->k = 0;
 		goto out;
 	}
 	if (batch_start(&x->body))
@@ -1078,6 +1481,20 @@ static void *worker(void *arg)
 			(void)store_seen_prune(dm->work_node->store,
 					       now - NODE_MAX_SKEW, NULL, &d);
 			last_prune = now;
+		}
+		if (now - dm->spool_pruned >= 60) {
+			size_t removed = 0;
+
+			/* Attachments of envelopes delivered or given up;
+			 * an hour for a send still committing. */
+			if (!node_spool_prune(dm->work_node, now, 3600,
+					      &removed, &d) &&
+			    removed)
+				log_line(LOG_INFO,
+					 "spool: removed the attachments of "
+					 "%zu envelope(s) no longer queued",
+					 removed);
+			dm->spool_pruned = now;
 		}
 		if (dm->witness_ms && now_ms() - last_publish >= dm->witness_ms) {
 			witness_publish(dm, now);
@@ -1337,6 +1754,8 @@ out:
 	api_server_stop(api);
 	if (mhd)
 		MHD_stop_daemon(mhd);
+	node_blob_up_free(dm.blob_up);
+	dm.blob_up = NULL;
 	if (started)
 		pthread_join(th, NULL);
 	if (dm.multi)

@@ -219,85 +219,28 @@ static int add_records(struct node *n, const struct node_send *s, json_t *arr,
 	return 0;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
-static int add_attachment(const char *path, json_t *arr, struct diag *d)
+/* Encrypt one attachment into the spool of envelope id (streaming: the
+ * file is never in memory) and describe it in the body: the descriptor
+ * with its key, and the blob id under which the encrypted file travels
+ * beside the envelope. */
+static int add_attachment(struct node *n, const char *id, const char *path,
+			  json_t *arr, struct diag *d)
 {
 	struct attach_desc desc;
-	FILE *in = NULL, *tmp = NULL;
-	uint8_t *enc = NULL;
-	char *b64 = NULL;
+	char blob[ATTACH_BLOB_HEX + 1];
 	json_t *dj = NULL;
-	long sz;
-	size_t b64n;
 	int err;
 
 	memset(&desc, 0, sizeof(desc));
-	if (!(in = fopen(path, "rb"))) {
-		diag_set(d, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
-	}
-	if (!(tmp = tmpfile())) {
-		diag_set(d, "temporary file: %s", strerror(errno));
-		err = LIA_EIO;
+	if ((err = node_spool_attach(n->home, id, path, &desc, blob, d)) ||
+	    (err = attach_desc_to_json(&desc, &dj)))
 		goto out;
-	}
-	if ((err = attach_encrypt(in, tmp, base_name(path),
-				  "application/octet-stream", &desc, d))) {
-		diag_prefix(d, "%s: ", path);
-		goto out;
-	}
-	/* Attachments travel inside the body for now, so they are bounded
-	 * by it; streaming them separately is future work. */
-	if (attach_encrypted_size(desc.size) >
-	    ENVELOPE_BODY_MAX / 4 * 3 - 65536) {
-		diag_set(d,
-			 "%s: attachment too big to travel in a message "
-			 "(at most about %u MiB for now)",
-			 path, ENVELOPE_BODY_MAX / 4 * 3 / (1u << 20) - 1);
-		err = LIA_ETOOBIG;
-		goto out;
-	}
-	if (fflush(tmp) || (sz = ftell(tmp)) < 0 ||
-	    (uint64_t)sz != attach_encrypted_size(desc.size) ||
-	    fseek(tmp, 0, SEEK_SET)) {
-		diag_set(d, "temporary file: %s", strerror(errno));
-		err = LIA_EIO;
-		goto out;
-	}
-	enc = malloc((size_t)sz + 1);
-	b64n = sodium_base64_encoded_len((size_t)sz,
-					 sodium_base64_VARIANT_ORIGINAL);
-	b64 = malloc(b64n);
-	if (!enc || !b64) {
-		err = LIA_ENOMEM;
-		goto out;
-	}
-	if (fread(enc, 1, (size_t)sz, tmp) != (size_t)sz) {
-		diag_set(d, "temporary file: short read");
-		err = LIA_EIO;
-		goto out;
-	}
-	sodium_bin2base64(b64, b64n, enc, (size_t)sz,
-			  sodium_base64_VARIANT_ORIGINAL);
-	if ((err = attach_desc_to_json(&desc, &dj)))
-		goto out;
-	if (json_object_set_new(dj, "data", json_string(b64)) ||
+	if (json_object_set_new(dj, "blob", json_string(blob)) ||
 	    json_array_append(arr, dj))
 		err = LIA_ENOMEM;
 out:
 	attach_desc_wipe(&desc);
 	json_decref(dj);
-	free(b64);
-	free(enc);
-	if (tmp)
-		fclose(tmp);
-	fclose(in);
 	return err;
 }
 
@@ -350,6 +293,7 @@ int node_send(struct node *n, const struct identity *me,
 	char reply_peer[MARKING_CODE_MAX + 1];
 	uint8_t *env = NULL;
 	size_t env_len = 0;
+	bool spooled = false;
 	int err;
 
 	memset(&h, 0, sizeof(h));
@@ -411,10 +355,17 @@ int node_send(struct node *n, const struct identity *me,
 	 * is encrypted or queued: one refusal refuses the whole send. */
 	if ((err = add_records(n, s, recs, &em, d)))
 		goto out;
+	/* The id first: it names the spool of the attachments. */
+	envelope_id_new(h.id);
+	envelope_id_hex(h.id, id);
+	spooled = s->n_attach > 0;
 	for (size_t i = 0; i < s->n_attach; i++)
-		if ((err = add_attachment(s->attach[i], atts, d)))
+		if ((err = add_attachment(n, id, s->attach[i], atts, d)))
 			goto out;
-	if (json_object_set_new(body, "v", json_integer(1)) ||
+	/* Version 2 only when there are attachments (they travel beside
+	 * the envelope): other messages stay readable by version 1
+	 * nodes. */
+	if (json_object_set_new(body, "v", json_integer(s->n_attach ? 2 : 1)) ||
 	    json_object_set_new(body, "subject", json_string(s->subject)) ||
 	    (s->text &&
 	     json_object_set_new(body, "text", json_string(s->text))) ||
@@ -432,7 +383,6 @@ int node_send(struct node *n, const struct identity *me,
 	}
 	if ((err = envelope_marking_json(&em, &mjson)))
 		goto out;
-	envelope_id_new(h.id);
 	(void)str_copy(h.sender, sizeof(h.sender), n->cfg.agency);
 	for (size_t i = 0; i < s->n_to; i++)
 		(void)str_copy(h.recipients[i], sizeof(h.recipients[i]),
@@ -448,7 +398,6 @@ int node_send(struct node *n, const struct identity *me,
 	if ((err = envelope_seal(me, &h, keys, s->n_to, (const uint8_t *)body_s,
 				 strlen(body_s), &env, &env_len, d)))
 		goto out;
-	envelope_id_hex(h.id, id);
 
 	/* The audit row says to whom, what and why (the case), never the
 	 * content itself. */
@@ -482,7 +431,10 @@ int node_send(struct node *n, const struct identity *me,
 	if ((err = store_outbox_add(n->store, &o, d)))
 		goto out;
 	memcpy(env_id, id, sizeof(id));
+	spooled = false; /* the outbox row owns the spool now */
 out:
+	if (spooled)
+		node_spool_remove(n->home, id);
 	strbuf_release(&detail);
 	free(env);
 	free(mjson);
@@ -750,6 +702,44 @@ out:
 	return err;
 }
 
+/* A message is accepted only when every attachment that travels beside
+ * it is here whole and verified (node_blob_up_end published it under its
+ * hash): until then the sender is told to try again, after it has
+ * uploaded them. */
+static int blobs_complete(struct node *n, const char *id,
+			  const struct node_message *m, struct diag *d)
+{
+	for (size_t i = 0; i < m->n_attach; i++) {
+		const struct node_msg_attach *a = &m->attach[i];
+		uint64_t have = 0;
+		bool complete = false;
+		int err;
+
+		if (!a->blob[0])
+			continue;
+		if ((err = node_blob_state(n->home, a->blob, &have, &complete,
+					   d)))
+			return err;
+		if (!complete) {
+			diag_set(d,
+				 "envelope %s: attachment %s not uploaded "
+				 "yet (%llu bytes here)",
+				 id, a->blob, (unsigned long long)have);
+			return LIA_EBUSY;
+		}
+		if (have != attach_encrypted_size(a->desc->size)) {
+			diag_set(d,
+				 "envelope %s: attachment %s has %llu "
+				 "bytes, the body says %llu",
+				 id, a->blob, (unsigned long long)have,
+				 (unsigned long long)attach_encrypted_size(
+				     a->desc->size));
+			return LIA_EPARSE;
+		}
+	}
+	return 0;
+}
+
 /* One envelope from peer_agency, whose pinned card the caller loaded.
  * With rr (a batch) the receipt is left to the caller, which seals one
  * for the whole batch; without, one is queued with the envelope. */
@@ -851,6 +841,7 @@ static int receive_one(struct node *n, const struct identity *me,
 		if (h->kind == ENVELOPE_MESSAGE) {
 			if ((err = node_message_parse(
 				 body, body_len, &n->cfg.ladder, &msg, d)) ||
+			    (err = blobs_complete(n, id, msg, d)) ||
 			    (err = store_records(n, h, id, msg, d)))
 				goto out;
 			in.subject = msg->subject;
@@ -1206,8 +1197,8 @@ out:
 
 /* Decrypt one attachment into dir/name, created only when the whole file
  * decrypted and matched its size and SHA-256. */
-static int save_attachment(const struct node_msg_attach *a, const char *dir,
-			   struct diag *d)
+static int save_attachment(const char *home, const struct node_msg_attach *a,
+			   const char *dir, struct diag *d)
 {
 	char path[PATH_MAX], part[PATH_MAX + 8];
 	FILE *in = NULL, *out = NULL;
@@ -1227,7 +1218,19 @@ static int save_attachment(const struct node_msg_attach *a, const char *dir,
 			close(fd);
 		return LIA_EIO;
 	}
-	if (!(in = fmemopen(a->data, a->len, "rb"))) {
+	if (a->blob[0]) {
+		/* Version 2: decrypted from the received file, streaming. */
+		char bp[PATH_MAX];
+
+		k = snprintf(bp, sizeof(bp), "%s/blobs/%s", home, a->blob);
+		if (k < 0 || (size_t)k >= sizeof(bp) ||
+		    !(in = fopen(bp, "rb"))) {
+			diag_set(d, "attachment %s: %s", a->blob,
+				 strerror(errno));
+			err = LIA_EIO;
+			goto out;
+		}
+	} else if (!(in = fmemopen(a->data, a->len, "rb"))) {
 		err = LIA_ENOMEM;
 		goto out;
 	}
@@ -1250,7 +1253,7 @@ out:
 	return err;
 }
 
-static int read_json(const struct store_in_msg *im,
+static int read_json(const char *home, const struct store_in_msg *im,
 		     const struct envelope_header *h,
 		     const struct node_message *m, const char *save_dir,
 		     json_t **out, struct diag *d)
@@ -1302,8 +1305,8 @@ static int read_json(const struct store_in_msg *im,
 				      (json_int_t)ad->size, "sha256", hex);
 			if (!a || json_array_append_new(atts, a))
 				goto out;
-			if (save_dir &&
-			    (err = save_attachment(&m->attach[i], save_dir, d)))
+			if (save_dir && (err = save_attachment(
+					     home, &m->attach[i], save_dir, d)))
 				goto out;
 			err = LIA_ENOMEM;
 		}
@@ -1347,8 +1350,8 @@ int node_read(struct node *n, const struct identity *me, const char *env_id,
 	    ((err = envelope_open(env, me, &body, &body_len, d)) ||
 	     (err = node_message_parse(body, body_len, &n->cfg.ladder, &m, d))))
 		goto out;
-	if ((err =
-		 read_json(im, envelope_get_header(env), m, save_dir, &o, d)) ||
+	if ((err = read_json(n->home, im, envelope_get_header(env), m, save_dir,
+			     &o, d)) ||
 	    (err = store_inbox_mark_read(
 		 n->store, env_id, actor,
 		 save_dir ? "read, attachments saved" : "read", d)))
