@@ -45,10 +45,16 @@ struct node_config {
 /* Where `liaison serve` listens unless config.json or --listen says. */
 #define NODE_LISTEN_DEFAULT "127.0.0.1:7443"
 
+struct node_own_index;
+
 struct node {
 	char *home;
 	struct node_config cfg;
 	struct store *store;
+	/* When set (the daemon), hit/no-hit queries screen this kept index
+	 * of the node's own records instead of building one per query;
+	 * node_close frees it. */
+	struct node_own_index *own_ix;
 };
 
 /* The datagram socket in the home on which `liaison serve` listens for
@@ -166,6 +172,20 @@ int node_screen_header(const char *const *fields, const size_t *lens,
 int node_screen_row(const struct node_screen_cols *cols,
 		    const char *const *fields, const size_t *lens, size_t n,
 		    struct node_screen_row *row, struct diag *d);
+
+/* The screening index of this node's own records (what answers
+ * hit/no-hit queries), kept between queries and rebuilt only when the
+ * store's records changed since it was built (store_records_mark), so an
+ * import is still reflected in the next query. One thread at a time. */
+int node_own_index_new(struct node_own_index **out);
+void node_own_index_free(struct node_own_index *oi);
+/* The index and its match context, up to date with n's store. Both
+ * belong to oi and stay valid until the next call. */
+int node_own_index_get(struct node *n, struct node_own_index *oi,
+		       struct screen_index **ix, struct match_ctx **mc,
+		       struct diag *d);
+/* How many times the index was built (tests, logs). */
+uint64_t node_own_index_loads(const struct node_own_index *oi);
 
 /* --- exchange -------------------------------------------------------- */
 

@@ -1671,6 +1671,7 @@ int daemon_run_api(const char *home, const char *listen,
 	if ((err = lock_home(home, &lock_fd, d)) ||
 	    (err = node_open(home, false, &dm.http_node, d)) ||
 	    (err = node_open(home, false, &dm.work_node, d)) ||
+	    (err = node_own_index_new(&dm.http_node->own_ix)) ||
 	    (err = identity_load(home, &dm.me, d)))
 		goto out;
 	if (!(dm.home = strdup(home)) || pipe(dm.pipe_fd) ||

@@ -200,8 +200,8 @@ static int screen_own(struct node *n, const struct node_query *q,
 		      const char *asker, struct node_qanswer *a,
 		      struct node_answer_hit *hits, struct diag *d)
 {
-	struct screen_index *ix = NULL;
-	struct match_ctx *mc = NULL;
+	struct screen_index *ix = NULL, *own_ix = NULL;
+	struct match_ctx *mc = NULL, *own_mc = NULL;
 	struct screen_hit sh[NODE_ANSWER_HITS_MAX];
 	struct match_extra ex;
 	size_t nh = 0;
@@ -214,12 +214,20 @@ static int screen_own(struct node *n, const struct node_query *q,
 		ex.country[ex.n_country++] = q->nationality;
 	if (q->id_number[0])
 		ex.id[ex.n_id++] = q->id_number;
-	/* The index is built for each query from the store as it is now,
-	 * so imports are reflected at once; its cost is one pass over the
-	 * node's own records. */
-	if ((err = match_ctx_new(&mc, d)) || (err = screen_index_new(&ix)) ||
-	    (err = node_screen_load_own(n, ix, mc, NULL, d)))
+	/* The daemon keeps one index, rebuilt when the store's records
+	 * changed; without one (a library caller) the index is built for
+	 * this query. Either way imports are reflected at once. */
+	if (n->own_ix) {
+		if ((err = node_own_index_get(n, n->own_ix, &ix, &mc, d)))
+			goto out;
+	} else if ((err = match_ctx_new(&own_mc, d)) ||
+		   (err = screen_index_new(&own_ix)) ||
+		   (err = node_screen_load_own(n, own_ix, own_mc, NULL, d))) {
 		goto out;
+	} else {
+		ix = own_ix;
+		mc = own_mc;
+	}
 	{
 		struct screen_query sq = {
 			.name = q->name,
@@ -262,8 +270,8 @@ static int screen_own(struct node *n, const struct node_query *q,
 		a->n_refs++;
 	}
 out:
-	screen_index_free(ix);
-	match_ctx_free(mc);
+	screen_index_free(own_ix);
+	match_ctx_free(own_mc);
 	return err;
 }
 
