@@ -49,7 +49,7 @@ rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 mbs() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):,.1f}')" "$1" "$2"; }
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$SRC" rev-parse --short HEAD)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), binary $LIAISON"
 echo
 echo "| attachment | send s (MB/s) | send RSS | transfer s (MB/s) | sender daemon RSS | receiver daemon RSS | read s (MB/s) | read RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
