@@ -253,6 +253,13 @@ int node_peer_add(struct node *n, const void *card, size_t len,
 		  const char *url, const char *actor,
 		  char agency[MARKING_CODE_MAX + 1], struct diag *d);
 
+/* Peers reached through a relay hub are pinned with the URL "via:HUB"
+ * (liaison peer add CARD --via HUB): envelopes to them go to the hub,
+ * which forwards them unopened. True when url is one; hub (if not NULL)
+ * gets the hub's code. */
+#define NODE_VIA_PREFIX "via:"
+bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1]);
+
 /* Load the pinned card of a peer (release with identity_card_free) and,
  * when url is not NULL, its URL (url_n >= STORE_URL_MAX + 1). */
 int node_peer_card(struct node *n, const char *agency,
@@ -272,6 +279,10 @@ struct node_send {
 	const char *reply_to;         /* envelope id answered, or NULL */
 	int priority;                 /* enum envelope_priority */
 	const char *actor;
+	/* Relay hub the recipients are pinned to be reached through (peer
+	 * add --via), or NULL. Messages follow the pins; a hub given here
+	 * that is not the recipients' is refused (LIA_EINVAL). */
+	const char *via;
 };
 
 /*

@@ -194,12 +194,14 @@ struct req {
 
 struct peer_ctx {
 	char agency[MARKING_CODE_MAX + 1];
+	bool via; /* reached through a hub: never directly */
 };
 
 static int peer_cb(const struct store_peer *p, void *ctx)
 {
 	struct peer_ctx *c = ctx;
 
+	c->via = node_url_via(p->url, NULL);
 	return str_copy(c->agency, sizeof(c->agency), p->agency);
 }
 
@@ -242,7 +244,7 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 	const gnutls_datum_t *certs;
 	unsigned n = 0;
 	uint8_t h[32];
-	struct peer_ctx pc = {{0}};
+	struct peer_ctx pc = {.via = false};
 	struct diag d;
 
 	snprintf(fp, 65, "none");
@@ -258,6 +260,15 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 	diag_clear(&d);
 	if (store_peer_find(dm->http_node->store, fp, true, peer_cb, &pc, &d))
 		return LIA_EDENIED;
+	/* Pinned to be reached through a hub: its envelopes come from the
+	 * hub, and it has no business connecting here itself. */
+	if (pc.via) {
+		log_line(LOG_WARN,
+			 "refused TLS client %s: pinned to be reached through "
+			 "a hub, not directly",
+			 pc.agency);
+		return LIA_EDENIED;
+	}
 	memcpy(agency, pc.agency, sizeof(pc.agency));
 	return 0;
 }
@@ -1133,8 +1144,10 @@ static void mark_done(struct daemon *dm, struct mark *m, long status,
 		      const char *how)
 {
 	/* A receipt is never answered with a receipt: it is done once the
-	 * peer committed it. */
-	bool done = !strcmp(m->it->kind, "receipt");
+	 * peer committed it. So is an envelope this node relayed as a hub:
+	 * the receipt goes to its sender, not to us. */
+	bool done =
+	    !strcmp(m->it->kind, "receipt") || !strcmp(m->it->kind, "relay");
 
 	log_line(LOG_INFO, "sent %s %s to %s (HTTP %ld, %s)", m->it->kind,
 		 m->it->env_id, m->it->recipient, status, how);
@@ -1196,6 +1209,28 @@ out:
 	return ok;
 }
 
+/* A peer pinned "via:HUB" (url) is reached by posting to its hub: card
+ * and url become the hub's, which must itself be reached directly. */
+static int hub_route(struct daemon *dm, struct identity_card *card, char *url,
+		     size_t url_n, char hub[MARKING_CODE_MAX + 1],
+		     struct diag *d)
+{
+	int err;
+
+	if (!node_url_via(url, hub))
+		return 0;
+	identity_card_free(card);
+	if ((err = node_peer_card(dm->work_node, hub, card, url, url_n, d))) {
+		diag_prefix(d, "hub %s: ", hub);
+		return err;
+	}
+	if (node_url_via(url, NULL)) {
+		diag_set(d, "hub %s is itself reached through a hub", hub);
+		return LIA_EINVAL;
+	}
+	return 0;
+}
+
 /* Set up the first batch of rows it[0..n), all to one recipient, in x.
  * Rows that do not fit wait for the next round (they stay due); *more
  * says so. Rows that cannot be sent at all get their failed mark now. */
@@ -1205,6 +1240,7 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	const char *to = it[0].recipient;
 	struct identity_card card = {0};
 	char url[STORE_URL_MAX + 1], pin[128], why[600];
+	char hub[MARKING_CODE_MAX + 1] = "";
 	struct diag d;
 	size_t k = 0, w = 0;
 	bool up_failed = false;
@@ -1214,6 +1250,7 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	for (size_t i = 0; i < n; i++)
 		m[i].it = &it[i];
 	if (node_peer_card(dm->work_node, to, &card, url, sizeof(url), &d) ||
+	    hub_route(dm, &card, url, sizeof(url), hub, &d) ||
 	    spki_pin(card.tls_cert_pem, pin, sizeof(pin), &d)) {
 		diag_format(&d, why, sizeof(why));
 		for (size_t i = 0; i < n; i++)

@@ -34,11 +34,26 @@
 
 /* https://HOST:PORT[/] with HOST of [A-Za-z0-9.-] or a bracketed IPv6
  * address: nothing libcurl could read as something else. */
+bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1])
+{
+	size_t k = strlen(NODE_VIA_PREFIX);
+
+	if (strncmp(url, NODE_VIA_PREFIX, k) ||
+	    !identity_agency_ok(url + k, strlen(url + k)))
+		return false;
+	if (hub)
+		(void)str_copy(hub, MARKING_CODE_MAX + 1, url + k);
+	return true;
+}
+
 static bool url_ok(const char *u)
 {
 	const char *p;
 	size_t n = strnlen(u, STORE_URL_MAX + 1), digits = 0;
 
+	/* A peer reached through a hub has the hub's code instead. */
+	if (node_url_via(u, NULL))
+		return true;
 	if (n > STORE_URL_MAX || strncmp(u, "https://", 8))
 		return false;
 	p = u + 8;
@@ -73,18 +88,24 @@ int node_peer_add(struct node *n, const void *card, size_t len, const char *url,
 {
 	struct identity_card c = {0};
 	struct store_peer p;
-	char fp[2 * IDENTITY_SHA256_BYTES + 1];
+	char fp[2 * IDENTITY_SHA256_BYTES + 1], hub[MARKING_CODE_MAX + 1];
 	char *text = NULL;
 	int err;
 
 	if (!url || !url_ok(url)) {
-		diag_set(d, "peer URL must be https://HOST:PORT");
+		diag_set(d, "peer URL must be https://HOST:PORT (or via:HUB)");
 		return LIA_EINVAL;
 	}
 	if ((err = identity_card_parse(card, len, &c, d)))
 		return err;
 	if (!strcmp(c.agency, n->cfg.agency)) {
 		diag_set(d, "card of %s is this node's own", c.agency);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if (node_url_via(url, hub) &&
+	    (!strcmp(hub, c.agency) || !strcmp(hub, n->cfg.agency))) {
+		diag_set(d, "the hub of %s must be a third node", c.agency);
 		err = LIA_EINVAL;
 		goto out;
 	}
@@ -147,6 +168,22 @@ int node_peer_card(struct node *n, const char *agency,
 	if ((err = store_peer_find(n->store, agency, false, card_cb, &x, d)))
 		return err;
 	*card = c;
+	return 0;
+}
+
+/* The hub through which this node reaches agency ("" when directly). */
+static int peer_route(struct node *n, const char *agency,
+		      char hub[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	struct identity_card c = {0};
+	char url[STORE_URL_MAX + 1];
+	int err;
+
+	if ((err = node_peer_card(n, agency, &c, url, sizeof(url), d)))
+		return err;
+	identity_card_free(&c);
+	if (!node_url_via(url, hub))
+		hub[0] = 0;
 	return 0;
 }
 
@@ -324,6 +361,50 @@ int node_send(struct node *n, const struct identity *me,
 	}
 	if ((err = check_recipients(n, s, keys, d)))
 		goto out;
+	/* One envelope travels one way: through the hub named with --via,
+	 * or the one every recipient is reached through. */
+	for (size_t i = 0; i < s->n_to; i++) {
+		char hub[MARKING_CODE_MAX + 1];
+
+		if ((err = peer_route(n, s->to[i], hub, d)))
+			goto out;
+		/* The route is the pin's: the delivery worker sends by
+		 * recipient. --via states it, and is refused if it differs. */
+		if (s->via && strcmp(hub, s->via)) {
+			diag_set(d,
+				 "%s is not reached through %s (pin it with "
+				 "peer add --via %s)",
+				 s->to[i], s->via, s->via);
+			err = LIA_EINVAL;
+			goto out;
+		}
+		if (i && strcmp(hub, h.hub)) {
+			diag_set(d,
+				 "%s and %s are reached through different "
+				 "hubs: send to them separately",
+				 s->to[0], s->to[i]);
+			err = LIA_EINVAL;
+			goto out;
+		}
+		(void)str_copy(h.hub, sizeof(h.hub), hub);
+	}
+	if (h.hub[0]) {
+		struct identity_card hc = {0};
+
+		if ((err = node_peer_card(n, h.hub, &hc, NULL, 0, d))) {
+			diag_prefix(d, "hub %s: ", h.hub);
+			goto out;
+		}
+		identity_card_free(&hc);
+		/* The hub would not forward the files (they travel beside
+		 * the envelope, to its next hop only). */
+		if (s->n_attach) {
+			diag_set(d, "attachments through a hub are not "
+				    "supported yet");
+			err = LIA_EINVAL;
+			goto out;
+		}
+	}
 	if (s->reply_to &&
 	    (err = store_msg_case(n->store, s->reply_to, &case_ref, reply_peer,
 				  sizeof(reply_peer), d)))
@@ -515,10 +596,10 @@ static int store_records(struct node *n, const struct envelope_header *h,
 }
 
 static int seal_receipt_body(const struct identity *me, const char *to,
-			     const struct peer_key *key, const char *body,
-			     const char *case_ref, int64_t now, uint8_t **out,
-			     size_t *out_len, struct envelope_header *h,
-			     struct diag *d)
+			     const char *hub, const struct peer_key *key,
+			     const char *body, const char *case_ref,
+			     int64_t now, uint8_t **out, size_t *out_len,
+			     struct envelope_header *h, struct diag *d)
 {
 	struct marking m;
 	char *mjson = NULL;
@@ -537,6 +618,7 @@ static int seal_receipt_body(const struct identity *me, const char *to,
 	envelope_id_new(h->id);
 	(void)str_copy(h->sender, sizeof(h->sender), identity_agency(me));
 	(void)str_copy(h->recipients[0], sizeof(h->recipients[0]), to);
+	(void)str_copy(h->hub, sizeof(h->hub), hub);
 	h->n_recipients = 1;
 	h->created = now;
 	h->expires = now + NODE_MSG_TTL;
@@ -554,16 +636,16 @@ out:
 }
 
 static int seal_receipt(const struct identity *me, const char *to,
-			const struct peer_key *key, const char *for_id,
-			const char *case_ref, int64_t now, uint8_t **out,
-			size_t *out_len, struct envelope_header *h,
-			struct diag *d)
+			const char *hub, const struct peer_key *key,
+			const char *for_id, const char *case_ref, int64_t now,
+			uint8_t **out, size_t *out_len,
+			struct envelope_header *h, struct diag *d)
 {
 	char body[64];
 
 	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", for_id);
-	return seal_receipt_body(me, to, key, body, case_ref, now, out, out_len,
-				 h, d);
+	return seal_receipt_body(me, to, hub, key, body, case_ref, now, out,
+				 out_len, h, d);
 }
 
 /* The receipts of a batch: the ids applied (or seen again) in it,
@@ -598,7 +680,7 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 	struct peer_key key;
 	uint8_t *rb = NULL;
 	size_t rlen = 0;
-	char rid[33];
+	char rid[33], hub[MARKING_CODE_MAX + 1];
 	const char *rcpt[1] = {h->sender};
 	int err;
 
@@ -609,8 +691,9 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 		return 0;
 	}
 	identity_card_peer_key(card, &key);
-	if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref, now, &rb,
-				&rlen, &rh, d)))
+	if ((err = peer_route(n, h->sender, hub, d)) ||
+	    (err = seal_receipt(me, h->sender, hub, &key, id, h->case_ref, now,
+				&rb, &rlen, &rh, d)))
 		return err;
 	envelope_id_hex(rh.id, rid);
 	o = (struct store_outbound){
@@ -643,6 +726,11 @@ struct rx_pre {
 	size_t body_len;
 	int err;
 	struct diag d;
+	/* Relaying (docs/EXCHANGE-FORMAT.md): the TLS peer is the hub the
+	 * header names and the sender is someone else, so the checks need
+	 * the sender's card (receive_one does them again with it); or this
+	 * node is the hub of an envelope for others, to forward unopened. */
+	bool via_hub, forward;
 };
 
 static void rx_pre_release(struct rx_pre *p)
@@ -673,6 +761,10 @@ static int rx_check(const char *self, const struct identity *me,
 	h = envelope_get_header(p->env);
 	envelope_id_hex(h->id, id);
 	if (strcmp(h->sender, peer_agency)) {
+		if (h->hub[0] && !strcmp(h->hub, peer_agency)) {
+			p->via_hub = true;
+			goto out; /* checked with the sender's card later */
+		}
 		diag_set(d, "envelope %s names sender %s but came from %s", id,
 			 h->sender, peer_agency);
 		err = LIA_EDENIED;
@@ -689,8 +781,12 @@ static int rx_check(const char *self, const struct identity *me,
 	}
 	for (size_t i = 0; i < h->n_recipients; i++)
 		mine = mine || !strcmp(h->recipients[i], self);
+	if (!mine && h->hub[0] && !strcmp(h->hub, self)) {
+		/* This node is its hub: verified, forwarded unopened. */
+		p->forward = true;
+		goto out;
+	}
 	if (!mine) {
-		/* Relaying through a hub is not implemented: refused. */
 		diag_set(d, "envelope %s is not addressed to %s", id, self);
 		err = LIA_EDENIED;
 		goto out;
@@ -740,6 +836,103 @@ static int blobs_complete(struct node *n, const char *id,
 	return 0;
 }
 
+/* This node is the hub of an envelope for others (checked by rx_check
+ * with the sender's card, never opened): queue it, byte for byte, to each
+ * recipient, in the same transaction as its seen id and an audit row. No
+ * receipt: the sender waits for the recipients' own, which come back
+ * through this node the same way. */
+static int forward_one(struct node *n, const struct envelope_header *h,
+		       const char *id, const uint8_t *bytes, size_t len,
+		       enum node_rx *res, char env_id[33], struct diag *d)
+{
+	const char *rcpt[ENVELOPE_RECIPIENTS_MAX];
+	struct store_outbound fw;
+	struct store_inbound in;
+	struct strbuf detail;
+	char actor[64];
+	int err;
+
+	strbuf_init(&detail, DETAIL_MAX);
+	if ((err = store_seen(n->store, id, d)) < 0)
+		goto out;
+	if (err == 1)
+		goto dup;
+	/* Only to partners this node reaches itself: one named hub, not a
+	 * chain of them. */
+	for (size_t i = 0; i < h->n_recipients; i++) {
+		char hub[MARKING_CODE_MAX + 1];
+
+		if ((err = peer_route(n, h->recipients[i], hub, d))) {
+			diag_set(d, "envelope %s: this hub does not know %s",
+				 id, h->recipients[i]);
+			err = LIA_EDENIED;
+			goto out;
+		}
+		if (hub[0]) {
+			diag_set(d,
+				 "envelope %s: %s is reached through %s, "
+				 "not from this hub",
+				 id, h->recipients[i], hub);
+			err = LIA_EDENIED;
+			goto out;
+		}
+		rcpt[i] = h->recipients[i];
+	}
+	err = strbuf_addf(&detail, "relay of %s from %s to",
+			  envelope_kind_name(h->kind), h->sender);
+	for (size_t i = 0; i < h->n_recipients && !err; i++)
+		err = strbuf_addf(&detail, "%s%s", i ? "," : " ", rcpt[i]);
+	if (err)
+		goto out;
+	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
+	fw = (struct store_outbound){
+	    .env_id = id,
+	    .kind = "relay",
+	    .subject = "",
+	    .case_ref = h->case_ref,
+	    .created = h->created,
+	    .expires = h->expires,
+	    .bytes = bytes,
+	    .len = len,
+	    .recipients = rcpt,
+	    .n_recipients = h->n_recipients,
+	    .actor = "node",
+	    .detail = detail.buf,
+	};
+	in = (struct store_inbound){
+	    .env_id = id,
+	    .sender = h->sender,
+	    .kind = envelope_kind_name(h->kind),
+	    .priority = envelope_priority_name(h->priority),
+	    .case_ref = h->case_ref,
+	    .subject = "",
+	    .marking = h->marking,
+	    .created = h->created,
+	    .expires = h->expires,
+	    .bytes = bytes,
+	    .len = len,
+	    .keep = false, /* nothing to read here: it is not ours */
+	    .actor = actor,
+	    .detail = detail.buf,
+	    .reply = &fw,
+	};
+	if ((err = store_inbound_apply(n->store, &in, d))) {
+		if (err == LIA_EEXIST)
+			goto dup;
+		goto out;
+	}
+	*res = NODE_RX_STORED;
+	memcpy(env_id, id, 33);
+	goto out;
+dup:
+	err = 0;
+	*res = NODE_RX_DUPLICATE;
+	memcpy(env_id, id, 33);
+out:
+	strbuf_release(&detail);
+	return err;
+}
+
 /* One envelope from peer_agency, whose pinned card the caller loaded.
  * With rr (a batch) the receipt is left to the caller, which seals one
  * for the whole batch; without, one is queued with the envelope. */
@@ -751,6 +944,7 @@ static int receive_one(struct node *n, const struct identity *me,
 		       char env_id[33], struct diag *d)
 {
 	struct rx_pre own;
+	struct identity_card scard = {0};
 	struct envelope *env = NULL;
 	const struct envelope_header *h;
 	struct node_message *msg = NULL;
@@ -791,8 +985,49 @@ static int receive_one(struct node *n, const struct identity *me,
 			*d = pre->d;
 		goto out;
 	}
+	if (pre->via_hub) {
+		/* Brought by the hub the header names: everything is checked
+		 * again with the card of the sender. Its receipt goes to the
+		 * sender alone (through the sender's hub), not in the hub's
+		 * batch receipt. */
+		char sender[MARKING_CODE_MAX + 1];
+
+		(void)str_copy(sender, sizeof(sender),
+			       envelope_get_header(env)->sender);
+		envelope_free(env);
+		env = NULL;
+		if ((err = node_peer_card(n, sender, &scard, NULL, 0, d))) {
+			diag_prefix(d, "relayed by %s: ", peer_agency);
+			goto out;
+		}
+		memset(&own, 0, sizeof(own));
+		(void)rx_check(n->cfg.agency, me, &scard, sender, bytes, len,
+			       now, &own);
+		env = own.env;
+		body = own.body;
+		body_len = own.body_len;
+		own.env = NULL;
+		own.body = NULL;
+		if ((err = own.err)) {
+			if (d)
+				*d = own.d;
+			goto out;
+		}
+		if (own.via_hub || own.forward) {
+			diag_set(d, "relayed by %s but not addressed to %s",
+				 peer_agency, n->cfg.agency);
+			err = LIA_EDENIED;
+			goto out;
+		}
+		card = &scard;
+		rr = NULL;
+	}
 	h = envelope_get_header(env);
 	envelope_id_hex(h->id, id);
+	if (pre->forward) {
+		err = forward_one(n, h, id, bytes, len, res, env_id, d);
+		goto out;
+	}
 	/* Cheap early answer for a replay; store_inbound_apply checks
 	 * again under the write lock. */
 	if ((err = store_seen(n->store, id, d)) < 0)
@@ -914,7 +1149,10 @@ static int receive_one(struct node *n, const struct identity *me,
 		 * survives a crash like any message (in a batch, the batch's
 		 * one receipt is queued in the batch's transaction). */
 		if (!rr) {
-			if ((err = seal_receipt(me, h->sender, &key, id,
+			char hub[MARKING_CODE_MAX + 1];
+
+			if ((err = peer_route(n, h->sender, hub, d)) ||
+			    (err = seal_receipt(me, h->sender, hub, &key, id,
 						h->case_ref, now, &rbytes,
 						&rlen, &rh, d)))
 				goto out;
@@ -1006,6 +1244,7 @@ out:
 	free(for_ids);
 	free(delivered);
 	envelope_free(env);
+	identity_card_free(&scard);
 	return err;
 }
 
@@ -1051,7 +1290,7 @@ static int queue_batch_receipt(struct node *n, const struct identity *me,
 	if (err)
 		goto out;
 	identity_card_peer_key(card, &key);
-	if ((err = seal_receipt_body(me, to, &key, body.buf, "", now, &rb,
+	if ((err = seal_receipt_body(me, to, "", &key, body.buf, "", now, &rb,
 				     &rlen, &rh, d)))
 		goto out;
 	envelope_id_hex(rh.id, rid);
