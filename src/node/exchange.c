@@ -187,6 +187,29 @@ static int peer_route(struct node *n, const char *agency,
 	return 0;
 }
 
+int node_hub_for(struct node *n, const char *const *to, size_t n_to,
+		 char hub[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	char h[MARKING_CODE_MAX + 1];
+	int err;
+
+	hub[0] = 0;
+	for (size_t i = 0; i < n_to; i++) {
+		if ((err = peer_route(n, to[i], h, d)))
+			return err;
+		if (!h[0])
+			continue;
+		if (hub[0] && strcmp(hub, h)) {
+			diag_set(d, "recipients are reached through two hubs, "
+				    "%s and %s: send to them separately",
+				 hub, h);
+			return LIA_EINVAL;
+		}
+		(void)str_copy(hub, MARKING_CODE_MAX + 1, h);
+	}
+	return 0;
+}
+
 /* -------------------------------------------------------------- send */
 
 /* The handling rules for one record and one partner (node_int.h). */
@@ -361,16 +384,15 @@ int node_send(struct node *n, const struct identity *me,
 	}
 	if ((err = check_recipients(n, s, keys, d)))
 		goto out;
-	/* One envelope travels one way: through the hub named with --via,
-	 * or the one every recipient is reached through. */
-	for (size_t i = 0; i < s->n_to; i++) {
+	/* The route is the pins': the delivery worker sends by recipient.
+	 * --via states it, and is refused if a recipient is not reached
+	 * through that hub. */
+	for (size_t i = 0; s->via && i < s->n_to; i++) {
 		char hub[MARKING_CODE_MAX + 1];
 
 		if ((err = peer_route(n, s->to[i], hub, d)))
 			goto out;
-		/* The route is the pin's: the delivery worker sends by
-		 * recipient. --via states it, and is refused if it differs. */
-		if (s->via && strcmp(hub, s->via)) {
+		if (strcmp(hub, s->via)) {
 			diag_set(d,
 				 "%s is not reached through %s (pin it with "
 				 "peer add --via %s)",
@@ -378,16 +400,9 @@ int node_send(struct node *n, const struct identity *me,
 			err = LIA_EINVAL;
 			goto out;
 		}
-		if (i && strcmp(hub, h.hub)) {
-			diag_set(d,
-				 "%s and %s are reached through different "
-				 "hubs: send to them separately",
-				 s->to[0], s->to[i]);
-			err = LIA_EINVAL;
-			goto out;
-		}
-		(void)str_copy(h.hub, sizeof(h.hub), hub);
 	}
+	if ((err = node_hub_for(n, s->to, s->n_to, h.hub, d)))
+		goto out;
 	if (h.hub[0]) {
 		struct identity_card hc = {0};
 
@@ -850,6 +865,7 @@ static int forward_one(struct node *n, const struct envelope_header *h,
 	struct store_inbound in;
 	struct strbuf detail;
 	char actor[64];
+	size_t nr = 0;
 	int err;
 
 	strbuf_init(&detail, DETAIL_MAX);
@@ -857,30 +873,27 @@ static int forward_one(struct node *n, const struct envelope_header *h,
 		goto out;
 	if (err == 1)
 		goto dup;
-	/* Only to partners this node reaches itself: one named hub, not a
-	 * chain of them. */
+	/* To the recipients this node reaches itself (one named hub, not
+	 * a chain of them). An envelope to several agencies names the hub
+	 * of those reached through it; the others receive it directly from
+	 * the sender, and any that get it both ways answer "duplicate". */
 	for (size_t i = 0; i < h->n_recipients; i++) {
 		char hub[MARKING_CODE_MAX + 1];
+		struct diag di;
 
-		if ((err = peer_route(n, h->recipients[i], hub, d))) {
-			diag_set(d, "envelope %s: this hub does not know %s",
-				 id, h->recipients[i]);
-			err = LIA_EDENIED;
-			goto out;
-		}
-		if (hub[0]) {
-			diag_set(d,
-				 "envelope %s: %s is reached through %s, "
-				 "not from this hub",
-				 id, h->recipients[i], hub);
-			err = LIA_EDENIED;
-			goto out;
-		}
-		rcpt[i] = h->recipients[i];
+		if (!peer_route(n, h->recipients[i], hub, &di) && !hub[0])
+			rcpt[nr++] = h->recipients[i];
+	}
+	if (!nr) {
+		diag_set(d, "envelope %s: this hub reaches none of its "
+			    "recipients",
+			 id);
+		err = LIA_EDENIED;
+		goto out;
 	}
 	err = strbuf_addf(&detail, "relay of %s from %s to",
 			  envelope_kind_name(h->kind), h->sender);
-	for (size_t i = 0; i < h->n_recipients && !err; i++)
+	for (size_t i = 0; i < nr && !err; i++)
 		err = strbuf_addf(&detail, "%s%s", i ? "," : " ", rcpt[i]);
 	if (err)
 		goto out;
@@ -895,7 +908,7 @@ static int forward_one(struct node *n, const struct envelope_header *h,
 	    .bytes = bytes,
 	    .len = len,
 	    .recipients = rcpt,
-	    .n_recipients = h->n_recipients,
+	    .n_recipients = nr,
 	    .actor = "node",
 	    .detail = detail.buf,
 	};

@@ -99,7 +99,8 @@ static int query_one(struct node *n, const struct identity *me,
 	h.kind = ENVELOPE_QUERY;
 	h.priority = ENVELOPE_ROUTINE;
 	h.marking = mjson;
-	if ((err = envelope_seal(me, &h, &key, 1, (const uint8_t *)body,
+	if ((err = node_hub_for(n, &to, 1, h.hub, d)) ||
+	    (err = envelope_seal(me, &h, &key, 1, (const uint8_t *)body,
 				 strlen(body), &env, &env_len, d)))
 		goto out;
 	envelope_id_hex(h.id, id);
@@ -321,6 +322,8 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	char *ab = NULL, *mjson = NULL;
 	int err;
 
+	const char *asker = NULL;
+
 	memset(&a, 0, sizeof(a));
 	memset(&h, 0, sizeof(h));
 	marking_init(&m);
@@ -339,6 +342,7 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	envelope_id_new(h.id);
 	(void)str_copy(h.sender, sizeof(h.sender), n->cfg.agency);
 	(void)str_copy(h.recipients[0], sizeof(h.recipients[0]), qh->sender);
+	asker = qh->sender;
 	h.n_recipients = 1;
 	h.created = now;
 	h.expires = now + NODE_MSG_TTL;
@@ -346,7 +350,8 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	h.priority = ENVELOPE_ROUTINE;
 	(void)str_copy(h.case_ref, sizeof(h.case_ref), qh->case_ref);
 	h.marking = mjson;
-	if ((err = envelope_seal(me, &h, key, 1, (const uint8_t *)ab,
+	if ((err = node_hub_for(n, &asker, 1, h.hub, d)) ||
+	    (err = envelope_seal(me, &h, key, 1, (const uint8_t *)ab,
 				 strlen(ab), &a.bytes, &a.len, d)))
 		goto out;
 	envelope_id_hex(h.id, a.id);

@@ -66,6 +66,19 @@ wait_for 30 is_state "$B" "$R" delivered || fail "reply not delivered: $(lia "$B
 [ "$(in_inbox "$A" "$R")" = 1 ] || fail "reply not at A"
 ok "reply B -> hub -> A delivered and receipted"
 
+# A hit/no-hit query through the hub, answered through it.
+cat >"$TMP/b.ijson" <<'J'
+{"id":"de-4711","schema":"Person","properties":{"name":["Aleksandr Sergeyevich Pushkin"]}}
+J
+lia "$B" import --audience NL-NP --tlp AMBER "$TMP/b.ijson" >/dev/null
+relayed() { sqlite3 "$C/store.db" "select count(*) from out_envelopes where kind='relay' and subject='' and env_id in (select env_id from outbox where state='delivered')"; }
+BEFORE=$(relayed)
+lia "$A" --json query --to DE-BKA --name "Alexander Sergeevich Pushkin" >"$TMP/q.json"
+answered() { lia "$A" --json queries >"$TMP/qs.json" && [ "$(json_get "$TMP/qs.json" '[q["status"] for q in j][0]')" = hit ]; }
+wait_for 30 answered || fail "no answer through the hub: $(cat "$TMP/qs.json") $(tail -5 "$C.log")"
+[ "$(relayed)" -ge $((BEFORE + 2)) ] || fail "query and answer did not both go through the hub ($BEFORE -> $(relayed))"
+ok "hit/no-hit query A -> hub -> B answered (hit) B -> hub -> A"
+
 # The hub down: queued at A, delivered once the hub is back.
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 ID2=$(lia "$A" send --to DE-BKA --subject "while the hub is down" | awk '{print $1}')
