@@ -260,6 +260,28 @@ int node_peer_add(struct node *n, const void *card, size_t len,
 #define NODE_VIA_PREFIX "via:"
 bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1]);
 
+/* A federation CA instead of pinning (docs/EXCHANGE-FORMAT.md section 2).
+ * HOME/federation-ca.pem holds the CAs this node trusts: `liaison serve`
+ * accepts a TLS client whose certificate chains to one of them and names
+ * a pinned agency as its common name (the card still gives the keys).
+ * HOME/tls-ca.crt, when present, is this node's own certificate issued by
+ * such a CA for its TLS key; serve presents it instead of keys/tls.crt. */
+#define NODE_FEDCA_FILE "federation-ca.pem"
+#define NODE_TLS_CA_CERT "tls-ca.crt"
+/* Add the CA certificates in pem (checked by identity_ca_parse) to the
+ * node's federation CAs; fp gets the SHA-256 of the last one. Audited. */
+int node_fedca_add(struct node *n, const char *pem, size_t len,
+		   const char *actor, char fp[65], struct diag *d);
+/* The node's federation CAs (*pem malloc'd, NUL-terminated) or
+ * LIA_ENOTFOUND when there are none. */
+int node_fedca_load(const char *home, char **pem, size_t *len, struct diag *d);
+/* Install this node's certificate issued by a federation CA: it must be
+ * for the node's own TLS key, verify under the node's federation CAs and
+ * name this node's agency. Audited. */
+int node_tls_ca_cert_install(struct node *n, const struct identity *me,
+			     const char *pem, size_t len, const char *actor,
+			     struct diag *d);
+
 /* Load the pinned card of a peer (release with identity_card_free) and,
  * when url is not NULL, its URL (url_n >= STORE_URL_MAX + 1). */
 int node_peer_card(struct node *n, const char *agency,

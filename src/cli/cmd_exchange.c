@@ -93,13 +93,18 @@ int cmd_identity(struct cli *c, int argc, char **argv)
 
 static const char peer_usage[] =
 	"add CARD.json --url https://HOST:PORT | add CARD.json --via HUB\n"
-	"       | list | remove AGENCY\n"
+	"       | list | remove AGENCY | ca add CA.pem | ca cert CERT.pem\n"
 	"\nPin a partner node like an SSH known host: its card (checked:\n"
 	"self-signature, certificate, keys) and the URL of its federation\n"
 	"endpoint. Only pinned peers may connect or receive envelopes.\n"
 	"With --via, the partner is reached through the pinned peer HUB,\n"
 	"a relay that forwards envelopes without being able to open them;\n"
-	"the partner itself may then not connect directly.\n";
+	"the partner itself may then not connect directly.\n"
+	"ca add: trust a federation CA instead of pinning certificates: a\n"
+	"partner whose TLS certificate chains to it, with its agency code\n"
+	"as common name, is accepted once its card is pinned (restart serve).\n"
+	"ca cert: present this certificate, issued by a federation CA for\n"
+	"this node's TLS key (keys/tls.key), instead of the self-signed one.\n";
 
 static int peer_row(const struct store_peer *p, void *ctx)
 {
@@ -201,6 +206,33 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 			return print_json(arr);
 		}
 		json_decref(arr);
+	} else if (!strcmp(argv[optind], "ca") && optind + 3 == argc &&
+		   (!strcmp(argv[optind + 1], "add") ||
+		    !strcmp(argv[optind + 1], "cert"))) {
+		struct identity *me = NULL;
+		char fp[65];
+
+		if ((rc = read_small_file(argv[optind + 2],
+					  16 * IDENTITY_CERT_MAX, &card, &len,
+					  &d)))
+			return cli_fail("peer", rc, &d);
+		if ((ex = cli_open(c, "peer", false, &n))) {
+			free(card);
+			return -ex;
+		}
+		if (!strcmp(argv[optind + 1], "add")) {
+			rc = node_fedca_add(n, card, len, c->actor, fp, &d);
+			if (!rc)
+				printf("federation CA %s added\n", fp);
+		} else if (!(rc = identity_load(c->home, &me, &d)) &&
+			   !(rc = node_tls_ca_cert_install(n, me, card, len,
+							   c->actor, &d))) {
+			printf("installed %s: serve presents it from its next "
+			       "start\n",
+			       NODE_TLS_CA_CERT);
+		}
+		identity_free(me);
+		free(card);
 	} else if (!strcmp(argv[optind], "remove") && optind + 2 == argc) {
 		if ((ex = cli_open(c, "peer", false, &n)))
 			return -ex;

@@ -158,6 +158,14 @@ struct daemon {
 	 * the next chunk continues its running hash (MHD thread only). */
 	struct node_blob_up *blob_up;
 	int64_t spool_pruned; /* when the worker last pruned the spool */
+	/* The federation CAs (HOME/federation-ca.pem), NULL when none: a
+	 * client whose certificate chains to one and names a pinned agency
+	 * is that agency. Read at start. */
+	char *fedca;
+	size_t fedca_len;
+	/* This node's certificate from a federation CA, if installed:
+	 * presented instead of keys/tls.crt. */
+	char *ca_cert;
 };
 
 static int env_i64(const char *name, int64_t def, int64_t *out, struct diag *d)
@@ -233,11 +241,48 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
 	return answer(c, status, json_pack("{s:s}", "error", msg));
 }
 
+/* Not pinned: a certificate chaining to a federation CA is accepted as
+ * the agency of its common name, if this node has that agency's card. */
+static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
+		   struct peer_ctx *pc, char *why, size_t why_n)
+{
+	const uint8_t *der[8];
+	size_t len[8];
+	char agency[MARKING_CODE_MAX + 1];
+	struct diag d;
+
+	diag_clear(&d);
+	if (!dm->fedca) {
+		snprintf(why, why_n, "is not a pinned peer");
+		return LIA_EDENIED;
+	}
+	for (unsigned i = 0; i < n && i < 8; i++) {
+		der[i] = certs[i].data;
+		len[i] = certs[i].size;
+	}
+	if (identity_ca_verify(dm->fedca, dm->fedca_len, der, len,
+			       n < 8 ? n : 8, agency, &d)) {
+		snprintf(why, why_n, "is not pinned and %s", d.msg);
+		return LIA_EDENIED;
+	}
+	if (store_peer_find(dm->http_node->store, agency, false, peer_cb, pc,
+			    &d)) {
+		snprintf(why, why_n,
+			 "is signed by the federation CA for %s, whose card "
+			 "this node does not have (liaison peer add)",
+			 agency);
+		return LIA_EDENIED;
+	}
+	return 0;
+}
+
 /* Which pinned peer is on the other end of this TLS connection? The
- * client certificate's SHA-256 (of the DER) must be a pinned one; the
+ * client certificate's SHA-256 (of the DER) must be a pinned one, or the
+ * certificate must chain to a federation CA and name a pinned agency; the
  * TLS handshake has already proved the client holds its private key. */
 static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
-		    char agency[MARKING_CODE_MAX + 1], char fp[65])
+		    char agency[MARKING_CODE_MAX + 1], char fp[65], char *why,
+		    size_t why_n)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -248,6 +293,7 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 	struct diag d;
 
 	snprintf(fp, 65, "none");
+	snprintf(why, why_n, "is not a pinned peer");
 	if (!ci || !ci->tls_session)
 		return LIA_EDENIED;
 	certs =
@@ -258,7 +304,8 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 	crypto_hash_sha256(h, certs[0].data, certs[0].size);
 	sodium_bin2hex(fp, 65, h, sizeof(h));
 	diag_clear(&d);
-	if (store_peer_find(dm->http_node->store, fp, true, peer_cb, &pc, &d))
+	if (store_peer_find(dm->http_node->store, fp, true, peer_cb, &pc, &d) &&
+	    ca_peer(dm, certs, n, &pc, why, why_n))
 		return LIA_EDENIED;
 	/* Pinned to be reached through a hub: its envelopes come from the
 	 * hub, and it has no business connecting here itself. */
@@ -549,7 +596,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
 	struct daemon *dm = cls;
 	struct req *rq = *con_cls;
-	char fp[65];
+	char fp[65], why[400];
 
 	(void)version;
 	if (!rq) {
@@ -561,11 +608,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		rq->batch = !strcmp(url, DAEMON_PATH_BATCH);
 		strbuf_init(&rq->body, rq->batch ? BATCH_MAX : ENVELOPE_MAX);
 		*con_cls = rq;
-		if (tls_peer(dm, c, rq->agency, fp)) {
+		if (tls_peer(dm, c, rq->agency, fp, why, sizeof(why))) {
 			log_line(LOG_WARN,
 				 "refused TLS client: certificate "
-				 "sha256 %s is not a pinned peer",
-				 fp);
+				 "sha256 %s %s",
+				 fp, why);
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_FORBIDDEN,
 					    "certificate is not a pinned peer");
@@ -1643,6 +1690,55 @@ static int trust_cb(const struct store_peer *p, void *ctx)
 	return t->err;
 }
 
+/* The federation CAs, if any, and this node's own CA-issued certificate,
+ * if installed (it is then presented, as server and as client, instead of
+ * the self-signed one: same key, so partners pinning the card's key are
+ * not affected). */
+static int fedca_setup(struct daemon *dm, const char *home,
+		       struct strbuf *trust, struct diag *d)
+{
+	char *cert = NULL;
+	size_t len = 0;
+	int err = node_fedca_load(home, &dm->fedca, &dm->fedca_len, d);
+
+	if (err == LIA_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	/* Listed so that clients know which CAs this node asks for. */
+	if ((err = strbuf_addstr(trust, dm->fedca)))
+		return err;
+	log_line(LOG_INFO, "federation CA configured: certificates chaining "
+			   "to it are accepted for pinned agencies");
+	snprintf(dm->cert_path, sizeof(dm->cert_path), "%s/%s", home,
+		 NODE_TLS_CA_CERT);
+	if (access(dm->cert_path, R_OK)) {
+		snprintf(dm->cert_path, sizeof(dm->cert_path),
+			 "%s/keys/tls.crt", home);
+		return 0;
+	}
+	{
+		FILE *f = fopen(dm->cert_path, "rb");
+		char buf[IDENTITY_CERT_MAX + 1];
+
+		len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		if (!len || !(cert = malloc(len + 1))) {
+			diag_set(d, "%s: unreadable", dm->cert_path);
+			return LIA_EIO;
+		}
+		memcpy(cert, buf, len);
+		cert[len] = 0;
+	}
+	dm->ca_cert = cert;
+	log_line(LOG_INFO,
+		 "presenting the certificate from the federation CA "
+		 "(%s)",
+		 NODE_TLS_CA_CERT);
+	return 0;
+}
+
 static int lock_home(const char *home, int *fd_out, struct diag *d)
 {
 	char path[PATH_MAX];
@@ -1730,6 +1826,8 @@ int daemon_run_api(const char *home, const char *listen,
 		goto out;
 	snprintf(dm.cert_path, sizeof(dm.cert_path), "%s/keys/tls.crt", home);
 	snprintf(dm.key_path, sizeof(dm.key_path), "%s/keys/tls.key", home);
+	if ((err = fedca_setup(&dm, home, &trust, d)))
+		goto out;
 	if ((err = strbuf_addstr(&trust, identity_tls_cert_pem(dm.me))) ||
 	    (err = store_peer_each(dm.http_node->store, trust_cb, &tc, d)) ||
 	    (err = store_peer_each(dm.http_node->store, peer_line_cb, &dm.peers,
@@ -1753,10 +1851,10 @@ int daemon_run_api(const char *home, const char *listen,
 	    0, NULL, NULL, on_request, &dm, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 	    &dm, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_HTTPS_MEM_KEY,
 	    identity_tls_key_pem(dm.me), MHD_OPTION_HTTPS_MEM_CERT,
-	    identity_tls_cert_pem(dm.me), MHD_OPTION_HTTPS_MEM_TRUST, trust.buf,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &dm,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-	    64u, MHD_OPTION_END);
+	    dm.ca_cert ? dm.ca_cert : identity_tls_cert_pem(dm.me),
+	    MHD_OPTION_HTTPS_MEM_TRUST, trust.buf, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, &dm, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!mhd) {
 		diag_set(d, "cannot listen on %s",
 			 listen ? listen : dm.http_node->cfg.listen);
@@ -1813,6 +1911,8 @@ out:
 		if (dm.pipe_fd[i] >= 0)
 			close(dm.pipe_fd[i]);
 	free(dm.home);
+	free(dm.fedca);
+	free(dm.ca_cert);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (!err)
