@@ -368,10 +368,11 @@ struct node_blob_up;
 /*
  * Start writing chunk r of blob. *up is NULL or the upload a previous
  * request left (reused when it is the same blob, freed otherwise).
- * Errors: LIA_EEXIST (the blob is complete already; *have = its size),
- * LIA_EINVAL (r->first is not the number of bytes held, *have; the
- * sender should continue from there), LIA_EBUSY (another request is
- * writing this blob), LIA_EIO, LIA_ENOMEM.
+ * A chunk that starts before the end of what is held drops the bytes
+ * after its start (the sender going back). Errors: LIA_EEXIST (the blob
+ * is complete already; *have = its size), LIA_EINVAL (r->first is past
+ * the bytes held, *have; the sender should continue from there),
+ * LIA_EBUSY (another request is writing this blob), LIA_EIO, LIA_ENOMEM.
  */
 int node_blob_up_begin(const char *home, const char *blob,
 		       const struct attach_range *r, struct node_blob_up **up,

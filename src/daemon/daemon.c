@@ -1010,9 +1010,16 @@ static int upload_cb(const char *path, const char *blob, uint64_t size,
 			 blob, u->agency, (unsigned long long)have,
 			 (unsigned long long)size);
 	while (!complete) {
-		uint64_t len = size - have;
+		uint64_t len;
 
-		if (have >= size || atomic_load(&u->dm->stop)) {
+		/* All there but not published (the receiver stopped between
+		 * its sync and its rename): send the last bytes again, which
+		 * makes it check and publish the file. */
+		if (have >= size && size)
+			have =
+			    size - (size < ATTACH_CHUNK ? size : ATTACH_CHUNK);
+		len = size - have;
+		if (!len || atomic_load(&u->dm->stop)) {
 			snprintf(u->why, sizeof(u->why),
 				 "attachment %.16s...: the peer holds %llu "
 				 "bytes of %llu",

@@ -35,9 +35,9 @@ int identity_ca_parse(const char *pem, size_t len, size_t *count, char fp[65],
 			 CA_MAX * IDENTITY_CERT_MAX);
 		return LIA_ETOOBIG;
 	}
-	if (gnutls_x509_crt_list_import2(
-		&crts, &n, &in, GNUTLS_X509_FMT_PEM,
-		GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED) < 0 ||
+	/* Independent CAs, not a chain: no order is required. */
+	if (gnutls_x509_crt_list_import2(&crts, &n, &in, GNUTLS_X509_FMT_PEM,
+					 0) < 0 ||
 	    !n) {
 		diag_set(d, "federation CA: not PEM certificates");
 		goto out;

@@ -381,8 +381,23 @@ int node_blob_up_begin(const char *home, const char *blob,
 		*up = u;
 	}
 	*have = u->have;
-	if (r->first != u->have)
+	if (r->first > u->have)
 		return LIA_EINVAL;
+	if (r->first < u->have) {
+		/* The sender goes back (a whole file that a crash kept from
+		 * being published, or bytes it does not trust): what follows
+		 * its offset is dropped, and the hash computed again at the
+		 * end. */
+		if (ftruncate(u->fd, (off_t)r->first)) {
+			diag_set(d, "blob %s: %s", blob, strerror(errno));
+			u->broken = true;
+			return LIA_EIO;
+		}
+		u->have = r->first;
+		u->hashing = u->have == 0;
+		if (u->hashing)
+			crypto_generichash_init(&u->h, NULL, 0, 32);
+	}
 	u->total = r->total;
 	u->end = r->last + 1;
 	return 0;

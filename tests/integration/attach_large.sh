@@ -3,7 +3,8 @@
 # spool, uploaded in chunks beside the envelope, the receiving daemon
 # killed with kill -9 in the middle of the upload and restarted (the
 # upload resumes at its offset), the envelope delivered once only after
-# the file is whole; the saved file has the SHA-256 of the original, and
+# the file is whole; the sender killed the same way resumes too; the
+# saved file has the SHA-256 of the original, and
 # the sender, both daemons and the reader stay under 64 MB of peak RSS.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/nodes.bash"
@@ -46,10 +47,23 @@ is_state "$A" "$ID" queued || fail "delivered while incomplete: $(state_of "$A" 
 [ -z "$(lia "$B" --json inbox | python3 -c 'import json,sys; print("".join(r["id"] for r in json.load(sys.stdin)))')" ] ||
 	fail "B holds the envelope before its attachment"
 start "$B" "$PB"; PID_B=${PIDS[-1]}
+# Then kill -9 the sender once the upload went on.
+part_more() { local s; s=$(part_size); [ -n "$s" ] && [ "$s" -gt $((HAD + (30 << 20))) ]; }
+if wait_for 60 part_more; then
+	kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+	HAD2=$(part_size)
+	is_state "$A" "$ID" queued || fail "the killed sender marked it $(state_of "$A" "$ID")"
+	start "$A" "$PA"; PID_A=${PIDS[-1]}
+	RESUMES=2
+else
+	# The machine was fast enough to finish first: the sender's kill is
+	# not exercised this time (the receiver's was).
+	HAD2=done; RESUMES=1
+fi
 wait_for 240 is_state "$A" "$ID" delivered || fail "not delivered: $(lia "$A" outbox) $(tail -20 "$A.log")"
-grep -q "resuming at byte" "$A.log" || fail "the upload did not resume: $(grep attachment "$A.log")"
+[ "$(grep -c "resuming at byte" "$A.log")" -ge "$RESUMES" ] || fail "the upload did not resume: $(grep attachment "$A.log")"
 grep -q "complete (.*hash checked)" "$B.log" || fail "B did not check the file: $(cat "$B.log")"
-ok "receiver killed at $((HAD >> 20)) MiB, restarted: upload resumed, envelope delivered after the file"
+ok "receiver killed at $((HAD >> 20)) MiB, then sender at ${HAD2} bytes, both restarted: upload resumed, envelope delivered after the file"
 
 A_KB=$(hwm_of "$PID_A"); B_KB=$(hwm_of "$PID_B")
 [ "$A_KB" -lt $LIMIT_KB ] || fail "sending daemon peak RSS ${A_KB} kB"

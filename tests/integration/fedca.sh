@@ -31,11 +31,14 @@ t=open(sys.argv[1]).read().split("-----")[2]
 print(hashlib.sha256(base64.b64decode("".join(t.split()))).hexdigest())' "$1"; }
 
 three_nodes
-mkca fedca; mkca rogue
+mkca fedca; mkca rogue; mkca other
 expect_exit 65 lia "$A" peer ca add "$B/keys/tls.crt"
 echo "$ERR" | grep -q "not a CA" || fail "a non-CA certificate taken as a CA: $ERR"
 lia "$A" peer ca add "$TMP/fedca.pem" | grep -q "federation CA [0-9a-f]\{64\} added" || fail "ca add"
 lia "$B" peer ca add "$TMP/fedca.pem" >/dev/null
+# A second, independent CA beside the first.
+lia "$B" peer ca add "$TMP/other.pem" >/dev/null
+[ "$(grep -c "BEGIN CERTIFICATE" "$B/federation-ca.pem")" = 2 ] || fail "two CAs kept"
 issue fedca "$B/keys/tls.key" DE-BKA "$TMP/b-ca.crt"
 issue fedca "$C/keys/tls.key" DE-BKA "$TMP/c-as-b.crt"
 issue rogue "$B/keys/tls.key" DE-BKA "$TMP/b-rogue.crt"

@@ -476,15 +476,20 @@ static void blob_uploads(void **state)
 	/* As after a restart: the upload object is gone. */
 	node_blob_up_free(up);
 	up = NULL;
-	/* A chunk at the wrong offset says where the receiver stands. */
-	r = (struct attach_range){50000, 59999, 200000};
+	/* A chunk past the bytes held says where the receiver stands. */
+	r = (struct attach_range){150000, 159999, 200000};
 	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d),
 			 LIA_EINVAL);
 	assert_true(have == 100000);
-	r = (struct attach_range){100000, 199999, 200000};
+	/* One before it goes back: the bytes after its start are dropped
+	 * (and the end hashes the file again). */
+	r = (struct attach_range){50000, 99999, 200000};
 	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
-	/* More than the range announced is refused. */
-	assert_int_equal(node_blob_up_write(up, data + 100000, 100000, &d), 0);
+	assert_int_equal(node_blob_up_end(up, &have, &complete, &d), 0);
+	assert_true(have == 50000 && !complete);
+	r = (struct attach_range){50000, 199999, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	assert_int_equal(node_blob_up_write(up, data + 50000, 150000, &d), 0);
 	assert_int_equal(node_blob_up_end(up, &have, &complete, &d), 0);
 	assert_true(have == 200000 && complete);
 	node_blob_up_free(up);
