@@ -32,8 +32,6 @@
 
 /* ------------------------------------------------------------- peers */
 
-/* https://HOST:PORT[/] with HOST of [A-Za-z0-9.-] or a bracketed IPv6
- * address: nothing libcurl could read as something else. */
 bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1])
 {
 	size_t k = strlen(NODE_VIA_PREFIX);
@@ -46,6 +44,8 @@ bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1])
 	return true;
 }
 
+/* https://HOST:PORT[/] with HOST of [A-Za-z0-9.-] or a bracketed IPv6
+ * address: nothing libcurl could read as something else. */
 static bool url_ok(const char *u)
 {
 	const char *p;
@@ -171,17 +171,22 @@ int node_peer_card(struct node *n, const char *agency,
 	return 0;
 }
 
-/* The hub through which this node reaches agency ("" when directly). */
+static int url_cb(const struct store_peer *p, void *ctx)
+{
+	return str_copy(ctx, STORE_URL_MAX + 1, p->url);
+}
+
+/* The hub through which this node reaches agency ("" when directly). Only
+ * the URL is read: this runs for every envelope sealed, and the card is
+ * checked where its keys are used. */
 static int peer_route(struct node *n, const char *agency,
 		      char hub[MARKING_CODE_MAX + 1], struct diag *d)
 {
-	struct identity_card c = {0};
 	char url[STORE_URL_MAX + 1];
 	int err;
 
-	if ((err = node_peer_card(n, agency, &c, url, sizeof(url), d)))
+	if ((err = store_peer_find(n->store, agency, false, url_cb, url, d)))
 		return err;
-	identity_card_free(&c);
 	if (!node_url_via(url, hub))
 		hub[0] = 0;
 	return 0;
