@@ -28,8 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    marking_validate(&m->records[i].marking, &l, &d))
 				abort();
 		for (size_t i = 0; i < m->n_attach; i++)
-			if (m->attach[i].len !=
-			    attach_encrypted_size(m->attach[i].desc->size))
+			if (m->attach[i].blob[0]
+				? !attach_blob_hex_ok(m->attach[i].blob,
+						      strlen(m->attach[i].blob)) ||
+				      m->attach[i].data
+				: m->attach[i].len !=
+				      attach_encrypted_size(
+					  m->attach[i].desc->size))
 				abort();
 		node_message_free(m);
 	}

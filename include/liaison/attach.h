@@ -17,6 +17,7 @@
 #ifndef LIAISON_ATTACH_H
 #define LIAISON_ATTACH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -73,5 +74,36 @@ int attach_desc_from_json(const json_t *obj, struct attach_desc *out,
 
 /* Wipe a descriptor (the key above all). */
 void attach_desc_wipe(struct attach_desc *desc);
+
+/* --- transport of encrypted files beside the envelope (body version 2) */
+
+/* The blob id of an encrypted attachment: BLAKE2b-256 of the encrypted
+ * file, 64 lower-case hex digits. It names the file on the wire and on
+ * disk; the envelope's signed, encrypted body binds it to the message. */
+#define ATTACH_BLOB_HEX 64
+/* At most this many bytes in one upload request (a chunk of the file). */
+#define ATTACH_PUT_MAX ((uint64_t)64 << 20)
+
+/* Hash an encrypted file from fd (read from its current offset to its
+ * end, 64 KiB at a time). Errors: LIA_EIO, LIA_ETOOBIG (over the
+ * encrypted size of ATTACH_SIZE_MAX). */
+int attach_blob_id(int fd, char hex[ATTACH_BLOB_HEX + 1], uint64_t *size,
+		   struct diag *d);
+
+/* Is s a blob id (exactly 64 lower-case hex digits)? */
+bool attach_blob_hex_ok(const char *s, size_t len);
+
+/* One chunk of an upload: bytes first..last (inclusive) of a file of
+ * total bytes. */
+struct attach_range {
+	uint64_t first, last, total;
+};
+
+/* Parse an HTTP Content-Range value of an upload, "bytes F-L/T" (RFC
+ * 9110 14.4) from untrusted (s, len): decimal digits without sign,
+ * spaces or leading zeros, F <= L < T, T at most the encrypted size of
+ * ATTACH_SIZE_MAX and L - F + 1 at most ATTACH_PUT_MAX. Anything else,
+ * "*" included, is LIA_EPARSE. */
+int attach_range_parse(const char *s, size_t len, struct attach_range *out);
 
 #endif

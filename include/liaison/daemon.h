@@ -24,6 +24,10 @@
 /* Several envelopes in one request (batch.h); the delivery worker uses
  * this one. */
 #define DAEMON_PATH_BATCH "/fed/v1/batch"
+/* GET: how much of a blob the receiver has; PUT with Content-Range: the
+ * next chunk of it (docs/EXCHANGE-FORMAT.md, attachments). Followed by
+ * the blob id. */
+#define DAEMON_PATH_ATTACHMENT "/fed/v1/attachment/"
 
 #define DAEMON_BACKOFF_BASE_MS 1000
 #define DAEMON_BACKOFF_CAP_MS (5 * 60 * 1000)

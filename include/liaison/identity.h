@@ -151,4 +151,27 @@ void identity_peer_key(const struct identity *id, struct peer_key *out);
  * [A-Z0-9_-]. */
 bool identity_agency_ok(const char *s, size_t len);
 
+/* --- a federation CA instead of pinning (fedca.c) ----------------------
+ *
+ * A node may trust one or more federation CAs: a peer whose TLS
+ * certificate chains to one of them, with its agency code as the common
+ * name, is that agency (its card still gives the signing and encryption
+ * keys). */
+
+/* Check untrusted PEM (len bytes) holding 1..16 CA certificates
+ * (basicConstraints CA:TRUE). *count gets their number and fp the SHA-256
+ * of the last one's DER. LIA_EPARSE, LIA_ETOOBIG otherwise. */
+int identity_ca_parse(const char *pem, size_t len, size_t *count, char fp[65],
+		      struct diag *d);
+
+/* Verify a peer's chain (DER certificates der[0..n), the peer's first, as
+ * the TLS handshake gave them) against the CAs in ca_pem and nothing else
+ * (validity times against the clock).
+ * agency gets the leaf's common name. LIA_EDENIED with the reason in d
+ * when it does not verify or the name is not an agency code. */
+int identity_ca_verify(const char *ca_pem, size_t ca_len,
+		       const uint8_t *const *der, const size_t *der_len,
+		       size_t n, char agency[MARKING_CODE_MAX + 1],
+		       struct diag *d);
+
 #endif

@@ -45,10 +45,16 @@ struct node_config {
 /* Where `liaison serve` listens unless config.json or --listen says. */
 #define NODE_LISTEN_DEFAULT "127.0.0.1:7443"
 
+struct node_own_index;
+
 struct node {
 	char *home;
 	struct node_config cfg;
 	struct store *store;
+	/* When set (the daemon), hit/no-hit queries screen this kept index
+	 * of the node's own records instead of building one per query;
+	 * node_close frees it. */
+	struct node_own_index *own_ix;
 };
 
 /* The datagram socket in the home on which `liaison serve` listens for
@@ -204,6 +210,20 @@ int node_screen_row(const struct node_screen_cols *cols,
 		    const char *const *fields, const size_t *lens, size_t n,
 		    struct node_screen_row *row, struct diag *d);
 
+/* The screening index of this node's own records (what answers
+ * hit/no-hit queries), kept between queries and rebuilt only when the
+ * store's records changed since it was built (store_records_mark), so an
+ * import is still reflected in the next query. One thread at a time. */
+int node_own_index_new(struct node_own_index **out);
+void node_own_index_free(struct node_own_index *oi);
+/* The index and its match context, up to date with n's store. Both
+ * belong to oi and stay valid until the next call. */
+int node_own_index_get(struct node *n, struct node_own_index *oi,
+		       struct screen_index **ix, struct match_ctx **mc,
+		       struct diag *d);
+/* How many times the index was built (tests, logs). */
+uint64_t node_own_index_loads(const struct node_own_index *oi);
+
 /* --- exchange -------------------------------------------------------- */
 
 struct identity;
@@ -225,8 +245,12 @@ struct node_msg_record {
 };
 struct node_msg_attach {
 	struct attach_desc *desc; /* holds the attachment's secret key */
-	uint8_t *data;            /* the encrypted attachment (attach.h) */
+	/* Body version 1: the encrypted attachment (attach.h) inline. */
+	uint8_t *data;
 	size_t len;
+	/* Body version 2: the id of the encrypted file, which travels
+	 * beside the envelope (node_blob_*); "" in version 1. */
+	char blob[ATTACH_BLOB_HEX + 1];
 };
 struct node_message {
 	char *subject;
@@ -240,7 +264,9 @@ struct node_message {
 
 /* Parse an untrusted message body (JSON: {"v":1,"subject","text",
  * "reply_to","records":[entity + "marking"],"attachments":[descriptor +
- * "data" (base64 of the encrypted file)]}) strictly: unknown keys, wrong
+ * "data" (base64 of the encrypted file)]}; or "v":2, where each
+ * attachment is a descriptor + "blob" (the id of the encrypted file,
+ * uploaded beside the envelope)) strictly: unknown keys, wrong
  * types, bad lengths, invalid entities or markings (on ladder l) are
  * refused, nothing is repaired. Errors: LIA_ETOOBIG, LIA_EPARSE (reason
  * in d), LIA_ENOMEM. */
@@ -263,6 +289,35 @@ int node_receipt_parse(const uint8_t *body, size_t len,
 int node_peer_add(struct node *n, const void *card, size_t len,
 		  const char *url, const char *actor,
 		  char agency[MARKING_CODE_MAX + 1], struct diag *d);
+
+/* Peers reached through a relay hub are pinned with the URL "via:HUB"
+ * (liaison peer add CARD --via HUB): envelopes to them go to the hub,
+ * which forwards them unopened. True when url is one; hub (if not NULL)
+ * gets the hub's code. */
+#define NODE_VIA_PREFIX "via:"
+bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1]);
+
+/* A federation CA instead of pinning (docs/EXCHANGE-FORMAT.md section 2).
+ * HOME/federation-ca.pem holds the CAs this node trusts: `liaison serve`
+ * accepts a TLS client whose certificate chains to one of them and names
+ * a pinned agency as its common name (the card still gives the keys).
+ * HOME/tls-ca.crt, when present, is this node's own certificate issued by
+ * such a CA for its TLS key; serve presents it instead of keys/tls.crt. */
+#define NODE_FEDCA_FILE "federation-ca.pem"
+#define NODE_TLS_CA_CERT "tls-ca.crt"
+/* Add the CA certificates in pem (checked by identity_ca_parse) to the
+ * node's federation CAs; fp gets the SHA-256 of the last one. Audited. */
+int node_fedca_add(struct node *n, const char *pem, size_t len,
+		   const char *actor, char fp[65], struct diag *d);
+/* The node's federation CAs (*pem malloc'd, NUL-terminated) or
+ * LIA_ENOTFOUND when there are none. */
+int node_fedca_load(const char *home, char **pem, size_t *len, struct diag *d);
+/* Install this node's certificate issued by a federation CA: it must be
+ * for the node's own TLS key, verify under the node's federation CAs and
+ * name this node's agency. Audited. */
+int node_tls_ca_cert_install(struct node *n, const struct identity *me,
+			     const char *pem, size_t len, const char *actor,
+			     struct diag *d);
 
 /* Load the pinned card of a peer (release with identity_card_free) and,
  * when url is not NULL, its URL (url_n >= STORE_URL_MAX + 1). */
@@ -289,6 +344,10 @@ struct node_send {
 	const char *reply_to;         /* envelope id answered, or NULL */
 	int priority;                 /* enum envelope_priority */
 	const char *actor;
+	/* Relay hub the recipients are pinned to be reached through (peer
+	 * add --via), or NULL. Messages follow the pins; a hub given here
+	 * that is not the recipients' is refused (LIA_EINVAL). */
+	const char *via;
 };
 
 /*
@@ -305,6 +364,79 @@ struct node_send {
  */
 int node_send(struct node *n, const struct identity *me,
 	      const struct node_send *s, char env_id[33], struct diag *d);
+
+/* --- attachments beside the envelope (message body version 2) -------
+ *
+ * The sender encrypts each attachment (attach.h, streaming) into its
+ * spool, HOME/spool/<envelope id>/<blob id>, before the envelope is
+ * queued; the daemon uploads each file to every recipient in chunks
+ * (PUT /fed/v1/attachment/<blob id>, resumable) before it posts the
+ * envelope. The receiver writes the chunks to HOME/blobs/<blob id>.part
+ * as they arrive and renames the file to HOME/blobs/<blob id> once all of
+ * it is there and its BLAKE2b-256 is the blob id; it accepts the envelope
+ * only when every blob its body names is complete. The blob id and the
+ * attachment's size and SHA-256 are in the signed, encrypted body. */
+
+/* Encrypt the file at path into the spool of envelope env_id (created
+ * when missing); *desc describes it (with its secret key) and blob gets
+ * its id. The file is durable (fsync of file and folder) on return.
+ * Errors: LIA_ENOTFOUND (no such file), LIA_EIO, LIA_ETOOBIG, LIA_EINVAL
+ * (file name), LIA_ECRYPTO, LIA_ENOMEM. */
+int node_spool_attach(const char *home, const char *env_id, const char *path,
+		      struct attach_desc *desc, char blob[ATTACH_BLOB_HEX + 1],
+		      struct diag *d);
+/* Remove the spool of env_id (after a failed send). Never fails. */
+void node_spool_remove(const char *home, const char *env_id);
+/* Call fn for every file in the spool of env_id (none when it has no
+ * spool): its path, blob id and size. fn's non-zero return stops. */
+int node_spool_each(const char *home, const char *env_id,
+		    int (*fn)(const char *path, const char *blob, uint64_t size,
+			      void *ctx),
+		    void *ctx, struct diag *d);
+/* Remove the spools of envelopes that no outbox row still waits to send
+ * (delivered or failed), and of envelopes without outbox rows (a send
+ * that crashed before its commit) older than min_age seconds; *removed
+ * counts them. */
+int node_spool_prune(struct node *n, int64_t now, int64_t min_age,
+		     size_t *removed, struct diag *d);
+
+/* What the receiver has of a blob: *have bytes, *complete when the whole
+ * file is there and verified. */
+int node_blob_state(const char *home, const char *blob, uint64_t *have,
+		    bool *complete, struct diag *d);
+
+/* One upload in progress at the receiver. It may outlive a request: the
+ * next chunk of the same blob continues it (and its running hash). */
+struct node_blob_up;
+/*
+ * Start writing chunk r of blob. *up is NULL or the upload a previous
+ * request left (reused when it is the same blob, freed otherwise).
+ * A chunk that starts before the end of what is held drops the bytes
+ * after its start (the sender going back). Errors: LIA_EEXIST (the blob
+ * is complete already; *have = its size), LIA_EINVAL (r->first is past
+ * the bytes held, *have; the sender should continue from there),
+ * LIA_EBUSY (another request is writing this blob), LIA_EIO, LIA_ENOMEM.
+ */
+int node_blob_up_begin(const char *home, const char *blob,
+		       const struct attach_range *r, struct node_blob_up **up,
+		       uint64_t *have, struct diag *d);
+/* Append the next bytes of the chunk. LIA_ETOOBIG past the chunk's end;
+ * LIA_EIO. A failed write makes the upload unusable (end says so). */
+int node_blob_up_write(struct node_blob_up *up, const void *p, size_t n,
+		       struct diag *d);
+/* The request ended: make what arrived durable and, when the file is
+ * whole, check its hash against the blob id and publish it. *have and
+ * *complete say where the upload stands. LIA_ECRYPTO: the whole file
+ * does not hash to its id; it was deleted, and the sender starts again
+ * from 0. */
+int node_blob_up_end(struct node_blob_up *up, uint64_t *have, bool *complete,
+		     struct diag *d);
+void node_blob_up_free(struct node_blob_up *up);
+
+/* The answer of the receiver about a blob, {"have":N,"complete":B},
+ * parsed strictly from untrusted bytes. LIA_EPARSE otherwise. */
+int node_blob_status_parse(const char *buf, size_t len, uint64_t *have,
+			   bool *complete);
 
 /* Outcome of node_receive for the HTTP layer. */
 enum node_rx {

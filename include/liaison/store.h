@@ -168,6 +168,11 @@ int store_stats(struct store *st, struct store_stats *out,
 		int (*per_schema)(const char *schema, uint64_t n, void *ctx),
 		void *ctx, struct diag *d);
 
+/* A number that grows whenever a record or its marking changes (the last
+ * version id; 0 for an empty store), for caches of what is loaded from
+ * the records. Works inside any open transaction. */
+int store_records_mark(struct store *st, int64_t *out, struct diag *d);
+
 /* --- audit ------------------------------------------------------------ */
 
 /* Append to the audit trail: who did what to which object and why. Every

@@ -92,10 +92,19 @@ int cmd_identity(struct cli *c, int argc, char **argv)
 /* ---------------------------------------------------------------- peer */
 
 static const char peer_usage[] =
-	"add CARD.json --url https://HOST:PORT | list | remove AGENCY\n"
+	"add CARD.json --url https://HOST:PORT | add CARD.json --via HUB\n"
+	"       | list | remove AGENCY | ca add CA.pem | ca cert CERT.pem\n"
 	"\nPin a partner node like an SSH known host: its card (checked:\n"
 	"self-signature, certificate, keys) and the URL of its federation\n"
-	"endpoint. Only pinned peers may connect or receive envelopes.\n";
+	"endpoint. Only pinned peers may connect or receive envelopes.\n"
+	"With --via, the partner is reached through the pinned peer HUB,\n"
+	"a relay that forwards envelopes without being able to open them;\n"
+	"the partner itself may then not connect directly.\n"
+	"ca add: trust a federation CA instead of pinning certificates: a\n"
+	"partner whose TLS certificate chains to it, with its agency code\n"
+	"as common name, is accepted once its card is pinned (restart serve).\n"
+	"ca cert: present this certificate, issued by a federation CA for\n"
+	"this node's TLS key (keys/tls.key), instead of the self-signed one.\n";
 
 static int peer_row(const struct store_peer *p, void *ctx)
 {
@@ -146,9 +155,11 @@ static int read_small_file(const char *path, size_t max, char **out,
 int cmd_peer(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"url", required_argument, NULL, 'u'}, COMMON_OPTS, {0},
+		{"url", required_argument, NULL, 'u'},
+		{"via", required_argument, NULL, 'v'}, COMMON_OPTS, {0},
 	};
-	const char *url = NULL;
+	const char *url = NULL, *via = NULL;
+	char via_url[STORE_URL_MAX + 1];
 	struct node *n = NULL;
 	struct diag d;
 	char *card = NULL, agency[MARKING_CODE_MAX + 1];
@@ -158,13 +169,18 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': url = optarg; break;
+		case 'v': via = optarg; break;
 		case 'j': c->json = true; break;
 		case 'h': printf("usage: liaison peer %s", peer_usage); return EX_OK;
 		default: return usage_err("peer", peer_usage);
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc || (url && via))
 		return usage_err("peer", peer_usage);
+	if (via) {
+		snprintf(via_url, sizeof(via_url), "%s%s", NODE_VIA_PREFIX, via);
+		url = via_url;
+	}
 	diag_clear(&d);
 	if (!strcmp(argv[optind], "add") && optind + 2 == argc && url) {
 		if ((rc = read_small_file(argv[optind + 1], IDENTITY_CARD_MAX,
@@ -190,6 +206,33 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 			return print_json(arr);
 		}
 		json_decref(arr);
+	} else if (!strcmp(argv[optind], "ca") && optind + 3 == argc &&
+		   (!strcmp(argv[optind + 1], "add") ||
+		    !strcmp(argv[optind + 1], "cert"))) {
+		struct identity *me = NULL;
+		char fp[65];
+
+		if ((rc = read_small_file(argv[optind + 2],
+					  16 * IDENTITY_CERT_MAX, &card, &len,
+					  &d)))
+			return cli_fail("peer", rc, &d);
+		if ((ex = cli_open(c, "peer", false, &n))) {
+			free(card);
+			return -ex;
+		}
+		if (!strcmp(argv[optind + 1], "add")) {
+			rc = node_fedca_add(n, card, len, c->actor, fp, &d);
+			if (!rc)
+				printf("federation CA %s added\n", fp);
+		} else if (!(rc = identity_load(c->home, &me, &d)) &&
+			   !(rc = node_tls_ca_cert_install(n, me, card, len,
+							   c->actor, &d))) {
+			printf("installed %s: serve presents it from its next "
+			       "start\n",
+			       NODE_TLS_CA_CERT);
+		}
+		identity_free(me);
+		free(card);
 	} else if (!strcmp(argv[optind], "remove") && optind + 2 == argc) {
 		if ((ex = cli_open(c, "peer", false, &n)))
 			return -ex;
@@ -245,11 +288,13 @@ static const char send_usage[] =
 	"--to AGENCY[,AGENCY...] --subject TEXT [--text TEXT]\n"
 	"       [--record ID]... [--attach FILE]... [--case REF]\n"
 	"       [--priority routine|urgent|immediate] [--reply-to MSGID]\n"
+	"       [--via HUB]\n"
 	"\nSeal one message to all recipients and queue it; `liaison serve`\n"
 	"delivers it. Returns at once with the message id. Refused as a\n"
 	"whole (exit 77) when a record may not go to a recipient: outside\n"
 	"its audience, TLP:RED to someone not named, or H2/H3 of another\n"
-	"agency.\n";
+	"agency. Recipients pinned with peer add --via HUB are reached\n"
+	"through that relay hub; --via HUB states it (refused otherwise).\n";
 
 int cmd_send(struct cli *c, int argc, char **argv)
 {
@@ -262,6 +307,7 @@ int cmd_send(struct cli *c, int argc, char **argv)
 		{"case", required_argument, NULL, 'c'},
 		{"priority", required_argument, NULL, 'p'},
 		{"reply-to", required_argument, NULL, 'R'},
+		{"via", required_argument, NULL, 'V'},
 		COMMON_OPTS, {0},
 	};
 	const char *to[ENVELOPE_RECIPIENTS_MAX], *recs[NODE_MSG_RECORDS_MAX],
@@ -300,6 +346,7 @@ int cmd_send(struct cli *c, int argc, char **argv)
 				return usage_err("send", send_usage);
 			break;
 		case 'R': s.reply_to = optarg; break;
+		case 'V': s.via = optarg; break;
 		case 'j': c->json = true; break;
 		case 'h': printf("usage: liaison send %s", send_usage); return EX_OK;
 		default: return usage_err("send", send_usage);

@@ -154,6 +154,18 @@ struct daemon {
 	int wake_fd, pipe_fd[2];
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int64_t witness_ms; /* publishing interval of the tree head, 0 = off */
+	/* The upload the last attachment request left unfinished, so that
+	 * the next chunk continues its running hash (MHD thread only). */
+	struct node_blob_up *blob_up;
+	int64_t spool_pruned; /* when the worker last pruned the spool */
+	/* The federation CAs (HOME/federation-ca.pem), NULL when none: a
+	 * client whose certificate chains to one and names a pinned agency
+	 * is that agency. Read at start. */
+	char *fedca;
+	size_t fedca_len;
+	/* This node's certificate from a federation CA, if installed:
+	 * presented instead of keys/tls.crt. */
+	char *ca_cert;
 };
 
 static int env_i64(const char *name, int64_t def, int64_t *out, struct diag *d)
@@ -181,16 +193,23 @@ struct req {
 	bool batch; /* POST /fed/v1/batch */
 	char agency[MARKING_CODE_MAX + 1];
 	struct strbuf body;
+	/* PUT /fed/v1/attachment/<blob>: the chunk is written to disk as it
+	 * arrives, never gathered in memory. */
+	struct node_blob_up *up;
+	int up_err;
+	char blob[ATTACH_BLOB_HEX + 1];
 };
 
 struct peer_ctx {
 	char agency[MARKING_CODE_MAX + 1];
+	bool via; /* reached through a hub: never directly */
 };
 
 static int peer_cb(const struct store_peer *p, void *ctx)
 {
 	struct peer_ctx *c = ctx;
 
+	c->via = node_url_via(p->url, NULL);
 	return str_copy(c->agency, sizeof(c->agency), p->agency);
 }
 
@@ -222,21 +241,59 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
 	return answer(c, status, json_pack("{s:s}", "error", msg));
 }
 
+/* Not pinned: a certificate chaining to a federation CA is accepted as
+ * the agency of its common name, if this node has that agency's card. */
+static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
+		   struct peer_ctx *pc, char *why, size_t why_n)
+{
+	const uint8_t *der[8];
+	size_t len[8];
+	char agency[MARKING_CODE_MAX + 1];
+	struct diag d;
+
+	diag_clear(&d);
+	if (!dm->fedca) {
+		snprintf(why, why_n, "is not a pinned peer");
+		return LIA_EDENIED;
+	}
+	for (unsigned i = 0; i < n && i < 8; i++) {
+		der[i] = certs[i].data;
+		len[i] = certs[i].size;
+	}
+	if (identity_ca_verify(dm->fedca, dm->fedca_len, der, len,
+			       n < 8 ? n : 8, agency, &d)) {
+		snprintf(why, why_n, "is not pinned and %s", d.msg);
+		return LIA_EDENIED;
+	}
+	if (store_peer_find(dm->http_node->store, agency, false, peer_cb, pc,
+			    &d)) {
+		snprintf(why, why_n,
+			 "is signed by the federation CA for %s, whose card "
+			 "this node does not have (liaison peer add)",
+			 agency);
+		return LIA_EDENIED;
+	}
+	return 0;
+}
+
 /* Which pinned peer is on the other end of this TLS connection? The
- * client certificate's SHA-256 (of the DER) must be a pinned one; the
+ * client certificate's SHA-256 (of the DER) must be a pinned one, or the
+ * certificate must chain to a federation CA and name a pinned agency; the
  * TLS handshake has already proved the client holds its private key. */
 static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
-		    char agency[MARKING_CODE_MAX + 1], char fp[65])
+		    char agency[MARKING_CODE_MAX + 1], char fp[65], char *why,
+		    size_t why_n)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	const gnutls_datum_t *certs;
 	unsigned n = 0;
 	uint8_t h[32];
-	struct peer_ctx pc = {{0}};
+	struct peer_ctx pc = {.via = false};
 	struct diag d;
 
 	snprintf(fp, 65, "none");
+	snprintf(why, why_n, "is not a pinned peer");
 	if (!ci || !ci->tls_session)
 		return LIA_EDENIED;
 	certs =
@@ -247,8 +304,18 @@ static int tls_peer(struct daemon *dm, struct MHD_Connection *c,
 	crypto_hash_sha256(h, certs[0].data, certs[0].size);
 	sodium_bin2hex(fp, 65, h, sizeof(h));
 	diag_clear(&d);
-	if (store_peer_find(dm->http_node->store, fp, true, peer_cb, &pc, &d))
+	if (store_peer_find(dm->http_node->store, fp, true, peer_cb, &pc, &d) &&
+	    ca_peer(dm, certs, n, &pc, why, why_n))
 		return LIA_EDENIED;
+	/* Pinned to be reached through a hub: its envelopes come from the
+	 * hub, and it has no business connecting here itself. */
+	if (pc.via) {
+		log_line(LOG_WARN,
+			 "refused TLS client %s: pinned to be reached through "
+			 "a hub, not directly",
+			 pc.agency);
+		return LIA_EDENIED;
+	}
 	memcpy(agency, pc.agency, sizeof(pc.agency));
 	return 0;
 }
@@ -402,6 +469,126 @@ fail:
 	}
 }
 
+static enum MHD_Result answer_blob(struct MHD_Connection *c, unsigned status,
+				   uint64_t have, bool complete)
+{
+	return answer(c, status,
+		      json_pack("{s:I,s:b}", "have", (json_int_t)have,
+				"complete", complete));
+}
+
+/* The first call of an attachment request: GET answers at once; PUT
+ * checks its range and opens the upload, or answers when there is
+ * nothing to write (complete already, or the sender is not where the
+ * receiver is). */
+static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
+				  struct req *rq, const char *blob,
+				  const char *method)
+{
+	const char *cr, *cl;
+	struct attach_range r;
+	uint64_t have = 0, clen;
+	bool complete = false;
+	struct diag d;
+	char buf[600];
+	int err;
+
+	diag_clear(&d);
+	if (!attach_blob_hex_ok(blob, strlen(blob))) {
+		rq->refused = true;
+		return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
+	}
+	(void)str_copy(rq->blob, sizeof(rq->blob), blob);
+	if (!strcmp(method, MHD_HTTP_METHOD_GET)) {
+		rq->refused = true;
+		if ((err =
+			 node_blob_state(dm->home, blob, &have, &complete, &d)))
+			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    diag_format(&d, buf, sizeof(buf)));
+		return answer_blob(c, MHD_HTTP_OK, have, complete);
+	}
+	rq->refused = true;
+	if (strcmp(method, MHD_HTTP_METHOD_PUT))
+		return answer_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				    "GET or PUT only");
+	cr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_RANGE);
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!cr || !cl || attach_range_parse(cr, strlen(cr), &r) ||
+	    str_to_u64(cl, strlen(cl), &clen) || clen != r.last - r.first + 1) {
+		log_line(LOG_WARN,
+			 "refused attachment chunk from %s: bad "
+			 "Content-Range or Content-Length",
+			 rq->agency);
+		return answer_error(c, MHD_HTTP_BAD_REQUEST,
+				    "Content-Range \"bytes F-L/T\" and its "
+				    "Content-Length required");
+	}
+	/* The upload a previous request left is continued if it is this
+	 * blob's; this request owns it until it ends. */
+	rq->up = dm->blob_up;
+	dm->blob_up = NULL;
+	err = node_blob_up_begin(dm->home, blob, &r, &rq->up, &have, &d);
+	if (err == LIA_EEXIST)
+		return answer_blob(c, MHD_HTTP_OK, have, true);
+	if (err == LIA_EINVAL) {
+		log_line(LOG_INFO,
+			 "attachment %.16s... from %s: chunk at %llu, have "
+			 "%llu",
+			 blob, rq->agency, (unsigned long long)r.first,
+			 (unsigned long long)have);
+		return answer_blob(c, MHD_HTTP_CONFLICT, have, false);
+	}
+	if (err) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_ERROR, "attachment %.16s... from %s: %s", blob,
+			 rq->agency, buf);
+		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, buf);
+	}
+	rq->refused = false;
+	return MHD_YES;
+}
+
+/* The last call of a PUT: the chunk is all there (or writing failed). */
+static enum MHD_Result blob_finish(struct daemon *dm, struct MHD_Connection *c,
+				   struct req *rq)
+{
+	uint64_t have = 0;
+	bool complete = false;
+	struct diag d;
+	char buf[600];
+	int err;
+
+	diag_clear(&d);
+	err = rq->up_err ? rq->up_err
+			 : node_blob_up_end(rq->up, &have, &complete, &d);
+	if (err == LIA_ECRYPTO) {
+		log_line(LOG_WARN,
+			 "attachment %.16s... from %s: %s; "
+			 "starting again",
+			 rq->blob, rq->agency,
+			 diag_format(&d, buf, sizeof(buf)));
+		return answer_blob(c, MHD_HTTP_CONFLICT, 0, false);
+	}
+	if (err) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_ERROR, "attachment %.16s... from %s: %s", rq->blob,
+			 rq->agency, buf);
+		return answer_error(c,
+				    rq->up_err == LIA_ETOOBIG
+					? MHD_HTTP_BAD_REQUEST
+					: MHD_HTTP_SERVICE_UNAVAILABLE,
+				    buf);
+	}
+	if (complete)
+		log_line(LOG_INFO,
+			 "attachment %.16s... from %s complete "
+			 "(%llu bytes, hash checked)",
+			 rq->blob, rq->agency, (unsigned long long)have);
+	return answer_blob(c, MHD_HTTP_OK, have, complete);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -409,7 +596,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
 	struct daemon *dm = cls;
 	struct req *rq = *con_cls;
-	char fp[65];
+	char fp[65], why[400];
 
 	(void)version;
 	if (!rq) {
@@ -421,15 +608,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		rq->batch = !strcmp(url, DAEMON_PATH_BATCH);
 		strbuf_init(&rq->body, rq->batch ? BATCH_MAX : ENVELOPE_MAX);
 		*con_cls = rq;
-		if (tls_peer(dm, c, rq->agency, fp)) {
+		if (tls_peer(dm, c, rq->agency, fp, why, sizeof(why))) {
 			log_line(LOG_WARN,
 				 "refused TLS client: certificate "
-				 "sha256 %s is not a pinned peer",
-				 fp);
+				 "sha256 %s %s",
+				 fp, why);
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_FORBIDDEN,
 					    "certificate is not a pinned peer");
 		}
+		if (!strncmp(url, DAEMON_PATH_ATTACHMENT,
+			     strlen(DAEMON_PATH_ATTACHMENT)))
+			return blob_start(dm, c, rq,
+					  url + strlen(DAEMON_PATH_ATTACHMENT),
+					  method);
 		if (!rq->batch && strcmp(url, DAEMON_PATH_ENVELOPES)) {
 			rq->refused = true;
 			return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
@@ -453,6 +645,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		}
 		return MHD_YES;
 	}
+	if (rq->up && !rq->refused) {
+		if (*upload_size && !rq->up_err) {
+			struct diag d;
+
+			diag_clear(&d);
+			rq->up_err = node_blob_up_write(rq->up, upload,
+							*upload_size, &d);
+		}
+		if (*upload_size) {
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return blob_finish(dm, c, rq);
+	}
 	if (*upload_size) {
 		if (!rq->refused && !rq->too_big &&
 		    strbuf_add(&rq->body, upload, *upload_size))
@@ -473,11 +679,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *rq = *con_cls;
 
-	(void)cls;
+	struct daemon *dm = cls;
+
 	(void)c;
 	(void)toe;
 	if (!rq)
 		return;
+	/* An unfinished upload (a broken connection, a chunk in the middle)
+	 * is kept for the next request of the same blob. */
+	if (rq->up) {
+		node_blob_up_free(dm->blob_up);
+		dm->blob_up = rq->up;
+	}
 	strbuf_release(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -589,6 +802,8 @@ struct xfer {
 	size_t k;
 };
 
+static void tls_opts(struct daemon *dm, CURL *h, const char *pin);
+
 /* Set up the POST of x->body to a peer on the peer's kept handle. */
 static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
 		      const char *url, const char *pin)
@@ -612,13 +827,25 @@ static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
 	curl_easy_reset(h);
 	x->h = h;
 	curl_easy_setopt(h, CURLOPT_URL, full);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body.buf);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)x->body.len);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdr);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
+	tls_opts(dm, h, pin);
+	return 0;
+}
+
+/* The options every request to a peer has: mutual TLS with this node's
+ * certificate, the peer's pinned key, abandoned at shutdown. */
+static void tls_opts(struct daemon *dm, CURL *h, const char *pin)
+{
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSLCERT, dm->cert_path);
 	curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	curl_easy_setopt(h, CURLOPT_SSLKEY, dm->key_path);
@@ -636,15 +863,232 @@ static int post_setup(struct daemon *dm, struct xfer *x, const char *agency,
 	curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pin);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 120000L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->sink);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, dm);
+}
+
+/* ------------------------------------------------ attachment uploads */
+
+/* The chunk of a spool file a PUT sends. */
+struct chunk {
+	FILE *f;
+	uint64_t left;
+};
+
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *ctx)
+{
+	struct chunk *ck = ctx;
+	size_t want = size * nmemb, k;
+
+	if (want > ck->left)
+		want = (size_t)ck->left;
+	k = fread(buf, 1, want, ck->f);
+	if (k < want)
+		return CURL_READFUNC_ABORT; /* the spool file shrank */
+	ck->left -= k;
+	return k;
+}
+
+struct upload {
+	struct daemon *dm;
+	CURL *h;
+	const char *agency, *url, *pin;
+	struct strbuf answer;
+	char ebuf[CURL_ERROR_SIZE];
+	char why[600];
+	uint64_t sent; /* bytes of chunks sent */
+};
+
+/* One GET (f NULL) or PUT of bytes [first, first+len) of total to the
+ * blob's URL. *have and *complete from the answer. Returns the HTTP
+ * status, or 0 with u->why set when there was no usable answer. */
+static long blob_request(struct upload *u, const char *blob, FILE *f,
+			 uint64_t first, uint64_t len, uint64_t total,
+			 uint64_t *have, bool *complete)
+{
+	struct sink sink = {.body = u->answer};
+	struct curl_slist *hdr = NULL;
+	struct chunk ck = {f, len};
+	char full[STORE_URL_MAX + 128], range[96];
+	size_t ul = strlen(u->url);
+	long status = 0;
+	CURLcode rc;
+
+	strbuf_reset(&sink.body);
+	snprintf(full, sizeof(full), "%.*s%s%s",
+		 (int)(ul && u->url[ul - 1] == '/' ? ul - 1 : ul), u->url,
+		 DAEMON_PATH_ATTACHMENT, blob);
+	curl_easy_reset(u->h);
+	curl_easy_setopt(u->h, CURLOPT_URL, full);
+	if (f) {
+		snprintf(range, sizeof(range),
+			 "Content-Range: bytes %llu-%llu/%llu",
+			 (unsigned long long)first,
+			 (unsigned long long)(first + len - 1),
+			 (unsigned long long)total);
+		hdr = curl_slist_append(hdr, range);
+		hdr = curl_slist_append(
+		    hdr, "Content-Type: application/octet-stream");
+		hdr = curl_slist_append(hdr, "Expect:");
+		if (!hdr) {
+			snprintf(u->why, sizeof(u->why), "out of memory");
+			return 0;
+		}
+		curl_easy_setopt(u->h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(u->h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(u->h, CURLOPT_READDATA, &ck);
+		curl_easy_setopt(u->h, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)len);
+		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
+	}
+	/* A chunk takes as long as the link needs: instead of a total
+	 * time limit, give up when less than 1 KiB/s moves for 60 s. */
+	curl_easy_setopt(u->h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(u->h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(u->h, CURLOPT_ERRORBUFFER, u->ebuf);
+	curl_easy_setopt(u->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(u->h, CURLOPT_WRITEDATA, &sink);
+	tls_opts(u->dm, u->h, u->pin);
+	u->ebuf[0] = 0;
+	rc = curl_easy_perform(u->h);
+	curl_slist_free_all(hdr);
+	u->answer = sink.body;
+	if (rc != CURLE_OK) {
+		snprintf(u->why, sizeof(u->why), "attachment %.16s...: %s%s%s",
+			 blob, curl_easy_strerror(rc), u->ebuf[0] ? ": " : "",
+			 u->ebuf);
+		return 0;
+	}
+	curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, &status);
+	if (f)
+		u->sent += len;
+	if ((status == 200 || status == 409) &&
+	    (sink.cut || node_blob_status_parse(sink.body.buf, sink.body.len,
+						have, complete))) {
+		snprintf(u->why, sizeof(u->why),
+			 "attachment %.16s...: unusable answer", blob);
+		return 0;
+	}
+	if (status != 200 && status != 409)
+		snprintf(u->why, sizeof(u->why),
+			 "attachment %.16s...: HTTP %ld %.300s", blob, status,
+			 sink.body.buf);
+	return status;
+}
+
+/* Bring one spool file to the peer: ask what it has, then send the rest
+ * in chunks of at most ATTACH_PUT_MAX. A chunk the receiver did not
+ * expect (409) is answered with where it stands, and the upload goes on
+ * from there: from its offset after an interruption, from 0 when the
+ * whole file did not hash to its id. */
+static int upload_cb(const char *path, const char *blob, uint64_t size,
+		     void *ctx)
+{
+	struct upload *u = ctx;
+	uint64_t have = 0;
+	bool complete = false;
+	int conflicts = 0, err = LIA_EIO;
+	long st;
+	FILE *f = NULL;
+
+	if ((st = blob_request(u, blob, NULL, 0, 0, 0, &have, &complete)) !=
+	    200)
+		return LIA_EIO;
+	if (complete)
+		return 0;
+	if (!(f = fopen(path, "rb"))) {
+		snprintf(u->why, sizeof(u->why), "%s: %s", path,
+			 strerror(errno));
+		return LIA_EIO;
+	}
+	if (have)
+		log_line(LOG_INFO,
+			 "attachment %.16s... to %s: resuming at byte %llu "
+			 "of %llu",
+			 blob, u->agency, (unsigned long long)have,
+			 (unsigned long long)size);
+	while (!complete) {
+		uint64_t len;
+
+		/* All there but not published (the receiver stopped between
+		 * its sync and its rename): send the last bytes again, which
+		 * makes it check and publish the file. */
+		if (have >= size && size)
+			have =
+			    size - (size < ATTACH_CHUNK ? size : ATTACH_CHUNK);
+		len = size - have;
+		if (!len || atomic_load(&u->dm->stop)) {
+			snprintf(u->why, sizeof(u->why),
+				 "attachment %.16s...: the peer holds %llu "
+				 "bytes of %llu",
+				 blob, (unsigned long long)have,
+				 (unsigned long long)size);
+			goto out;
+		}
+		if (len > ATTACH_PUT_MAX)
+			len = ATTACH_PUT_MAX;
+		if (fseeko(f, (off_t)have, SEEK_SET)) {
+			snprintf(u->why, sizeof(u->why), "%s: %s", path,
+				 strerror(errno));
+			goto out;
+		}
+		st =
+		    blob_request(u, blob, f, have, len, size, &have, &complete);
+		if (st == 409 && ++conflicts <= 3)
+			continue;
+		if (st != 200)
+			goto out;
+	}
+	log_line(LOG_INFO, "attachment %.16s... to %s: complete (%llu bytes)",
+		 blob, u->agency, (unsigned long long)size);
+	err = 0;
+out:
+	fclose(f);
+	return err;
+}
+
+/* Upload every attachment of envelope env_id (its spool) to a peer
+ * before the envelope itself is sent: the receiver accepts the envelope
+ * only once they are all there. */
+static int upload_spool(struct daemon *dm, const char *agency, const char *url,
+			const char *pin, const char *env_id, char *why,
+			size_t why_n)
+{
+	struct upload u = {.dm = dm, .agency = agency, .url = url, .pin = pin};
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	strbuf_init(&u.answer, 4096);
+	if (!(u.h = conn_for(dm, agency))) {
+		snprintf(why, why_n, "out of memory");
+		return LIA_ENOMEM;
+	}
+	err = node_spool_each(dm->home, env_id, upload_cb, &u, &d);
+	if (err)
+		snprintf(why, why_n, "%s",
+			 u.why[0] ? u.why
+				  : diag_format(&d, u.why, sizeof(u.why)));
+	strbuf_release(&u.answer);
+	return err;
+}
+
+static int spool_count_cb(const char *path, const char *blob, uint64_t size,
+			  void *ctx)
+{
+	(void)path, (void)blob, (void)size;
+	(*(size_t *)ctx)++;
 	return 0;
+}
+
+static bool has_spool(struct daemon *dm, const char *env_id)
+{
+	size_t k = 0;
+
+	(void)node_spool_each(dm->home, env_id, spool_count_cb, &k, NULL);
+	return k > 0;
 }
 
 /* Run every set-up transfer at once (one per peer), so that a message to
@@ -754,8 +1198,10 @@ static void mark_done(struct daemon *dm, struct mark *m, long status,
 		      const char *how)
 {
 	/* A receipt is never answered with a receipt: it is done once the
-	 * peer committed it. */
-	bool done = !strcmp(m->it->kind, "receipt");
+	 * peer committed it. So is an envelope this node relayed as a hub:
+	 * the receipt goes to its sender, not to us. */
+	bool done =
+	    !strcmp(m->it->kind, "receipt") || !strcmp(m->it->kind, "relay");
 
 	log_line(LOG_INFO, "sent %s %s to %s (HTTP %ld, %s)", m->it->kind,
 		 m->it->env_id, m->it->recipient, status, how);
@@ -817,6 +1263,28 @@ out:
 	return ok;
 }
 
+/* A peer pinned "via:HUB" (url) is reached by posting to its hub: card
+ * and url become the hub's, which must itself be reached directly. */
+static int hub_route(struct daemon *dm, struct identity_card *card, char *url,
+		     size_t url_n, char hub[MARKING_CODE_MAX + 1],
+		     struct diag *d)
+{
+	int err;
+
+	if (!node_url_via(url, hub))
+		return 0;
+	identity_card_free(card);
+	if ((err = node_peer_card(dm->work_node, hub, card, url, url_n, d))) {
+		diag_prefix(d, "hub %s: ", hub);
+		return err;
+	}
+	if (node_url_via(url, NULL)) {
+		diag_set(d, "hub %s is itself reached through a hub", hub);
+		return LIA_EINVAL;
+	}
+	return 0;
+}
+
 /* Set up the first batch of rows it[0..n), all to one recipient, in x.
  * Rows that do not fit wait for the next round (they stay due); *more
  * says so. Rows that cannot be sent at all get their failed mark now. */
@@ -826,19 +1294,45 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	const char *to = it[0].recipient;
 	struct identity_card card = {0};
 	char url[STORE_URL_MAX + 1], pin[128], why[600];
+	char hub[MARKING_CODE_MAX + 1] = "";
 	struct diag d;
-	size_t k = 0;
+	size_t k = 0, w = 0;
+	bool up_failed = false;
 
 	diag_clear(&d);
 	x->m = m;
 	for (size_t i = 0; i < n; i++)
 		m[i].it = &it[i];
 	if (node_peer_card(dm->work_node, to, &card, url, sizeof(url), &d) ||
+	    hub_route(dm, &card, url, sizeof(url), hub, &d) ||
 	    spki_pin(card.tls_cert_pem, pin, sizeof(pin), &d)) {
 		diag_format(&d, why, sizeof(why));
 		for (size_t i = 0; i < n; i++)
 			mark_failed(&m[i], "cannot send: %s", why);
 		x->k = n;
+		goto out;
+	}
+	/* Attachments first. A row whose attachments could not all be
+	 * uploaded waits for its retry (marked now) and leaves the batch;
+	 * after one transfer failure the others to this peer wait too. */
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(it[i].kind, "message") ||
+		    !has_spool(dm, it[i].env_id) ||
+		    (!up_failed && !upload_spool(dm, to, url, pin, it[i].env_id,
+						 why, sizeof(why)))) {
+			if (w != i)
+				it[w] = it[i];
+			m[w].it = &it[w];
+			w++;
+			continue;
+		}
+		up_failed = true;
+		mark_retry(dm, &m[i], why);
+		mark_all(dm, &m[i], 1);
+	}
+	n = w;
+	if (!n) {
+		x->k = 0;
 		goto out;
 	}
 	if (batch_start(&x->body))
@@ -1079,6 +1573,20 @@ static void *worker(void *arg)
 					       now - NODE_MAX_SKEW, NULL, &d);
 			last_prune = now;
 		}
+		if (now - dm->spool_pruned >= 60) {
+			size_t removed = 0;
+
+			/* Attachments of envelopes delivered or given up;
+			 * an hour for a send still committing. */
+			if (!node_spool_prune(dm->work_node, now, 3600,
+					      &removed, &d) &&
+			    removed)
+				log_line(LOG_INFO,
+					 "spool: removed the attachments of "
+					 "%zu envelope(s) no longer queued",
+					 removed);
+			dm->spool_pruned = now;
+		}
 		if (dm->witness_ms && now_ms() - last_publish >= dm->witness_ms) {
 			witness_publish(dm, now);
 			last_publish = now_ms();
@@ -1189,6 +1697,55 @@ static int trust_cb(const struct store_peer *p, void *ctx)
 	return t->err;
 }
 
+/* The federation CAs, if any, and this node's own CA-issued certificate,
+ * if installed (it is then presented, as server and as client, instead of
+ * the self-signed one: same key, so partners pinning the card's key are
+ * not affected). */
+static int fedca_setup(struct daemon *dm, const char *home,
+		       struct strbuf *trust, struct diag *d)
+{
+	char *cert = NULL;
+	size_t len = 0;
+	int err = node_fedca_load(home, &dm->fedca, &dm->fedca_len, d);
+
+	if (err == LIA_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	/* Listed so that clients know which CAs this node asks for. */
+	if ((err = strbuf_addstr(trust, dm->fedca)))
+		return err;
+	log_line(LOG_INFO, "federation CA configured: certificates chaining "
+			   "to it are accepted for pinned agencies");
+	snprintf(dm->cert_path, sizeof(dm->cert_path), "%s/%s", home,
+		 NODE_TLS_CA_CERT);
+	if (access(dm->cert_path, R_OK)) {
+		snprintf(dm->cert_path, sizeof(dm->cert_path),
+			 "%s/keys/tls.crt", home);
+		return 0;
+	}
+	{
+		FILE *f = fopen(dm->cert_path, "rb");
+		char buf[IDENTITY_CERT_MAX + 1];
+
+		len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		if (!len || !(cert = malloc(len + 1))) {
+			diag_set(d, "%s: unreadable", dm->cert_path);
+			return LIA_EIO;
+		}
+		memcpy(cert, buf, len);
+		cert[len] = 0;
+	}
+	dm->ca_cert = cert;
+	log_line(LOG_INFO,
+		 "presenting the certificate from the federation CA "
+		 "(%s)",
+		 NODE_TLS_CA_CERT);
+	return 0;
+}
+
 static int lock_home(const char *home, int *fd_out, struct diag *d)
 {
 	char path[PATH_MAX];
@@ -1254,6 +1811,7 @@ int daemon_run_api(const char *home, const char *listen,
 	if ((err = lock_home(home, &lock_fd, d)) ||
 	    (err = node_open(home, false, &dm.http_node, d)) ||
 	    (err = node_open(home, false, &dm.work_node, d)) ||
+	    (err = node_own_index_new(&dm.http_node->own_ix)) ||
 	    (err = identity_load(home, &dm.me, d)))
 		goto out;
 	if (!(dm.home = strdup(home)) || pipe(dm.pipe_fd) ||
@@ -1275,6 +1833,8 @@ int daemon_run_api(const char *home, const char *listen,
 		goto out;
 	snprintf(dm.cert_path, sizeof(dm.cert_path), "%s/keys/tls.crt", home);
 	snprintf(dm.key_path, sizeof(dm.key_path), "%s/keys/tls.key", home);
+	if ((err = fedca_setup(&dm, home, &trust, d)))
+		goto out;
 	if ((err = strbuf_addstr(&trust, identity_tls_cert_pem(dm.me))) ||
 	    (err = store_peer_each(dm.http_node->store, trust_cb, &tc, d)) ||
 	    (err = store_peer_each(dm.http_node->store, peer_line_cb, &dm.peers,
@@ -1298,10 +1858,10 @@ int daemon_run_api(const char *home, const char *listen,
 	    0, NULL, NULL, on_request, &dm, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 	    &dm, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_HTTPS_MEM_KEY,
 	    identity_tls_key_pem(dm.me), MHD_OPTION_HTTPS_MEM_CERT,
-	    identity_tls_cert_pem(dm.me), MHD_OPTION_HTTPS_MEM_TRUST, trust.buf,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &dm,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-	    64u, MHD_OPTION_END);
+	    dm.ca_cert ? dm.ca_cert : identity_tls_cert_pem(dm.me),
+	    MHD_OPTION_HTTPS_MEM_TRUST, trust.buf, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, &dm, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!mhd) {
 		diag_set(d, "cannot listen on %s",
 			 listen ? listen : dm.http_node->cfg.listen);
@@ -1337,6 +1897,8 @@ out:
 	api_server_stop(api);
 	if (mhd)
 		MHD_stop_daemon(mhd);
+	node_blob_up_free(dm.blob_up);
+	dm.blob_up = NULL;
 	if (started)
 		pthread_join(th, NULL);
 	if (dm.multi)
@@ -1356,6 +1918,8 @@ out:
 		if (dm.pipe_fd[i] >= 0)
 			close(dm.pipe_fd[i]);
 	free(dm.home);
+	free(dm.fedca);
+	free(dm.ca_cert);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (!err)

@@ -10,9 +10,11 @@
  * same stream differ in framing only.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -375,4 +377,97 @@ int attach_desc_from_json(const json_t *obj, struct attach_desc *out,
 out:
 	sodium_memzero(&r, sizeof(r));
 	return rc;
+}
+
+/* ------------------------------------------------ blobs and uploads */
+
+bool attach_blob_hex_ok(const char *s, size_t len)
+{
+	if (len != ATTACH_BLOB_HEX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int attach_blob_id(int fd, char hex[ATTACH_BLOB_HEX + 1], uint64_t *size,
+		   struct diag *d)
+{
+	crypto_generichash_state st;
+	uint8_t h[32];
+	uint64_t total = 0;
+	uint8_t *buf = malloc(ATTACH_CHUNK);
+	ssize_t k;
+	int err = 0;
+
+	if (!buf)
+		return LIA_ENOMEM;
+	/* BLAKE2b rather than SHA-256: the id is computed by the sender
+	 * and again by the receiver over every byte of files up to 1 TiB,
+	 * and libsodium's BLAKE2b is several times faster. */
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	while ((k = read(fd, buf, ATTACH_CHUNK)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			diag_set(d, "attachment: %s", strerror(errno));
+			err = LIA_EIO;
+			goto out;
+		}
+		total += (uint64_t)k;
+		if (total > attach_encrypted_size(ATTACH_SIZE_MAX)) {
+			diag_set(d, "attachment: larger than the limit");
+			err = LIA_ETOOBIG;
+			goto out;
+		}
+		crypto_generichash_update(&st, buf, (size_t)k);
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, ATTACH_BLOB_HEX + 1, h, sizeof(h));
+	*size = total;
+out:
+	free(buf);
+	return err;
+}
+
+/* A decimal number of 1..20 digits without a leading zero (but "0"),
+ * at most UINT64_MAX; *p advances past it. */
+static bool range_num(const char **p, const char *end, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	if (s == end || *s < '0' || *s > '9' ||
+	    (*s == '0' && s + 1 < end && s[1] >= '0' && s[1] <= '9'))
+		return false;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*p = s;
+	*out = v;
+	return true;
+}
+
+int attach_range_parse(const char *s, size_t len, struct attach_range *out)
+{
+	const char *p = s, *end = s + len;
+	struct attach_range r;
+
+	if (!s || len < 6 || len > 80 || memcmp(p, "bytes ", 6))
+		return LIA_EPARSE;
+	p += 6;
+	if (!range_num(&p, end, &r.first) || p == end || *p++ != '-' ||
+	    !range_num(&p, end, &r.last) || p == end || *p++ != '/' ||
+	    !range_num(&p, end, &r.total) || p != end)
+		return LIA_EPARSE;
+	if (r.first > r.last || r.last >= r.total ||
+	    r.total > attach_encrypted_size(ATTACH_SIZE_MAX) ||
+	    r.last - r.first >= ATTACH_PUT_MAX)
+		return LIA_EPARSE;
+	*out = r;
+	return 0;
 }

@@ -356,6 +356,17 @@ static int seal_to(struct node *n, const struct identity *me,
 	h->priority =
 	    kind == ENVELOPE_HIT ? ENVELOPE_IMMEDIATE : ENVELOPE_URGENT;
 	h->marking = mjson;
+	{
+		const char *tp[ENVELOPE_RECIPIENTS_MAX];
+
+		for (size_t i = 0; i < n_to; i++)
+			tp[i] = to[i];
+		if ((err = node_hub_for(n, tp, n_to, h->hub, d))) {
+			h->marking = NULL;
+			free(mjson);
+			return err;
+		}
+	}
 	err = envelope_seal(me, h, keys, n_to, (const uint8_t *)body,
 			    strlen(body), env, env_len, d);
 	h->marking = NULL;

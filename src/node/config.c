@@ -324,6 +324,7 @@ void node_close(struct node *n)
 {
 	if (!n)
 		return;
+	node_own_index_free(n->own_ix);
 	store_close(n->store);
 	marking_free(&n->cfg.defaults);
 	free(n->home);

@@ -32,6 +32,18 @@
 
 /* ------------------------------------------------------------- peers */
 
+bool node_url_via(const char *url, char hub[MARKING_CODE_MAX + 1])
+{
+	size_t k = strlen(NODE_VIA_PREFIX);
+
+	if (strncmp(url, NODE_VIA_PREFIX, k) ||
+	    !identity_agency_ok(url + k, strlen(url + k)))
+		return false;
+	if (hub)
+		(void)str_copy(hub, MARKING_CODE_MAX + 1, url + k);
+	return true;
+}
+
 /* https://HOST:PORT[/] with HOST of [A-Za-z0-9.-] or a bracketed IPv6
  * address: nothing libcurl could read as something else. */
 static bool url_ok(const char *u)
@@ -39,6 +51,9 @@ static bool url_ok(const char *u)
 	const char *p;
 	size_t n = strnlen(u, STORE_URL_MAX + 1), digits = 0;
 
+	/* A peer reached through a hub has the hub's code instead. */
+	if (node_url_via(u, NULL))
+		return true;
 	if (n > STORE_URL_MAX || strncmp(u, "https://", 8))
 		return false;
 	p = u + 8;
@@ -73,18 +88,24 @@ int node_peer_add(struct node *n, const void *card, size_t len, const char *url,
 {
 	struct identity_card c = {0};
 	struct store_peer p;
-	char fp[2 * IDENTITY_SHA256_BYTES + 1];
+	char fp[2 * IDENTITY_SHA256_BYTES + 1], hub[MARKING_CODE_MAX + 1];
 	char *text = NULL;
 	int err;
 
 	if (!url || !url_ok(url)) {
-		diag_set(d, "peer URL must be https://HOST:PORT");
+		diag_set(d, "peer URL must be https://HOST:PORT (or via:HUB)");
 		return LIA_EINVAL;
 	}
 	if ((err = identity_card_parse(card, len, &c, d)))
 		return err;
 	if (!strcmp(c.agency, n->cfg.agency)) {
 		diag_set(d, "card of %s is this node's own", c.agency);
+		err = LIA_EINVAL;
+		goto out;
+	}
+	if (node_url_via(url, hub) &&
+	    (!strcmp(hub, c.agency) || !strcmp(hub, n->cfg.agency))) {
+		diag_set(d, "the hub of %s must be a third node", c.agency);
 		err = LIA_EINVAL;
 		goto out;
 	}
@@ -147,6 +168,50 @@ int node_peer_card(struct node *n, const char *agency,
 	if ((err = store_peer_find(n->store, agency, false, card_cb, &x, d)))
 		return err;
 	*card = c;
+	return 0;
+}
+
+static int url_cb(const struct store_peer *p, void *ctx)
+{
+	return str_copy(ctx, STORE_URL_MAX + 1, p->url);
+}
+
+/* The hub through which this node reaches agency ("" when directly). Only
+ * the URL is read: this runs for every envelope sealed, and the card is
+ * checked where its keys are used. */
+static int peer_route(struct node *n, const char *agency,
+		      char hub[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	char url[STORE_URL_MAX + 1];
+	int err;
+
+	if ((err = store_peer_find(n->store, agency, false, url_cb, url, d)))
+		return err;
+	if (!node_url_via(url, hub))
+		hub[0] = 0;
+	return 0;
+}
+
+int node_hub_for(struct node *n, const char *const *to, size_t n_to,
+		 char hub[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	char h[MARKING_CODE_MAX + 1];
+	int err;
+
+	hub[0] = 0;
+	for (size_t i = 0; i < n_to; i++) {
+		if ((err = peer_route(n, to[i], h, d)))
+			return err;
+		if (!h[0])
+			continue;
+		if (hub[0] && strcmp(hub, h)) {
+			diag_set(d, "recipients are reached through two hubs, "
+				    "%s and %s: send to them separately",
+				 hub, h);
+			return LIA_EINVAL;
+		}
+		(void)str_copy(hub, MARKING_CODE_MAX + 1, h);
+	}
 	return 0;
 }
 
@@ -219,85 +284,28 @@ static int add_records(struct node *n, const struct node_send *s, json_t *arr,
 	return 0;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
-static int add_attachment(const char *path, json_t *arr, struct diag *d)
+/* Encrypt one attachment into the spool of envelope id (streaming: the
+ * file is never in memory) and describe it in the body: the descriptor
+ * with its key, and the blob id under which the encrypted file travels
+ * beside the envelope. */
+static int add_attachment(struct node *n, const char *id, const char *path,
+			  json_t *arr, struct diag *d)
 {
 	struct attach_desc desc;
-	FILE *in = NULL, *tmp = NULL;
-	uint8_t *enc = NULL;
-	char *b64 = NULL;
+	char blob[ATTACH_BLOB_HEX + 1];
 	json_t *dj = NULL;
-	long sz;
-	size_t b64n;
 	int err;
 
 	memset(&desc, 0, sizeof(desc));
-	if (!(in = fopen(path, "rb"))) {
-		diag_set(d, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
-	}
-	if (!(tmp = tmpfile())) {
-		diag_set(d, "temporary file: %s", strerror(errno));
-		err = LIA_EIO;
+	if ((err = node_spool_attach(n->home, id, path, &desc, blob, d)) ||
+	    (err = attach_desc_to_json(&desc, &dj)))
 		goto out;
-	}
-	if ((err = attach_encrypt(in, tmp, base_name(path),
-				  "application/octet-stream", &desc, d))) {
-		diag_prefix(d, "%s: ", path);
-		goto out;
-	}
-	/* Attachments travel inside the body for now, so they are bounded
-	 * by it; streaming them separately is future work. */
-	if (attach_encrypted_size(desc.size) >
-	    ENVELOPE_BODY_MAX / 4 * 3 - 65536) {
-		diag_set(d,
-			 "%s: attachment too big to travel in a message "
-			 "(at most about %u MiB for now)",
-			 path, ENVELOPE_BODY_MAX / 4 * 3 / (1u << 20) - 1);
-		err = LIA_ETOOBIG;
-		goto out;
-	}
-	if (fflush(tmp) || (sz = ftell(tmp)) < 0 ||
-	    (uint64_t)sz != attach_encrypted_size(desc.size) ||
-	    fseek(tmp, 0, SEEK_SET)) {
-		diag_set(d, "temporary file: %s", strerror(errno));
-		err = LIA_EIO;
-		goto out;
-	}
-	enc = malloc((size_t)sz + 1);
-	b64n = sodium_base64_encoded_len((size_t)sz,
-					 sodium_base64_VARIANT_ORIGINAL);
-	b64 = malloc(b64n);
-	if (!enc || !b64) {
-		err = LIA_ENOMEM;
-		goto out;
-	}
-	if (fread(enc, 1, (size_t)sz, tmp) != (size_t)sz) {
-		diag_set(d, "temporary file: short read");
-		err = LIA_EIO;
-		goto out;
-	}
-	sodium_bin2base64(b64, b64n, enc, (size_t)sz,
-			  sodium_base64_VARIANT_ORIGINAL);
-	if ((err = attach_desc_to_json(&desc, &dj)))
-		goto out;
-	if (json_object_set_new(dj, "data", json_string(b64)) ||
+	if (json_object_set_new(dj, "blob", json_string(blob)) ||
 	    json_array_append(arr, dj))
 		err = LIA_ENOMEM;
 out:
 	attach_desc_wipe(&desc);
 	json_decref(dj);
-	free(b64);
-	free(enc);
-	if (tmp)
-		fclose(tmp);
-	fclose(in);
 	return err;
 }
 
@@ -350,6 +358,7 @@ int node_send(struct node *n, const struct identity *me,
 	char reply_peer[MARKING_CODE_MAX + 1];
 	uint8_t *env = NULL;
 	size_t env_len = 0;
+	bool spooled = false;
 	int err;
 
 	memset(&h, 0, sizeof(h));
@@ -380,6 +389,42 @@ int node_send(struct node *n, const struct identity *me,
 	}
 	if ((err = check_recipients(n, s, keys, d)))
 		goto out;
+	/* The route is the pins': the delivery worker sends by recipient.
+	 * --via states it, and is refused if a recipient is not reached
+	 * through that hub. */
+	for (size_t i = 0; s->via && i < s->n_to; i++) {
+		char hub[MARKING_CODE_MAX + 1];
+
+		if ((err = peer_route(n, s->to[i], hub, d)))
+			goto out;
+		if (strcmp(hub, s->via)) {
+			diag_set(d,
+				 "%s is not reached through %s (pin it with "
+				 "peer add --via %s)",
+				 s->to[i], s->via, s->via);
+			err = LIA_EINVAL;
+			goto out;
+		}
+	}
+	if ((err = node_hub_for(n, s->to, s->n_to, h.hub, d)))
+		goto out;
+	if (h.hub[0]) {
+		struct identity_card hc = {0};
+
+		if ((err = node_peer_card(n, h.hub, &hc, NULL, 0, d))) {
+			diag_prefix(d, "hub %s: ", h.hub);
+			goto out;
+		}
+		identity_card_free(&hc);
+		/* The hub would not forward the files (they travel beside
+		 * the envelope, to its next hop only). */
+		if (s->n_attach) {
+			diag_set(d, "attachments through a hub are not "
+				    "supported yet");
+			err = LIA_EINVAL;
+			goto out;
+		}
+	}
 	if (s->reply_to &&
 	    (err = store_msg_case(n->store, s->reply_to, &case_ref, reply_peer,
 				  sizeof(reply_peer), d)))
@@ -411,10 +456,17 @@ int node_send(struct node *n, const struct identity *me,
 	 * is encrypted or queued: one refusal refuses the whole send. */
 	if ((err = add_records(n, s, recs, &em, d)))
 		goto out;
+	/* The id first: it names the spool of the attachments. */
+	envelope_id_new(h.id);
+	envelope_id_hex(h.id, id);
+	spooled = s->n_attach > 0;
 	for (size_t i = 0; i < s->n_attach; i++)
-		if ((err = add_attachment(s->attach[i], atts, d)))
+		if ((err = add_attachment(n, id, s->attach[i], atts, d)))
 			goto out;
-	if (json_object_set_new(body, "v", json_integer(1)) ||
+	/* Version 2 only when there are attachments (they travel beside
+	 * the envelope): other messages stay readable by version 1
+	 * nodes. */
+	if (json_object_set_new(body, "v", json_integer(s->n_attach ? 2 : 1)) ||
 	    json_object_set_new(body, "subject", json_string(s->subject)) ||
 	    (s->text &&
 	     json_object_set_new(body, "text", json_string(s->text))) ||
@@ -432,7 +484,6 @@ int node_send(struct node *n, const struct identity *me,
 	}
 	if ((err = envelope_marking_json(&em, &mjson)))
 		goto out;
-	envelope_id_new(h.id);
 	(void)str_copy(h.sender, sizeof(h.sender), n->cfg.agency);
 	for (size_t i = 0; i < s->n_to; i++)
 		(void)str_copy(h.recipients[i], sizeof(h.recipients[i]),
@@ -448,7 +499,6 @@ int node_send(struct node *n, const struct identity *me,
 	if ((err = envelope_seal(me, &h, keys, s->n_to, (const uint8_t *)body_s,
 				 strlen(body_s), &env, &env_len, d)))
 		goto out;
-	envelope_id_hex(h.id, id);
 
 	/* The audit row says to whom, what and why (the case), never the
 	 * content itself. */
@@ -482,7 +532,10 @@ int node_send(struct node *n, const struct identity *me,
 	if ((err = store_outbox_add(n->store, &o, d)))
 		goto out;
 	memcpy(env_id, id, sizeof(id));
+	spooled = false; /* the outbox row owns the spool now */
 out:
+	if (spooled)
+		node_spool_remove(n->home, id);
 	strbuf_release(&detail);
 	free(env);
 	free(mjson);
@@ -563,10 +616,10 @@ static int store_records(struct node *n, const struct envelope_header *h,
 }
 
 static int seal_receipt_body(const struct identity *me, const char *to,
-			     const struct peer_key *key, const char *body,
-			     const char *case_ref, int64_t now, uint8_t **out,
-			     size_t *out_len, struct envelope_header *h,
-			     struct diag *d)
+			     const char *hub, const struct peer_key *key,
+			     const char *body, const char *case_ref,
+			     int64_t now, uint8_t **out, size_t *out_len,
+			     struct envelope_header *h, struct diag *d)
 {
 	struct marking m;
 	char *mjson = NULL;
@@ -585,6 +638,7 @@ static int seal_receipt_body(const struct identity *me, const char *to,
 	envelope_id_new(h->id);
 	(void)str_copy(h->sender, sizeof(h->sender), identity_agency(me));
 	(void)str_copy(h->recipients[0], sizeof(h->recipients[0]), to);
+	(void)str_copy(h->hub, sizeof(h->hub), hub);
 	h->n_recipients = 1;
 	h->created = now;
 	h->expires = now + NODE_MSG_TTL;
@@ -602,16 +656,16 @@ out:
 }
 
 static int seal_receipt(const struct identity *me, const char *to,
-			const struct peer_key *key, const char *for_id,
-			const char *case_ref, int64_t now, uint8_t **out,
-			size_t *out_len, struct envelope_header *h,
-			struct diag *d)
+			const char *hub, const struct peer_key *key,
+			const char *for_id, const char *case_ref, int64_t now,
+			uint8_t **out, size_t *out_len,
+			struct envelope_header *h, struct diag *d)
 {
 	char body[64];
 
 	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", for_id);
-	return seal_receipt_body(me, to, key, body, case_ref, now, out, out_len,
-				 h, d);
+	return seal_receipt_body(me, to, hub, key, body, case_ref, now, out,
+				 out_len, h, d);
 }
 
 /* The receipts of a batch: the ids applied (or seen again) in it,
@@ -646,7 +700,7 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 	struct peer_key key;
 	uint8_t *rb = NULL;
 	size_t rlen = 0;
-	char rid[33];
+	char rid[33], hub[MARKING_CODE_MAX + 1];
 	const char *rcpt[1] = {h->sender};
 	int err;
 
@@ -657,8 +711,9 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 		return 0;
 	}
 	identity_card_peer_key(card, &key);
-	if ((err = seal_receipt(me, h->sender, &key, id, h->case_ref, now, &rb,
-				&rlen, &rh, d)))
+	if ((err = peer_route(n, h->sender, hub, d)) ||
+	    (err = seal_receipt(me, h->sender, hub, &key, id, h->case_ref, now,
+				&rb, &rlen, &rh, d)))
 		return err;
 	envelope_id_hex(rh.id, rid);
 	o = (struct store_outbound){
@@ -691,6 +746,11 @@ struct rx_pre {
 	size_t body_len;
 	int err;
 	struct diag d;
+	/* Relaying (docs/EXCHANGE-FORMAT.md): the TLS peer is the hub the
+	 * header names and the sender is someone else, so the checks need
+	 * the sender's card (receive_one does them again with it); or this
+	 * node is the hub of an envelope for others, to forward unopened. */
+	bool via_hub, forward;
 };
 
 static void rx_pre_release(struct rx_pre *p)
@@ -721,6 +781,10 @@ static int rx_check(const char *self, const struct identity *me,
 	h = envelope_get_header(p->env);
 	envelope_id_hex(h->id, id);
 	if (strcmp(h->sender, peer_agency)) {
+		if (h->hub[0] && !strcmp(h->hub, peer_agency)) {
+			p->via_hub = true;
+			goto out; /* checked with the sender's card later */
+		}
 		diag_set(d, "envelope %s names sender %s but came from %s", id,
 			 h->sender, peer_agency);
 		err = LIA_EDENIED;
@@ -737,8 +801,12 @@ static int rx_check(const char *self, const struct identity *me,
 	}
 	for (size_t i = 0; i < h->n_recipients; i++)
 		mine = mine || !strcmp(h->recipients[i], self);
+	if (!mine && h->hub[0] && !strcmp(h->hub, self)) {
+		/* This node is its hub: verified, forwarded unopened. */
+		p->forward = true;
+		goto out;
+	}
 	if (!mine) {
-		/* Relaying through a hub is not implemented: refused. */
 		diag_set(d, "envelope %s is not addressed to %s", id, self);
 		err = LIA_EDENIED;
 		goto out;
@@ -747,6 +815,139 @@ static int rx_check(const char *self, const struct identity *me,
 	err = envelope_open(p->env, me, &p->body, &p->body_len, d);
 out:
 	p->err = err;
+	return err;
+}
+
+/* A message is accepted only when every attachment that travels beside
+ * it is here whole and verified (node_blob_up_end published it under its
+ * hash): until then the sender is told to try again, after it has
+ * uploaded them. */
+static int blobs_complete(struct node *n, const char *id,
+			  const struct node_message *m, struct diag *d)
+{
+	for (size_t i = 0; i < m->n_attach; i++) {
+		const struct node_msg_attach *a = &m->attach[i];
+		uint64_t have = 0;
+		bool complete = false;
+		int err;
+
+		if (!a->blob[0])
+			continue;
+		if ((err = node_blob_state(n->home, a->blob, &have, &complete,
+					   d)))
+			return err;
+		if (!complete) {
+			diag_set(d,
+				 "envelope %s: attachment %s not uploaded "
+				 "yet (%llu bytes here)",
+				 id, a->blob, (unsigned long long)have);
+			return LIA_EBUSY;
+		}
+		if (have != attach_encrypted_size(a->desc->size)) {
+			diag_set(d,
+				 "envelope %s: attachment %s has %llu "
+				 "bytes, the body says %llu",
+				 id, a->blob, (unsigned long long)have,
+				 (unsigned long long)attach_encrypted_size(
+				     a->desc->size));
+			return LIA_EPARSE;
+		}
+	}
+	return 0;
+}
+
+/* This node is the hub of an envelope for others (checked by rx_check
+ * with the sender's card, never opened): queue it, byte for byte, to each
+ * recipient, in the same transaction as its seen id and an audit row. No
+ * receipt: the sender waits for the recipients' own, which come back
+ * through this node the same way. */
+static int forward_one(struct node *n, const struct envelope_header *h,
+		       const char *id, const uint8_t *bytes, size_t len,
+		       enum node_rx *res, char env_id[33], struct diag *d)
+{
+	const char *rcpt[ENVELOPE_RECIPIENTS_MAX];
+	struct store_outbound fw;
+	struct store_inbound in;
+	struct strbuf detail;
+	char actor[64];
+	size_t nr = 0;
+	int err;
+
+	strbuf_init(&detail, DETAIL_MAX);
+	if ((err = store_seen(n->store, id, d)) < 0)
+		goto out;
+	if (err == 1)
+		goto dup;
+	/* To the recipients this node reaches itself (one named hub, not
+	 * a chain of them). An envelope to several agencies names the hub
+	 * of those reached through it; the others receive it directly from
+	 * the sender, and any that get it both ways answer "duplicate". */
+	for (size_t i = 0; i < h->n_recipients; i++) {
+		char hub[MARKING_CODE_MAX + 1];
+		struct diag di;
+
+		if (!peer_route(n, h->recipients[i], hub, &di) && !hub[0])
+			rcpt[nr++] = h->recipients[i];
+	}
+	if (!nr) {
+		diag_set(d, "envelope %s: this hub reaches none of its "
+			    "recipients",
+			 id);
+		err = LIA_EDENIED;
+		goto out;
+	}
+	err = strbuf_addf(&detail, "relay of %s from %s to",
+			  envelope_kind_name(h->kind), h->sender);
+	for (size_t i = 0; i < nr && !err; i++)
+		err = strbuf_addf(&detail, "%s%s", i ? "," : " ", rcpt[i]);
+	if (err)
+		goto out;
+	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
+	fw = (struct store_outbound){
+	    .env_id = id,
+	    .kind = "relay",
+	    .subject = "",
+	    .case_ref = h->case_ref,
+	    .created = h->created,
+	    .expires = h->expires,
+	    .bytes = bytes,
+	    .len = len,
+	    .recipients = rcpt,
+	    .n_recipients = nr,
+	    .actor = "node",
+	    .detail = detail.buf,
+	};
+	in = (struct store_inbound){
+	    .env_id = id,
+	    .sender = h->sender,
+	    .kind = envelope_kind_name(h->kind),
+	    .priority = envelope_priority_name(h->priority),
+	    .case_ref = h->case_ref,
+	    .subject = "",
+	    .marking = h->marking,
+	    .created = h->created,
+	    .expires = h->expires,
+	    .bytes = bytes,
+	    .len = len,
+	    .keep = false, /* nothing to read here: it is not ours */
+	    .actor = actor,
+	    .detail = detail.buf,
+	    .reply = &fw,
+	};
+	if ((err = store_inbound_apply(n->store, &in, d))) {
+		if (err == LIA_EEXIST)
+			goto dup;
+		goto out;
+	}
+	*res = NODE_RX_STORED;
+	memcpy(env_id, id, 33);
+	goto out;
+dup:
+	err = 0;
+	*res = NODE_RX_DUPLICATE;
+	memcpy(env_id, id, 33);
+out:
+	strbuf_release(&detail);
 	return err;
 }
 
@@ -761,6 +962,7 @@ static int receive_one(struct node *n, const struct identity *me,
 		       char env_id[33], struct diag *d)
 {
 	struct rx_pre own;
+	struct identity_card scard = {0};
 	struct envelope *env = NULL;
 	const struct envelope_header *h;
 	struct node_message *msg = NULL;
@@ -801,8 +1003,49 @@ static int receive_one(struct node *n, const struct identity *me,
 			*d = pre->d;
 		goto out;
 	}
+	if (pre->via_hub) {
+		/* Brought by the hub the header names: everything is checked
+		 * again with the card of the sender. Its receipt goes to the
+		 * sender alone (through the sender's hub), not in the hub's
+		 * batch receipt. */
+		char sender[MARKING_CODE_MAX + 1];
+
+		(void)str_copy(sender, sizeof(sender),
+			       envelope_get_header(env)->sender);
+		envelope_free(env);
+		env = NULL;
+		if ((err = node_peer_card(n, sender, &scard, NULL, 0, d))) {
+			diag_prefix(d, "relayed by %s: ", peer_agency);
+			goto out;
+		}
+		memset(&own, 0, sizeof(own));
+		(void)rx_check(n->cfg.agency, me, &scard, sender, bytes, len,
+			       now, &own);
+		env = own.env;
+		body = own.body;
+		body_len = own.body_len;
+		own.env = NULL;
+		own.body = NULL;
+		if ((err = own.err)) {
+			if (d)
+				*d = own.d;
+			goto out;
+		}
+		if (own.via_hub || own.forward) {
+			diag_set(d, "relayed by %s but not addressed to %s",
+				 peer_agency, n->cfg.agency);
+			err = LIA_EDENIED;
+			goto out;
+		}
+		card = &scard;
+		rr = NULL;
+	}
 	h = envelope_get_header(env);
 	envelope_id_hex(h->id, id);
+	if (pre->forward) {
+		err = forward_one(n, h, id, bytes, len, res, env_id, d);
+		goto out;
+	}
 	/* Cheap early answer for a replay; store_inbound_apply checks
 	 * again under the write lock. */
 	if ((err = store_seen(n->store, id, d)) < 0)
@@ -851,6 +1094,7 @@ static int receive_one(struct node *n, const struct identity *me,
 		if (h->kind == ENVELOPE_MESSAGE) {
 			if ((err = node_message_parse(
 				 body, body_len, &n->cfg.ladder, &msg, d)) ||
+			    (err = blobs_complete(n, id, msg, d)) ||
 			    (err = store_records(n, h, id, msg, d)))
 				goto out;
 			in.subject = msg->subject;
@@ -933,7 +1177,10 @@ static int receive_one(struct node *n, const struct identity *me,
 		 * survives a crash like any message (in a batch, the batch's
 		 * one receipt is queued in the batch's transaction). */
 		if (!rr) {
-			if ((err = seal_receipt(me, h->sender, &key, id,
+			char hub[MARKING_CODE_MAX + 1];
+
+			if ((err = peer_route(n, h->sender, hub, d)) ||
+			    (err = seal_receipt(me, h->sender, hub, &key, id,
 						h->case_ref, now, &rbytes,
 						&rlen, &rh, d)))
 				goto out;
@@ -1025,6 +1272,7 @@ out:
 	free(for_ids);
 	free(delivered);
 	envelope_free(env);
+	identity_card_free(&scard);
 	return err;
 }
 
@@ -1070,7 +1318,7 @@ static int queue_batch_receipt(struct node *n, const struct identity *me,
 	if (err)
 		goto out;
 	identity_card_peer_key(card, &key);
-	if ((err = seal_receipt_body(me, to, &key, body.buf, "", now, &rb,
+	if ((err = seal_receipt_body(me, to, "", &key, body.buf, "", now, &rb,
 				     &rlen, &rh, d)))
 		goto out;
 	envelope_id_hex(rh.id, rid);
@@ -1216,8 +1464,8 @@ out:
 
 /* Decrypt one attachment into dir/name, created only when the whole file
  * decrypted and matched its size and SHA-256. */
-static int save_attachment(const struct node_msg_attach *a, const char *dir,
-			   struct diag *d)
+static int save_attachment(const char *home, const struct node_msg_attach *a,
+			   const char *dir, struct diag *d)
 {
 	char path[PATH_MAX], part[PATH_MAX + 8];
 	FILE *in = NULL, *out = NULL;
@@ -1237,7 +1485,19 @@ static int save_attachment(const struct node_msg_attach *a, const char *dir,
 			close(fd);
 		return LIA_EIO;
 	}
-	if (!(in = fmemopen(a->data, a->len, "rb"))) {
+	if (a->blob[0]) {
+		/* Version 2: decrypted from the received file, streaming. */
+		char bp[PATH_MAX];
+
+		k = snprintf(bp, sizeof(bp), "%s/blobs/%s", home, a->blob);
+		if (k < 0 || (size_t)k >= sizeof(bp) ||
+		    !(in = fopen(bp, "rb"))) {
+			diag_set(d, "attachment %s: %s", a->blob,
+				 strerror(errno));
+			err = LIA_EIO;
+			goto out;
+		}
+	} else if (!(in = fmemopen(a->data, a->len, "rb"))) {
 		err = LIA_ENOMEM;
 		goto out;
 	}
@@ -1260,7 +1520,7 @@ out:
 	return err;
 }
 
-static int read_json(const struct store_in_msg *im,
+static int read_json(const char *home, const struct store_in_msg *im,
 		     const struct envelope_header *h,
 		     const struct node_message *m, const char *save_dir,
 		     json_t **out, struct diag *d)
@@ -1312,8 +1572,8 @@ static int read_json(const struct store_in_msg *im,
 				      (json_int_t)ad->size, "sha256", hex);
 			if (!a || json_array_append_new(atts, a))
 				goto out;
-			if (save_dir &&
-			    (err = save_attachment(&m->attach[i], save_dir, d)))
+			if (save_dir && (err = save_attachment(
+					     home, &m->attach[i], save_dir, d)))
 				goto out;
 			err = LIA_ENOMEM;
 		}
@@ -1357,8 +1617,8 @@ int node_read(struct node *n, const struct identity *me, const char *env_id,
 	    ((err = envelope_open(env, me, &body, &body_len, d)) ||
 	     (err = node_message_parse(body, body_len, &n->cfg.ladder, &m, d))))
 		goto out;
-	if ((err =
-		 read_json(im, envelope_get_header(env), m, save_dir, &o, d)) ||
+	if ((err = read_json(n->home, im, envelope_get_header(env), m, save_dir,
+			     &o, d)) ||
 	    (err = store_inbox_mark_read(
 		 n->store, env_id, actor,
 		 save_dir ? "read, attachments saved" : "read", d)))

@@ -19,6 +19,7 @@
 #include "node_int.h"
 
 #define MSG_VERSION 1
+#define MSG_VERSION_BLOB 2 /* attachments beside the envelope */
 /* Base64 of the largest attachment an envelope body can carry. */
 #define MSG_DATA_MAX ((size_t)ENVELOPE_BODY_MAX)
 
@@ -142,6 +143,38 @@ int node_msg_record_parse(const json_t *rj, const struct ladder *l,
 	return parse_record(rj, l, r, d);
 }
 
+/* A version 2 attachment: the descriptor and the id of the encrypted
+ * file, which travels beside the envelope. */
+static int parse_attach_blob(const json_t *aj, struct node_msg_attach *a,
+			     struct diag *d)
+{
+	json_t *copy = NULL;
+	const json_t *blob = json_object_get(aj, "blob");
+	int err = 0;
+
+	if (!json_is_object(aj) || !json_is_string(blob) ||
+	    !attach_blob_hex_ok(json_string_value(blob),
+				json_string_length(blob))) {
+		diag_set(d, "message: an attachment must be an object with "
+			    "\"blob\", 64 lower-case hex digits");
+		return LIA_EPARSE;
+	}
+	a->desc = calloc(1, sizeof(*a->desc));
+	copy = json_copy((json_t *)aj);
+	if (!a->desc || !copy || json_object_del(copy, "blob")) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = attach_desc_from_json(copy, a->desc, d))) {
+		diag_prefix(d, "message: ");
+		goto out;
+	}
+	memcpy(a->blob, json_string_value(blob), sizeof(a->blob));
+out:
+	json_decref(copy);
+	return err;
+}
+
 static int parse_attach(const json_t *aj, struct node_msg_attach *a,
 			struct diag *d)
 {
@@ -197,6 +230,7 @@ int node_message_parse(const uint8_t *body, size_t len, const struct ladder *l,
 	json_error_t jerr;
 	json_t *o = NULL, *arr;
 	const char *s, *bad = NULL;
+	bool blobs;
 	int err = LIA_EPARSE;
 
 	if (len > ENVELOPE_BODY_MAX) {
@@ -214,11 +248,16 @@ int node_message_parse(const uint8_t *body, size_t len, const struct ladder *l,
 			 bad ? bad : "");
 		goto out;
 	}
+	/* Version 2 differs only in how attachments travel: beside the
+	 * envelope, named by their blob id, instead of inline. */
 	if (!json_is_integer(json_object_get(o, "v")) ||
-	    json_integer_value(json_object_get(o, "v")) != MSG_VERSION) {
-		diag_set(d, "message: version must be %d", MSG_VERSION);
+	    (json_integer_value(json_object_get(o, "v")) != MSG_VERSION &&
+	     json_integer_value(json_object_get(o, "v")) != MSG_VERSION_BLOB)) {
+		diag_set(d, "message: version must be %d or %d", MSG_VERSION,
+			 MSG_VERSION_BLOB);
 		goto out;
 	}
+	blobs = json_integer_value(json_object_get(o, "v")) == MSG_VERSION_BLOB;
 	if (!(m = calloc(1, sizeof(*m)))) {
 		err = LIA_ENOMEM;
 		goto out;
@@ -284,8 +323,11 @@ int node_message_parse(const uint8_t *body, size_t len, const struct ladder *l,
 		}
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			m->n_attach = i + 1;
-			if ((err = parse_attach(json_array_get(arr, i),
-						&m->attach[i], d)))
+			if ((err = blobs ? parse_attach_blob(
+					       json_array_get(arr, i),
+					       &m->attach[i], d)
+					 : parse_attach(json_array_get(arr, i),
+							&m->attach[i], d)))
 				goto out;
 		}
 	}

@@ -52,6 +52,13 @@ struct node_qanswer {
 /* Screen a query body from `sender` against this node's own records and
  * seal the answer to it. Errors: those of the parser, the store, the
  * screening engine and envelope_seal. */
+/* The hub the envelope to to[0..n_to) names in its header: the one the
+ * recipients pinned "via" a hub are reached through ("" when all are
+ * direct). LIA_EINVAL when they are reached through two different hubs;
+ * LIA_ENOTFOUND for a recipient that is not pinned. */
+int node_hub_for(struct node *n, const char *const *to, size_t n_to,
+		 char hub[MARKING_CODE_MAX + 1], struct diag *d);
+
 int node_qanswer_build(struct node *n, const struct identity *me,
 		       const struct envelope_header *h, const char *query_id,
 		       const struct peer_key *key, const uint8_t *body,

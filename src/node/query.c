@@ -99,7 +99,8 @@ static int query_one(struct node *n, const struct identity *me,
 	h.kind = ENVELOPE_QUERY;
 	h.priority = ENVELOPE_ROUTINE;
 	h.marking = mjson;
-	if ((err = envelope_seal(me, &h, &key, 1, (const uint8_t *)body,
+	if ((err = node_hub_for(n, &to, 1, h.hub, d)) ||
+	    (err = envelope_seal(me, &h, &key, 1, (const uint8_t *)body,
 				 strlen(body), &env, &env_len, d)))
 		goto out;
 	envelope_id_hex(h.id, id);
@@ -200,8 +201,8 @@ static int screen_own(struct node *n, const struct node_query *q,
 		      const char *asker, struct node_qanswer *a,
 		      struct node_answer_hit *hits, struct diag *d)
 {
-	struct screen_index *ix = NULL;
-	struct match_ctx *mc = NULL;
+	struct screen_index *ix = NULL, *own_ix = NULL;
+	struct match_ctx *mc = NULL, *own_mc = NULL;
 	struct screen_hit sh[NODE_ANSWER_HITS_MAX];
 	struct match_extra ex;
 	size_t nh = 0;
@@ -214,12 +215,20 @@ static int screen_own(struct node *n, const struct node_query *q,
 		ex.country[ex.n_country++] = q->nationality;
 	if (q->id_number[0])
 		ex.id[ex.n_id++] = q->id_number;
-	/* The index is built for each query from the store as it is now,
-	 * so imports are reflected at once; its cost is one pass over the
-	 * node's own records. */
-	if ((err = match_ctx_new(&mc, d)) || (err = screen_index_new(&ix)) ||
-	    (err = node_screen_load_own(n, ix, mc, NULL, d)))
+	/* The daemon keeps one index, rebuilt when the store's records
+	 * changed; without one (a library caller) the index is built for
+	 * this query. Either way imports are reflected at once. */
+	if (n->own_ix) {
+		if ((err = node_own_index_get(n, n->own_ix, &ix, &mc, d)))
+			goto out;
+	} else if ((err = match_ctx_new(&own_mc, d)) ||
+		   (err = screen_index_new(&own_ix)) ||
+		   (err = node_screen_load_own(n, own_ix, own_mc, NULL, d))) {
 		goto out;
+	} else {
+		ix = own_ix;
+		mc = own_mc;
+	}
 	{
 		struct screen_query sq = {
 			.name = q->name,
@@ -262,8 +271,8 @@ static int screen_own(struct node *n, const struct node_query *q,
 		a->n_refs++;
 	}
 out:
-	screen_index_free(ix);
-	match_ctx_free(mc);
+	screen_index_free(own_ix);
+	match_ctx_free(own_mc);
 	return err;
 }
 
@@ -313,6 +322,8 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	char *ab = NULL, *mjson = NULL;
 	int err;
 
+	const char *asker = NULL;
+
 	memset(&a, 0, sizeof(a));
 	memset(&h, 0, sizeof(h));
 	marking_init(&m);
@@ -331,6 +342,7 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	envelope_id_new(h.id);
 	(void)str_copy(h.sender, sizeof(h.sender), n->cfg.agency);
 	(void)str_copy(h.recipients[0], sizeof(h.recipients[0]), qh->sender);
+	asker = qh->sender;
 	h.n_recipients = 1;
 	h.created = now;
 	h.expires = now + NODE_MSG_TTL;
@@ -338,7 +350,8 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	h.priority = ENVELOPE_ROUTINE;
 	(void)str_copy(h.case_ref, sizeof(h.case_ref), qh->case_ref);
 	h.marking = mjson;
-	if ((err = envelope_seal(me, &h, key, 1, (const uint8_t *)ab,
+	if ((err = node_hub_for(n, &asker, 1, h.hub, d)) ||
+	    (err = envelope_seal(me, &h, key, 1, (const uint8_t *)ab,
 				 strlen(ab), &a.bytes, &a.len, d)))
 		goto out;
 	envelope_id_hex(h.id, a.id);

@@ -243,8 +243,9 @@ static int seal_to(struct node *n, const struct identity *me, const char *to,
 	h->kind = kind;
 	h->priority = ENVELOPE_ROUTINE;
 	h->marking = mjson;
-	err = envelope_seal(me, h, &key, 1, (const uint8_t *)body, strlen(body),
-			    env, env_len, d);
+	if (!(err = node_hub_for(n, &to, 1, h->hub, d)))
+		err = envelope_seal(me, h, &key, 1, (const uint8_t *)body,
+				    strlen(body), env, env_len, d);
 	h->marking = NULL;
 	if (!err)
 		envelope_id_hex(h->id, id);

@@ -310,8 +310,9 @@ static int seal_one(struct node *n, const struct identity *me,
 	h->priority = kind == ENVELOPE_LEDGER_PROBLEM ? ENVELOPE_IMMEDIATE
 						      : ENVELOPE_ROUTINE;
 	h->marking = mjson;
-	err = envelope_seal(me, h, &key, 1, (const uint8_t *)body, strlen(body),
-			    env, env_len, d);
+	if (!(err = node_hub_for(n, &to, 1, h->hub, d)))
+		err = envelope_seal(me, h, &key, 1, (const uint8_t *)body,
+				    strlen(body), env, env_len, d);
 	h->marking = NULL;
 	free(mjson);
 	if (!err)

@@ -73,6 +73,7 @@ enum stmt_id {
 	S_LG_HEAD,
 	S_LG_HEAD_LAST,
 	S_LG_HEAD_EACH,
+	S_LAST_VID,
 	S__COUNT
 };
 
@@ -166,6 +167,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_COUNTS] = "SELECT (SELECT count(*) FROM records),"
 		     " (SELECT count(*) FROM versions),"
 		     " (SELECT count(*) FROM imports)",
+	[S_LAST_VID] = "SELECT coalesce(max(vid), 0) FROM versions",
 	[S_PER_SCHEMA] = "SELECT schema, count(*) FROM records"
 			 " GROUP BY schema ORDER BY schema",
 	[S_AUDIT_INS] = "INSERT INTO audit(at, actor, action, object, detail)"
@@ -1246,6 +1248,26 @@ out:
 	stmt_done(q);
 	if (txn)
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return err;
+}
+
+/* The last version id: versions are append-only and every new record,
+ * changed record or changed marking is one, so it grows exactly when
+ * what a screening index loads can have changed. An index lookup, in
+ * whatever transaction is open. */
+static int sq_records_mark(struct store *st, int64_t *out, struct diag *d)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = NULL;
+	int err;
+
+	if ((err = stmt_get(s, S_LAST_VID, &q, d)))
+		return err;
+	if (sqlite3_step(q) != SQLITE_ROW)
+		err = sq_err(s, "last version", d);
+	else
+		*out = sqlite3_column_int64(q, 0);
+	stmt_done(q);
 	return err;
 }
 
@@ -3780,6 +3802,7 @@ static const struct store_ops sqlite_ops = {
 	.search = sq_search,
 	.each = sq_each,
 	.stats = sq_stats,
+	.records_mark = sq_records_mark,
 	.audit = sq_audit,
 	.audit_each = sq_audit_each,
 	.peer_add = sq_peer_add,

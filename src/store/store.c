@@ -480,6 +480,13 @@ int store_stats(struct store *st, struct store_stats *out,
 	return st->ops->stats(st, out, per_schema, ctx, d);
 }
 
+int store_records_mark(struct store *st, int64_t *out, struct diag *d)
+{
+	if (!st || !out)
+		return LIA_EINVAL;
+	return st->ops->records_mark(st, out, d);
+}
+
 int store_audit(struct store *st, const char *actor, const char *action,
 		const char *object, const char *detail, struct diag *d)
 {

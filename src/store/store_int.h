@@ -56,6 +56,7 @@ struct store_ops {
 		     int (*per_schema)(const char *schema, uint64_t n,
 				       void *ctx),
 		     void *ctx, struct diag *d);
+	int (*records_mark)(struct store *st, int64_t *out, struct diag *d);
 	int (*audit)(struct store *st, const char *actor, const char *action,
 		     const char *object, const char *detail, struct diag *d);
 	int (*audit_each)(struct store *st, int64_t since_id,

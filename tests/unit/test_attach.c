@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <sodium.h>
 
 #include "liaison/attach.h"
+#include "liaison/node.h"
 
 #define CHUNK_CT (ATTACH_CHUNK + ATTACH_CHUNK_OVERHEAD)
 
@@ -348,6 +351,180 @@ static void descriptors(void **state)
 	attach_desc_wipe(&b);
 }
 
+/* Content-Range of an upload chunk: one spelling, every bound checked. */
+static void ranges(void **state)
+{
+	struct attach_range r;
+	char buf[128];
+#define RP(s) attach_range_parse(s, strlen(s), &r)
+
+	(void)state;
+	assert_int_equal(RP("bytes 0-65535/1048576"), 0);
+	assert_true(r.first == 0 && r.last == 65535 && r.total == 1048576);
+	assert_int_equal(RP("bytes 5-5/6"), 0);
+	assert_true(r.first == 5 && r.last == 5 && r.total == 6);
+	assert_int_equal(RP("bytes 0-0/1"), 0);
+	snprintf(buf, sizeof(buf), "bytes 0-%llu/%llu",
+		 (unsigned long long)(ATTACH_PUT_MAX - 1),
+		 (unsigned long long)(ATTACH_PUT_MAX * 2));
+	assert_int_equal(RP(buf), 0);
+	snprintf(buf, sizeof(buf), "bytes 0-%llu/%llu",
+		 (unsigned long long)ATTACH_PUT_MAX,
+		 (unsigned long long)(ATTACH_PUT_MAX * 2));
+	assert_int_equal(RP(buf), LIA_EPARSE); /* chunk too big */
+	snprintf(buf, sizeof(buf), "bytes 0-0/%llu",
+		 (unsigned long long)attach_encrypted_size(ATTACH_SIZE_MAX) +
+		     1);
+	assert_int_equal(RP(buf), LIA_EPARSE); /* file too big */
+	assert_int_equal(RP("bytes 5-4/10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes 0-10/10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes 00-1/10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes 0-01/10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes */10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes 0-9/10 "), LIA_EPARSE);
+	assert_int_equal(RP("bytes  0-9/10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes +0-9/10"), LIA_EPARSE);
+	assert_int_equal(RP("Bytes 0-9/10"), LIA_EPARSE);
+	assert_int_equal(RP("bytes 0-9/"), LIA_EPARSE);
+	assert_int_equal(RP("bytes 0-9"), LIA_EPARSE);
+	assert_int_equal(RP(""), LIA_EPARSE);
+	assert_int_equal(
+	    RP("bytes 0-1/99999999999999999999999"), LIA_EPARSE); /* > 2^64 */
+	/* Not NUL-terminated: only len bytes are read. */
+	assert_int_equal(attach_range_parse("bytes 0-9/10XYZ", 12, &r), 0);
+	assert_true(r.total == 10);
+#undef RP
+}
+
+static void statuses(void **state)
+{
+	uint64_t have = 7;
+	bool complete = true;
+#define SP(s) node_blob_status_parse(s, strlen(s), &have, &complete)
+
+	(void)state;
+	assert_int_equal(SP("{\"have\":123,\"complete\":false}"), 0);
+	assert_true(have == 123 && !complete);
+	assert_int_equal(SP("{\"complete\":true,\"have\":0}"), 0);
+	assert_true(have == 0 && complete);
+	assert_int_equal(SP("{\"have\":1}"), LIA_EPARSE);
+	assert_int_equal(SP("{\"have\":-1,\"complete\":true}"), LIA_EPARSE);
+	assert_int_equal(SP("{\"have\":1.5,\"complete\":true}"), LIA_EPARSE);
+	assert_int_equal(SP("{\"have\":1,\"complete\":1}"), LIA_EPARSE);
+	assert_int_equal(SP("{\"have\":1,\"complete\":true,\"x\":0}"),
+			 LIA_EPARSE);
+	assert_int_equal(SP("{\"have\":1,\"have\":2}"), LIA_EPARSE);
+	assert_int_equal(SP("[]"), LIA_EPARSE);
+#undef SP
+}
+
+/* The receiver's side of uploads: chunks in order and out of order,
+ * resumption by a new upload object (as after a restart, so the hash
+ * is computed from the file), refusal of a file whose hash is not its
+ * id, and the blob id of the sender's spool file. */
+static void blob_uploads(void **state)
+{
+	char home[] = "/tmp/liaison-blob.XXXXXX", hex[ATTACH_BLOB_HEX + 1];
+	char p[512];
+	uint8_t *data = make_data(200000);
+	struct node_blob_up *up = NULL;
+	struct attach_range r;
+	uint64_t have = 0, size = 0;
+	bool complete = false;
+	struct diag d;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(home));
+	/* The id is BLAKE2b-256 of the bytes, whatever their size. */
+	snprintf(p, sizeof(p), "%s/f", home);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, 200000), 200000);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(attach_blob_id(fd, hex, &size, &d), 0);
+	close(fd);
+	assert_true(size == 200000 && attach_blob_hex_ok(hex, strlen(hex)));
+	{
+		uint8_t h[32];
+		char want[65];
+
+		crypto_generichash(h, 32, data, 200000, NULL, 0);
+		sodium_bin2hex(want, sizeof(want), h, 32);
+		assert_string_equal(hex, want);
+	}
+	assert_int_equal(node_blob_state(home, hex, &have, &complete, &d), 0);
+	assert_true(have == 0 && !complete);
+
+	/* First chunk: 0..99999. */
+	r = (struct attach_range){0, 99999, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	assert_int_equal(node_blob_up_write(up, data, 60000, &d), 0);
+	assert_int_equal(node_blob_up_write(up, data + 60000, 40000, &d), 0);
+	assert_int_equal(node_blob_up_end(up, &have, &complete, &d), 0);
+	assert_true(have == 100000 && !complete);
+	/* A second writer of the same blob is refused while one lives. */
+	{
+		struct node_blob_up *other = NULL;
+
+		r = (struct attach_range){100000, 199999, 200000};
+		assert_int_equal(
+		    node_blob_up_begin(home, hex, &r, &other, &have, &d),
+		    LIA_EBUSY);
+		assert_null(other);
+	}
+	/* As after a restart: the upload object is gone. */
+	node_blob_up_free(up);
+	up = NULL;
+	/* A chunk past the bytes held says where the receiver stands. */
+	r = (struct attach_range){150000, 159999, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d),
+			 LIA_EINVAL);
+	assert_true(have == 100000);
+	/* One before it goes back: the bytes after its start are dropped
+	 * (and the end hashes the file again). */
+	r = (struct attach_range){50000, 99999, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	assert_int_equal(node_blob_up_end(up, &have, &complete, &d), 0);
+	assert_true(have == 50000 && !complete);
+	r = (struct attach_range){50000, 199999, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	assert_int_equal(node_blob_up_write(up, data + 50000, 150000, &d), 0);
+	assert_int_equal(node_blob_up_end(up, &have, &complete, &d), 0);
+	assert_true(have == 200000 && complete);
+	node_blob_up_free(up);
+	up = NULL;
+	assert_int_equal(node_blob_state(home, hex, &have, &complete, &d), 0);
+	assert_true(have == 200000 && complete);
+	r = (struct attach_range){0, 9, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d),
+			 LIA_EEXIST);
+	node_blob_up_free(up);
+	up = NULL;
+
+	/* Bytes that do not hash to the id: refused and dropped. */
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	r = (struct attach_range){0, 199999, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	assert_int_equal(node_blob_up_write(up, data, 200001 - 1, &d), 0);
+	assert_int_equal(node_blob_up_end(up, &have, &complete, &d),
+			 LIA_ECRYPTO);
+	assert_true(have == 0 && !complete);
+	node_blob_up_free(up);
+	up = NULL;
+	assert_int_equal(node_blob_state(home, hex, &have, &complete, &d), 0);
+	assert_true(have == 0 && !complete);
+	/* Past the chunk's end. */
+	r = (struct attach_range){0, 9, 200000};
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	assert_int_equal(node_blob_up_write(up, data, 11, &d), LIA_ETOOBIG);
+	node_blob_up_free(up);
+
+	snprintf(p, sizeof(p), "rm -rf '%s'", home);
+	assert_int_equal(system(p), 0);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +533,9 @@ int main(void)
 	    cmocka_unit_test(tamper_rejected),
 	    cmocka_unit_test(streams_from_a_pipe),
 	    cmocka_unit_test(descriptors),
+	    cmocka_unit_test(ranges),
+	    cmocka_unit_test(statuses),
+	    cmocka_unit_test(blob_uploads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,105 @@
+#!/bin/bash
+# bench/attach.sh [SIZES_MIB...] - large attachments between two nodes on
+# loopback (default sizes: 1 100 1024 MiB; the 1 MiB case sends 10).
+#
+# Two nodes with identities made here (throwaway, removed at exit; the
+# work folder is under $TMPDIR, default /tmp, and needs about 4x the
+# largest size free). For each size, a file of random bytes is:
+#   send  `liaison send --attach` at A: encrypted into A's spool (timed,
+#         peak RSS from /usr/bin/time -v);
+#   move  A's daemon started with the message queued; the clock runs from
+#         its "serving on" log line until A's outbox says "delivered": the
+#         file uploaded in chunks, written and synced at B, its hash
+#         checked, then the envelope committed at B and B's signed receipt
+#         committed back at A. Both daemons' peak RSS (VmHWM);
+#   read  `liaison read --save-attachments` at B: decrypted and checked
+#         against its SHA-256 into a file (timed, peak RSS).
+# MB/s is plaintext MB (10^6 bytes) over the step's wall time.
+# BUILD defaults to build/release.
+set -euo pipefail
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${BUILD:-$SRC/build/release}"
+LIAISON="$BUILD/liaison"
+[ -x "$LIAISON" ] || { echo "attach.sh: $LIAISON not built (make release)" >&2; exit 1; }
+SIZES=("$@"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(1 100 1024)
+W="$(mktemp -d "${TMPDIR:-/tmp}/liaison-abench.XXXXXX")"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+lia() { local h="$1"; shift; "$LIAISON" --home "$h" "$@"; }
+read -r PA PB < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+A="$W/a"; B="$W/b"
+lia "$A" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null
+lia "$B" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
+lia "$A" identity export >"$W/a.card"
+lia "$B" identity export >"$W/b.card"
+lia "$A" peer add "$W/b.card" --url "https://127.0.0.1:$PB" >/dev/null
+lia "$B" peer add "$W/a.card" --url "https://127.0.0.1:$PA" >/dev/null
+start() { # HOME PORT
+	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
+	PIDS+=($!)
+	for _ in $(seq 1000); do grep -q "serving on" "$1.log" 2>/dev/null && return 0; sleep 0.005; done
+	echo "attach.sh: node $1 did not start" >&2; exit 1
+}
+now() { date +%s.%N; }
+rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+mbs() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):,.1f}')" "$1" "$2"; }
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), binary $LIAISON"
+echo
+echo "| attachment | send s (MB/s) | send RSS | transfer s (MB/s) | sender daemon RSS | receiver daemon RSS | read s (MB/s) | read RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+start "$B" "$PB"; PB_PID=${PIDS[-1]}
+for mib in "${SIZES[@]}"; do
+	count=1; [ "$mib" -le 1 ] && count=10
+	head -c $((mib << 20)) /dev/urandom >"$W/f.bin"
+	mb=$(python3 -c "print($count*$mib*1048576/1e6)")
+	ids=()
+	t0=$(now); maxs=0
+	for i in $(seq "$count"); do
+		/usr/bin/time -v -o "$W/s.time" "$LIAISON" --home "$A" send --to DE-BKA --subject "f$i" --attach "$W/f.bin" >"$W/s.out"
+		ids+=("$(awk '{print $1}' "$W/s.out")")
+		s=$(rss "$W/s.time"); [ "$s" -gt "$maxs" ] && maxs=$s
+	done
+	t1=$(now)
+	# A fresh sending daemon per size, so its VmHWM is this size's.
+	: >"$A.log"; start "$A" "$PA"; PA_PID=${PIDS[-1]}
+	python3 - "$A/store.db" "${ids[@]}" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+ids = sys.argv[2:]
+q = "select count(*) from outbox where state='delivered' and env_id in (%s)" % ",".join("?" * len(ids))
+while c.execute(q, ids).fetchone()[0] < len(ids):
+    time.sleep(0.01)
+PY
+	t2=$(now)
+	t_start=$(python3 - "$A.log" <<'PY'
+import sys, datetime
+for line in open(sys.argv[1]):
+    if "serving on" in line:
+        t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+        print(t.replace(tzinfo=datetime.timezone.utc).timestamp())
+PY
+)
+	ha=$(hwm "$PA_PID"); hb=$(hwm "$PB_PID")
+	kill "$PA_PID"; wait "$PA_PID" 2>/dev/null || true
+	rm -rf "$W/save"; mkdir "$W/save"
+	t3=$(now); maxr=0
+	for id in "${ids[@]}"; do
+		rm -f "$W/save/f.bin"
+		/usr/bin/time -v -o "$W/r.time" "$LIAISON" --home "$B" read --save-attachments "$W/save" "$id" >/dev/null
+		r=$(rss "$W/r.time"); [ "$r" -gt "$maxr" ] && maxr=$r
+	done
+	t4=$(now)
+	cmp -s "$W/f.bin" "$W/save/f.bin" || { echo "attach.sh: saved file differs" >&2; exit 1; }
+	ts=$(python3 -c "print(f'{$t1-$t0:.2f}')"); tt=$(python3 -c "print(f'{$t2-$t_start:.2f}')"); tr=$(python3 -c "print(f'{$t4-$t3:.2f}')")
+	label="$mib MiB"; [ "$count" -gt 1 ] && label="$count × $mib MiB"
+	echo "| $label | $ts ($(mbs "$mb" "$ts")) | $((maxs / 1024)) MB | $tt ($(mbs "$mb" "$tt")) | $((ha / 1024)) MB | $((hb / 1024)) MB | $tr ($(mbs "$mb" "$tr")) | $((maxr / 1024)) MB |"
+	rm -f "$W/f.bin" "$W/save/f.bin"
+done
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,66 @@
+#!/bin/bash
+# bench/query.sh [N] - hit/no-hit queries answered by a node holding the UN
+# and OFAC lists (../shared/data/sanctions, imported as its own records).
+#
+# Two nodes on loopback, identities made here. B imports the lists; both
+# daemons start; A queues N queries (default 40, ten names in turn, one
+# `liaison query` each, all queued before the clock starts) and the clock
+# runs from the moment A's daemon starts until every answer is committed
+# in A's inbox. Reported: answers/s, the wall time per answer, and the
+# answering daemon's peak RSS (VmHWM: the kept screening index lives
+# there). BUILD defaults to build/release; DATA to ../shared/data.
+set -euo pipefail
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${BUILD:-$SRC/build/release}"
+LIAISON="$BUILD/liaison"
+DATA="${DATA:-$SRC/../shared/data}"
+N="${1:-40}"
+[ -x "$LIAISON" ] || { echo "query.sh: $LIAISON not built (make release)" >&2; exit 1; }
+[ -f "$DATA/sanctions/UN_consolidated.xml" ] || { echo "query.sh: no $DATA/sanctions" >&2; exit 1; }
+W="$(mktemp -d /tmp/liaison-qbench.XXXXXX)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+lia() { local h="$1"; shift; "$LIAISON" --home "$h" "$@"; }
+read -r PA PB < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+A="$W/a"; B="$W/b"
+lia "$A" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null
+lia "$B" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
+lia "$A" identity export >"$W/a.card"; lia "$B" identity export >"$W/b.card"
+lia "$A" peer add "$W/b.card" --url "https://127.0.0.1:$PB" >/dev/null
+lia "$B" peer add "$W/a.card" --url "https://127.0.0.1:$PA" >/dev/null
+S="$DATA/sanctions"
+lia "$B" import "$S/UN_consolidated.xml" >/dev/null
+lia "$B" import --format ofac "$S/ofac_sdn.csv" "$S/ofac_alt.csv" "$S/ofac_add.csv" "$S/ofac_sdn_comments.csv" >/dev/null
+RECORDS=$(lia "$B" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
+start() { # HOME PORT
+	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
+	PIDS+=($!)
+	for _ in $(seq 1000); do grep -q "serving on" "$1.log" 2>/dev/null && return 0; sleep 0.005; done
+	echo "query.sh: node $1 did not start" >&2; exit 1
+}
+names=("Vladimir Putin" "Aleksandr Pushkin" "Ivan Petrov" "Kim Jong Un" "Osama bin Laden"
+	"Olga Sidorova" "Li Wei" "Mohammed Ali" "Juan Carlos Garcia" "Viktor Bout")
+for i in $(seq "$N"); do
+	lia "$A" query --to DE-BKA --name "${names[$(( (i - 1) % 10 ))]}" >/dev/null
+done
+start "$B" "$PB"; PB_PID=${PIDS[-1]}
+t0=$(date +%s.%N)
+start "$A" "$PA"
+python3 - "$A/store.db" "$N" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+while c.execute("select count(*) from inbox where kind='answer'").fetchone()[0] < int(sys.argv[2]):
+    time.sleep(0.01)
+PY
+t1=$(date +%s.%N)
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$PB_PID/status")
+python3 -c "
+import sys
+n, t = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2])
+print(f'| {sys.argv[5]} | {sys.argv[6]} | {n} | {t:.2f} | {n/t:,.1f} | {1000*t/n:,.0f} | {int(sys.argv[4])//1024} MB |')
+" "$N" "$t0" "$t1" "$hwm" "$LIAISON" "$RECORDS"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
