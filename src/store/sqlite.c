@@ -2750,6 +2750,16 @@ static int user_row(sqlite3_stmt *q, struct store_user *u, struct diag *d)
 	return 0;
 }
 
+/* Every API request reads its token and its user: prepared once. */
+static const char sql_user_get[] =
+    "SELECT name, role, sign_pk, sealed_sk, salt, kdf_ops, kdf_mem, pwhash,"
+    " created, created_by, ledger_idx FROM users"
+    " WHERE ?1 IS NULL OR name = ?1 ORDER BY name";
+static const char sql_token_each[] =
+    "SELECT id, user, hash, label, created, expires, revoked FROM api_tokens"
+    " WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR hash = ?2) AND"
+    " id > ?3 ORDER BY id";
+
 static int sq_user_get(struct store *st, const char *name,
 		       int (*fn)(const struct store_user *u, void *ctx),
 		       void *ctx, struct diag *d)
@@ -2759,12 +2769,7 @@ static int sq_user_get(struct store *st, const char *name,
 	bool any = false;
 	int rc, err;
 
-	if ((err = q_prep(s,
-			  "SELECT name, role, sign_pk, sealed_sk, salt,"
-			  " kdf_ops, kdf_mem, pwhash, created, created_by,"
-			  " ledger_idx FROM users"
-			  " WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
-			  &q, d)))
+	if ((err = q_cached(s, sql_user_get, &q, d)))
 		return err;
 	if (name)
 		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -2782,7 +2787,7 @@ static int sq_user_get(struct store *st, const char *name,
 		err = LIA_ENOTFOUND;
 	}
 out:
-	sqlite3_finalize(q);
+	stmt_done(q);
 	return err;
 }
 
@@ -3378,12 +3383,7 @@ static int sq_token_each(struct store *st, const char *user, const char *hash,
 	bool any = false;
 	int rc, err;
 
-	if ((err = q_prep(s,
-			  "SELECT id, user, hash, label, created, expires,"
-			  " revoked FROM api_tokens WHERE (?1 IS NULL OR"
-			  " user = ?1) AND (?2 IS NULL OR hash = ?2) AND"
-			  " id > ?3 ORDER BY id",
-			  &q, d)))
+	if ((err = q_cached(s, sql_token_each, &q, d)))
 		return err;
 	if (user)
 		sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
@@ -3411,7 +3411,7 @@ static int sq_token_each(struct store *st, const char *user, const char *hash,
 		err = LIA_ENOTFOUND;
 	}
 out:
-	sqlite3_finalize(q);
+	stmt_done(q);
 	return err;
 }
 
