@@ -205,8 +205,9 @@ int node_hub_for(struct node *n, const char *const *to, size_t n_to,
 		if (!h[0])
 			continue;
 		if (hub[0] && strcmp(hub, h)) {
-			diag_set(d, "recipients are reached through two hubs, "
-				    "%s and %s: send to them separately",
+			diag_set(d,
+				 "recipients are reached through two hubs, "
+				 "%s and %s: send to them separately",
 				 hub, h);
 			return LIA_EINVAL;
 		}
@@ -655,17 +656,63 @@ out:
 	return err;
 }
 
-static int seal_receipt(const struct identity *me, const char *to,
-			const char *hub, const struct peer_key *key,
-			const char *for_id, const char *case_ref, int64_t now,
-			uint8_t **out, size_t *out_len,
-			struct envelope_header *h, struct diag *d)
+/* A receipt with body to `to`, sealed and described as its outbox row. The
+ * row's strings point into the arguments, rid and rcpt (rcpt[0] is set to
+ * `to`); its bytes are *owned, the caller's to free. */
+static int receipt_row(const struct identity *me, const char *to,
+		       const char *hub, const struct peer_key *key,
+		       const char *body, const char *case_ref,
+		       const char *reply_to, const char *detail, int64_t now,
+		       const char **rcpt, char rid[33],
+		       struct store_outbound *o, uint8_t **owned,
+		       struct diag *d)
 {
-	char body[64];
+	struct envelope_header rh;
+	uint8_t *rb = NULL;
+	size_t rlen = 0;
+	int err;
 
-	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", for_id);
-	return seal_receipt_body(me, to, hub, key, body, case_ref, now, out,
-				 out_len, h, d);
+	if ((err = seal_receipt_body(me, to, hub, key, body, case_ref, now, &rb,
+				     &rlen, &rh, d)))
+		return err;
+	envelope_id_hex(rh.id, rid);
+	rcpt[0] = to;
+	*o = (struct store_outbound){
+	    .env_id = rid,
+	    .kind = "receipt",
+	    .subject = "",
+	    .case_ref = case_ref,
+	    .reply_to = reply_to,
+	    .created = rh.created,
+	    .expires = rh.expires,
+	    .bytes = rb,
+	    .len = rlen,
+	    .recipients = rcpt,
+	    .n_recipients = 1,
+	    .actor = "node",
+	    .detail = detail,
+	};
+	*owned = rb;
+	return 0;
+}
+
+/* The receipt of one envelope, id, back to its sender by the sender's
+ * route. */
+static int receipt_for(struct node *n, const struct identity *me,
+		       const struct envelope_header *h,
+		       const struct peer_key *key, const char *id,
+		       const char *detail, int64_t now, const char **rcpt,
+		       char rid[33], struct store_outbound *o, uint8_t **owned,
+		       struct diag *d)
+{
+	char body[64], hub[MARKING_CODE_MAX + 1];
+	int err;
+
+	if ((err = peer_route(n, h->sender, hub, d)))
+		return err;
+	snprintf(body, sizeof(body), "{\"for\":\"%s\",\"v\":1}", id);
+	return receipt_row(me, h->sender, hub, key, body, h->case_ref, id,
+			   detail, now, rcpt, rid, o, owned, d);
 }
 
 /* The receipts of a batch: the ids applied (or seen again) in it,
@@ -695,13 +742,11 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 			   const struct envelope_header *h, const char *id,
 			   int64_t now, struct rx_receipts *rr, struct diag *d)
 {
-	struct envelope_header rh;
 	struct store_outbound o;
 	struct peer_key key;
 	uint8_t *rb = NULL;
-	size_t rlen = 0;
-	char rid[33], hub[MARKING_CODE_MAX + 1];
-	const char *rcpt[1] = {h->sender};
+	char rid[33];
+	const char *rcpt[1];
 	int err;
 
 	if (h->kind == ENVELOPE_RECEIPT)
@@ -711,26 +756,10 @@ static int requeue_receipt(struct node *n, const struct identity *me,
 		return 0;
 	}
 	identity_card_peer_key(card, &key);
-	if ((err = peer_route(n, h->sender, hub, d)) ||
-	    (err = seal_receipt(me, h->sender, hub, &key, id, h->case_ref, now,
-				&rb, &rlen, &rh, d)))
+	if ((err = receipt_for(n, me, h, &key, id,
+			       "receipt again for a duplicate", now, rcpt, rid,
+			       &o, &rb, d)))
 		return err;
-	envelope_id_hex(rh.id, rid);
-	o = (struct store_outbound){
-	    .env_id = rid,
-	    .kind = "receipt",
-	    .subject = "",
-	    .case_ref = h->case_ref,
-	    .reply_to = id,
-	    .created = rh.created,
-	    .expires = rh.expires,
-	    .bytes = rb,
-	    .len = rlen,
-	    .recipients = rcpt,
-	    .n_recipients = 1,
-	    .actor = "node",
-	    .detail = "receipt again for a duplicate",
-	};
 	err = store_outbox_add(n->store, &o, d);
 	free(rb);
 	return err;
@@ -890,8 +919,9 @@ static int forward_one(struct node *n, const struct envelope_header *h,
 			rcpt[nr++] = h->recipients[i];
 	}
 	if (!nr) {
-		diag_set(d, "envelope %s: this hub reaches none of its "
-			    "recipients",
+		diag_set(d,
+			 "envelope %s: this hub reaches none of its "
+			 "recipients",
 			 id);
 		err = LIA_EDENIED;
 		goto out;
@@ -971,12 +1001,11 @@ static int receive_one(struct node *n, const struct identity *me,
 	struct node_answer ans;
 	struct node_witness_rx wrx = {0};
 	struct strbuf adetail;
-	struct envelope_header rh;
 	struct store_inbound in;
 	struct store_outbound reply, answer;
 	struct peer_key key;
 	uint8_t *body = NULL, *rbytes = NULL;
-	size_t body_len = 0, rlen = 0;
+	size_t body_len = 0;
 	char id[33], rid[33], detail[256], csubject[160];
 	char(*for_ids)[33] = NULL;
 	const char *rcpt[1], **delivered = NULL;
@@ -1177,30 +1206,10 @@ static int receive_one(struct node *n, const struct identity *me,
 		 * survives a crash like any message (in a batch, the batch's
 		 * one receipt is queued in the batch's transaction). */
 		if (!rr) {
-			char hub[MARKING_CODE_MAX + 1];
-
-			if ((err = peer_route(n, h->sender, hub, d)) ||
-			    (err = seal_receipt(me, h->sender, hub, &key, id,
-						h->case_ref, now, &rbytes,
-						&rlen, &rh, d)))
+			if ((err =
+				 receipt_for(n, me, h, &key, id, "receipt", now,
+					     rcpt, rid, &reply, &rbytes, d)))
 				goto out;
-			envelope_id_hex(rh.id, rid);
-			rcpt[0] = h->sender;
-			reply = (struct store_outbound){
-			    .env_id = rid,
-			    .kind = "receipt",
-			    .subject = "",
-			    .case_ref = h->case_ref,
-			    .reply_to = id,
-			    .created = rh.created,
-			    .expires = rh.expires,
-			    .bytes = rbytes,
-			    .len = rlen,
-			    .recipients = rcpt,
-			    .n_recipients = 1,
-			    .actor = "node",
-			    .detail = "receipt",
-			};
 			in.reply = &reply;
 		}
 		if (qa.bytes) {
@@ -1299,14 +1308,12 @@ static int queue_batch_receipt(struct node *n, const struct identity *me,
 			       const struct rx_receipts *rr, int64_t now,
 			       struct diag *d)
 {
-	struct envelope_header rh;
 	struct store_outbound o;
 	struct peer_key key;
 	struct strbuf body;
 	uint8_t *rb = NULL;
-	size_t rlen = 0;
 	char rid[33], detail[64];
-	const char *rcpt[1] = {to};
+	const char *rcpt[1];
 	int err;
 
 	strbuf_init(&body, NODE_RECEIPT_BODY_MAX);
@@ -1318,26 +1325,10 @@ static int queue_batch_receipt(struct node *n, const struct identity *me,
 	if (err)
 		goto out;
 	identity_card_peer_key(card, &key);
-	if ((err = seal_receipt_body(me, to, "", &key, body.buf, "", now, &rb,
-				     &rlen, &rh, d)))
-		goto out;
-	envelope_id_hex(rh.id, rid);
 	snprintf(detail, sizeof(detail), "receipt for %zu envelope(s)", rr->n);
-	o = (struct store_outbound){
-	    .env_id = rid,
-	    .kind = "receipt",
-	    .subject = "",
-	    .case_ref = "",
-	    .reply_to = rr->ids[0],
-	    .created = rh.created,
-	    .expires = rh.expires,
-	    .bytes = rb,
-	    .len = rlen,
-	    .recipients = rcpt,
-	    .n_recipients = 1,
-	    .actor = "node",
-	    .detail = detail,
-	};
+	if ((err = receipt_row(me, to, "", &key, body.buf, "", rr->ids[0],
+			       detail, now, rcpt, rid, &o, &rb, d)))
+		goto out;
 	err = store_outbox_add(n->store, &o, d);
 out:
 	free(rb);
