@@ -17,31 +17,11 @@ DATA="${DATA:-$SRC/../shared/data}"
 N="${1:-40}"
 [ -x "$LIAISON" ] || { echo "query.sh: $LIAISON not built (make release)" >&2; exit 1; }
 [ -f "$DATA/sanctions/UN_consolidated.xml" ] || { echo "query.sh: no $DATA/sanctions" >&2; exit 1; }
-W="$(mktemp -d /tmp/liaison-qbench.XXXXXX)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-lia() { local h="$1"; shift; "$LIAISON" --home "$h" "$@"; }
-read -r PA PB < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-A="$W/a"; B="$W/b"
-lia "$A" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null
-lia "$B" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
-lia "$A" identity export >"$W/a.card"; lia "$B" identity export >"$W/b.card"
-lia "$A" peer add "$W/b.card" --url "https://127.0.0.1:$PB" >/dev/null
-lia "$B" peer add "$W/a.card" --url "https://127.0.0.1:$PA" >/dev/null
+. "$SRC/bench/twonodes.bash"
 S="$DATA/sanctions"
 lia "$B" import "$S/UN_consolidated.xml" >/dev/null
 lia "$B" import --format ofac "$S/ofac_sdn.csv" "$S/ofac_alt.csv" "$S/ofac_add.csv" "$S/ofac_sdn_comments.csv" >/dev/null
 RECORDS=$(lia "$B" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
-start() { # HOME PORT
-	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
-	PIDS+=($!)
-	for _ in $(seq 1000); do grep -q "serving on" "$1.log" 2>/dev/null && return 0; sleep 0.005; done
-	echo "query.sh: node $1 did not start" >&2; exit 1
-}
 names=("Vladimir Putin" "Aleksandr Pushkin" "Ivan Petrov" "Kim Jong Un" "Osama bin Laden"
 	"Olga Sidorova" "Li Wei" "Mohammed Ali" "Juan Carlos Garcia" "Viktor Bout")
 for i in $(seq "$N"); do
