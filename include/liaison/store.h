@@ -803,7 +803,7 @@ int store_data_version(struct store *st, int64_t *out, struct diag *d);
 /* Every version written after version id `after`, in order: fn gets the
  * record id and the version id (a non-zero return stops and is
  * returned); *last gets the highest version id seen (after if none).
- * With fn NULL only *last is set, from the index alone. */
+ * The last version id alone is store_records_mark. */
 int store_versions_since(struct store *st, int64_t after,
 			 int (*fn)(const char *id, int64_t vid, void *ctx),
 			 void *ctx, int64_t *last, struct diag *d);

@@ -140,7 +140,7 @@ int node_screen_sync_new(struct node *n, struct screen_index *ix,
 	 * while it runs is applied again by the first sync, which is
 	 * harmless (screen_put replaces). */
 	if ((err = store_data_version(n->store, &s->data_version, d)) ||
-	    (err = store_versions_since(n->store, 0, NULL, NULL, &last, d)))
+	    (err = store_records_mark(n->store, &last, d)))
 		goto out;
 	s->last_vid = last;
 	if ((err = load_alerts(n, (int64_t)time(NULL), &s->alerts, &s->n_alerts,

@@ -3758,20 +3758,6 @@ static int sq_versions_since(struct store *st, int64_t after,
 	int64_t vid = after;
 	int rc, err;
 
-	if (!fn) {
-		/* Only the mark: the primary key's end, no row read. */
-		if ((err = q_prep(s,
-				  "SELECT coalesce(max(vid), ?1) FROM versions",
-				  &q, d)))
-			return err;
-		sqlite3_bind_int64(q, 1, after);
-		if (sqlite3_step(q) != SQLITE_ROW)
-			err = sq_err(s, "read the last version", d);
-		else
-			*last = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-		return err;
-	}
 	if ((err = q_cached(s, sql_versions_since, &q, d)))
 		return err;
 	sqlite3_bind_int64(q, 1, after);

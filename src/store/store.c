@@ -1538,7 +1538,7 @@ int store_versions_since(struct store *st, int64_t after,
 			 int (*fn)(const char *id, int64_t vid, void *ctx),
 			 void *ctx, int64_t *last, struct diag *d)
 {
-	if (!st || !last || after < 0)
+	if (!st || !fn || !last || after < 0)
 		return LIA_EINVAL;
 	return st->ops->versions_since(st, after, fn, ctx, last, d);
 }
