@@ -25,6 +25,8 @@ struct pair {
 	struct match_name *a, *b;
 	struct match_extra ea, eb;
 	char *dob1, *dob2;
+	char *group; /* "" or the decision this row is one candidate of */
+	bool skip;   /* not the best row of its group */
 	double score;
 };
 
@@ -54,6 +56,8 @@ static void count(const struct pair *p, size_t n, int cat, double th,
 	for (size_t i = 0; i < n; i++) {
 		bool hit = p[i].score >= th;
 
+		if (p[i].skip)
+			continue;
 		if (cat >= 0 && p[i].cat != cat)
 			continue;
 		if (cat == -2 && !strcmp(cats[p[i].cat], "alias_unrelated"))
@@ -145,6 +149,7 @@ int main(int argc, char **argv)
 		sch = dup_field(rd, 4);
 		x->dob1 = dup_field(rd, 5);
 		x->dob2 = dup_field(rd, 6);
+		x->group = csv_count(rd) > 7 ? dup_field(rd, 7) : strdup("");
 		k = !strcmp(sch, "Person") ? MATCH_PERSON :
 		    !strcmp(sch, "Organization") ? MATCH_ORG : MATCH_ANY;
 		x->cat = cat_id(cat);
@@ -172,12 +177,32 @@ int main(int argc, char **argv)
 		free(n2);
 		free(sch);
 	}
+	for (size_t i = 0; i < n; i++)
+		p[i].score = match_score(p[i].a, &p[i].ea, p[i].b, &p[i].eb,
+					 NULL);
+	/* A group (devsets.py --entries: one alias against every name of an
+	 * entry) is one decision, decided by its best row, as screening
+	 * decides on a record by its best-matching name. */
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1, best = i;
+
+		while (p[i].group[0] && j < n && !strcmp(p[j].group, p[i].group))
+			j++;
+		for (size_t k = i; k < j; k++) {
+			if (p[k].score > p[best].score)
+				best = k;
+			p[k].skip = true;
+		}
+		p[best].skip = false;
+		i = j;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct match_explain ex;
 		struct strbuf sb;
 
-		p[i].score = match_score(p[i].a, &p[i].ea, p[i].b, &p[i].eb,
-					 &ex);
+		if (p[i].skip)
+			continue;
+		(void)match_score(p[i].a, &p[i].ea, p[i].b, &p[i].eb, &ex);
 		if (verbose && (p[i].score >= th) != (p[i].label == 1)) {
 			strbuf_init(&sb, 4096);
 			match_explain_text(&ex, p[i].score, &sb);
@@ -195,7 +220,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (size_t i = 0; i < n; i++)
-			fprintf(df, "%s,%d,%.9f,%s,%s\n", cats[p[i].cat],
+			if (!p[i].skip)
+				fprintf(df, "%s,%d,%.9f,%s,%s\n", cats[p[i].cat],
 				p[i].label, p[i].score, p[i].a->original,
 				p[i].b->original);
 		fclose(df);
@@ -225,6 +251,8 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			int k = (int)(p[i].score * 10);
 
+			if (p[i].skip)
+				continue;
 			if ((k > 9 ? 9 : k) != b)
 				continue;
 			p[i].label ? pos++ : neg++;
@@ -286,6 +314,7 @@ int main(int argc, char **argv)
 		match_name_free(p[i].b);
 		free(p[i].dob1);
 		free(p[i].dob2);
+		free(p[i].group);
 	}
 	free(p);
 	csv_close(rd);

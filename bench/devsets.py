@@ -3,11 +3,19 @@
 from the real public data in ../shared/data (or $LIAISON_DATA); nothing of
 that data is kept in the repository.
 
-Usage: bench/devsets.py [--weak] [OUT.csv]   (default: a file in a temp dir, printed)
+Usage: bench/devsets.py [--weak] [--entries] [OUT.csv]
+       (default: a file in a temp dir, printed)
 
-Columns: category,label,name1,name2,schema,dob1,dob2
+Columns: category,label,name1,name2,schema,dob1,dob2,group
   label 1 = same person/body, 0 = different. Sampling is seeded, so the
   same data gives the same pairs.
+
+--entries compares each sampled OFAC or UN alias with the whole entry, as
+screening does, instead of with the entry's main name only: the alias
+against every other name of its own entry (positive) and against every
+name of the other entry (negative). The rows of one such decision share a
+group; bench/accuracy scores a group by its best row. The sampled aliases
+and entries are the same as without the option.
 """
 import csv
 import itertools
@@ -25,7 +33,11 @@ rng = random.Random(9303)
 WEAK = "--weak" in sys.argv
 if WEAK:
     sys.argv.remove("--weak")
+ENTRIES = "--entries" in sys.argv
+if ENTRIES:
+    sys.argv.remove("--entries")
 rows = []
+groups = 0
 
 # Words that say nothing about who is meant, so a shared one does not make
 # a "hard" negative.
@@ -38,7 +50,32 @@ def add(cat, label, a, b, schema, d1="", d2=""):
     if a and b:
         if label == 1 and cat in ("ofac", "un") and unrelated(a, b):
             cat = "alias_unrelated"
-        rows.append((cat, label, a, b, schema, d1, d2))
+        rows.append((cat, label, a, b, schema, d1, d2, ""))
+
+
+def same_text(a, b):
+    return [c.lower() for c in a if c.isalnum()] == \
+        [c.lower() for c in b if c.isalnum()]
+
+
+def add_entry(cat, label, alias, eid, main, names, schema):
+    """One decision: alias against the entry eid. Without --entries, the
+    entry's main name only; with it, every name of the entry other than
+    the alias itself (the rows share a group)."""
+    global groups
+    if not ENTRIES:
+        add(cat, label, alias, main, schema)
+        return
+    others = [n for n in names.get(eid, [main]) if n and
+              not same_text(n, alias)]
+    if not alias or not others:
+        return
+    if label == 1 and cat in ("ofac", "un") and \
+            all(unrelated(alias, n) for n in others):
+        cat = "alias_unrelated"
+    groups += 1
+    for n in others:
+        rows.append((cat, label, alias, n, schema, "", "", "g%d" % groups))
 
 
 def latin_words(name):
@@ -92,6 +129,11 @@ def unrelated(a, b):
     wa, wb = latin_words(a), latin_words(b)
     if not wa or not wb:
         return False
+    # Articles, particles and generic words of company names ("al", "abu",
+    # "bank", "co") say nothing about who is meant: sharing only those is
+    # no link ("AL-SAUDI, Abu Wafa" for "AL-JUHNI, Abd al-Rahman").
+    wa = [w for w in wa if w not in STOP] or wa
+    wb = [w for w in wb if w not in STOP] or wb
     if set(wa) & set(wb):
         return False
     def key(w):
@@ -124,7 +166,7 @@ def words(name):
     return out
 
 
-def negatives(cat, entries, pos, schema_of):
+def negatives(cat, entries, pos, schema_of, names):
     """For each positive (eid, alias): a hard negative (another entry that
     shares a word with the alias) and a random one."""
     index = {}
@@ -138,10 +180,10 @@ def negatives(cat, entries, pos, schema_of):
             shared += [o for o in index.get(w, []) if o != eid]
         if shared:
             o = rng.choice(sorted(set(shared)))
-            add(cat, 0, alias, entries[o], schema_of(eid))
+            add_entry(cat, 0, alias, o, entries[o], names, schema_of(eid))
         o = rng.choice(ids)
         if o != eid:
-            add(cat, 0, alias, entries[o], schema_of(eid))
+            add_entry(cat, 0, alias, o, entries[o], names, schema_of(eid))
 
 
 def cross_script():
@@ -184,23 +226,26 @@ def ofac():
             sdn[r[0]] = ofac_name(r[1], t)
             schema[r[0]] = "Person" if t == "individual" else "Organization"
     pos = []
+    names = {e: [n] for e, n in sdn.items()}
     with open(os.path.join(DATA, "sanctions", "ofac_alt.csv"),
               encoding="utf-8", errors="replace") as f:
         for r in csv.reader(f):
             if len(r) < 4 or r[0] not in sdn:
                 continue
             pos.append((r[0], r[3].strip()))
+            names[r[0]].append(r[3].strip())
     rng.shuffle(pos)
     pos = pos[:1500]
     for eid, alias in pos:
-        add("ofac", 1, alias, sdn[eid], schema[eid])
-    negatives("ofac", sdn, pos, lambda e: schema[e])
+        add_entry("ofac", 1, alias, eid, sdn[eid], names, schema[eid])
+    negatives("ofac", sdn, pos, lambda e: schema[e], names)
 
 
 def un():
     root = ET.parse(os.path.join(DATA, "sanctions",
                                  "UN_consolidated.xml")).getroot()
     names, schema, aliases, weak = {}, {}, [], []
+    every = {}
 
     def text(el, tag):
         x = el.find(tag)
@@ -213,11 +258,15 @@ def un():
         if not full:
             continue
         names[eid], schema[eid] = full, "Person"
+        every[eid] = [full]
         orig = text(ind, "NAME_ORIGINAL_SCRIPT")
         if orig:
             aliases.append((eid, orig))
+            every[eid].append(orig)
         for al in ind.iter("INDIVIDUAL_ALIAS"):
             a = text(al, "ALIAS_NAME")
+            if a:
+                every[eid].append(a)
             # The UN grades aliases; "Low" ones are noms de guerre and
             # other names that no spelling rule links to the person.
             if a and text(al, "QUALITY") != "Low":
@@ -230,15 +279,17 @@ def un():
         if not full:
             continue
         names[eid], schema[eid] = full, "Organization"
+        every[eid] = [full]
         for al in ent.iter("ENTITY_ALIAS"):
             a = text(al, "ALIAS_NAME")
             if a:
                 aliases.append((eid, a))
+                every[eid].append(a)
     rng.shuffle(aliases)
     aliases = aliases[:1500]
     for eid, alias in aliases:
-        add("un", 1, alias, names[eid], schema[eid])
-    negatives("un", names, aliases, lambda e: schema[e])
+        add_entry("un", 1, alias, eid, names[eid], every, schema[eid])
+    negatives("un", names, aliases, lambda e: schema[e], every)
     if WEAK:
         rng.shuffle(weak)
         for eid, alias in weak[:500]:
@@ -311,7 +362,7 @@ def main():
     with open(out, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["category", "label", "name1", "name2", "schema",
-                    "dob1", "dob2"])
+                    "dob1", "dob2", "group"])
         w.writerows(rows)
     print(out)
 

@@ -36,17 +36,16 @@
 #define MATCH_FEATURES_MAX 16
 
 /* The default decision threshold, chosen on the labelled development sets
- * of bench/devsets.py (12,784 pairs: cross-script list, Putin spellings,
- * OFAC and UN aliases with hard negatives, FEBRL duplicates with birth
- * dates; run bench/accuracy). At 0.60 precision is 0.96 and F1 0.83; F1
- * peaks at 0.51 (0.84) but below 0.57 precision falls under 0.95, and a
+ * of bench/devsets.py (cross-script list, Putin spellings, OFAC and UN
+ * aliases with hard negatives, FEBRL duplicates with birth dates; run
+ * bench/accuracy). With each alias compared with its whole entry, as
+ * screening decides on a record (devsets.py --entries), precision at 0.60
+ * is 0.96 and F1 0.91 (peak 0.91 at 0.57); pairwise, alias against the
+ * entry's main name only, F1 is 0.84 (0.89 without the aliases that share
+ * nothing with the name). Below 0.57 precision falls under 0.95, and a
  * name that agrees in one of two parts (John Smith / Peter Smith, 0.50)
- * stays below unless the full birth date agrees too. Alias pairs that
- * share no word (noms de guerre, translations) are most of what is
- * missed: screening indexes every alias as a name of its own.
- * devsets.py reports those (Latin aliases with no word, Soundex key,
- * joined word or initials in common: 521 pairs) as "alias_unrelated";
- * without them overall F1 is 0.88 at 0.60. See docs/BENCHMARKS.md. */
+ * stays below unless the full birth date agrees too. See
+ * docs/BENCHMARKS.md. */
 #define MATCH_THRESHOLD_DEFAULT 0.60
 
 enum match_kind { MATCH_ANY = 0, MATCH_PERSON, MATCH_ORG };

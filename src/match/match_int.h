@@ -70,6 +70,9 @@ void match_tok_sim_pair(const struct match_token *a, bool aa,
 			const struct match_token *b, bool ab, double *exact,
 			double *fast);
 double match_tok_min(void);
+/* Whether a word is a connective that acronyms usually leave out ("of",
+ * "the", "de", "al", ...). */
+bool match_connective(const char *s, size_t len);
 /* For tests: whether score.c's table of abjad letter equivalences says
  * what its rules say. */
 bool match_abjad_table_ok(void);

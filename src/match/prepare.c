@@ -409,6 +409,38 @@ static size_t fold_legal(struct word *w, size_t n, uint8_t *legal)
 	return o;
 }
 
+/* Whether word i of an organisation's name spells the initials of the
+ * name's other words ("Mujahidin Indonesia Timur (MIT)"), legal forms and
+ * numbers left out, connectives left out or kept. Such a word restates the
+ * name: it is weighted like a legal form, so that a spelling without it
+ * ("East Indonesia Mujahideen") is not a different body for lacking it. */
+static bool self_acronym(const struct proto *p, size_t n, size_t i)
+{
+	const struct word *a = &p[i].w;
+
+	if (a->len < 2 || a->len > 8 || n < 3)
+		return false;
+	for (int keep = 0; keep < 2; keep++) {
+		size_t k = 0;
+		bool ok = true;
+
+		for (size_t j = 0; j < n && ok; j++) {
+			const struct word *t = &p[j].w;
+
+			if (j == i || (p[j].flags & (MATCH_TOK_LEGAL_FORM |
+						     MATCH_TOK_NUMBER)))
+				continue;
+			if (!keep && match_connective(t->s, t->len))
+				continue;
+			ok = k < a->len && a->s[k] == t->s[0];
+			k++;
+		}
+		if (ok && k == a->len)
+			return true;
+	}
+	return false;
+}
+
 static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 			  struct proto *p)
 {
@@ -475,6 +507,16 @@ static size_t make_protos(const char *text, size_t len, enum match_kind kind,
 			p[i].weight = W_PARTICLE;
 			p[i + 1].flags |= MATCH_TOK_PATRONYMIC;
 			p[i + 1].weight = W_PATRONYMIC;
+		}
+	}
+	if (kind == MATCH_ORG) {
+		for (size_t i = 0; i < n; i++) {
+			if (!(p[i].flags & MATCH_TOK_NUMBER) &&
+			    p[i].weight > W_LEGAL && self_acronym(p, n, i)) {
+				if (p[i].weight >= W_SHORT)
+					sig--;
+				p[i].weight = W_LEGAL;
+			}
 		}
 	}
 	/* A name made only of "particles" or titles ("Al Ali", "Major") is

@@ -729,14 +729,18 @@ static const char *const acro_skip[] = {
     "of", "the", "and", "for", "in", "on", "de",  "del", "des", "du", "la",
     "le", "les", "el",	"al",  "et", "y",  "und", "fur", "da",	"di", NULL};
 
-static bool acro_connective(const struct match_token *t)
+bool match_connective(const char *s, size_t len)
 {
-	if (t->flags & MATCH_TOK_PARTICLE)
-		return true;
 	for (const char *const *w = acro_skip; *w; w++)
-		if (strlen(*w) == t->len && !memcmp(*w, t->s, t->len))
+		if (strlen(*w) == len && !memcmp(*w, s, len))
 			return true;
 	return false;
+}
+
+static bool acro_connective(const struct match_token *t)
+{
+	return (t->flags & MATCH_TOK_PARTICLE) ||
+	       match_connective(t->s, t->len);
 }
 
 /* Whether the single token a spells the initials of f's tokens, legal
@@ -799,6 +803,100 @@ static double acronym(const struct match_name *q, const struct match_name *c)
 				best = s;
 			if (r > best)
 				best = r;
+		}
+	}
+	return best;
+}
+
+/* An acronym inside a longer name: "IRGC Missile Command" for "Islamic
+ * Revolutionary Guard Corps al-Ghadir Missile Command", "SMP Bank" for
+ * "Bank Severny Morskoy Put". If a word of a (three to six letters) spells
+ * the initials of a run of consecutive words of f (connectives inside the
+ * run may be left out), out is f with that run replaced by the word, so
+ * that the rest of the two names can be aligned as usual. */
+static bool acro_run(const struct match_form *a, const struct match_form *f,
+		     struct match_form *out)
+{
+	uint32_t initials = 0;
+
+	/* This runs for every candidate scored, so cheap tests first. Three
+	 * letters stand for three words at least: f must be two words longer
+	 * than a. Most words have a letter that begins no word of f: one
+	 * mask test rules them out. */
+	if (f->n_tok < a->n_tok + 2)
+		return false;
+	for (size_t j = 0; j < f->n_tok; j++)
+		if (f->tok[j].s[0] >= 'a' && f->tok[j].s[0] <= 'z')
+			initials |= 1u << (f->tok[j].s[0] - 'a');
+	for (size_t i = 0; i < a->n_tok; i++) {
+		const struct match_token *t = &a->tok[i];
+		bool alpha = t->len >= 3 && t->len <= ACRO_MAX &&
+			     !(t->flags & MATCH_TOK_LEGAL_FORM);
+
+		for (size_t k = 0; alpha && k < t->len; k++)
+			alpha = t->s[k] >= 'a' && t->s[k] <= 'z' &&
+				(initials >> (t->s[k] - 'a') & 1);
+		if (!alpha)
+			continue;
+		for (size_t j = 0; j < f->n_tok; j++) {
+			size_t k = 0, e = j;
+
+			while (e < f->n_tok && k < t->len) {
+				const struct match_token *u = &f->tok[e];
+
+				if (u->flags & MATCH_TOK_LEGAL_FORM)
+					break;
+				if (u->s[0] == t->s[k])
+					k++;
+				else if (k == 0 || !acro_connective(u))
+					break;
+				e++;
+			}
+			if (k < t->len || e - j < 2)
+				continue;
+			*out = *f;
+			out->tok[j] = *t;
+			out->tok[j].weight = 1.0f;
+			out->tok[j].flags = 0;
+			memmove(&out->tok[j + 1], &f->tok[e],
+				(f->n_tok - e) * sizeof(f->tok[0]));
+			out->n_tok = f->n_tok - (e - j) + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Best alignment of the two names with an acronym run of either side read
+ * as the words it stands for, discounted like a whole-name acronym. */
+static double acronym_in_name(const struct match_name *q,
+			      const struct match_name *c, struct cand *cd)
+{
+	struct match_form tmp;
+	struct side qs, cs;
+	struct align al;
+	double best = 0.0;
+
+	if (q->kind == MATCH_PERSON || c->kind == MATCH_PERSON)
+		return 0.0;
+	for (size_t i = 0; i < q->n_forms; i++) {
+		for (size_t j = 0; j < c->n_forms; j++) {
+			double s;
+
+			if (acro_run(&q->form[i], &c->form[j], &tmp)) {
+				side_init(&qs, &q->form[i], false);
+				side_init(&cs, &tmp, false);
+				s = ACRO_SIM * align_forms(&qs, &cs, cd, &al);
+				if (s > best)
+					best = s;
+			}
+			if (acro_run(&c->form[j], &q->form[i], &tmp)) {
+				side_init(&qs, &tmp, false);
+				side_init(&cs, &c->form[j], false);
+				s = ACRO_SIM * align_forms(&qs, &cs, cd, &al);
+				if (s > best)
+					best = s;
+			}
 		}
 	}
 	return best;
@@ -1102,8 +1200,13 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 			whole = true;
 		}
 	}
-	if (best < ACRO_SIM)
+	if (best < ACRO_SIM) {
+		double r = acronym_in_name(q, c, cd);
+
 		acro = acronym(q, c);
+		if (r > acro)
+			acro = r;
+	}
 	score = best > acro ? best : acro;
 	if (ex) {
 		ex->form_q = q->form[bq].text;

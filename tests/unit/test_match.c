@@ -451,6 +451,54 @@ static void acronyms(void **state)
 	assert_false(has_feature(&ex, "acronym"));
 }
 
+/* An acronym for some of the words of a longer name, the rest aligned as
+ * usual; and an acronym that restates the name it follows. */
+static void acronyms_inside(void **state)
+{
+	struct match_explain ex;
+	double s;
+
+	(void)state;
+	s = score_kind("IRGC MISSILE COMMAND", MATCH_ORG,
+		       "ISLAMIC REVOLUTIONARY GUARD CORPS AL-GHADIR MISSILE "
+		       "COMMAND",
+		       MATCH_ORG, &ex);
+	assert_true(s >= MATCH_THRESHOLD_DEFAULT);
+	assert_true(has_feature(&ex, "acronym"));
+	assert_true(score_kind("SMP BANK", MATCH_ORG,
+			       "BANK SEVERNY MORSKOY PUT", MATCH_ORG,
+			       NULL) >= MATCH_THRESHOLD_DEFAULT);
+	/* Initials that spell other words, or a run the other name lacks. */
+	assert_true(score_kind("SMP BANK", MATCH_ORG,
+			       "BANK SEVERNY MORSKOY TRADING", MATCH_ORG,
+			       NULL) < MATCH_THRESHOLD_DEFAULT);
+	assert_true(score_kind("IRGC MISSILE COMMAND", MATCH_ORG,
+			       "KOREA MINING DEVELOPMENT TRADING CORPORATION",
+			       MATCH_ORG, NULL) < MATCH_THRESHOLD_DEFAULT);
+	/* Persons: "Abu Bakr Al" is no "ABA". */
+	assert_true(score_kind("ABA Smith", MATCH_PERSON, "Abu Bakr Al Smith",
+			       MATCH_PERSON, &ex) < 1.0);
+	assert_false(has_feature(&ex, "acronym"));
+	/* "(MIT)" restates "Mujahidin Indonesia Timur": a spelling without
+	 * it is the same body; a name where the same letters are a word of
+	 * its own (not the initials of the others) keeps its weight. */
+	assert_true(score_kind("Mujahidin Indonesia Timur", MATCH_ORG,
+			       "MUJAHIDIN INDONESIAN TIMUR (MIT)", MATCH_ORG,
+			       NULL) >= 0.95);
+	assert_true(score_kind("Mujahidin Indonesia Timur", MATCH_ORG,
+			       "MUJAHIDIN INDONESIAN TIMUR KOTA", MATCH_ORG,
+			       NULL) < 0.95);
+	{
+		struct match_name *n = prep("MUJAHIDIN INDONESIAN TIMUR (MIT)",
+					    MATCH_ORG);
+		const struct match_form *f = &n->form[0];
+
+		assert_int_equal(f->n_tok, 4);
+		assert_true(f->tok[3].weight < f->tok[0].weight / 4);
+		match_name_free(n);
+	}
+}
+
 static double with_extra(const struct match_extra *a,
 			 const struct match_extra *b, struct match_explain *ex)
 {
@@ -764,6 +812,7 @@ int main(void)
 	    cmocka_unit_test(scores),
 	    cmocka_unit_test(abjad_names),
 	    cmocka_unit_test(acronyms),
+	    cmocka_unit_test(acronyms_inside),
 	    cmocka_unit_test(evidence),
 	    cmocka_unit_test(dob_lifts_half_name),
 	    cmocka_unit_test(cross_script),
