@@ -788,7 +788,9 @@ static double acro_form(const struct match_form *a, const struct match_form *f)
 
 /* Best acronym similarity between any forms of q and c (either side may
  * be the acronym); persons have no acronyms. */
-static double acronym(const struct match_name *q, const struct match_name *c)
+static double acronym(const struct match_name *q, const struct match_name *c,
+		      const struct match_form **fq,
+		      const struct match_form **fc)
 {
 	double best = 0.0;
 
@@ -799,10 +801,11 @@ static double acronym(const struct match_name *q, const struct match_name *c)
 			double s = acro_form(&q->form[i], &c->form[j]);
 			double r = acro_form(&c->form[j], &q->form[i]);
 
-			if (s > best)
-				best = s;
-			if (r > best)
-				best = r;
+			if (s > best || r > best) {
+				best = s > r ? s : r;
+				*fq = &q->form[i];
+				*fc = &c->form[j];
+			}
 		}
 	}
 	return best;
@@ -815,7 +818,7 @@ static double acronym(const struct match_name *q, const struct match_name *c)
  * run may be left out), out is f with that run replaced by the word, so
  * that the rest of the two names can be aligned as usual. */
 static bool acro_run(const struct match_form *a, const struct match_form *f,
-		     struct match_form *out)
+		     struct match_form *out, struct match_token *shown)
 {
 	uint32_t initials = 0;
 
@@ -858,6 +861,13 @@ static bool acro_run(const struct match_form *a, const struct match_form *f,
 			out->tok[j] = *t;
 			out->tok[j].weight = 1.0f;
 			out->tok[j].flags = 0;
+			/* The explanation shows the run the word stands for:
+			 * the form's words are one string, spaces between. */
+			*shown = out->tok[j];
+			shown->s = f->tok[j].s;
+			shown->len =
+			    (uint16_t)(f->tok[e - 1].s + f->tok[e - 1].len -
+				       f->tok[j].s);
 			memmove(&out->tok[j + 1], &f->tok[e],
 				(f->n_tok - e) * sizeof(f->tok[0]));
 			out->n_tok = f->n_tok - (e - j) + 1;
@@ -867,12 +877,22 @@ static bool acro_run(const struct match_form *a, const struct match_form *f,
 	return false;
 }
 
+/* The best reading of acronym_in_name(), for the explanation: the two
+ * forms as aligned, the run the acronym stands for in place of the
+ * acronym. */
+struct acro_best {
+	struct match_form q, c;
+	struct align al;
+};
+
 /* Best alignment of the two names with an acronym run of either side read
  * as the words it stands for, discounted like a whole-name acronym. */
 static double acronym_in_name(const struct match_name *q,
-			      const struct match_name *c, struct cand *cd)
+			      const struct match_name *c, struct cand *cd,
+			      struct acro_best *ab)
 {
 	struct match_form tmp;
+	struct match_token shown;
 	struct side qs, cs;
 	struct align al;
 	double best = 0.0;
@@ -881,21 +901,36 @@ static double acronym_in_name(const struct match_name *q,
 		return 0.0;
 	for (size_t i = 0; i < q->n_forms; i++) {
 		for (size_t j = 0; j < c->n_forms; j++) {
-			double s;
+			for (int dir = 0; dir < 2; dir++) {
+				const struct match_form *a =
+				    dir ? &c->form[j] : &q->form[i];
+				const struct match_form *f =
+				    dir ? &q->form[i] : &c->form[j];
+				double s;
 
-			if (acro_run(&q->form[i], &c->form[j], &tmp)) {
-				side_init(&qs, &q->form[i], false);
-				side_init(&cs, &tmp, false);
+				if (!acro_run(a, f, &tmp, &shown))
+					continue;
+				side_init(&qs, dir ? &tmp : &q->form[i], false);
+				side_init(&cs, dir ? &c->form[j] : &tmp, false);
 				s = ACRO_SIM * align_forms(&qs, &cs, cd, &al);
-				if (s > best)
-					best = s;
-			}
-			if (acro_run(&c->form[j], &q->form[i], &tmp)) {
-				side_init(&qs, &tmp, false);
-				side_init(&cs, &c->form[j], false);
-				s = ACRO_SIM * align_forms(&qs, &cs, cd, &al);
-				if (s > best)
-					best = s;
+				if (s <= best)
+					continue;
+				best = s;
+				if (!ab)
+					continue;
+				ab->q = dir ? tmp : q->form[i];
+				ab->c = dir ? c->form[j] : tmp;
+				ab->al = al;
+				/* The acronym is the one word of tmp whose
+				 * text is not in f's. */
+				for (size_t k = 0; k < tmp.n_tok; k++) {
+					struct match_token *t =
+					    dir ? &ab->q.tok[k] : &ab->c.tok[k];
+
+					if (t->s < f->text ||
+					    t->s > f->text + strlen(f->text))
+						*t = shown;
+				}
 			}
 		}
 	}
@@ -1147,7 +1182,9 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 	struct align al, best_al;
 	size_t bq = 0, bc = 0;
 	double best = -1.0, acro = 0.0, score;
-	bool whole = false;
+	bool whole = false, in_name = false;
+	const struct match_form *aq = NULL, *ac = NULL;
+	struct acro_best ab;
 
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
@@ -1201,11 +1238,13 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 		}
 	}
 	if (best < ACRO_SIM) {
-		double r = acronym_in_name(q, c, cd);
+		double r = acronym_in_name(q, c, cd, ex ? &ab : NULL);
 
-		acro = acronym(q, c);
-		if (r > acro)
+		acro = acronym(q, c, &aq, &ac);
+		if (r > acro) {
 			acro = r;
+			in_name = true;
+		}
 	}
 	score = best > acro ? best : acro;
 	if (ex) {
@@ -1222,8 +1261,28 @@ double match_score(const struct match_name *q, const struct match_extra *qe,
 						  (double)best_al.n_pairs
 					    : 0.0,
 			    0.0);
-		write_alignment(&q->form[bq], &c->form[bc], &best_al,
-				ex->alignment, sizeof(ex->alignment));
+		if (acro > best && in_name) {
+			write_alignment(&ab.q, &ab.c, &ab.al, ex->alignment,
+					sizeof(ex->alignment));
+			/* The texts are the names' own (tmp copies the
+			 * pointer), so they outlive ab. */
+			ex->form_q = ab.q.text;
+			ex->form_c = ab.c.text;
+		} else if (acro > best && aq && ac) {
+			/* One name is the other's initials: "bnc=banco
+			 * nacional de cuba". */
+			size_t o = put(ex->alignment, sizeof(ex->alignment), 0,
+				       aq->text, strlen(aq->text));
+
+			o = put(ex->alignment, sizeof(ex->alignment), o, "=",
+				1);
+			(void)put(ex->alignment, sizeof(ex->alignment), o,
+				  ac->text, strlen(ac->text));
+			ex->form_q = aq->text;
+			ex->form_c = ac->text;
+		} else
+			write_alignment(&q->form[bq], &c->form[bc], &best_al,
+					ex->alignment, sizeof(ex->alignment));
 	}
 	score += evidence(qe, ce, ex);
 	if (score < 0.0)

@@ -427,6 +427,8 @@ static void acronyms(void **state)
 		       &ex);
 	assert_true(s >= 0.85 && s < 1.0);
 	assert_true(has_feature(&ex, "acronym"));
+	/* The explanation says what the initials stand for. */
+	assert_non_null(strstr(ex.alignment, "bnc=banco nacional de cuba"));
 	assert_true(score_kind("LASHKAR E TAYYIBA", MATCH_ORG, "LET",
 			       MATCH_ANY, NULL) >= 0.85);
 	assert_true(score_kind("BIF", MATCH_ANY,
@@ -465,6 +467,8 @@ static void acronyms_inside(void **state)
 		       MATCH_ORG, &ex);
 	assert_true(s >= MATCH_THRESHOLD_DEFAULT);
 	assert_true(has_feature(&ex, "acronym"));
+	assert_non_null(strstr(ex.alignment, "irgc=islamic revolutionary guard "
+					     "corps missile=missile"));
 	assert_true(score_kind("SMP BANK", MATCH_ORG,
 			       "BANK SEVERNY MORSKOY PUT", MATCH_ORG,
 			       NULL) >= MATCH_THRESHOLD_DEFAULT);
