@@ -158,7 +158,10 @@ int main(int argc, char **argv)
 		    match_prepare(mc, n1, strlen(n1), k, &x->a, &d) ||
 		    match_prepare(mc, n2, strlen(n2), k, &x->b, &d)) {
 			match_name_free(x->a);
-			x->a = NULL;
+			free(x->dob1);
+			free(x->dob2);
+			free(x->group);
+			memset(x, 0, sizeof(*x));
 			skipped++;
 		} else {
 			if (x->dob1[0]) {
