@@ -58,6 +58,13 @@ lia "$A" hits | grep -q "action: Arrest, call NL-NP desk" || fail "action shown"
 sqlite3 "$B/store.db" "select detail from audit where action='receive' and object='$Q'" |
 	grep -q "query from FR-PN; reason: border check; answered hit.*$REF=nl-wanted-1.*alert $AL of NL-NP hit, issuer notified, told to the asker" ||
 	fail "B's audit: $(sqlite3 "$B/store.db" "select detail from audit where object='$Q'")"
+# The reference may be requested, but B releases only records it
+# originated: the approval is refused, the issuer releases its own.
+lia "$C" request "$REF" --reason "identify" >/dev/null || fail "request of $REF"
+has_req() { [ -n "$(sqlite3 "$B/store.db" "select id from requests where ref='$REF' and state='pending'")" ]; }
+wait_for 20 has_req || fail "the request did not reach B"
+expect_exit 77 lia "$B" approve "$(sqlite3 "$B/store.db" "select id from requests where ref='$REF'")" --reason "x"
+echo "$ERR" | grep -qi "originat" || fail "approval refusal names the rule: $ERR"
 ok "a query from C hits A's alert at B: C told hit (in the audience), A notified that FR-PN asked"
 
 ask "Vladimir Kozlov"
