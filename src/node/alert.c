@@ -178,7 +178,7 @@ static const char *const channels[] = {"screening", "batch", "import", "query",
 int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 		   struct diag *d)
 {
-	static const char *const keys[] = {"v",	    "alert",   "at",    "score",
+	static const char *const keys[] = {"v",	      "alert",	"at",	"score",
 					   "channel", "schema", "asker"};
 	struct node_hit h;
 	json_t *o = NULL;
@@ -1049,8 +1049,8 @@ static int report_one(struct node *n, const struct identity *me,
 	body = json_pack("{s:i,s:s,s:I,s:f,s:s,s:s}", "v", ALERT_VERSION,
 			 "alert", row->id, "at", (json_int_t)now, "score",
 			 score, "channel", channel, "schema", schema);
-	if (!body || (asker && json_object_set_new(body, "asker",
-						   json_string(asker))) ||
+	if (!body ||
+	    (asker && json_object_set_new(body, "asker", json_string(asker))) ||
 	    !(bs = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS))) {
 		err = LIA_ENOMEM;
 		goto out;
