@@ -223,6 +223,13 @@ int evidence_settle(const struct evidence_ctx *c, const char *id, size_t *n,
 int evidence_owed(const struct evidence_ctx *c, const char *id,
 		  enum evidence_kind *kind, char to[MARKING_CODE_MAX + 1],
 		  struct diag *d);
+/* Whether item id, held on this node's ledger already, was transferred
+ * back to it: the newest transfer bundle in the custody inbox has events
+ * after the node's own chain (*from gets its sender). LIA_ENOTFOUND when
+ * nothing waits; LIA_EDENIED (the reason in d) when that bundle forks the
+ * chain held here. */
+int evidence_returning(const struct evidence_ctx *c, const char *id,
+		       char from[MARKING_CODE_MAX + 1], struct diag *d);
 /* The newest bundle an agency sent to transfer item id to this node:
  * *from gets the agency, *bundle (may be NULL) a malloc'd copy.
  * LIA_ENOTFOUND when none did. */

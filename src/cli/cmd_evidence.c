@@ -268,18 +268,47 @@ static int viewer(struct cli *c, struct store *st, const char *user,
 	return store_audit(st, actor, action, object, NULL, d);
 }
 
-/* An incoming transfer whose receipt is not signed here yet. */
+/* Incoming transfers whose receipt is not signed here yet: of items new
+ * here, or of items coming back (evidence_returning). Each item once,
+ * however many bundles about it arrived. */
+#define INCOMING_MAX 4096
+
+struct incoming {
+	const struct evidence_ctx *ec;
+	char (*seen)[EVIDENCE_ID_LEN + 1];
+	size_t n;
+};
+
 static int print_incoming(const struct store_custody_in *r, void *ctx)
 {
-	struct store *st = ctx;
+	struct incoming *in = ctx;
+	char from[MARKING_CODE_MAX + 1];
+	struct diag d;
+	int rc;
 
-	if (strcmp(r->kind, "transfer") ||
-	    store_evidence_each(st, r->item, NULL, item_exists, NULL, NULL) !=
-		LIA_ENOTFOUND)
+	if (strcmp(r->kind, "transfer") || strlen(r->item) != EVIDENCE_ID_LEN)
 		return 0;
-	printf("%s  transferred by %s, awaiting the receipt here\n", r->item,
-	       r->sender);
-	return 0;
+	for (size_t i = 0; i < in->n; i++)
+		if (!strcmp(in->seen[i], r->item))
+			return 0;
+	if (in->n == INCOMING_MAX)
+		return LIA_ETOOBIG;
+	memcpy(in->seen[in->n++], r->item, EVIDENCE_ID_LEN + 1);
+	if (store_evidence_each(in->ec->st, r->item, NULL, item_exists, NULL,
+				NULL) == LIA_ENOTFOUND) {
+		printf("%s  transferred by %s, awaiting the receipt here\n",
+		       r->item, r->sender);
+		return 0;
+	}
+	diag_clear(&d);
+	rc = evidence_returning(in->ec, r->item, from, &d);
+	if (!rc)
+		printf("%s  transferred back by %s, awaiting the receipt "
+		       "here\n",
+		       r->item, from);
+	else if (rc == LIA_EDENIED)
+		printf("%s  %s\n", r->item, d.msg);
+	return rc == LIA_ENOTFOUND || rc == LIA_EDENIED ? 0 : rc;
 }
 
 /* A transfer to an agency needs it pinned, checked before anything is
@@ -438,9 +467,16 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 		if (!(rc = viewer(c, o.n->store, op->user, "evidence.list",
 				  op->case_ref, d)) &&
 		    !(rc = evidence_each(o.n->store, op->case_ref, print_item,
-					 NULL, d)))
-			rc = store_custody_in_each(
-			    o.n->store, NULL, print_incoming, o.n->store, d);
+					 NULL, d))) {
+			struct incoming in = {.ec = &ec};
+
+			if (!(in.seen = calloc(INCOMING_MAX, sizeof(*in.seen))))
+				rc = LIA_ENOMEM;
+			else
+				rc = store_custody_in_each(
+				    o.n->store, NULL, print_incoming, &in, d);
+			free(in.seen);
+		}
 	} else if (!strcmp(sub, "show") &&
 		   store_evidence_each(o.n->store, arg, NULL, item_exists, NULL,
 				       NULL) == LIA_ENOTFOUND &&

@@ -983,3 +983,36 @@ out:
 	free(rs.idx);
 	return err;
 }
+
+int evidence_returning(const struct evidence_ctx *c, const char *id,
+		       char from[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	struct rows local = {0};
+	struct newest nw = {0};
+	struct events ev;
+	int err;
+
+	memset(&ev, 0, sizeof(ev));
+	if (!c || !c->st || !c->lg || !id || !from)
+		return LIA_EINVAL;
+	if ((err = local_rows(c, id, &local, d)))
+		return err;
+	if (!local.n ||
+	    (err = newest_bundle(c->st, id, "transfer", NULL, &nw, d))) {
+		err = err ? err : LIA_ENOTFOUND;
+		goto out;
+	}
+	if ((err = events_read(nw.bundle, strlen(nw.bundle), &ev, d)) ||
+	    (err = same_prefix(c, &local, &ev, nw.from, d)))
+		goto out;
+	if (ev.n <= local.n) {
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	memcpy(from, nw.from, strlen(nw.from) + 1);
+out:
+	free(local.idx);
+	free(nw.bundle);
+	events_free(&ev);
+	return err;
+}

@@ -42,6 +42,8 @@ wait_for 30 has "$A" "event 2 received .* by bruno@DE-BKA" || fail "A has no rec
 event "$B" bruno transferred --to NL-NP --note "back to you"
 echo "$OUT" | grep -q "transfer sent to NL-NP" || fail "transfer back: $OUT"
 wait_for 30 inbox "$A" DE-BKA 1 || fail "A got no transfer back: $(tail -5 "$A.log")"
+lia "$A" evidence list >"$TMP/al"
+grep -q "^$ID  transferred back by DE-BKA, awaiting the receipt here" "$TMP/al" || fail "A's list: $(cat "$TMP/al")"
 event "$A" anna received --note "home again"
 echo "$OUT" | grep -q "event 5 received recorded" || fail "receipt at A: $OUT"
 echo "$OUT" | grep -q "receipt sent to DE-BKA" || fail "receipt at A not sent: $OUT"
@@ -51,6 +53,7 @@ grep -q "event 3 examined .* by bruno@DE-BKA (officer): \"imaged\"; signature ok
 grep -q "event 4 transferred .* by bruno@DE-BKA (officer) to NL-NP" "$TMP/show" || fail "A show: B's transfer: $(cat "$TMP/show")"
 grep -q "event 5 received .* by anna (officer): \"home again\"; signature ok" "$TMP/show" || fail "A show: receipt: $(cat "$TMP/show")"
 wait_for 30 has "$B" "event 5 received .* by anna@NL-NP" || fail "B has no receipt of A: $(cat "$TMP/show")"
+lia "$A" evidence list | grep -q "awaiting" && fail "A still lists the item as awaiting its receipt"
 ok "A -> B -> A: A takes in B's later events and signs the receipt; it travels back to B"
 
 # Nothing more waits at A: a second receipt is refused by the rules, and
@@ -126,6 +129,8 @@ event "$B" bruno transferred --to NL-NP
 wait_for 30 inbox "$A" DE-BKA 1 || fail "A got no forked transfer: $(tail -5 "$A.log")"
 expect_exit 77 lia "$A" evidence event "$ID" --kind received --user anna
 echo "$ERR" | grep -q "differs from this node's chain at event 2 (a forked history" || fail "fork: $ERR"
+lia "$A" evidence list | grep -q "^$ID  evidence: refused: the bundle from DE-BKA differs from this node's chain at event 2" ||
+	fail "A's list does not show the refused fork: $(lia "$A" evidence list)"
 has "$A" "event 2 received .* by bruno@DE-BKA (officer): \"the real receipt\"" || fail "A show after fork: $(cat "$TMP/show")"
 [ "$(grep -c "signature ok" "$TMP/show")" = 3 ] || fail "A's chain changed: $(cat "$TMP/show")"
 ok "a bundle whose history forks from A's chain is refused, A's chain unchanged"
