@@ -221,6 +221,11 @@ static int add_hit(struct node_qanswer *a, struct node_answer_hit *hits,
 	return 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /*
  * The query screened against the alerts other agencies issued and this
  * node received (issue #5: a hit on an alert at a receiving node, in a
@@ -246,23 +251,46 @@ static int screen_alerts(struct node *n, const struct identity *me,
 			 struct strbuf *detail, struct diag *d)
 {
 	struct screen_index *aix = NULL;
-	struct screen_hit sh[NODE_ANSWER_HITS_MAX];
+	/* On the heap: this runs in the daemon's receiving threads, below
+	 * screen_own's frame. */
+	struct screen_hit *sh = NULL;
+	struct node_alert_match *m = NULL;
 	char **ids = NULL, subject[NODE_REASON_MAX + 1200];
 	size_t n_ids = 0, loaded = 0, nh = 0;
 	int err;
 
 	if ((err = node_alert_active_ids(n, now, &ids, &n_ids, d)))
 		return err;
-	for (size_t i = 0; i < n_ids; i++)
-		free(ids[i]);
-	free(ids);
 	if (!n_ids)
-		return 0;
-	/* A few alerts: their index is built for the query, so that an
-	 * alert received or withdrawn a moment ago counts at once. */
-	if ((err = screen_index_new(&aix)) ||
-	    (err = node_screen_load(n, aix, mc, "alert", &loaded, d)))
 		goto out;
+	/* Only the alerted records are read (by id, not a pass over the
+	 * store), for each query: an alert received or withdrawn a moment
+	 * ago counts at once. */
+	qsort(ids, n_ids, sizeof(*ids), cmp_id);
+	if (!(sh = calloc(NODE_ANSWER_HITS_MAX, sizeof(*sh))) ||
+	    !(m = calloc(NODE_ALERT_HITS_MAX, sizeof(*m)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = screen_index_new(&aix)))
+		goto out;
+	for (size_t i = 0; i < n_ids; i++) {
+		struct store_record *r = NULL;
+		bool indexed = false;
+
+		err = store_get(n->store, ids[i], &r, d);
+		if (err == LIA_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		if (!err)
+			err = node_screen_apply(aix, mc, r, "alert", ids, n_ids,
+						&indexed, d);
+		store_record_free(r);
+		if (err)
+			goto out;
+		loaded += indexed;
+	}
 	if (loaded) {
 		struct screen_query sq = {
 			.name = q->name,
@@ -279,7 +307,6 @@ static int screen_alerts(struct node *n, const struct identity *me,
 	snprintf(subject, sizeof(subject), "query|%s|%s|%s", asker, q->name,
 		 q->dob);
 	for (size_t i = 0; i < nh; i++) {
-		struct node_alert_match m[NODE_ALERT_HITS_MAX];
 		struct store_record *r = NULL;
 		bool tell;
 		size_t k = 0;
@@ -311,6 +338,11 @@ static int screen_alerts(struct node *n, const struct identity *me,
 			goto out;
 	}
 out:
+	for (size_t i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	free(sh);
+	free(m);
 	screen_index_free(aix);
 	return err;
 }
