@@ -346,8 +346,13 @@ static int custody_send_owed(struct open_node *o, const char *home,
 	enum evidence_kind kind;
 	int rc;
 
-	if ((rc = evidence_owed(ec, id, &kind, to, d)))
-		return rc == LIA_ENOTFOUND && !must ? 0 : rc;
+	if ((rc = evidence_owed(ec, id, &kind, to, d))) {
+		if (rc == LIA_ENOTFOUND && !must)
+			return 0;
+		if (!must)
+			diag_prefix(d, "recorded, but not sent: ");
+		return rc;
+	}
 	if ((rc = node_custody_send(o->n, o->me, o->lg, home, id,
 				    kind == EVIDENCE_TRANSFERRED
 					? ENVELOPE_CUSTODY_TRANSFER
@@ -455,9 +460,16 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 					 "officers and supervisors do",
 					 users_key_info(who)->name);
 				rc = LIA_EDENIED;
-			} else if (!(rc = evidence_settle(&ec, arg, NULL, d))) {
-				rc = custody_send_owed(&o, c->home, &ec, arg,
-						       true, d);
+			} else if (!(rc = evidence_settle(&ec, arg, NULL, d)) &&
+				   !(rc = custody_send_owed(&o, c->home, &ec,
+							    arg, true, d))) {
+				char actor[USERS_NAME_MAX + 8];
+
+				snprintf(actor, sizeof(actor), "user:%s",
+					 users_key_info(who)->name);
+				rc = store_audit(o.n->store, actor,
+						 "evidence.resend", arg, NULL,
+						 d);
 			}
 		}
 	} else if ((rc = evidence_settle(&ec, NULL, NULL, d))) {

@@ -221,6 +221,9 @@ static int add_hit(struct node_qanswer *a, struct node_answer_hit *hits,
 	return 0;
 }
 
+/* The longest line screen_alerts adds to the audit detail. */
+#define ALERT_LINE_MAX 128
+
 static int cmp_id(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -256,7 +259,7 @@ static int screen_alerts(struct node *n, const struct identity *me,
 	struct screen_hit *sh = NULL;
 	struct node_alert_match *m = NULL;
 	char **ids = NULL, subject[NODE_REASON_MAX + 1200];
-	size_t n_ids = 0, loaded = 0, nh = 0;
+	size_t n_ids = 0, loaded = 0, nh = 0, unlisted = 0;
 	int err;
 
 	if ((err = node_alert_active_ids(n, now, &ids, &n_ids, d)))
@@ -323,13 +326,21 @@ static int screen_alerts(struct node *n, const struct identity *me,
 		tell = r->marking.handling < 2 &&
 		       marking_allows(&r->marking, asker, NULL, 0) &&
 		       a->n_refs < NODE_ANSWER_HITS_MAX;
-		for (size_t j = 0; j < k && !err; j++)
+		/* A line per alert hit while the audit detail has room (each
+		 * notification has its own audit row besides), then a
+		 * count. */
+		for (size_t j = 0; j < k && !err; j++) {
+			if (detail->len + 2 * ALERT_LINE_MAX > detail->max) {
+				unlisted++;
+				continue;
+			}
 			err = strbuf_addf(detail,
 					  "; alert %s of %s hit, issuer "
 					  "%snotified, %s the asker",
 					  m[j].alert_id, m[j].issuer,
 					  m[j].notified ? "" : "already ",
 					  tell ? "told to" : "not told to");
+		}
 		if (!err && tell)
 			err = add_hit(a, hits, sh[i].record_id, &r->marking,
 				      sh[i].score);
@@ -337,6 +348,8 @@ static int screen_alerts(struct node *n, const struct identity *me,
 		if (err)
 			goto out;
 	}
+	if (unlisted)
+		err = strbuf_addf(detail, "; %zu more alert hit(s)", unlisted);
 out:
 	for (size_t i = 0; i < n_ids; i++)
 		free(ids[i]);

@@ -36,6 +36,7 @@ echo "$ERR" | grep -q "may not send custody" || fail "analyst resend: $ERR"
 OUT=$(lia "$A" evidence resend "$ID" --user alice) || fail "resend: $OUT $(cat "$TMP/out" 2>/dev/null)"
 echo "$OUT" | grep -q "transfer sent to DE-BKA over the exchange" || fail "resend: $OUT"
 [ "$(outbox_rows "$A" transfer)" = 1 ] || fail "resend queued $(outbox_rows "$A" transfer) transfers"
+lia "$A" audit --action evidence.resend | grep -q "user:alice  *evidence.resend $ID" || fail "resend not audited: $(lia "$A" audit --action evidence.resend)"
 start "$A" "$PA"
 start "$B" "$PB"
 incoming() { lia "$B" evidence list | grep -q "^$ID  transferred by NL-NP, awaiting the receipt here"; }
