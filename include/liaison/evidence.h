@@ -194,6 +194,11 @@ int evidence_bundle_verify_fd(int fd, evidence_say_fn say, void *ctx,
  * receipt of a transfer this node made: it must verify, come from sender,
  * and its last event must be a "received" recorded at sender.
  *
+ * An item transferred back (A -> B -> A, A -> B -> C -> A): the receipt
+ * at A takes in the events after the ones A's ledger holds, when those are
+ * the bundle's first events byte for byte; a bundle that differs within
+ * them (a forked history) or adds events of A's own agency is refused.
+ *
  * evidence_settle: append to this node's ledger, verbatim, the receipts
  * of its transfers that other agencies sent (the store's custody inbox)
  * and not yet appended; id NULL for every item. *n (may be NULL) gets the
@@ -208,6 +213,23 @@ int evidence_receipt_check(const void *bytes, size_t len, const char *sender,
 			   char item[EVIDENCE_ID_LEN + 1], struct diag *d);
 int evidence_settle(const struct evidence_ctx *c, const char *id, size_t *n,
 		    struct diag *d);
+/* What of item id this node owes another agency over the exchange, as its
+ * ledger holds the chain now: a transfer this node made to an agency and
+ * not yet received (*kind = EVIDENCE_TRANSFERRED), or the receipt this
+ * node signed last, of a transfer another agency made to it (*kind =
+ * EVIDENCE_RECEIVED); to gets that agency. What `evidence event` sends
+ * after recording, and what `evidence resend` sends again when the first
+ * envelope could not be queued. LIA_ENOTFOUND when nothing is owed. */
+int evidence_owed(const struct evidence_ctx *c, const char *id,
+		  enum evidence_kind *kind, char to[MARKING_CODE_MAX + 1],
+		  struct diag *d);
+/* Whether item id, held on this node's ledger already, was transferred
+ * back to it: the newest transfer bundle in the custody inbox has events
+ * after the node's own chain (*from gets its sender). LIA_ENOTFOUND when
+ * nothing waits; LIA_EDENIED (the reason in d) when that bundle forks the
+ * chain held here. */
+int evidence_returning(const struct evidence_ctx *c, const char *id,
+		       char from[MARKING_CODE_MAX + 1], struct diag *d);
 /* The newest bundle an agency sent to transfer item id to this node:
  * *from gets the agency, *bundle (may be NULL) a malloc'd copy.
  * LIA_ENOTFOUND when none did. */

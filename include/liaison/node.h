@@ -658,6 +658,7 @@ struct node_hit {
 	double score;
 	char channel[16];   /* screening, batch, import, query */
 	char schema[32];
+	char asker[MARKING_CODE_MAX + 1]; /* of a query; "" otherwise */
 };
 
 bool node_alert_kind_ok(const char *kind);
@@ -727,6 +728,15 @@ int node_alert_report(struct node *n, const struct identity *me,
 		      const char *channel, const char *subject, int64_t now,
 		      struct node_alert_match *out, size_t max, size_t *n_out,
 		      struct diag *d);
+/* The same for a hit of a partner's hit/no-hit query (channel "query"):
+ * asker, the agency that asked, is named to the issuer (and nothing of
+ * what it asked). asker is NULL for every other channel. */
+int node_alert_report_from(struct node *n, const struct identity *me,
+			   const char *record_id, double score,
+			   const char *schema, const char *channel,
+			   const char *asker, const char *subject, int64_t now,
+			   struct node_alert_match *out, size_t max,
+			   size_t *n_out, struct diag *d);
 /* Screen the records written by the import just committed (new or
  * changed) against the active received alerts, and report their hits as
  * node_alert_report does (channel "import"); *notified gets the number of

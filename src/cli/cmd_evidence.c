@@ -198,13 +198,18 @@ static const char evidence_usage[] =
     "                     examined|copied|returned|destroyed [--to WHO]\n"
     "                     [--note TEXT] [--user NAME] [--password-file "
     "FILE]\n"
+    "       liaison evidence resend ID [--user NAME] [--password-file "
+    "FILE]\n"
     "       liaison evidence show ID [--user NAME]\n"
     "       liaison evidence list [--case REF] [--user NAME]\n"
     "       liaison evidence bundle ID -o FILE [--with-content] [--user "
     "NAME]\n"
     "\nItems of evidence and their chain of custody. Each event is signed\n"
     "by the acting user's key (--user or $LIAISON_USER; passphrase from\n"
-    "--password-file or $LIAISON_PASSWORD) and appended to the ledger.\n";
+    "--password-file or $LIAISON_PASSWORD) and appended to the ledger.\n"
+    "resend queues again the transfer to another agency still open, or\n"
+    "the receipt last signed here of another agency's transfer, when its\n"
+    "envelope could not be queued; nothing is recorded again.\n";
 
 struct ev_opts {
 	const char *user, *pwfile, *case_ref, *desc, *at, *on, *kind, *to,
@@ -263,31 +268,57 @@ static int viewer(struct cli *c, struct store *st, const char *user,
 	return store_audit(st, actor, action, object, NULL, d);
 }
 
-/* An incoming transfer whose receipt is not signed here yet. */
+/* Incoming transfers whose receipt is not signed here yet: of items new
+ * here, or of items coming back (evidence_returning). Each item once,
+ * however many bundles about it arrived. */
+#define INCOMING_MAX 4096
+
+struct incoming {
+	const struct evidence_ctx *ec;
+	char (*seen)[EVIDENCE_ID_LEN + 1];
+	size_t n;
+};
+
 static int print_incoming(const struct store_custody_in *r, void *ctx)
 {
-	struct store *st = ctx;
+	struct incoming *in = ctx;
+	char from[MARKING_CODE_MAX + 1];
+	struct diag d;
+	int rc;
 
-	if (strcmp(r->kind, "transfer") ||
-	    store_evidence_each(st, r->item, NULL, item_exists, NULL, NULL) !=
-		LIA_ENOTFOUND)
+	if (strcmp(r->kind, "transfer") || strlen(r->item) != EVIDENCE_ID_LEN)
 		return 0;
-	printf("%s  transferred by %s, awaiting the receipt here\n", r->item,
-	       r->sender);
-	return 0;
+	for (size_t i = 0; i < in->n; i++)
+		if (!strcmp(in->seen[i], r->item))
+			return 0;
+	if (in->n == INCOMING_MAX)
+		return LIA_ETOOBIG;
+	memcpy(in->seen[in->n++], r->item, EVIDENCE_ID_LEN + 1);
+	if (store_evidence_each(in->ec->st, r->item, NULL, item_exists, NULL,
+				NULL) == LIA_ENOTFOUND) {
+		printf("%s  transferred by %s, awaiting the receipt here\n",
+		       r->item, r->sender);
+		return 0;
+	}
+	diag_clear(&d);
+	rc = evidence_returning(in->ec, r->item, from, &d);
+	if (!rc)
+		printf("%s  transferred back by %s, awaiting the receipt "
+		       "here\n",
+		       r->item, from);
+	else if (rc == LIA_EDENIED)
+		printf("%s  %s\n", r->item, d.msg);
+	return rc == LIA_ENOTFOUND || rc == LIA_EDENIED ? 0 : rc;
 }
 
-/* For an event that travels over the exchange, the agency it goes to:
- * the pinned peer a transfer names, or the agency that transferred the
- * item a receipt is signed for. "" for an event of this node only. */
-static int custody_peer(struct node *n, const char *id, enum evidence_kind kind,
-			const char *to, char from[MARKING_CODE_MAX + 1],
+/* A transfer to an agency needs it pinned, checked before anything is
+ * recorded. */
+static int custody_peer(struct node *n, enum evidence_kind kind, const char *to,
 			struct diag *d)
 {
 	struct identity_card card = {0};
 	int rc;
 
-	*from = '\0';
 	if (kind == EVIDENCE_TRANSFERRED && evidence_to_agency(to) &&
 	    strcmp(to, n->cfg.agency)) {
 		if ((rc = node_peer_card(n, to, &card, NULL, 0, d))) {
@@ -300,15 +331,44 @@ static int custody_peer(struct node *n, const char *id, enum evidence_kind kind,
 			return rc;
 		}
 		identity_card_free(&card);
-		snprintf(from, MARKING_CODE_MAX + 1, "%s", to);
-		return 0;
 	}
-	if (kind == EVIDENCE_RECEIVED &&
-	    store_evidence_each(n->store, id, NULL, item_exists, NULL, NULL) ==
-		LIA_ENOTFOUND &&
-	    (rc = evidence_incoming(n->store, id, from, NULL, NULL)) &&
-	    rc != LIA_ENOTFOUND)
+	return 0;
+}
+
+/* Send what the item's chain owes another agency (evidence_owed): after
+ * an event is recorded, and again by `evidence resend` when that failed.
+ * Nothing is owed after an event of this node only. */
+static int custody_send_owed(struct open_node *o, const char *home,
+			     const struct evidence_ctx *ec, const char *id,
+			     bool must, struct diag *d)
+{
+	char to[MARKING_CODE_MAX + 1];
+	enum evidence_kind kind;
+	int rc;
+
+	if ((rc = evidence_owed(ec, id, &kind, to, d))) {
+		if (rc == LIA_ENOTFOUND && !must)
+			return 0;
+		if (!must)
+			diag_prefix(d, "recorded, but not sent: ");
 		return rc;
+	}
+	if ((rc = node_custody_send(o->n, o->me, o->lg, home, id,
+				    kind == EVIDENCE_TRANSFERRED
+					? ENVELOPE_CUSTODY_TRANSFER
+					: ENVELOPE_CUSTODY_RECEIPT,
+				    to, (int64_t)time(NULL), d))) {
+		if (must)
+			diag_prefix(d, "not sent to %s: ", to);
+		else
+			diag_prefix(d,
+				    "recorded, but not sent to %s (liaison "
+				    "evidence resend %s sends it): ",
+				    to, id);
+		return rc;
+	}
+	printf("%s sent to %s over the exchange\n",
+	       kind == EVIDENCE_TRANSFERRED ? "transfer" : "receipt", to);
 	return 0;
 }
 
@@ -347,7 +407,7 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 	uint64_t seq;
 	size_t blen;
 	bool keys = !strcmp(sub, "show") || !strcmp(sub, "bundle") ||
-		    !strcmp(sub, "event");
+		    !strcmp(sub, "event") || !strcmp(sub, "resend");
 	int rc, ex;
 
 	if ((ex = open_node(c, "evidence", keys, &o)))
@@ -374,8 +434,7 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 				    "transferred, received, examined, copied, "
 				    "returned, destroyed");
 			rc = LIA_EINVAL;
-		} else if (!(rc = custody_peer(o.n, arg, kind, op->to, from,
-					       d)) &&
+		} else if (!(rc = custody_peer(o.n, kind, op->to, d)) &&
 			   !(rc = unlock_user(o.n->store, op->user, op->pwfile,
 					      &who, d)) &&
 			   !(rc = evidence_event(&ec, who, arg, kind, op->to,
@@ -384,22 +443,33 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 			       op->kind);
 			/* A transfer to an agency, or the receipt of one
 			 * from an agency, travels over the exchange. */
-			if (*from) {
-				rc = node_custody_send(
-				    o.n, o.me, o.lg, c->home, arg,
-				    kind == EVIDENCE_TRANSFERRED
-					? ENVELOPE_CUSTODY_TRANSFER
-					: ENVELOPE_CUSTODY_RECEIPT,
-				    from, (int64_t)time(NULL), d);
-				if (rc)
-					diag_prefix(d,
-						    "recorded, but not sent "
-						    "to %s: ",
-						    from);
-				else
-					printf("sent to %s over the "
-					       "exchange\n",
-					       from);
+			if (kind == EVIDENCE_TRANSFERRED ||
+			    kind == EVIDENCE_RECEIVED)
+				rc = custody_send_owed(&o, c->home, &ec, arg,
+						       false, d);
+		}
+	} else if (!strcmp(sub, "resend")) {
+		/* Only those who record custody send it; the outbox row
+		 * and its audit name what was sent. */
+		if (!(rc = unlock_user(o.n->store, op->user, op->pwfile, &who,
+				       d))) {
+			if (!users_may(users_key_info(who)->role,
+				       USERS_RECORD_CUSTODY)) {
+				diag_set(d,
+					 "%s may not send custody: only "
+					 "officers and supervisors do",
+					 users_key_info(who)->name);
+				rc = LIA_EDENIED;
+			} else if (!(rc = evidence_settle(&ec, arg, NULL, d)) &&
+				   !(rc = custody_send_owed(&o, c->home, &ec,
+							    arg, true, d))) {
+				char actor[USERS_NAME_MAX + 8];
+
+				snprintf(actor, sizeof(actor), "user:%s",
+					 users_key_info(who)->name);
+				rc = store_audit(o.n->store, actor,
+						 "evidence.resend", arg, NULL,
+						 d);
 			}
 		}
 	} else if ((rc = evidence_settle(&ec, NULL, NULL, d))) {
@@ -409,9 +479,16 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 		if (!(rc = viewer(c, o.n->store, op->user, "evidence.list",
 				  op->case_ref, d)) &&
 		    !(rc = evidence_each(o.n->store, op->case_ref, print_item,
-					 NULL, d)))
-			rc = store_custody_in_each(
-			    o.n->store, NULL, print_incoming, o.n->store, d);
+					 NULL, d))) {
+			struct incoming in = {.ec = &ec};
+
+			if (!(in.seen = calloc(INCOMING_MAX, sizeof(*in.seen))))
+				rc = LIA_ENOMEM;
+			else
+				rc = store_custody_in_each(
+				    o.n->store, NULL, print_incoming, &in, d);
+			free(in.seen);
+		}
 	} else if (!strcmp(sub, "show") &&
 		   store_evidence_each(o.n->store, arg, NULL, item_exists, NULL,
 				       NULL) == LIA_ENOTFOUND &&
@@ -520,7 +597,7 @@ int cmd_evidence(struct cli *c, int argc, char **argv)
 	want_args = !strcmp(sub, "list") ? 0 : 1;
 	if ((strcmp(sub, "add") && strcmp(sub, "event") &&
 	     strcmp(sub, "show") && strcmp(sub, "list") &&
-	     strcmp(sub, "bundle")) ||
+	     strcmp(sub, "bundle") && strcmp(sub, "resend")) ||
 	    optind + want_args != argc ||
 	    (!strcmp(sub, "add") && (!op.case_ref || !op.desc)) ||
 	    (!strcmp(sub, "event") && !op.kind) ||

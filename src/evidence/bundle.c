@@ -303,6 +303,11 @@ static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
 	struct item_row item = {0};
 	struct ledger_head head;
 	char agencies[PEERS_MAX][MARKING_CODE_MAX + 1];
+	/* Per custody event: its leaf hash and the other agency that
+	 * recorded it ("" for this one). */
+	uint8_t (*leaves)[LEDGER_HASH_SIZE] = NULL;
+	uint8_t (*need)[LEDGER_HASH_SIZE] = NULL;
+	char (*of_agency)[MARKING_CODE_MAX + 1] = NULL;
 	size_t n_agencies = 0;
 	json_t *o = NULL, *entries = NULL, *witnesses = NULL, *peers = NULL, *v;
 	uint8_t *content = NULL;
@@ -319,6 +324,13 @@ static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
 	if ((err = store_evidence_each(c->st, id, NULL, item_cb, &item, d)) ||
 	    (err = store_custody_each(c->st, id, custody_idx_cb, &custody, d)))
 		goto out;
+	if (!(leaves = calloc(custody.n ? custody.n : 1, sizeof(*leaves))) ||
+	    !(need = calloc(custody.n ? custody.n : 1, sizeof(*need))) ||
+	    !(of_agency = calloc(custody.n ? custody.n : 1,
+				 sizeof(*of_agency)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
 	if (with_content && item.size > EVIDENCE_CONTENT_MAX) {
 		diag_set(d,
 			 "evidence: content of %llu bytes is above the "
@@ -339,6 +351,7 @@ static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
 		if ((err = ledger_entry_get(c->lg, custody.v[i], &e, &n, d)))
 			goto out;
 		err = evidence_doc_read(e, n, &doc);
+		ledger_hash_leaf(e, n, leaves[i]);
 		free(e);
 		if (err)
 			goto out;
@@ -354,8 +367,11 @@ static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
 				memcpy(agencies[n_agencies++], doc.agency,
 				       strlen(doc.agency) + 1);
 			}
+			memcpy(of_agency[i], doc.agency,
+			       strlen(doc.agency) + 1);
 			continue;
 		}
+		of_agency[i][0] = '\0';
 		if ((err = users_get(c->st, doc.user, &u, d)) ||
 		    (err = idx_push(&idx, u.ledger_idx)))
 			goto out;
@@ -368,9 +384,19 @@ static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
 		}
 		for (size_t k = 0; k < n_agencies; k++) {
 			json_t *sec;
+			size_t n_need = 0;
 
-			if ((err = evidence_section(c->st, id, agencies[k],
-						    &sec, d)))
+			/* The section must prove each of that agency's
+			 * events on this chain. */
+			for (size_t i = 0; i < custody.n; i++) {
+				if (!strcmp(of_agency[i], agencies[k]))
+					memcpy(need[n_need++], leaves[i],
+					       LEDGER_HASH_SIZE);
+			}
+			if ((err = evidence_section(
+				 c->st, id, agencies[k],
+				 (const uint8_t(*)[LEDGER_HASH_SIZE])need,
+				 n_need, &sec, d)))
 				goto out;
 			if (json_array_append_new(peers, sec)) {
 				err = LIA_ENOMEM;
@@ -457,6 +483,9 @@ static int bundle_build(const struct evidence_ctx *c, const struct identity *me,
 	*row = item;
 	s = NULL;
 out:
+	free(leaves);
+	free(need);
+	free(of_agency);
 	free(idx.v);
 	free(custody.v);
 	free(content);

@@ -391,40 +391,113 @@ static int newest_bundle(struct store *st, const char *item, const char *kind,
 	return out->bundle ? 0 : LIA_ENOTFOUND;
 }
 
+/* The best section of one agency among the bundles of the custody inbox:
+ * the bundle it sent itself, or its section inside a bundle another
+ * agency sent (an item that went A -> B -> C reaches A with B's events
+ * proved only by C's copy of B's section). Every one was verified on
+ * arrival and its card checked against the pin (node_custody_receive).
+ * A section must include every event of that agency on this node's
+ * chain (need): a later bundle of a history that forked from this node's
+ * does not, and is passed over. Among those that do, an agency's ledger
+ * only grows, so the section under the largest tree head is its latest
+ * word. */
+struct best_sec {
+	const char *agency;
+	const uint8_t (*need)[LEDGER_HASH_SIZE];
+	size_t n_need;
+	json_t *sec;
+	json_int_t size;
+	int err;
+};
+
+/* Whether entries holds an entry whose leaf hash is leaf. */
+static bool has_leaf(json_t *entries, const uint8_t leaf[LEDGER_HASH_SIZE])
+{
+	uint8_t h[LEDGER_HASH_SIZE], *raw;
+	size_t i, n;
+	json_t *e;
+
+	json_array_foreach (entries, i, e) {
+		if (evidence_b64_decode(json_object_get(e, "entry"), ENTRY_MAX,
+					&raw, &n))
+			continue;
+		ledger_hash_leaf(raw, n, h);
+		free(raw);
+		if (!memcmp(h, leaf, LEDGER_HASH_SIZE))
+			return true;
+	}
+	return false;
+}
+
+static void best_consider(struct best_sec *bs, json_t *card, json_t *entries,
+			  json_t *head)
+{
+	struct identity_card c = {0};
+	const char *s = json_string_value(card);
+	json_t *size = json_object_get(json_object_get(head, "sth"), "size");
+	json_t *sec;
+	bool all = true;
+
+	if (!s || !json_is_array(entries) || !json_is_integer(size) ||
+	    json_integer_value(size) <= bs->size ||
+	    identity_card_parse(s, strlen(s), &c, NULL))
+		return;
+	for (size_t i = 0; i < bs->n_need && all; i++)
+		all = has_leaf(entries, bs->need[i]);
+	if (all && !strcmp(c.agency, bs->agency)) {
+		if (!(sec = json_pack("{s:O, s:O, s:O}", "card", card,
+				      "entries", entries, "head", head))) {
+			bs->err = LIA_ENOMEM;
+		} else {
+			json_decref(bs->sec);
+			bs->sec = sec;
+			bs->size = json_integer_value(size);
+		}
+	}
+	identity_card_free(&c);
+}
+
+static int best_cb(const struct store_custody_in *r, void *ctx)
+{
+	struct best_sec *bs = ctx;
+	json_t *b, *p;
+	size_t i;
+
+	if (!(b = json_loads(r->bundle, JSON_REJECT_DUPLICATES, NULL)))
+		return 0;
+	best_consider(bs, json_object_get(b, "card"),
+		      json_object_get(b, "entries"),
+		      json_object_get(b, "head"));
+	json_array_foreach (json_object_get(b, "peers"), i, p)
+		best_consider(bs, json_object_get(p, "card"),
+			      json_object_get(p, "entries"),
+			      json_object_get(p, "head"));
+	json_decref(b);
+	return bs->err;
+}
+
 int evidence_section(struct store *st, const char *item, const char *agency,
+		     const uint8_t (*need)[LEDGER_HASH_SIZE], size_t n_need,
 		     json_t **out, struct diag *d)
 {
-	struct newest nw;
-	json_t *b = NULL, *s = NULL;
+	struct best_sec bs = {
+	    .agency = agency, .need = need, .n_need = n_need, .size = -1};
 	int err;
 
-	/* A receipt bundle is the newer word of its sender about the item;
-	 * a transfer bundle the only one before it. */
-	err = newest_bundle(st, item, "receipt", agency, &nw, d);
-	if (err == LIA_ENOTFOUND)
-		err = newest_bundle(st, item, "transfer", agency, &nw, d);
-	if (err) {
-		if (err == LIA_ENOTFOUND)
-			diag_set(d,
-				 "evidence: no bundle from %s about %s to "
-				 "prove its events",
-				 agency, item);
-		return err;
-	}
-	if (!(b = json_loads(nw.bundle, JSON_REJECT_DUPLICATES, NULL)) ||
-	    !(s = json_pack("{s:O, s:O, s:O}", "card",
-			    json_object_get(b, "card"), "entries",
-			    json_object_get(b, "entries"), "head",
-			    json_object_get(b, "head")))) {
-		err = LIA_ENOMEM;
+	if ((err = store_custody_in_each(st, item, best_cb, &bs, d)))
+		goto out;
+	if (!bs.sec) {
+		diag_set(d,
+			 "evidence: no bundle from %s about %s proves its "
+			 "events",
+			 agency, item);
+		err = LIA_ENOTFOUND;
 		goto out;
 	}
-	*out = s;
-	s = NULL;
+	*out = bs.sec;
+	bs.sec = NULL;
 out:
-	json_decref(s);
-	json_decref(b);
-	free(nw.bundle);
+	json_decref(bs.sec);
 	return err;
 }
 
@@ -451,6 +524,7 @@ int evidence_incoming(struct store *st, const char *id,
 
 struct import_hook {
 	struct store_evidence row;
+	bool new_item; /* the item's row is written too */
 	struct store_custody *ev;
 	size_t n;
 };
@@ -462,7 +536,7 @@ static int import_hook(void *ctx, struct store *st, uint64_t first,
 	int err;
 
 	h->row.ledger_idx = first;
-	if ((err = store_evidence_add(st, &h->row, d)))
+	if (h->new_item && (err = store_evidence_add(st, &h->row, d)))
 		return err;
 	for (size_t i = 0; i < h->n; i++) {
 		h->ev[i].ledger_idx = first + i;
@@ -503,6 +577,58 @@ static int reg_row(const uint8_t *raw, size_t len, struct store_evidence *row,
 	return 0;
 }
 
+/* The item's events on this node's ledger, in order (none when the item
+ * is not here): their ledger indexes, for the comparison with a bundle. */
+static int local_rows(const struct evidence_ctx *c, const char *id,
+		      struct rows *rs, struct diag *d)
+{
+	int err;
+
+	memset(rs, 0, sizeof(*rs));
+	if ((err = store_custody_each(c->st, id, rows_cb, rs, d))) {
+		if (err == LIA_ESTORE)
+			diag_set(d,
+				 "evidence: the custody rows of %s are "
+				 "damaged",
+				 id);
+		free(rs->idx);
+		rs->idx = NULL;
+	}
+	return err;
+}
+
+/* The events this node holds must be the bundle's first ones, byte for
+ * byte (so the same documents, signatures and order): a bundle that
+ * differs within them tells another history of the item, a fork, and
+ * nothing of it is taken in. */
+static int same_prefix(const struct evidence_ctx *c, const struct rows *rs,
+		       const struct events *ev, const char *from,
+		       struct diag *d)
+{
+	size_t n = rs->n < ev->n ? rs->n : ev->n;
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *raw;
+		size_t len;
+		bool same;
+
+		if ((err = ledger_entry_get(c->lg, rs->idx[i], &raw, &len, d)))
+			return err;
+		same = len == ev->len[i] && !memcmp(raw, ev->raw[i], len);
+		free(raw);
+		if (!same) {
+			diag_set(d,
+				 "evidence: refused: the bundle from %s "
+				 "differs from this node's chain at event "
+				 "%zu (a forked history of the item)",
+				 from, i);
+			return LIA_EDENIED;
+		}
+	}
+	return 0;
+}
+
 int evidence_receive_import(const struct evidence_ctx *c,
 			    const struct users_key *who, const char *id,
 			    const char *note, uint64_t *seq, struct diag *d)
@@ -514,29 +640,45 @@ int evidence_receive_import(const struct evidence_ctx *c,
 	struct evidence_state s;
 	struct events ev;
 	struct newest nw;
+	struct rows local = {0};
 	json_t *o = NULL, *reg = NULL;
 	char prev[LEDGER_HASH_SIZE * 2 + 1],
 	    (*users)[EVIDENCE_USER_QUAL] = NULL;
 	uint8_t leaf[LEDGER_HASH_SIZE], *entry = NULL;
 	uint8_t sig[USERS_SIG_SIZE];
 	char *doc = NULL;
-	size_t entry_len;
+	size_t entry_len, k, add;
 	int64_t at = now_ms();
 	int err;
 
 	memset(&ev, 0, sizeof(ev));
 	memset(&s, 0, sizeof(s));
+	if ((err = local_rows(c, id, &local, d)))
+		return err;
+	k = local.n;
 	if ((err = newest_bundle(c->st, id, "transfer", NULL, &nw, d))) {
 		if (err == LIA_ENOTFOUND)
 			diag_set(d,
 				 "evidence: no item %s here, and no agency "
 				 "transferred it to this node",
 				 id);
+		free(local.idx);
 		return err;
 	}
-	if ((err = events_read(nw.bundle, strlen(nw.bundle), &ev, d)))
+	if ((err = events_read(nw.bundle, strlen(nw.bundle), &ev, d)) ||
+	    (err = same_prefix(c, &local, &ev, nw.from, d)))
 		goto out;
-	/* The chain as the sender signed it, then this receipt: the same
+	/* A bundle no longer than the chain here brings nothing new: the
+	 * transfer it carried was received already. */
+	if (ev.n <= k) {
+		diag_set(d,
+			 "evidence: no transfer of %s to this node is "
+			 "waiting for its receipt",
+			 id);
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	/* The chain as the agencies signed it, then this receipt: the same
 	 * rules as every verifier. */
 	for (size_t i = 0; i < ev.n; i++) {
 		if (strcmp(ev.doc[i].item, id)) {
@@ -545,6 +687,20 @@ int evidence_receive_import(const struct evidence_ctx *c,
 				 "another item",
 				 nw.from);
 			err = LIA_EPARSE;
+			goto out;
+		}
+		/* Events of this agency are taken only from its own
+		 * ledger: another agency's bundle cannot add any (its
+		 * section of this agency is not checked against this
+		 * node's key, the ledger here is what counts). */
+		if (i >= k && !strcmp(ev.doc[i].agency, c->agency)) {
+			diag_set(d,
+				 "evidence: refused: the bundle from %s has "
+				 "event %zu of %s that this node's ledger "
+				 "does not hold (a forked history of the "
+				 "item)",
+				 nw.from, i, c->agency);
+			err = LIA_EDENIED;
 			goto out;
 		}
 		if ((err = evidence_doc_rule(&s, &ev.doc[i], d)))
@@ -566,40 +722,45 @@ int evidence_receive_import(const struct evidence_ctx *c,
 	if ((err = users_key_sign_entry(who, doc, strlen(doc), sig)) ||
 	    (err = ledger_frame(doc, strlen(doc), sig, &entry, &entry_len)))
 		goto out;
-	/* The sender's events verbatim (their leaf hashes are what the
-	 * receipt's "prev" chain names), then the receipt, in one
+	/* The events after this node's, verbatim (their leaf hashes are
+	 * what the receipt's "prev" chain names), then the receipt, in one
 	 * transaction with the item's rows. */
-	if (!(le = calloc(ev.n + 1, sizeof(*le))) ||
-	    !(rows = calloc(ev.n + 1, sizeof(*rows))) ||
-	    !(users = calloc(ev.n + 1, sizeof(*users)))) {
+	add = ev.n - k + 1;
+	if (!(le = calloc(add, sizeof(*le))) ||
+	    !(rows = calloc(add, sizeof(*rows))) ||
+	    !(users = calloc(add, sizeof(*users)))) {
 		err = LIA_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i <= ev.n; i++) {
+	for (size_t j = 0; j < add; j++) {
+		size_t i = k + j;
 		bool mine = i == ev.n;
 
-		le[i].data = mine ? entry : ev.raw[i];
-		le[i].len = mine ? entry_len : ev.len[i];
-		snprintf(users[i], sizeof(users[i]), "%s@%s",
+		le[j].data = mine ? entry : ev.raw[i];
+		le[j].len = mine ? entry_len : ev.len[i];
+		snprintf(users[j], sizeof(users[j]), "%s@%s",
 			 mine ? u->name : ev.doc[i].user,
 			 mine ? c->agency : ev.doc[i].agency);
-		rows[i] = (struct store_custody){
+		rows[j] = (struct store_custody){
 		    .item = id,
 		    .seq = i,
 		    .kind = mine ? "received" : ev.doc[i].kind,
-		    .user = mine ? u->name : users[i],
+		    .user = mine ? u->name : users[j],
 		    .at = at,
 		};
 	}
 	memset(&h, 0, sizeof(h));
-	if ((err = reg_row(ev.raw[0], ev.len[0], &h.row, &reg)))
-		goto out;
-	h.row.id = id;
-	h.row.registered_by = users[0];
+	if (k == 0) {
+		if ((err = reg_row(ev.raw[0], ev.len[0], &h.row, &reg)))
+			goto out;
+		h.row.id = id;
+		h.row.registered_by = users[0];
+		h.new_item = true;
+	}
 	h.ev = rows;
-	h.n = ev.n + 1;
-	if ((err = ledger_append_with(c->lg, le, ev.n + 1, at, import_hook, &h,
-				      NULL, d)))
+	h.n = add;
+	if ((err = ledger_append_with(c->lg, le, add, at, import_hook, &h, NULL,
+				      d)))
 		goto out;
 	if (seq)
 		*seq = ev.n;
@@ -612,6 +773,7 @@ out:
 	free(rows);
 	free(users);
 	free(nw.bundle);
+	free(local.idx);
 	events_free(&ev);
 	return err;
 }
@@ -753,5 +915,104 @@ out:
 	free(p.bundle);
 	free(p.item);
 	free(p.from);
+	return err;
+}
+
+/* --- what is owed to another agency ------------------------------------ */
+
+int evidence_owed(const struct evidence_ctx *c, const char *id,
+		  enum evidence_kind *kind, char to[MARKING_CODE_MAX + 1],
+		  struct diag *d)
+{
+	struct evidence_state s;
+	struct evidence_doc last, before;
+	struct rows rs = {0};
+	uint8_t leaf[LEDGER_HASH_SIZE];
+	int err;
+
+	if (!c || !c->st || !c->lg || !c->agency || !id || !kind || !to)
+		return LIA_EINVAL;
+	if ((err = evidence_chain_load(c, id, &s, leaf, d)))
+		return err;
+	/* A transfer this node made to another agency, not yet received. */
+	if (s.transfer_open && evidence_to_agency(s.transfer_to) &&
+	    strcmp(s.transfer_to, c->agency) && !strcmp(s.holder, c->agency)) {
+		if (strlen(s.transfer_to) > MARKING_CODE_MAX)
+			return LIA_EINVAL;
+		*kind = EVIDENCE_TRANSFERRED;
+		memcpy(to, s.transfer_to, strlen(s.transfer_to) + 1);
+		return 0;
+	}
+	/* Or the receipt this node signed last, of another agency's
+	 * transfer: its sender waits for it. */
+	if ((err = local_rows(c, id, &rs, d)))
+		return err;
+	err = LIA_ENOTFOUND;
+	if (rs.n >= 2) {
+		uint8_t *raw;
+		size_t len;
+		int e1, e2;
+
+		if ((err = ledger_entry_get(c->lg, rs.idx[rs.n - 1], &raw, &len,
+					    d)))
+			goto out;
+		e1 = evidence_doc_read(raw, len, &last);
+		free(raw);
+		if ((err = ledger_entry_get(c->lg, rs.idx[rs.n - 2], &raw, &len,
+					    d)))
+			goto out;
+		e2 = evidence_doc_read(raw, len, &before);
+		free(raw);
+		err = LIA_ENOTFOUND;
+		if (!e1 && !e2 && !strcmp(last.kind, "received") &&
+		    !strcmp(last.agency, c->agency) &&
+		    !strcmp(before.kind, "transferred") &&
+		    strcmp(before.agency, c->agency) &&
+		    !strcmp(before.to, c->agency)) {
+			*kind = EVIDENCE_RECEIVED;
+			memcpy(to, before.agency, strlen(before.agency) + 1);
+			err = 0;
+		}
+	}
+	if (err == LIA_ENOTFOUND)
+		diag_set(d,
+			 "evidence: %s owes no other agency a transfer or a "
+			 "receipt",
+			 id);
+out:
+	free(rs.idx);
+	return err;
+}
+
+int evidence_returning(const struct evidence_ctx *c, const char *id,
+		       char from[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	struct rows local = {0};
+	struct newest nw = {0};
+	struct events ev;
+	int err;
+
+	memset(&ev, 0, sizeof(ev));
+	if (!c || !c->st || !c->lg || !id || !from)
+		return LIA_EINVAL;
+	if ((err = local_rows(c, id, &local, d)))
+		return err;
+	if (!local.n ||
+	    (err = newest_bundle(c->st, id, "transfer", NULL, &nw, d))) {
+		err = err ? err : LIA_ENOTFOUND;
+		goto out;
+	}
+	if ((err = events_read(nw.bundle, strlen(nw.bundle), &ev, d)) ||
+	    (err = same_prefix(c, &local, &ev, nw.from, d)))
+		goto out;
+	if (ev.n <= local.n) {
+		err = LIA_ENOTFOUND;
+		goto out;
+	}
+	memcpy(from, nw.from, strlen(nw.from) + 1);
+out:
+	free(local.idx);
+	free(nw.bundle);
+	events_free(&ev);
 	return err;
 }

@@ -639,8 +639,19 @@ int evidence_event(const struct evidence_ctx *c, const struct users_key *who,
 		return err;
 	/* The rules, and the chain link: the leaf hash of the item's
 	 * previous entry as the ledger holds it now. */
-	if ((err = evidence_chain_load(c, id, &state, leaf, d)) ||
-	    (err = evidence_rule_at(&state, kind, u->name, c->agency, to, d)))
+	if ((err = evidence_chain_load(c, id, &state, leaf, d)))
+		return err;
+	/* A receipt here that is not of a transfer to a person of this node
+	 * can only be of an item another agency transferred back: its
+	 * later events come in with the receipt. When no such transfer
+	 * waits (LIA_ENOTFOUND) the rules below say why not. */
+	if (kind == EVIDENCE_RECEIVED &&
+	    !(state.transfer_open && !evidence_to_agency(state.transfer_to))) {
+		err = evidence_receive_import(c, who, id, note, seq, d);
+		if (err != LIA_ENOTFOUND)
+			return err;
+	}
+	if ((err = evidence_rule_at(&state, kind, u->name, c->agency, to, d)))
 		return err;
 	sodium_bin2hex(prev, sizeof(prev), leaf, sizeof(leaf));
 	if (!(o = evidence_doc_common(c, who, id, state.next_seq - 1, kind,

@@ -38,14 +38,21 @@ int evidence_doc_rule(struct evidence_state *s, const struct evidence_doc *e,
 int evidence_chain_load(const struct evidence_ctx *c, const char *id,
 			struct evidence_state *out,
 			uint8_t last[LEDGER_HASH_SIZE], struct diag *d);
-/* The receipt of an item another agency transferred to this node: its
- * events copied verbatim, then the receipt signed by who. */
+/* The receipt of an item another agency transferred to this node: the
+ * events of the newest transfer bundle after those this node holds (all
+ * when the item is new here) copied verbatim, then the receipt signed by
+ * who. LIA_ENOTFOUND when no transfer waits for a receipt; LIA_EDENIED
+ * for a bundle that forks the chain held here. */
 int evidence_receive_import(const struct evidence_ctx *c,
 			    const struct users_key *who, const char *id,
 			    const char *note, uint64_t *seq, struct diag *d);
 /* The section of a bundle that proves the events of another agency: the
- * card, head and entries of the newest bundle it sent about item. */
+ * card, head and entries of the bundle it sent about item (or of its
+ * section in a bundle another agency sent) that includes each of the n
+ * leaf hashes in need (its events on this node's chain), under the
+ * largest tree head. */
 int evidence_section(struct store *st, const char *item, const char *agency,
+		     const uint8_t (*need)[LEDGER_HASH_SIZE], size_t n_need,
 		     json_t **out, struct diag *d);
 /* The fields every custody document has (evidence.c). */
 json_t *evidence_doc_common(const struct evidence_ctx *c,

@@ -178,8 +178,8 @@ static const char *const channels[] = {"screening", "batch", "import", "query",
 int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 		   struct diag *d)
 {
-	static const char *const keys[] = {"v",	    "alert",   "at",
-					   "score", "channel", "schema"};
+	static const char *const keys[] = {"v",	      "alert",	"at",	"score",
+					   "channel", "schema", "asker"};
 	struct node_hit h;
 	json_t *o = NULL;
 	const json_t *sc;
@@ -187,7 +187,7 @@ int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 	int err;
 
 	memset(&h, 0, sizeof(h));
-	if ((err = node_body_load(body, len, HIT_BODY_MAX, "hit", keys, 6, &o,
+	if ((err = node_body_load(body, len, HIT_BODY_MAX, "hit", keys, 7, &o,
 				  d)))
 		return err;
 	if ((err = node_body_text(o, "alert", h.alert, sizeof(h.alert),
@@ -198,6 +198,19 @@ int node_hit_parse(const uint8_t *body, size_t len, struct node_hit *out,
 	    (err = node_body_text(o, "schema", h.schema, sizeof(h.schema),
 				  NODE_NONEMPTY, "hit", d)))
 		goto out;
+	/* The agency whose hit/no-hit query hit the alert: present with
+	 * the channel "query" and only then. */
+	if (json_object_get(o, "asker") || !strcmp(h.channel, "query")) {
+		if ((err = node_body_text(o, "asker", h.asker, sizeof(h.asker),
+					  NODE_NONEMPTY, "hit", d)))
+			goto out;
+		if (strcmp(h.channel, "query") ||
+		    !identity_agency_ok(h.asker, strlen(h.asker))) {
+			diag_set(d, "hit: an asker goes with a query only");
+			err = LIA_EPARSE;
+			goto out;
+		}
+	}
 	sc = json_object_get(o, "score");
 	for (size_t i = 0; channels[i]; i++)
 		ch = ch || !strcmp(h.channel, channels[i]);
@@ -866,6 +879,21 @@ static int receive_withdraw(struct node *n, const struct envelope_header *h,
 	return err == LIA_EDENIED ? 0 : err;
 }
 
+/* The channel column of alert_hits keeps the agency that asked when the
+ * hit came from its hit/no-hit query, as "query:ASKER" (split again by
+ * node_hits), so that both sides remember where the alert hit without a
+ * column of its own. */
+#define HIT_CHANNEL_MAX (16 + 1 + MARKING_CODE_MAX + 1)
+
+static void hit_channel(const char *channel, const char *asker,
+			char out[HIT_CHANNEL_MAX])
+{
+	if (asker && *asker)
+		snprintf(out, HIT_CHANNEL_MAX, "%s:%s", channel, asker);
+	else
+		snprintf(out, HIT_CHANNEL_MAX, "%s", channel);
+}
+
 static int receive_hit(struct node *n, const struct envelope_header *h,
 		       const char *env_id, const uint8_t *body, size_t len,
 		       struct diag *d)
@@ -873,11 +901,12 @@ static int receive_hit(struct node *n, const struct envelope_header *h,
 	struct alert_row row;
 	struct node_hit hit;
 	struct store_alert_hit sh;
-	char actor[64], detail[256];
+	char actor[64], detail[320], channel[HIT_CHANNEL_MAX];
 	int err;
 
 	if ((err = node_hit_parse(body, len, &hit, d)))
 		return err;
+	hit_channel(hit.channel, hit.asker, channel);
 	/* Only a partner the alert went to can report a hit on it. */
 	if ((err = alert_find(n, hit.alert, "issued", &row, d)) ||
 	    !in_list(row.recipients, h->sender)) {
@@ -888,8 +917,9 @@ static int receive_hit(struct node *n, const struct envelope_header *h,
 	snprintf(actor, sizeof(actor), "peer:%s", h->sender);
 	snprintf(detail, sizeof(detail),
 		 "hit on %s alert (record %.64s) at "
-		 "%s by %s, score %.2f; envelope %s",
-		 row.kind, row.record_id, h->sender, hit.channel, hit.score,
+		 "%s by %s%s%s, score %.2f; envelope %s",
+		 row.kind, row.record_id, h->sender, hit.channel,
+		 hit.asker[0] ? " asked by " : "", hit.asker, hit.score,
 		 env_id);
 	sh = (struct store_alert_hit){
 	    .env_id = env_id,
@@ -898,7 +928,7 @@ static int receive_hit(struct node *n, const struct envelope_header *h,
 	    .agency = h->sender,
 	    .at = hit.at,
 	    .score = hit.score,
-	    .channel = hit.channel,
+	    .channel = channel,
 	    .schema = hit.schema,
 	    .subject_key = "",
 	};
@@ -985,13 +1015,14 @@ int node_alert_active_ids(struct node *n, int64_t now, char ***ids,
 static int report_one(struct node *n, const struct identity *me,
 		      const struct alert_row *row, double score,
 		      const char *schema, const char *channel,
-		      const char *subject, int64_t now, bool *notified,
-		      struct diag *d)
+		      const char *asker, const char *subject, int64_t now,
+		      bool *notified, struct diag *d)
 {
 	char to[1][MARKING_CODE_MAX + 1];
 	const char *tp[1] = {to[0]};
 	unsigned char key[crypto_generichash_BYTES];
-	char keyhex[2 * crypto_generichash_BYTES + 1], eid[33], detail[256];
+	char keyhex[2 * crypto_generichash_BYTES + 1], eid[33], detail[320];
+	char stored[HIT_CHANNEL_MAX];
 	struct envelope_header h;
 	struct store_outbound o;
 	struct store_alert_hit sh;
@@ -1018,18 +1049,21 @@ static int report_one(struct node *n, const struct identity *me,
 	body = json_pack("{s:i,s:s,s:I,s:f,s:s,s:s}", "v", ALERT_VERSION,
 			 "alert", row->id, "at", (json_int_t)now, "score",
 			 score, "channel", channel, "schema", schema);
-	if (!body || !(bs = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS))) {
+	if (!body ||
+	    (asker && json_object_set_new(body, "asker", json_string(asker))) ||
+	    !(bs = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS))) {
 		err = LIA_ENOMEM;
 		goto out;
 	}
+	hit_channel(channel, asker, stored);
 	if ((err = seal_to(n, me, ENVELOPE_HIT, &em, to, 1, bs, now, &env,
 			   &env_len, eid, &h, d)))
 		goto out;
 	snprintf(detail, sizeof(detail),
 		 "hit on %s alert %s of %s (record "
-		 "%.64s) by %s, score %.2f; envelope %s",
+		 "%.64s) by %s%s%s, score %.2f; envelope %s",
 		 row->kind, row->id, row->issuer, row->record_id, channel,
-		 score, eid);
+		 asker ? " asked by " : "", asker ? asker : "", score, eid);
 	o = (struct store_outbound){
 	    .env_id = eid,
 	    .kind = "hit",
@@ -1051,7 +1085,7 @@ static int report_one(struct node *n, const struct identity *me,
 	    .agency = row->issuer,
 	    .at = now,
 	    .score = score,
-	    .channel = channel,
+	    .channel = stored,
 	    .schema = schema,
 	    .subject_key = keyhex,
 	};
@@ -1079,6 +1113,17 @@ int node_alert_report(struct node *n, const struct identity *me,
 		      struct node_alert_match *out, size_t max, size_t *n_out,
 		      struct diag *d)
 {
+	return node_alert_report_from(n, me, record_id, score, schema, channel,
+				      NULL, subject, now, out, max, n_out, d);
+}
+
+int node_alert_report_from(struct node *n, const struct identity *me,
+			   const char *record_id, double score,
+			   const char *schema, const char *channel,
+			   const char *asker, const char *subject, int64_t now,
+			   struct node_alert_match *out, size_t max,
+			   size_t *n_out, struct diag *d)
+{
 	/* On the heap: the receive path runs in the daemon's threads and
 	 * eight rows are too big for a thread's stack to take lightly. */
 	struct alert_row *rows = calloc(NODE_ALERT_HITS_MAX, sizeof(*rows));
@@ -1091,7 +1136,8 @@ int node_alert_report(struct node *n, const struct identity *me,
 
 	if (!rows)
 		return LIA_ENOMEM;
-	if (!record_id || !schema || !channel || !subject) {
+	if (!record_id || !schema || !channel || !subject ||
+	    (asker != NULL) != !strcmp(channel, "query")) {
 		err = LIA_EINVAL;
 		goto out;
 	}
@@ -1102,7 +1148,7 @@ int node_alert_report(struct node *n, const struct identity *me,
 		bool notified = false;
 
 		if ((err = report_one(n, me, &rows[i], score, schema, channel,
-				      subject, now, &notified, d)))
+				      asker, subject, now, &notified, d)))
 			goto out;
 		memset(m, 0, sizeof(*m));
 		memcpy(m->alert_id, rows[i].id, sizeof(m->alert_id));
@@ -1168,7 +1214,8 @@ static int hits_cb(const struct store_alert_hit *h, void *ctx)
 {
 	struct alert_row row;
 	struct hits_ctx *c = ctx;
-	char desc[256];
+	char desc[256], channel[HIT_CHANNEL_MAX], *colon;
+	const char *asker;
 	json_t *o;
 	int err;
 
@@ -1176,14 +1223,26 @@ static int hits_cb(const struct store_alert_hit *h, void *ctx)
 		return 0;
 	if ((err = alert_find(c->n, h->alert_id, "issued", &row, c->d)))
 		return err;
-	snprintf(desc, sizeof(desc), "%s screened (%s) at %s", h->schema,
-		 h->channel, h->agency);
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:f,s:s,s:s,s:s}",
+	/* "query:ASKER" (hit_channel) is the channel and the asker. */
+	snprintf(channel, sizeof(channel), "%s", h->channel);
+	asker = NULL;
+	if ((colon = strchr(channel, ':'))) {
+		*colon = '\0';
+		asker = colon + 1;
+	}
+	if (asker)
+		snprintf(desc, sizeof(desc),
+			 "%s asked about by %s (hit/no-hit query) at %s",
+			 h->schema, asker, h->agency);
+	else
+		snprintf(desc, sizeof(desc), "%s screened (%s) at %s",
+			 h->schema, channel, h->agency);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:f,s:s,s:s,s:s,s:s?}",
 		      "notification", h->env_id, "alert", h->alert_id, "kind",
 		      row.kind, "record", row.record_id, "action", row.action,
 		      "agency", h->agency, "at", (json_int_t)h->at, "score",
-		      h->score, "channel", h->channel, "schema", h->schema,
-		      "description", desc);
+		      h->score, "channel", channel, "schema", h->schema,
+		      "description", desc, "asker", asker);
 	return !o || json_array_append_new(c->arr, o) ? LIA_ENOMEM : 0;
 }
 

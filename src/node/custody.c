@@ -129,6 +129,58 @@ out:
 	return err;
 }
 
+/* The sections of other agencies a bundle carries prove their events to
+ * this node too (an item that went A -> B -> C reaches A with B's events
+ * proved by C's copy of B's section), so each must be signed by the key
+ * pinned here for that agency: a sender cannot vouch for an agency this
+ * node does not know. A section of this node's own agency is not used
+ * (its events are taken from its own ledger only, evidence.h). */
+static int sections_pinned(struct node *n, const char *bundle, size_t len,
+			   struct diag *d)
+{
+	json_t *b, *sec;
+	size_t i;
+	int err = 0;
+
+	if (!(b = json_loadb(bundle, len, JSON_REJECT_DUPLICATES, NULL)))
+		return LIA_EPARSE;
+	json_array_foreach (json_object_get(b, "peers"), i, sec) {
+		struct identity_card in = {0}, pin = {0};
+		const char *s = json_string_value(json_object_get(sec, "card"));
+
+		if (!s || identity_card_parse(s, strlen(s), &in, d)) {
+			err = LIA_EPARSE;
+			break;
+		}
+		if (strcmp(in.agency, n->cfg.agency)) {
+			err = node_peer_card(n, in.agency, &pin, NULL, 0, d);
+			if (err == LIA_ENOTFOUND) {
+				diag_set(d,
+					 "custody: the bundle carries the "
+					 "section of %s, an agency not pinned "
+					 "here",
+					 in.agency);
+				err = LIA_EDENIED;
+			} else if (!err &&
+				   sodium_memcmp(in.sign_pk, pin.sign_pk,
+						 IDENTITY_PK_BYTES)) {
+				diag_set(d,
+					 "custody: the section of %s in the "
+					 "bundle is not signed by its pinned "
+					 "key",
+					 in.agency);
+				err = LIA_EDENIED;
+			}
+			identity_card_free(&pin);
+		}
+		identity_card_free(&in);
+		if (err)
+			break;
+	}
+	json_decref(b);
+	return err;
+}
+
 int node_custody_receive(struct node *n, const struct identity_card *peer,
 			 const struct envelope_header *h, const char *env_id,
 			 const uint8_t *body, size_t len, int64_t now,
@@ -165,6 +217,10 @@ int node_custody_receive(struct node *n, const struct identity_card *peer,
 		: evidence_receipt_check(
 		      bundle, json_string_length(json_object_get(o, "bundle")),
 		      h->sender, peer->sign_pk, item, d);
+	if (!err)
+		err = sections_pinned(
+		    n, bundle, json_string_length(json_object_get(o, "bundle")),
+		    d);
 	if (err) {
 		diag_prefix(d, "custody %s from %s: ",
 			    transfer ? "transfer" : "receipt", h->sender);

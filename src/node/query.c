@@ -197,9 +197,174 @@ static bool reportable(const struct marking *m, const char *me,
 	       marking_allows(m, asker, NULL, 0);
 }
 
-static int screen_own(struct node *n, const struct node_query *q,
-		      const char *asker, struct node_qanswer *a,
-		      struct node_answer_hit *hits, struct diag *d)
+/* The answer's entry for a hit on record r, its reference kept in a. */
+static int add_hit(struct node_qanswer *a, struct node_answer_hit *hits,
+		   const char *record_id, const struct marking *m,
+		   double score)
+{
+	struct node_answer_hit *h = &hits[a->n_refs];
+	uint8_t raw[NODE_REF_HEX / 2];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(a->refs[a->n_refs], sizeof(a->refs[0]), raw,
+		       sizeof(raw));
+	memcpy(h->ref, a->refs[a->n_refs], sizeof(h->ref));
+	h->score = score > 1.0 ? 1.0 : score;
+	(void)str_copy(h->classification, sizeof(h->classification),
+		       m->classification);
+	h->handling = m->handling;
+	h->tlp = m->tlp;
+	a->scores[a->n_refs] = h->score;
+	if (!(a->record_ids[a->n_refs] = strdup(record_id)))
+		return LIA_ENOMEM;
+	a->n_refs++;
+	return 0;
+}
+
+/* The longest line screen_alerts adds to the audit detail. */
+#define ALERT_LINE_MAX 128
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The query screened against the alerts other agencies issued and this
+ * node received (issue #5: a hit on an alert at a receiving node, in a
+ * query too, is reported to the issuer). Each hit is notified to the
+ * issuer naming the asking agency (nothing of what it asked, as for
+ * every hit notification), and queued before the answer is committed:
+ * a query applied again after a failed commit is the same subject within
+ * the window, notified once.
+ *
+ * What the asker learns: an alert is the issuer's record under the
+ * issuer's marking, so this node tells of it only what node_send would
+ * let it pass on: the asker in the record's audience (TLP:RED named) and
+ * no handling restriction of the originator (H2, H3). Otherwise the hit
+ * is left out of the answer, which is then a no-hit unless the node's own
+ * records hit; the issuer, told who asked, can contact the asker itself.
+ * detail gets a line per alert hit for the owner's audit.
+ */
+static int screen_alerts(struct node *n, const struct identity *me,
+			 const struct node_query *q,
+			 const struct match_extra *ex, struct match_ctx *mc,
+			 const char *asker, int64_t now,
+			 struct node_qanswer *a, struct node_answer_hit *hits,
+			 struct strbuf *detail, struct diag *d)
+{
+	struct screen_index *aix = NULL;
+	/* On the heap: this runs in the daemon's receiving threads, below
+	 * screen_own's frame. */
+	struct screen_hit *sh = NULL;
+	struct node_alert_match *m = NULL;
+	char **ids = NULL, subject[NODE_REASON_MAX + 1200];
+	size_t n_ids = 0, loaded = 0, nh = 0, unlisted = 0;
+	int err;
+
+	if ((err = node_alert_active_ids(n, now, &ids, &n_ids, d)))
+		return err;
+	if (!n_ids)
+		goto out;
+	/* Only the alerted records are read (by id, not a pass over the
+	 * store), for each query: an alert received or withdrawn a moment
+	 * ago counts at once. */
+	qsort(ids, n_ids, sizeof(*ids), cmp_id);
+	if (!(sh = calloc(NODE_ANSWER_HITS_MAX, sizeof(*sh))) ||
+	    !(m = calloc(NODE_ALERT_HITS_MAX, sizeof(*m)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = screen_index_new(&aix)))
+		goto out;
+	for (size_t i = 0; i < n_ids; i++) {
+		struct store_record *r = NULL;
+		bool indexed = false;
+
+		err = store_get(n->store, ids[i], &r, d);
+		if (err == LIA_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		if (!err)
+			err = node_screen_apply(aix, mc, r, "alert", ids, n_ids,
+						&indexed, d);
+		store_record_free(r);
+		if (err)
+			goto out;
+		loaded += indexed;
+	}
+	if (loaded) {
+		struct screen_query sq = {
+			.name = q->name,
+			.kind = q->schema[0] ? screen_kind(q->schema)
+					     : MATCH_ANY,
+			.extra = ex,
+			.list = "alert",
+			.limit = NODE_ANSWER_HITS_MAX,
+		};
+		if ((err = screen_query(aix, mc, &sq, sh, NODE_ANSWER_HITS_MAX,
+					&nh, d)))
+			goto out;
+	}
+	snprintf(subject, sizeof(subject), "query|%s|%s|%s", asker, q->name,
+		 q->dob);
+	for (size_t i = 0; i < nh; i++) {
+		struct store_record *r = NULL;
+		bool tell;
+		size_t k = 0;
+
+		if ((err = node_alert_report_from(
+			 n, me, sh[i].record_id, sh[i].score, sh[i].schema,
+			 "query", asker, subject, now, m, NODE_ALERT_HITS_MAX,
+			 &k, d)))
+			goto out;
+		if (!k)
+			continue;
+		if ((err = store_get(n->store, sh[i].record_id, &r, d)))
+			goto out;
+		tell = r->marking.handling < 2 &&
+		       marking_allows(&r->marking, asker, NULL, 0) &&
+		       a->n_refs < NODE_ANSWER_HITS_MAX;
+		/* A line per alert hit while the audit detail has room (each
+		 * notification has its own audit row besides), then a
+		 * count. */
+		for (size_t j = 0; j < k && !err; j++) {
+			if (detail->len + 2 * ALERT_LINE_MAX > detail->max) {
+				unlisted++;
+				continue;
+			}
+			err = strbuf_addf(detail,
+					  "; alert %s of %s hit, issuer "
+					  "%snotified, %s the asker",
+					  m[j].alert_id, m[j].issuer,
+					  m[j].notified ? "" : "already ",
+					  tell ? "told to" : "not told to");
+		}
+		if (!err && tell)
+			err = add_hit(a, hits, sh[i].record_id, &r->marking,
+				      sh[i].score);
+		store_record_free(r);
+		if (err)
+			goto out;
+	}
+	if (unlisted)
+		err = strbuf_addf(detail, "; %zu more alert hit(s)", unlisted);
+out:
+	for (size_t i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	free(sh);
+	free(m);
+	screen_index_free(aix);
+	return err;
+}
+
+static int screen_own(struct node *n, const struct identity *me,
+		      const struct node_query *q, const char *asker,
+		      int64_t now, struct node_qanswer *a,
+		      struct node_answer_hit *hits, struct strbuf *alerts,
+		      struct diag *d)
 {
 	struct screen_index *ix = NULL, *own_ix = NULL;
 	struct match_ctx *mc = NULL, *own_mc = NULL;
@@ -243,33 +408,19 @@ static int screen_own(struct node *n, const struct node_query *q,
 	}
 	for (size_t i = 0; i < nh; i++) {
 		struct store_record *r = NULL;
-		struct node_answer_hit *h = &hits[a->n_refs];
-		uint8_t raw[NODE_REF_HEX / 2];
 
 		if ((err = store_get(n->store, sh[i].record_id, &r, d)))
 			goto out;
-		if (!reportable(&r->marking, n->cfg.agency, asker)) {
-			store_record_free(r);
-			continue;
-		}
-		randombytes_buf(raw, sizeof(raw));
-		sodium_bin2hex(a->refs[a->n_refs], sizeof(a->refs[0]), raw,
-			       sizeof(raw));
-		memcpy(h->ref, a->refs[a->n_refs], sizeof(h->ref));
-		h->score = sh[i].score > 1.0 ? 1.0 : sh[i].score;
-		(void)str_copy(h->classification, sizeof(h->classification),
-			       r->marking.classification);
-		h->handling = r->marking.handling;
-		h->tlp = r->marking.tlp;
-		a->scores[a->n_refs] = h->score;
-		a->record_ids[a->n_refs] = strdup(sh[i].record_id);
+		err = reportable(&r->marking, n->cfg.agency, asker)
+			  ? add_hit(a, hits, sh[i].record_id, &r->marking,
+				    sh[i].score)
+			  : 0;
 		store_record_free(r);
-		if (!a->record_ids[a->n_refs]) {
-			err = LIA_ENOMEM;
+		if (err)
 			goto out;
-		}
-		a->n_refs++;
 	}
+	err = screen_alerts(n, me, q, &ex, mc, asker, now, a, hits, alerts,
+			    d);
 out:
 	screen_index_free(own_ix);
 	match_ctx_free(own_mc);
@@ -318,7 +469,7 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	struct node_answer_hit hits[NODE_ANSWER_HITS_MAX];
 	struct envelope_header h;
 	struct marking m;
-	struct strbuf detail;
+	struct strbuf detail, alerts;
 	char *ab = NULL, *mjson = NULL;
 	int err;
 
@@ -328,8 +479,10 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 	memset(&h, 0, sizeof(h));
 	marking_init(&m);
 	strbuf_init(&detail, DETAIL_MAX);
+	strbuf_init(&alerts, DETAIL_MAX / 2);
 	if ((err = node_query_parse(body, len, &q, d)) ||
-	    (err = screen_own(n, &q, qh->sender, &a, hits, d)) ||
+	    (err = screen_own(n, me, &q, qh->sender, now, &a, hits, &alerts,
+			      d)) ||
 	    (err = answer_body(query_id, hits, a.n_refs, &ab)))
 		goto out;
 	/* The answer tells which levels of records this node holds: it is
@@ -367,6 +520,8 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 		err = strbuf_addf(&detail, "%s%s=%s (%.2f)",
 				  i ? ", " : "; refs ", a.refs[i],
 				  a.record_ids[i], a.scores[i]);
+	if (!err && alerts.len)
+		err = strbuf_addf(&detail, "%s", alerts.buf);
 	if (err)
 		goto out;
 	if (!(a.detail = strdup(detail.buf))) {
@@ -383,6 +538,7 @@ int node_qanswer_build(struct node *n, const struct identity *me,
 out:
 	node_qanswer_release(&a);
 	strbuf_release(&detail);
+	strbuf_release(&alerts);
 	free(ab);
 	free(mjson);
 	marking_free(&m);

@@ -91,6 +91,48 @@ static int ph(const char *s, struct node_hit *h)
 	return node_hit_parse((const uint8_t *)s, strlen(s), h, NULL);
 }
 
+/* The asking agency of a query's hit: required with the channel "query",
+ * refused with any other, and an agency code. */
+static void test_hit_asker(void **state)
+{
+	struct node_hit h;
+
+	(void)state;
+	assert_int_equal(ph("{\"v\":1,\"alert\":\"" AID "\",\"at\":1,"
+			    "\"score\":0.8,\"channel\":\"query\","
+			    "\"schema\":\"Person\",\"asker\":\"FR-PN\"}",
+			    &h),
+			 0);
+	assert_string_equal(h.channel, "query");
+	assert_string_equal(h.asker, "FR-PN");
+	assert_int_equal(ph("{\"v\":1,\"alert\":\"" AID "\",\"at\":1,"
+			    "\"score\":0.8,\"channel\":\"screening\","
+			    "\"schema\":\"Person\"}",
+			    &h),
+			 0);
+	assert_string_equal(h.asker, "");
+	assert_int_equal(ph("{\"v\":1,\"alert\":\"" AID "\",\"at\":1,"
+			    "\"score\":0.8,\"channel\":\"query\","
+			    "\"schema\":\"Person\"}",
+			    &h),
+			 LIA_EPARSE);
+	assert_int_equal(ph("{\"v\":1,\"alert\":\"" AID "\",\"at\":1,"
+			    "\"score\":0.8,\"channel\":\"import\","
+			    "\"schema\":\"Person\",\"asker\":\"FR-PN\"}",
+			    &h),
+			 LIA_EPARSE);
+	assert_int_equal(ph("{\"v\":1,\"alert\":\"" AID "\",\"at\":1,"
+			    "\"score\":0.8,\"channel\":\"query\","
+			    "\"schema\":\"Person\",\"asker\":\"Ivan P\"}",
+			    &h),
+			 LIA_EPARSE);
+	assert_int_equal(ph("{\"v\":1,\"alert\":\"" AID "\",\"at\":1,"
+			    "\"score\":0.8,\"channel\":\"query\","
+			    "\"schema\":\"Person\",\"asker\":\"\"}",
+			    &h),
+			 LIA_EPARSE);
+}
+
 static void test_withdraw_and_hit(void **state)
 {
 	struct node_hit h;
@@ -213,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_alert_body),
 	    cmocka_unit_test(test_withdraw_and_hit),
+	    cmocka_unit_test(test_hit_asker),
 	    cmocka_unit_test(test_dedup_rule),
 	    cmocka_unit_test(test_dedup_store),
 	};

@@ -250,6 +250,195 @@ static void custody_and_bundle(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* One agency's node for the custody round trip: its home, store, ledger
+ * and evidence context. */
+struct agency_node {
+	char home[XT_HOME_MAX];
+	struct identity *me;
+	struct store *st;
+	struct ledger *lg;
+	struct evidence_ctx c;
+};
+
+static void node_up(struct agency_node *a, const char *agency,
+		    const char *country)
+{
+	struct store_opts o = {.create = true};
+	struct diag d;
+
+	memset(a, 0, sizeof(*a));
+	a->me = xt_identity(a->home, agency, country);
+	assert_non_null(a->me);
+	assert_int_equal(store_open(a->home, &o, &a->st, &d), 0);
+	assert_int_equal(ledger_open(a->st, &a->lg, &d), 0);
+	a->c = (struct evidence_ctx){
+	    .st = a->st, .lg = a->lg, .home = a->home, .agency = agency};
+}
+
+static void node_down(struct agency_node *a)
+{
+	char cmd[XT_HOME_MAX + 16];
+
+	ledger_close(a->lg);
+	store_close(a->st);
+	identity_free(a->me);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", a->home);
+	assert_int_equal(system(cmd), 0);
+}
+
+static struct users_key *officer(struct agency_node *a, const char *name)
+{
+	struct users_key *k = NULL;
+	struct diag d;
+
+	assert_int_equal(users_add(a->st, a->lg, a->c.agency, name,
+				   USERS_OFFICER, PASS, strlen(PASS), "os:test",
+				   NULL, &d),
+			 0);
+	assert_int_equal(users_unlock(a->st, name, PASS, strlen(PASS), &k, &d),
+			 0);
+	return k;
+}
+
+/* What the exchange does: from's bundle of id, checked as the envelope
+ * kind says, kept in to's custody inbox. */
+static void carry(struct agency_node *from, struct agency_node *to,
+		  const char *id, bool transfer, int n)
+{
+	char item[EVIDENCE_ID_LEN + 1], env[33];
+	struct store_custody_in r;
+	struct diag d;
+	char *b;
+	size_t len;
+
+	assert_int_equal(
+	    evidence_bundle(&from->c, from->me, id, false, &b, &len, &d), 0);
+	if (transfer)
+		assert_int_equal(
+		    evidence_transfer_check(b, len, from->c.agency,
+					    identity_sign_pk(from->me),
+					    to->c.agency, item, &d),
+		    0);
+	else
+		assert_int_equal(evidence_receipt_check(
+				     b, len, from->c.agency,
+				     identity_sign_pk(from->me), item, &d),
+				 0);
+	assert_string_equal(item, id);
+	snprintf(env, sizeof(env), "%032d", n);
+	r = (struct store_custody_in){.env_id = env,
+				      .item = id,
+				      .sender = from->c.agency,
+				      .kind = transfer ? "transfer" : "receipt",
+				      .bundle = b,
+				      .received = n};
+	assert_int_equal(store_custody_in_add(to->st, &r, &d), 0);
+	free(b);
+}
+
+/* An item transferred back: NL-NP -> DE-BKA -> NL-NP. Each receipt takes
+ * in the events its node lacks; evidence_owed says what each node must
+ * send at each step; a receipt with no new transfer is refused by the
+ * rules; both bundles verify. */
+static void round_trip(void **state)
+{
+	struct agency_node a, b;
+	struct users_key *alice, *anna, *bruno;
+	struct evidence_new e;
+	enum evidence_kind kind;
+	char id[EVIDENCE_ID_LEN + 1], file[XT_HOME_MAX + 16], *bb;
+	char to[MARKING_CODE_MAX + 1];
+	struct ledger_fault fault;
+	struct diag d;
+	uint64_t seq;
+	size_t len, settled;
+	FILE *fp;
+
+	(void)state;
+	node_up(&a, "NL-NP", "NL");
+	node_up(&b, "DE-BKA", "DE");
+	alice = officer(&a, "alice");
+	anna = officer(&a, "anna");
+	bruno = officer(&b, "bruno");
+	snprintf(file, sizeof(file), "%s/item.bin", a.home);
+	assert_non_null(fp = fopen(file, "w"));
+	fputs("a seized phone", fp);
+	fclose(fp);
+	e = (struct evidence_new){
+	    .file = file, .case_ref = "C-2", .description = "phone"};
+	assert_int_equal(evidence_add(&a.c, alice, &e, id, &d), 0);
+	assert_int_equal(evidence_owed(&a.c, id, &kind, to, &d), LIA_ENOTFOUND);
+	assert_int_equal(evidence_event(&a.c, alice, id, EVIDENCE_TRANSFERRED,
+					"DE-BKA", NULL, &seq, &d),
+			 0);
+	assert_int_equal(evidence_owed(&a.c, id, &kind, to, &d), 0);
+	assert_int_equal(kind, EVIDENCE_TRANSFERRED);
+	assert_string_equal(to, "DE-BKA");
+	carry(&a, &b, id, true, 1);
+
+	/* B receives (a new item there), examines, sends it back. */
+	assert_int_equal(evidence_event(&b.c, bruno, id, EVIDENCE_RECEIVED,
+					NULL, NULL, &seq, &d),
+			 0);
+	assert_int_equal(seq, 2);
+	assert_int_equal(evidence_owed(&b.c, id, &kind, to, &d), 0);
+	assert_int_equal(kind, EVIDENCE_RECEIVED);
+	assert_string_equal(to, "NL-NP");
+	carry(&b, &a, id, false, 2);
+	assert_int_equal(evidence_settle(&a.c, id, &settled, &d), 0);
+	assert_int_equal(settled, 1);
+	assert_int_equal(evidence_owed(&a.c, id, &kind, to, &d), LIA_ENOTFOUND);
+	assert_int_equal(evidence_event(&b.c, bruno, id, EVIDENCE_EXAMINED,
+					NULL, "imaged", &seq, &d),
+			 0);
+	assert_int_equal(evidence_event(&b.c, bruno, id, EVIDENCE_TRANSFERRED,
+					"NL-NP", NULL, &seq, &d),
+			 0);
+	assert_int_equal(seq, 4);
+	/* Before B's bundle arrives A has nothing to receive. */
+	assert_int_equal(evidence_event(&a.c, anna, id, EVIDENCE_RECEIVED, NULL,
+					NULL, &seq, &d),
+			 LIA_EDENIED);
+	carry(&b, &a, id, true, 3);
+	assert_int_equal(evidence_event(&a.c, anna, id, EVIDENCE_RECEIVED, NULL,
+					"back", &seq, &d),
+			 0);
+	assert_int_equal(seq, 5);
+	assert_int_equal(evidence_owed(&a.c, id, &kind, to, &d), 0);
+	assert_int_equal(kind, EVIDENCE_RECEIVED);
+	assert_string_equal(to, "DE-BKA");
+	carry(&a, &b, id, false, 4);
+	/* The same bundle again brings nothing: the rules refuse. */
+	assert_int_equal(evidence_event(&a.c, alice, id, EVIDENCE_RECEIVED,
+					NULL, NULL, &seq, &d),
+			 LIA_EDENIED);
+	/* A holds it again and records custody. */
+	assert_int_equal(evidence_event(&a.c, alice, id, EVIDENCE_SEALED, NULL,
+					NULL, &seq, &d),
+			 0);
+	assert_int_equal(seq, 6);
+	assert_int_equal(evidence_bundle(&a.c, a.me, id, false, &bb, &len, &d),
+			 0);
+	assert_int_equal(evidence_bundle_verify(bb, len, NULL, NULL, &d), 0);
+	free(bb);
+	/* B takes in A's receipt; its bundle verifies too. */
+	assert_int_equal(evidence_settle(&b.c, id, &settled, &d), 0);
+	assert_int_equal(settled, 1);
+	assert_int_equal(evidence_bundle(&b.c, b.me, id, false, &bb, &len, &d),
+			 0);
+	assert_int_equal(evidence_bundle_verify(bb, len, NULL, NULL, &d), 0);
+	free(bb);
+	assert_int_equal(
+	    ledger_verify_all(a.lg, identity_sign_pk(a.me), &fault, &d), 0);
+	assert_int_equal(fault.kind, LEDGER_FAULT_NONE);
+
+	users_key_free(alice);
+	users_key_free(anna);
+	users_key_free(bruno);
+	node_down(&a);
+	node_down(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +446,7 @@ int main(void)
 	    cmocka_unit_test(rules),
 	    cmocka_unit_test(rules_across),
 	    cmocka_unit_test(custody_and_bundle),
+	    cmocka_unit_test(round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
