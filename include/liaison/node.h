@@ -405,6 +405,13 @@ int node_spool_prune(struct node *n, int64_t now, int64_t min_age,
 int node_blob_state(const char *home, const char *blob, uint64_t *have,
 		    bool *complete, struct diag *d);
 
+/* At a hub: where it stands with blob for the envelope env_id it will
+ * relay. A complete blob is moved into the spool of env_id (once; later
+ * calls find it there), so that it is forwarded and then deleted with the
+ * envelope's relay rows. LIA_EINVAL for a malformed id. */
+int node_blob_claim(const char *home, const char *blob, const char *env_id,
+		    uint64_t *have, bool *complete, struct diag *d);
+
 /* One upload in progress at the receiver. It may outlive a request: the
  * next chunk of the same blob continues it (and its running hash). */
 struct node_blob_up;

@@ -198,6 +198,8 @@ struct req {
 	struct node_blob_up *up;
 	int up_err;
 	char blob[ATTACH_BLOB_HEX + 1];
+	/* At a hub: the envelope the blob is relayed with, "" = for us. */
+	char relay_env[33];
 };
 
 struct peer_ctx {
@@ -469,6 +471,18 @@ fail:
 	}
 }
 
+/* 32 lower-case hex digits: an envelope id. */
+static bool hex32(const char *s)
+{
+	size_t i = 0;
+
+	for (; s[i] && i < 33; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 32;
+}
+
 static enum MHD_Result answer_blob(struct MHD_Connection *c, unsigned status,
 				   uint64_t have, bool complete)
 {
@@ -485,7 +499,7 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 				  struct req *rq, const char *blob,
 				  const char *method)
 {
-	const char *cr, *cl;
+	const char *cr, *cl, *env;
 	struct attach_range r;
 	uint64_t have = 0, clen;
 	bool complete = false;
@@ -499,15 +513,27 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 		return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
 	}
 	(void)str_copy(rq->blob, sizeof(rq->blob), blob);
-	if (!strcmp(method, MHD_HTTP_METHOD_GET)) {
-		rq->refused = true;
-		if ((err =
-			 node_blob_state(dm->home, blob, &have, &complete, &d)))
+	rq->refused = true;
+	env = MHD_lookup_connection_value(c, MHD_HEADER_KIND, DAEMON_HDR_RELAY);
+	if (env && !hex32(env))
+		return answer_error(c, MHD_HTTP_BAD_REQUEST,
+				    DAEMON_HDR_RELAY " must be 32 hex digits");
+	if (env)
+		(void)str_copy(rq->relay_env, sizeof(rq->relay_env), env);
+	if (!strcmp(method, MHD_HTTP_METHOD_GET) || env) {
+		/* For a relayed blob, a complete one is moved to the spool
+		 * of its envelope here (or found there); a PUT of one that
+		 * is complete already is answered without reading it. */
+		err =
+		    env ? node_blob_claim(dm->home, blob, env, &have, &complete,
+					  &d)
+			: node_blob_state(dm->home, blob, &have, &complete, &d);
+		if (err)
 			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    diag_format(&d, buf, sizeof(buf)));
-		return answer_blob(c, MHD_HTTP_OK, have, complete);
+		if (!strcmp(method, MHD_HTTP_METHOD_GET) || complete)
+			return answer_blob(c, MHD_HTTP_OK, have, complete);
 	}
-	rq->refused = true;
 	if (strcmp(method, MHD_HTTP_METHOD_PUT))
 		return answer_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "GET or PUT only");
@@ -581,11 +607,21 @@ static enum MHD_Result blob_finish(struct daemon *dm, struct MHD_Connection *c,
 					: MHD_HTTP_SERVICE_UNAVAILABLE,
 				    buf);
 	}
+	if (complete && rq->relay_env[0] &&
+	    (err = node_blob_claim(dm->home, rq->blob, rq->relay_env, &have,
+				   &complete, &d))) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_ERROR, "attachment %.16s... from %s: %s", rq->blob,
+			 rq->agency, buf);
+		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, buf);
+	}
 	if (complete)
 		log_line(LOG_INFO,
 			 "attachment %.16s... from %s complete "
-			 "(%llu bytes, hash checked)",
-			 rq->blob, rq->agency, (unsigned long long)have);
+			 "(%llu bytes, hash checked%s%s)",
+			 rq->blob, rq->agency, (unsigned long long)have,
+			 rq->relay_env[0] ? ", to relay with " : "",
+			 rq->relay_env);
 	return answer_blob(c, MHD_HTTP_OK, have, complete);
 }
 
@@ -895,11 +931,26 @@ struct upload {
 	struct daemon *dm;
 	CURL *h;
 	const char *agency, *url, *pin;
+	const char *relay_env; /* the envelope, when url is a hub's */
 	struct strbuf answer;
 	char ebuf[CURL_ERROR_SIZE];
 	char why[600];
 	uint64_t sent; /* bytes of chunks sent */
 };
+
+/* Append s to *l; on failure the whole list is freed (*l NULL). */
+static int slist_add(struct curl_slist **l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(*l, s);
+
+	if (!n) {
+		curl_slist_free_all(*l);
+		*l = NULL;
+		return LIA_ENOMEM;
+	}
+	*l = n;
+	return 0;
+}
 
 /* One GET (f NULL) or PUT of bytes [first, first+len) of total to the
  * blob's URL. *have and *complete from the answer. Returns the HTTP
@@ -911,7 +962,7 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 	struct sink sink = {.body = u->answer};
 	struct curl_slist *hdr = NULL;
 	struct chunk ck = {f, len};
-	char full[STORE_URL_MAX + 128], range[96];
+	char full[STORE_URL_MAX + 128], range[96], relay[80];
 	size_t ul = strlen(u->url);
 	long status = 0;
 	CURLcode rc;
@@ -922,17 +973,23 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 		 DAEMON_PATH_ATTACHMENT, blob);
 	curl_easy_reset(u->h);
 	curl_easy_setopt(u->h, CURLOPT_URL, full);
+	if (u->relay_env) {
+		snprintf(relay, sizeof(relay), DAEMON_HDR_RELAY ": %s",
+			 u->relay_env);
+		if (slist_add(&hdr, relay)) {
+			snprintf(u->why, sizeof(u->why), "out of memory");
+			return 0;
+		}
+	}
 	if (f) {
 		snprintf(range, sizeof(range),
 			 "Content-Range: bytes %llu-%llu/%llu",
 			 (unsigned long long)first,
 			 (unsigned long long)(first + len - 1),
 			 (unsigned long long)total);
-		hdr = curl_slist_append(hdr, range);
-		hdr = curl_slist_append(
-		    hdr, "Content-Type: application/octet-stream");
-		hdr = curl_slist_append(hdr, "Expect:");
-		if (!hdr) {
+		if (slist_add(&hdr, range) ||
+		    slist_add(&hdr, "Content-Type: application/octet-stream") ||
+		    slist_add(&hdr, "Expect:")) {
 			snprintf(u->why, sizeof(u->why), "out of memory");
 			return 0;
 		}
@@ -941,8 +998,9 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 		curl_easy_setopt(u->h, CURLOPT_READDATA, &ck);
 		curl_easy_setopt(u->h, CURLOPT_INFILESIZE_LARGE,
 				 (curl_off_t)len);
-		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
 	}
+	if (hdr)
+		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
 	/* A chunk takes as long as the link needs: instead of a total
 	 * time limit, give up when less than 1 KiB/s moves for 60 s. */
 	curl_easy_setopt(u->h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -1053,10 +1111,14 @@ out:
  * before the envelope itself is sent: the receiver accepts the envelope
  * only once they are all there. */
 static int upload_spool(struct daemon *dm, const char *agency, const char *url,
-			const char *pin, const char *env_id, char *why,
-			size_t why_n)
+			const char *pin, const char *env_id, bool via_hub,
+			char *why, size_t why_n)
 {
-	struct upload u = {.dm = dm, .agency = agency, .url = url, .pin = pin};
+	struct upload u = {.dm = dm,
+			   .agency = agency,
+			   .url = url,
+			   .pin = pin,
+			   .relay_env = via_hub ? env_id : NULL};
 	struct diag d;
 	int err;
 
@@ -1207,6 +1269,11 @@ static void mark_done(struct daemon *dm, struct mark *m, long status,
 		 m->it->env_id, m->it->recipient, status, how);
 	m->why[0] = 0;
 	m->st = done ? STORE_OUT_DELIVERED : STORE_OUT_SENT;
+	/* A hub deletes relayed attachments as soon as the recipient has
+	 * them (it accepted the envelope only then), not at the next
+	 * minute's pruning: prune right after these marks commit. */
+	if (!strcmp(m->it->kind, "relay") && has_spool(dm, m->it->env_id))
+		dm->spool_pruned = 0;
 	m->next_at = (int64_t)time(NULL) + dm->receipt_wait_s;
 }
 
@@ -1316,10 +1383,15 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	 * uploaded waits for its retry (marked now) and leaves the batch;
 	 * after one transfer failure the others to this peer wait too. */
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(it[i].kind, "message") ||
-		    !has_spool(dm, it[i].env_id) ||
-		    (!up_failed && !upload_spool(dm, to, url, pin, it[i].env_id,
-						 why, sizeof(why)))) {
+		/* A hub forwards the attachments of what it relays from
+		 * its spool (node_blob_claim) like its own. */
+		bool files = !strcmp(it[i].kind, "message") ||
+			     !strcmp(it[i].kind, "relay");
+
+		if (!files || !has_spool(dm, it[i].env_id) ||
+		    (!up_failed &&
+		     !upload_spool(dm, to, url, pin, it[i].env_id, hub[0] != 0,
+				   why, sizeof(why)))) {
 			if (w != i)
 				it[w] = it[i];
 			m[w].it = &it[w];

@@ -302,6 +302,61 @@ int node_blob_state(const char *home, const char *blob, uint64_t *have,
 	return 0;
 }
 
+/*
+ * A hub keeps what it relays in its spool, not among its own blobs: the
+ * uploaded file moves (rename, same file system) to HOME/spool/<env
+ * id>/<blob>, where its delivery worker uploads it to the recipients like
+ * one of its own attachments, and its spool pruning deletes it once no
+ * relay row waits for the envelope. A hub cannot open the body that names
+ * the blobs, so the sender states the envelope with each request.
+ */
+int node_blob_claim(const char *home, const char *blob, const char *env_id,
+		    uint64_t *have, bool *complete, struct diag *d)
+{
+	char dir[PATH_MAX], fin[PATH_MAX], src[PATH_MAX], bdir[PATH_MAX];
+	struct stat sb;
+	uint64_t h = 0;
+	bool c = false;
+	int err;
+
+	if (!attach_blob_hex_ok(blob, strlen(blob)) || !node_hex32(env_id))
+		return LIA_EINVAL;
+	if ((err =
+		 path_of(dir, sizeof(dir), home, SPOOL_DIR, env_id, NULL, d)) ||
+	    (err = path_of(fin, sizeof(fin), dir, ".", blob, NULL, d)))
+		return err;
+	if (!stat(fin, &sb)) {
+		*have = (uint64_t)sb.st_size;
+		*complete = true;
+		return 0;
+	}
+	if ((err = node_blob_state(home, blob, &h, &c, d)))
+		return err;
+	if (c) {
+		if ((err = path_of(src, sizeof(src), home, BLOB_DIR, blob, NULL,
+				   d)) ||
+		    (err = path_of(bdir, sizeof(bdir), home, BLOB_DIR, NULL,
+				   NULL, d)) ||
+		    (err = path_of(dir, sizeof(dir), home, SPOOL_DIR, NULL,
+				   NULL, d)) ||
+		    (err = mkdir_0700(dir, d)) ||
+		    (err = path_of(dir, sizeof(dir), home, SPOOL_DIR, env_id,
+				   NULL, d)) ||
+		    (err = mkdir_0700(dir, d)))
+			return err;
+		if (rename(src, fin)) {
+			diag_set(d, "%s: %s", fin, strerror(errno));
+			return LIA_EIO;
+		}
+		/* Both folders: a crash leaves the file in one place. */
+		if ((err = sync_dir(dir, d)) || (err = sync_dir(bdir, d)))
+			return err;
+	}
+	*have = h;
+	*complete = c;
+	return 0;
+}
+
 struct node_blob_up {
 	char blob[ATTACH_BLOB_HEX + 1];
 	char home[PATH_MAX];

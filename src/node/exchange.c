@@ -417,14 +417,6 @@ int node_send(struct node *n, const struct identity *me,
 			goto out;
 		}
 		identity_card_free(&hc);
-		/* The hub would not forward the files (they travel beside
-		 * the envelope, to its next hop only). */
-		if (s->n_attach) {
-			diag_set(d, "attachments through a hub are not "
-				    "supported yet");
-			err = LIA_EINVAL;
-			goto out;
-		}
 	}
 	if (s->reply_to &&
 	    (err = store_msg_case(n->store, s->reply_to, &case_ref, reply_peer,
