@@ -56,6 +56,11 @@
  * batch with their reasons fit. */
 #define RESPONSE_MAX (256u << 10)
 #define PEER_CONNS_MAX 64 /* peers with a kept-alive connection */
+/* Attachment uploads run beside the delivery worker, so that a large file
+ * to one peer does not hold up envelopes to the others: this many at once
+ * (each its own thread and connection), and at most this many known. */
+#define UPLOAD_THREADS 3
+#define UPLOAD_JOBS_MAX 64
 
 /* ---------------------------------------------------------------- log */
 
@@ -128,6 +133,10 @@ int64_t daemon_backoff_ms(int64_t attempts, uint32_t rnd, int64_t base_ms,
 
 /* ------------------------------------------------------------ context */
 
+/* An upload job's state: queued and running ones are the threads'; done
+ * and failed ones wait for the worker to read them. */
+enum up_state { UP_FREE = 0, UP_QUEUED, UP_RUNNING, UP_DONE, UP_FAILED };
+
 struct daemon {
 	char *home;
 	struct node *http_node; /* used by the MHD thread only */
@@ -158,6 +167,20 @@ struct daemon {
 	 * the next chunk continues its running hash (MHD thread only). */
 	struct node_blob_up *blob_up;
 	int64_t spool_pruned; /* when the worker last pruned the spool */
+	/* The uploads of attachments (envelope, recipient) the worker asked
+	 * for, done by the upload threads; under up_mu. */
+	pthread_mutex_t up_mu;
+	pthread_cond_t up_cv;
+	struct up_job {
+		enum up_state st;
+		char env_id[33];
+		char agency[MARKING_CODE_MAX + 1]; /* the row's recipient */
+		char url[STORE_URL_MAX + 1];	   /* its URL, or its hub's */
+		char pin[128];
+		bool via_hub;
+		char why[600]; /* UP_FAILED */
+	} jobs[UPLOAD_JOBS_MAX];
+	int64_t upload_bps; /* tests: bytes/s per upload, 0 = no limit */
 	/* The federation CAs (HOME/federation-ca.pem), NULL when none: a
 	 * client whose certificate chains to one and names a pinned agency
 	 * is that agency. Read at start. */
@@ -998,6 +1021,9 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 		curl_easy_setopt(u->h, CURLOPT_READDATA, &ck);
 		curl_easy_setopt(u->h, CURLOPT_INFILESIZE_LARGE,
 				 (curl_off_t)len);
+		if (u->dm->upload_bps)
+			curl_easy_setopt(u->h, CURLOPT_MAX_SEND_SPEED_LARGE,
+					 (curl_off_t)u->dm->upload_bps);
 	}
 	if (hdr)
 		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
@@ -1110,25 +1136,21 @@ out:
 /* Upload every attachment of envelope env_id (its spool) to a peer
  * before the envelope itself is sent: the receiver accepts the envelope
  * only once they are all there. */
-static int upload_spool(struct daemon *dm, const char *agency, const char *url,
-			const char *pin, const char *env_id, bool via_hub,
+static int upload_spool(struct daemon *dm, CURL *h, const struct up_job *j,
 			char *why, size_t why_n)
 {
 	struct upload u = {.dm = dm,
-			   .agency = agency,
-			   .url = url,
-			   .pin = pin,
-			   .relay_env = via_hub ? env_id : NULL};
+			   .h = h,
+			   .agency = j->agency,
+			   .url = j->url,
+			   .pin = j->pin,
+			   .relay_env = j->via_hub ? j->env_id : NULL};
 	struct diag d;
 	int err;
 
 	diag_clear(&d);
 	strbuf_init(&u.answer, 4096);
-	if (!(u.h = conn_for(dm, agency))) {
-		snprintf(why, why_n, "out of memory");
-		return LIA_ENOMEM;
-	}
-	err = node_spool_each(dm->home, env_id, upload_cb, &u, &d);
+	err = node_spool_each(dm->home, j->env_id, upload_cb, &u, &d);
 	if (err)
 		snprintf(why, why_n, "%s",
 			 u.why[0] ? u.why
@@ -1151,6 +1173,109 @@ static bool has_spool(struct daemon *dm, const char *env_id)
 
 	(void)node_spool_each(dm->home, env_id, spool_count_cb, &k, NULL);
 	return k > 0;
+}
+
+static void wake_self(void *ctx);
+
+/* An upload thread: takes the oldest queued job whose envelope no other
+ * thread is uploading (two uploads of one blob to one hub would collide
+ * on its lock), runs it with its own connection, and wakes the worker. */
+static void *uploader(void *arg)
+{
+	struct daemon *dm = arg;
+	CURL *h = curl_easy_init();
+	char why[600];
+
+	pthread_mutex_lock(&dm->up_mu);
+	while (!atomic_load(&dm->stop)) {
+		struct up_job *j = NULL;
+		int err;
+
+		for (size_t i = 0; h && !j && i < UPLOAD_JOBS_MAX; i++) {
+			bool busy = false;
+
+			if (dm->jobs[i].st != UP_QUEUED)
+				continue;
+			for (size_t k = 0; k < UPLOAD_JOBS_MAX && !busy; k++)
+				busy = dm->jobs[k].st == UP_RUNNING &&
+				       !strcmp(dm->jobs[k].env_id,
+					       dm->jobs[i].env_id);
+			if (!busy)
+				j = &dm->jobs[i];
+		}
+		if (!j) {
+			pthread_cond_wait(&dm->up_cv, &dm->up_mu);
+			continue;
+		}
+		/* A running job is read here and changed by no one else. */
+		j->st = UP_RUNNING;
+		pthread_mutex_unlock(&dm->up_mu);
+		why[0] = 0;
+		err = upload_spool(dm, h, j, why, sizeof(why));
+		pthread_mutex_lock(&dm->up_mu);
+		j->st = err ? UP_FAILED : UP_DONE;
+		(void)str_copy(j->why, sizeof(j->why), why);
+		/* Another thread may now take a job of this envelope. */
+		pthread_cond_broadcast(&dm->up_cv);
+		wake_self(dm);
+	}
+	pthread_mutex_unlock(&dm->up_mu);
+	if (h)
+		curl_easy_cleanup(h);
+	else
+		log_line(LOG_ERROR, "upload thread: libcurl failed");
+	return NULL;
+}
+
+/* Where the upload of envelope env_id's attachments to agency stands, for
+ * the worker: UP_DONE or UP_FAILED (with why) once, then forgotten;
+ * UP_QUEUED or UP_RUNNING while it is not finished (a new one is queued
+ * here; when the table is full, it is queued at a later round). */
+static int upload_status(struct daemon *dm, const char *env_id,
+			 const char *agency, const char *url, const char *pin,
+			 bool via_hub, char *why, size_t why_n)
+{
+	struct up_job *j = NULL, *free_j = NULL, *old_j = NULL;
+	int st;
+
+	pthread_mutex_lock(&dm->up_mu);
+	for (size_t i = 0; !j && i < UPLOAD_JOBS_MAX; i++) {
+		struct up_job *c = &dm->jobs[i];
+
+		if (c->st == UP_FREE) {
+			if (!free_j)
+				free_j = c;
+			continue;
+		}
+		if (!strcmp(c->env_id, env_id) && !strcmp(c->agency, agency))
+			j = c;
+		else if (!old_j && (c->st == UP_DONE || c->st == UP_FAILED))
+			old_j = c;
+	}
+	/* A finished job whose row the worker no longer asks about (given
+	 * up, delivered another way) would hold its slot for ever: when
+	 * none is free, one is taken. Its row, if it comes back, queues the
+	 * upload again, which finds the files at the peer at once. */
+	if (!free_j)
+		free_j = old_j;
+	if (!j && free_j) {
+		j = free_j;
+		memset(j, 0, sizeof(*j));
+		(void)str_copy(j->env_id, sizeof(j->env_id), env_id);
+		(void)str_copy(j->agency, sizeof(j->agency), agency);
+		(void)str_copy(j->url, sizeof(j->url), url);
+		(void)str_copy(j->pin, sizeof(j->pin), pin);
+		j->via_hub = via_hub;
+		j->st = UP_QUEUED;
+		pthread_cond_broadcast(&dm->up_cv);
+	}
+	st = j ? (int)j->st : UP_QUEUED;
+	if (j && (st == UP_DONE || st == UP_FAILED)) {
+		snprintf(why, why_n, "%s", j->why);
+		j->st = UP_FREE;
+	}
+	pthread_mutex_unlock(&dm->up_mu);
+	return st;
 }
 
 /* Run every set-up transfer at once (one per peer), so that a message to
@@ -1356,7 +1481,8 @@ static int hub_route(struct daemon *dm, struct identity_card *card, char *url,
  * Rows that do not fit wait for the next round (they stay due); *more
  * says so. Rows that cannot be sent at all get their failed mark now. */
 static void prepare_group(struct daemon *dm, struct store_out_item *it,
-			  struct mark *m, size_t n, struct xfer *x, bool *more)
+			  struct mark *m, size_t n, struct xfer *x, bool *more,
+			  size_t *waiting)
 {
 	const char *to = it[0].recipient;
 	struct identity_card card = {0};
@@ -1364,7 +1490,6 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	char hub[MARKING_CODE_MAX + 1] = "";
 	struct diag d;
 	size_t k = 0, w = 0;
-	bool up_failed = false;
 
 	diag_clear(&d);
 	x->m = m;
@@ -1379,28 +1504,33 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 		x->k = n;
 		goto out;
 	}
-	/* Attachments first. A row whose attachments could not all be
-	 * uploaded waits for its retry (marked now) and leaves the batch;
-	 * after one transfer failure the others to this peer wait too. */
+	/* Attachments first, by the upload threads: a row goes in the batch
+	 * once its attachments are all at the peer; until then it stays
+	 * due and out of the batch (the threads wake the worker when an
+	 * upload ends). A row whose upload failed waits for its retry
+	 * (marked now). */
 	for (size_t i = 0; i < n; i++) {
 		/* A hub forwards the attachments of what it relays from
 		 * its spool (node_blob_claim) like its own. */
 		bool files = !strcmp(it[i].kind, "message") ||
 			     !strcmp(it[i].kind, "relay");
+		int st = UP_DONE;
 
-		if (!files || !has_spool(dm, it[i].env_id) ||
-		    (!up_failed &&
-		     !upload_spool(dm, to, url, pin, it[i].env_id, hub[0] != 0,
-				   why, sizeof(why)))) {
+		if (files && has_spool(dm, it[i].env_id))
+			st = upload_status(dm, it[i].env_id, to, url, pin,
+					   hub[0] != 0, why, sizeof(why));
+		if (st == UP_DONE) {
 			if (w != i)
 				it[w] = it[i];
 			m[w].it = &it[w];
 			w++;
 			continue;
 		}
-		up_failed = true;
-		mark_retry(dm, &m[i], why);
-		mark_all(dm, &m[i], 1);
+		(*waiting)++;
+		if (st == UP_FAILED) {
+			mark_retry(dm, &m[i], why);
+			mark_all(dm, &m[i], 1);
+		}
 	}
 	n = w;
 	if (!n) {
@@ -1459,9 +1589,10 @@ static void finish_xfer(struct daemon *dm, struct xfer *x)
 
 /* One round: rows it[0..n) (any recipients) go out as one batch per
  * recipient, all requests at once; then every outcome is written in one
- * transaction. Returns true when rows were left for the next round. */
+ * transaction. Returns true when rows were left for the next round;
+ * *waiting counts the rows that wait for their attachments' upload. */
 static bool deliver_round(struct daemon *dm, struct store_out_item *it,
-			  size_t n)
+			  size_t n, size_t *waiting)
 {
 	struct store_out_item *sorted = NULL;
 	struct mark *m = NULL;
@@ -1493,7 +1624,7 @@ static bool deliver_round(struct daemon *dm, struct store_out_item *it,
 		strbuf_init(&x[nx].body, BATCH_MAX);
 		strbuf_init(&x[nx].sink.body, RESPONSE_MAX);
 		prepare_group(dm, &sorted[start], &m[start], k - start, &x[nx],
-			      &more);
+			      &more, waiting);
 		nx++;
 	}
 	post_all(dm, x, nx);
@@ -1630,7 +1761,7 @@ static void *worker(void *arg)
 		goto out;
 	}
 	while (!atomic_load(&dm->stop)) {
-		size_t n = 0, nl = 0;
+		size_t n = 0, nl = 0, waiting = 0;
 		bool more = false;
 		struct diag d;
 		int64_t now = (int64_t)time(NULL);
@@ -1687,13 +1818,17 @@ static void *worker(void *arg)
 			mark_all(dm, &m, 1);
 		}
 		if (nl && !atomic_load(&dm->stop))
-			more = deliver_round(dm, live, nl);
+			more = deliver_round(dm, live, nl, &waiting);
 		/* The store stopped early at its byte limit: more are due. */
 		for (size_t i = 0, bytes = 0; i < n && !more; i++)
 			more = (bytes += items[i].len) >= STORE_DUE_BYTES_MAX;
 		for (size_t i = 0; i < n; i++)
 			store_out_item_release(&items[i]);
-		if (n == DUE_BATCH || more)
+		/* Rows waiting for an upload stay due: when nothing else
+		 * went, sleep until an upload ends (it wakes us) or the
+		 * poll interval, rather than asking the store again at
+		 * once. */
+		if ((n == DUE_BATCH || more) && waiting < nl)
 			continue;
 		wait_for_work(dm);
 	}
@@ -1855,8 +1990,9 @@ int daemon_run_api(const char *home, const char *listen,
 	struct strbuf trust;
 	struct trust_ctx tc = {.pem = &trust};
 	sigset_t sigs, old;
-	pthread_t th;
-	bool started = false, curl_ok = false;
+	pthread_t th, up_th[UPLOAD_THREADS];
+	size_t n_up = 0;
+	bool started = false, curl_ok = false, up_init = false;
 	int lock_fd = -1, sig = 0, err;
 
 	memset(&dm, 0, sizeof(dm));
@@ -1878,7 +2014,8 @@ int daemon_run_api(const char *home, const char *listen,
 	    (err = env_i64("LIAISON_RECEIPT_WAIT_S", DAEMON_RECEIPT_WAIT_S,
 			   &dm.receipt_wait_s, d)) ||
 	    (err = env_i64("LIAISON_WITNESS_INTERVAL_MS",
-			   NODE_WITNESS_INTERVAL_MS, &dm.witness_ms, d)))
+			   NODE_WITNESS_INTERVAL_MS, &dm.witness_ms, d)) ||
+	    (err = env_i64("LIAISON_TEST_UPLOAD_BPS", 0, &dm.upload_bps, d)))
 		goto out;
 	if ((err = lock_home(home, &lock_fd, d)) ||
 	    (err = node_open(home, false, &dm.http_node, d)) ||
@@ -1947,6 +2084,15 @@ int daemon_run_api(const char *home, const char *listen,
 		goto out;
 	if (api_listen)
 		log_line(LOG_INFO, "API on https://%s/v1", api_listen);
+	pthread_mutex_init(&dm.up_mu, NULL);
+	pthread_cond_init(&dm.up_cv, NULL);
+	up_init = true;
+	for (; n_up < UPLOAD_THREADS; n_up++)
+		if (pthread_create(&up_th[n_up], NULL, uploader, &dm)) {
+			diag_set(d, "cannot start the upload threads");
+			err = LIA_EINTERNAL;
+			goto out;
+		}
 	if (pthread_create(&th, NULL, worker, &dm)) {
 		diag_set(d, "cannot start the delivery worker");
 		err = LIA_EINTERNAL;
@@ -1973,6 +2119,16 @@ out:
 	dm.blob_up = NULL;
 	if (started)
 		pthread_join(th, NULL);
+	if (up_init) {
+		/* Their transfers stop at the next progress callback. */
+		pthread_mutex_lock(&dm.up_mu);
+		pthread_cond_broadcast(&dm.up_cv);
+		pthread_mutex_unlock(&dm.up_mu);
+		for (size_t i = 0; i < n_up; i++)
+			pthread_join(up_th[i], NULL);
+		pthread_cond_destroy(&dm.up_cv);
+		pthread_mutex_destroy(&dm.up_mu);
+	}
 	if (dm.multi)
 		curl_multi_cleanup(dm.multi);
 	if (curl_ok)
