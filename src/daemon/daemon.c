@@ -524,7 +524,7 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 {
 	const char *cr, *cl, *env;
 	struct attach_range r;
-	uint64_t have = 0, clen;
+	uint64_t have = 0, clen, used = 0;
 	bool complete = false;
 	struct diag d;
 	char buf[600];
@@ -554,6 +554,9 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 		if (err)
 			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    diag_format(&d, buf, sizeof(buf)));
+		/* In the spool: the hub's to forward, not the peer's. */
+		if (env && complete)
+			node_blob_disown(dm->home, rq->agency, blob);
 		if (!strcmp(method, MHD_HTTP_METHOD_GET) || complete)
 			return answer_blob(c, MHD_HTTP_OK, have, complete);
 	}
@@ -574,11 +577,27 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 				    "Content-Range \"bytes F-L/T\" and its "
 				    "Content-Length required");
 	}
+	/* A peer may not fill the disk: what it has pending here (uploads
+	 * no accepted envelope names yet), with this whole file, must fit
+	 * its quota. */
+	if ((err = node_blob_quota(dm->home, rq->agency, blob, r.total,
+				   dm->http_node->cfg.blob_quota, &used, &d))) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_WARN, "refused attachment %.16s... from %s: %s",
+			 blob, rq->agency, buf);
+		return answer_error(c,
+				    err == LIA_EDENIED
+					? MHD_HTTP_INSUFFICIENT_STORAGE
+					: MHD_HTTP_SERVICE_UNAVAILABLE,
+				    buf);
+	}
 	/* The upload a previous request left is continued if it is this
 	 * blob's; this request owns it until it ends. */
 	rq->up = dm->blob_up;
 	dm->blob_up = NULL;
 	err = node_blob_up_begin(dm->home, blob, &r, &rq->up, &have, &d);
+	if (!err && (err = node_blob_own(dm->home, rq->agency, blob, &d)))
+		err = err == LIA_EINVAL ? LIA_EIO : err;
 	if (err == LIA_EEXIST)
 		return answer_blob(c, MHD_HTTP_OK, have, true);
 	if (err == LIA_EINVAL) {
@@ -630,13 +649,16 @@ static enum MHD_Result blob_finish(struct daemon *dm, struct MHD_Connection *c,
 					: MHD_HTTP_SERVICE_UNAVAILABLE,
 				    buf);
 	}
-	if (complete && rq->relay_env[0] &&
-	    (err = node_blob_claim(dm->home, rq->blob, rq->relay_env, &have,
-				   &complete, &d))) {
-		diag_format(&d, buf, sizeof(buf));
-		log_line(LOG_ERROR, "attachment %.16s... from %s: %s", rq->blob,
-			 rq->agency, buf);
-		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, buf);
+	if (complete && rq->relay_env[0]) {
+		if ((err = node_blob_claim(dm->home, rq->blob, rq->relay_env,
+					   &have, &complete, &d))) {
+			diag_format(&d, buf, sizeof(buf));
+			log_line(LOG_ERROR, "attachment %.16s... from %s: %s",
+				 rq->blob, rq->agency, buf);
+			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    buf);
+		}
+		node_blob_disown(dm->home, rq->agency, rq->blob);
 	}
 	if (complete)
 		log_line(LOG_INFO,
@@ -1755,6 +1777,14 @@ static void *worker(void *arg)
 	struct store_out_item *items = calloc(DUE_BATCH, sizeof(*items));
 	struct store_out_item *live = calloc(DUE_BATCH, sizeof(*live));
 	int64_t last_prune = 0, last_publish = 0;
+	/* Spool and blobs are looked at once a minute, or more often when
+	 * uploads expire sooner (a test's configuration). */
+	int64_t prune_s = dm->work_node->cfg.blob_expiry_s / 2;
+
+	if (prune_s > 60)
+		prune_s = 60;
+	if (prune_s < 1)
+		prune_s = 1;
 
 	if (!items || !live) {
 		log_line(LOG_ERROR, "delivery worker: out of memory");
@@ -1776,8 +1806,22 @@ static void *worker(void *arg)
 					       now - NODE_MAX_SKEW, NULL, &d);
 			last_prune = now;
 		}
-		if (now - dm->spool_pruned >= 60) {
-			size_t removed = 0;
+		if (now - dm->spool_pruned >= prune_s) {
+			size_t removed = 0, parts = 0;
+
+			/* Uploads from peers that no sender finished, or
+			 * that no envelope came for. */
+			if (!node_blob_prune(dm->home, now,
+					     dm->work_node->cfg.blob_expiry_s,
+					     &parts, &d) &&
+			    parts)
+				log_line(LOG_INFO,
+					 "blobs: removed %zu upload(s) "
+					 "untouched for %llds that no "
+					 "envelope names",
+					 parts,
+					 (long long)
+					     dm->work_node->cfg.blob_expiry_s);
 
 			/* Attachments of envelopes delivered or given up;
 			 * an hour for a send still committing. */

@@ -1118,6 +1118,14 @@ static int receive_one(struct node *n, const struct identity *me,
 			    (err = blobs_complete(n, id, msg, d)) ||
 			    (err = store_records(n, h, id, msg, d)))
 				goto out;
+			/* The files now belong to the message, not to the
+			 * peer's pending uploads: out of its quota, never
+			 * expired. Done before the commit: a failure after it
+			 * leaves a blob that is merely never pruned. */
+			for (size_t i = 0; i < msg->n_attach; i++)
+				if (msg->attach[i].blob[0])
+					node_blob_disown(n->home, peer_agency,
+							 msg->attach[i].blob);
 			in.subject = msg->subject;
 		}
 		identity_card_peer_key(card, &key);

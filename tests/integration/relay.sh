@@ -127,7 +127,7 @@ ok "attachment A -> hub -> B: hub down at send, killed at ${HAD} bytes, delivere
 
 # The hub relayed it without being able to read it, and keeps nothing of
 # it once B has it (pruned right after the relay row is done).
-hub_clean() { [ ! -e "$C/spool/$ID3" ] && [ -z "$(ls "$C/blobs" 2>/dev/null)" ]; }
+hub_clean() { [ ! -e "$C/spool/$ID3" ] && [ -z "$(find "$C/blobs" -type f 2>/dev/null)" ]; }
 wait_for 30 hub_clean || fail "the hub still holds the attachment: $(ls -R "$C/spool" "$C/blobs")"
 grep -rqaF "$ATT_MARK" "$C" && fail "plaintext of the attachment on the hub's disk: $(grep -rlaF "$ATT_MARK" "$C")"
 expect_exit 66 lia "$C" read "$ID3"
