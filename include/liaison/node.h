@@ -48,7 +48,7 @@ struct node_config {
 	int64_t blob_expiry_s;
 };
 
-#define NODE_BLOB_QUOTA_MB_DEFAULT 16384	   /* 16 GiB per peer */
+#define NODE_BLOB_QUOTA_MB_DEFAULT 16384       /* 16 GiB per peer */
 #define NODE_BLOB_EXPIRY_S_DEFAULT (3 * 86400) /* > a sender's 2 days */
 
 /* Where `liaison serve` listens unless config.json or --listen says. */
@@ -321,6 +321,22 @@ int node_fedca_add(struct node *n, const char *pem, size_t len,
 /* The node's federation CAs (*pem malloc'd, NUL-terminated) or
  * LIA_ENOTFOUND when there are none. */
 int node_fedca_load(const char *home, char **pem, size_t *len, struct diag *d);
+/* HOME/federation-crl.pem: revocation lists of the federation CAs, read
+ * by serve whenever the file changes (no restart). */
+#define NODE_FEDCRL_FILE "federation-crl.pem"
+/* Add the CRLs in pem (each signed by one of the node's federation CAs,
+ * identity_crl_parse) to HOME/federation-crl.pem; *count gets their
+ * number. Audited. */
+int node_fedca_crl_add(struct node *n, const char *pem, size_t len,
+		       const char *actor, size_t *count, struct diag *d);
+/* The revocation lists (*pem malloc'd) or LIA_ENOTFOUND. */
+int node_fedcrl_load(const char *home, char **pem, size_t *len,
+		     struct diag *d);
+/* Stop trusting the federation CA whose SHA-256 (of its DER) is fp: the
+ * file is written without it, or removed with the revocation lists when
+ * it was the last one. LIA_ENOTFOUND. Audited. */
+int node_fedca_remove(struct node *n, const char *fp, const char *actor,
+		      struct diag *d);
 /* Install this node's certificate issued by a federation CA: it must be
  * for the node's own TLS key, verify under the node's federation CAs and
  * name this node's agency. Audited. */

@@ -186,6 +186,16 @@ struct daemon {
 	 * is that agency. Read at start. */
 	char *fedca;
 	size_t fedca_len;
+	/* Their revocation lists (HOME/federation-crl.pem), NULL when none.
+	 * Both files are read again when they change (MHD thread). */
+	char *fedcrl;
+	size_t fedcrl_len;
+	struct file_stamp {
+		struct timespec mtime;
+		off_t size;
+		ino_t ino;
+		bool present;
+	} fedca_stamp, fedcrl_stamp;
 	/* This node's certificate from a federation CA, if installed:
 	 * presented instead of keys/tls.crt. */
 	char *ca_cert;
@@ -266,6 +276,67 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
 	return answer(c, status, json_pack("{s:s}", "error", msg));
 }
 
+/* Has the file at path changed since *st (which is updated)? */
+static bool file_changed(const char *path, struct file_stamp *st)
+{
+	struct stat sb;
+	struct file_stamp now = {0};
+
+	if (!stat(path, &sb)) {
+		now.mtime = sb.st_mtim;
+		now.size = sb.st_size;
+		now.ino = sb.st_ino;
+		now.present = true;
+	}
+	if (now.present == st->present && now.size == st->size &&
+	    now.ino == st->ino && now.mtime.tv_sec == st->mtime.tv_sec &&
+	    now.mtime.tv_nsec == st->mtime.tv_nsec)
+		return false;
+	*st = now;
+	return true;
+}
+
+/* `peer ca add`, `peer ca remove` and `peer ca crl add` take effect
+ * without a restart: the files are read again when they change. A file
+ * that cannot be read keeps what was read before, except that a removed
+ * file means none. (The CA names the TLS handshake lists to clients are
+ * those of the start; they are a hint, not the check.) */
+static void fedca_refresh(struct daemon *dm)
+{
+	char path[PATH_MAX], *p = NULL;
+	size_t len = 0;
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	snprintf(path, sizeof(path), "%s/%s", dm->home, NODE_FEDCA_FILE);
+	if (file_changed(path, &dm->fedca_stamp)) {
+		err = node_fedca_load(dm->home, &p, &len, &d);
+		if (!err || err == LIA_ENOTFOUND) {
+			free(dm->fedca);
+			dm->fedca = p;
+			dm->fedca_len = len;
+			log_line(LOG_INFO, "federation CAs reloaded: %s",
+				 p ? "trusted" : "none");
+		}
+		p = NULL;
+		len = 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dm->home, NODE_FEDCRL_FILE);
+	if (file_changed(path, &dm->fedcrl_stamp)) {
+		err = node_fedcrl_load(dm->home, &p, &len, &d);
+		if (!err || err == LIA_ENOTFOUND) {
+			free(dm->fedcrl);
+			dm->fedcrl = p;
+			dm->fedcrl_len = len;
+			log_line(LOG_INFO,
+				 "federation revocation lists reloaded "
+				 "(%zu bytes)",
+				 len);
+		}
+	}
+}
+
 /* Not pinned: a certificate chaining to a federation CA is accepted as
  * the agency of its common name, if this node has that agency's card. */
 static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
@@ -277,6 +348,7 @@ static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
 	struct diag d;
 
 	diag_clear(&d);
+	fedca_refresh(dm);
 	if (!dm->fedca) {
 		snprintf(why, why_n, "is not a pinned peer");
 		return LIA_EDENIED;
@@ -285,8 +357,9 @@ static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
 		der[i] = certs[i].data;
 		len[i] = certs[i].size;
 	}
-	if (identity_ca_verify(dm->fedca, dm->fedca_len, der, len,
-			       n < 8 ? n : 8, agency, &d)) {
+	if (identity_ca_verify(dm->fedca, dm->fedca_len, dm->fedcrl,
+			       dm->fedcrl_len, der, len, n < 8 ? n : 8, agency,
+			       &d)) {
 		snprintf(why, why_n, "is not pinned and %s", d.msg);
 		return LIA_EDENIED;
 	}
@@ -1957,8 +2030,18 @@ static int fedca_setup(struct daemon *dm, const char *home,
 {
 	char *cert = NULL;
 	size_t len = 0;
-	int err = node_fedca_load(home, &dm->fedca, &dm->fedca_len, d);
+	char path[PATH_MAX];
+	int err;
 
+	/* The stamps first: a change after them is noticed. */
+	snprintf(path, sizeof(path), "%s/%s", home, NODE_FEDCA_FILE);
+	(void)file_changed(path, &dm->fedca_stamp);
+	snprintf(path, sizeof(path), "%s/%s", home, NODE_FEDCRL_FILE);
+	(void)file_changed(path, &dm->fedcrl_stamp);
+	err = node_fedcrl_load(home, &dm->fedcrl, &dm->fedcrl_len, d);
+	if (err && err != LIA_ENOTFOUND)
+		return err;
+	err = node_fedca_load(home, &dm->fedca, &dm->fedca_len, d);
 	if (err == LIA_ENOTFOUND)
 		return 0;
 	if (err)
@@ -2191,6 +2274,7 @@ out:
 			close(dm.pipe_fd[i]);
 	free(dm.home);
 	free(dm.fedca);
+	free(dm.fedcrl);
 	free(dm.ca_cert);
 	if (lock_fd >= 0)
 		close(lock_fd);
