@@ -430,12 +430,15 @@ int node_spool_prune(struct node *n, int64_t now, int64_t min_age,
 int node_blob_state(const char *home, const char *blob, uint64_t *have,
 		    bool *complete, struct diag *d);
 
-/* At a hub: where it stands with blob for the envelope env_id it will
- * relay. A complete blob is moved into the spool of env_id (once; later
- * calls find it there), so that it is forwarded and then deleted with the
- * envelope's relay rows. LIA_EINVAL for a malformed id. */
-int node_blob_claim(const char *home, const char *blob, const char *env_id,
-		    uint64_t *have, bool *complete, struct diag *d);
+/* At a hub: where it stands with blob, uploaded by agency, for the
+ * envelope env_id it will relay. A complete blob is moved into the spool
+ * of env_id (once; later calls find it there), so that it is forwarded
+ * and then deleted with the envelope's relay rows. LIA_EINVAL for a
+ * malformed id; LIA_EDENIED when the complete blob is not agency's
+ * pending upload (node_blob_own). */
+int node_blob_claim(const char *home, const char *agency, const char *blob,
+		    const char *env_id, uint64_t *have, bool *complete,
+		    struct diag *d);
 
 /* The per-peer quota at the receiver: the bytes agency uploaded that no
  * accepted envelope names yet (blobs and .part files, counted through

@@ -621,12 +621,22 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 		 * of its envelope here (or found there); a PUT of one that
 		 * is complete already is answered without reading it. */
 		err =
-		    env ? node_blob_claim(dm->home, blob, env, &have, &complete,
-					  &d)
+		    env ? node_blob_claim(dm->home, rq->agency, blob, env,
+					  &have, &complete, &d)
 			: node_blob_state(dm->home, blob, &have, &complete, &d);
-		if (err)
-			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					    diag_format(&d, buf, sizeof(buf)));
+		if (err) {
+			diag_format(&d, buf, sizeof(buf));
+			if (err == LIA_EDENIED)
+				log_line(LOG_WARN,
+					 "refused relay of attachment %.16s... "
+					 "from %s: %s",
+					 blob, rq->agency, buf);
+			return answer_error(c,
+					    err == LIA_EDENIED
+						? MHD_HTTP_FORBIDDEN
+						: MHD_HTTP_SERVICE_UNAVAILABLE,
+					    buf);
+		}
 		/* In the spool: the hub's to forward, not the peer's. */
 		if (env && complete)
 			node_blob_disown(dm->home, rq->agency, blob);
@@ -723,8 +733,9 @@ static enum MHD_Result blob_finish(struct daemon *dm, struct MHD_Connection *c,
 				    buf);
 	}
 	if (complete && rq->relay_env[0]) {
-		if ((err = node_blob_claim(dm->home, rq->blob, rq->relay_env,
-					   &have, &complete, &d))) {
+		if ((err = node_blob_claim(dm->home, rq->agency, rq->blob,
+					   rq->relay_env, &have, &complete,
+					   &d))) {
 			diag_format(&d, buf, sizeof(buf));
 			log_line(LOG_ERROR, "attachment %.16s... from %s: %s",
 				 rq->blob, rq->agency, buf);

@@ -314,8 +314,26 @@ int node_blob_state(const char *home, const char *blob, uint64_t *have,
  * relay row waits for the envelope. A hub cannot open the body that names
  * the blobs, so the sender states the envelope with each request.
  */
-int node_blob_claim(const char *home, const char *blob, const char *env_id,
-		    uint64_t *have, bool *complete, struct diag *d)
+static bool agency_name_ok(const char *a);
+
+/* Is blobs/<blob> the file agency uploaded and no envelope took yet (its
+ * owner link is the same file)? */
+static bool owned_by(const char *home, const char *agency, const char *blob)
+{
+	char dir[PATH_MAX], p[PATH_MAX], q[PATH_MAX];
+	struct stat a, b;
+
+	return !path_of(dir, sizeof(dir), home, OWNER_DIR, agency, NULL,
+			NULL) &&
+	       !path_of(p, sizeof(p), dir, ".", blob, NULL, NULL) &&
+	       !path_of(q, sizeof(q), home, BLOB_DIR, blob, NULL, NULL) &&
+	       !lstat(p, &a) && !lstat(q, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+int node_blob_claim(const char *home, const char *agency, const char *blob,
+		    const char *env_id, uint64_t *have, bool *complete,
+		    struct diag *d)
 {
 	char dir[PATH_MAX], fin[PATH_MAX], src[PATH_MAX], bdir[PATH_MAX];
 	struct stat sb;
@@ -323,7 +341,8 @@ int node_blob_claim(const char *home, const char *blob, const char *env_id,
 	bool c = false;
 	int err;
 
-	if (!attach_blob_hex_ok(blob, strlen(blob)) || !node_hex32(env_id))
+	if (!agency_name_ok(agency) ||
+	    !attach_blob_hex_ok(blob, strlen(blob)) || !node_hex32(env_id))
 		return LIA_EINVAL;
 	if ((err =
 		 path_of(dir, sizeof(dir), home, SPOOL_DIR, env_id, NULL, d)) ||
@@ -336,6 +355,13 @@ int node_blob_claim(const char *home, const char *blob, const char *env_id,
 	}
 	if ((err = node_blob_state(home, blob, &h, &c, d)))
 		return err;
+	/* Only the peer's own pending upload moves: not a blob another
+	 * peer uploaded, nor one an accepted envelope here names. */
+	if (c && !owned_by(home, agency, blob)) {
+		diag_set(d, "blob %.16s... is not an upload of %s", blob,
+			 agency);
+		return LIA_EDENIED;
+	}
 	if (c) {
 		if ((err = path_of(src, sizeof(src), home, BLOB_DIR, blob, NULL,
 				   d)) ||
