@@ -28,6 +28,9 @@
  * next chunk of it (docs/EXCHANGE-FORMAT.md, attachments). Followed by
  * the blob id. */
 #define DAEMON_PATH_ATTACHMENT "/fed/v1/attachment/"
+/* On an attachment request to a hub: the envelope (32 hex) the blob
+ * travels with, so that the hub relays it with that envelope. */
+#define DAEMON_HDR_RELAY "Liaison-Relay-Envelope"
 
 #define DAEMON_BACKOFF_BASE_MS 1000
 #define DAEMON_BACKOFF_CAP_MS (5 * 60 * 1000)

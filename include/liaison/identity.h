@@ -166,12 +166,35 @@ int identity_ca_parse(const char *pem, size_t len, size_t *count, char fp[65],
 
 /* Verify a peer's chain (DER certificates der[0..n), the peer's first, as
  * the TLS handshake gave them) against the CAs in ca_pem and nothing else
- * (validity times against the clock).
+ * (validity times against the clock), and the revocation lists in crl_pem
+ * (NULL or crl_len 0: none) that those CAs signed.
  * agency gets the leaf's common name. LIA_EDENIED with the reason in d
  * when it does not verify or the name is not an agency code. */
-int identity_ca_verify(const char *ca_pem, size_t ca_len,
-		       const uint8_t *const *der, const size_t *der_len,
-		       size_t n, char agency[MARKING_CODE_MAX + 1],
-		       struct diag *d);
+int identity_ca_verify(const char *ca_pem, size_t ca_len, const char *crl_pem,
+		       size_t crl_len, const uint8_t *const *der,
+		       const size_t *der_len, size_t n,
+		       char agency[MARKING_CODE_MAX + 1], struct diag *d);
+
+/* Revocation lists of the federation CAs: PEM, at most this many bytes,
+ * 1..16 lists. */
+#define IDENTITY_CRL_MAX (1 << 20)
+
+/* Check untrusted PEM (crl_len bytes) holding 1..16 CRLs, each signed by
+ * one of the CAs in ca_pem. *count gets their number. LIA_EPARSE,
+ * LIA_ETOOBIG, LIA_EDENIED (not signed by a federation CA). */
+int identity_crl_parse(const char *ca_pem, size_t ca_len, const char *crl_pem,
+		       size_t crl_len, size_t *count, struct diag *d);
+
+/* Call fn for each CA of a federation CA file: the SHA-256 of its DER, its
+ * subject DN and its expiry (UTC seconds). fn's non-zero return stops. */
+int identity_ca_each(const char *pem, size_t len,
+		     int (*fn)(const char *fp, const char *dn, int64_t expires,
+			       void *ctx),
+		     void *ctx, struct diag *d);
+
+/* The federation CA file without the CA whose SHA-256 is fp, as PEM in
+ * *out (free it; *out_len 0 when none is left). LIA_ENOTFOUND. */
+int identity_ca_remove(const char *pem, size_t len, const char *fp, char **out,
+		       size_t *out_len, struct diag *d);
 
 #endif

@@ -40,7 +40,16 @@ struct node_config {
 	struct marking defaults;           /* default marking for imports */
 	char listen[64];                   /* serve: "ADDR:PORT" */
 	struct node_release_policy release_policy;
+	/* Attachments uploaded to this node: the bytes a peer may have
+	 * pending (not yet named by an accepted envelope), and how long an
+	 * upload untouched is kept (config.json "blob_quota_mb",
+	 * "blob_expiry_s"). */
+	uint64_t blob_quota;
+	int64_t blob_expiry_s;
 };
+
+#define NODE_BLOB_QUOTA_MB_DEFAULT 16384       /* 16 GiB per peer */
+#define NODE_BLOB_EXPIRY_S_DEFAULT (3 * 86400) /* > a sender's 2 days */
 
 /* Where `liaison serve` listens unless config.json or --listen says. */
 #define NODE_LISTEN_DEFAULT "127.0.0.1:7443"
@@ -312,6 +321,22 @@ int node_fedca_add(struct node *n, const char *pem, size_t len,
 /* The node's federation CAs (*pem malloc'd, NUL-terminated) or
  * LIA_ENOTFOUND when there are none. */
 int node_fedca_load(const char *home, char **pem, size_t *len, struct diag *d);
+/* HOME/federation-crl.pem: revocation lists of the federation CAs, read
+ * by serve whenever the file changes (no restart). */
+#define NODE_FEDCRL_FILE "federation-crl.pem"
+/* Add the CRLs in pem (each signed by one of the node's federation CAs,
+ * identity_crl_parse) to HOME/federation-crl.pem; *count gets their
+ * number. Audited. */
+int node_fedca_crl_add(struct node *n, const char *pem, size_t len,
+		       const char *actor, size_t *count, struct diag *d);
+/* The revocation lists (*pem malloc'd) or LIA_ENOTFOUND. */
+int node_fedcrl_load(const char *home, char **pem, size_t *len,
+		     struct diag *d);
+/* Stop trusting the federation CA whose SHA-256 (of its DER) is fp: the
+ * file is written without it, or removed with the revocation lists when
+ * it was the last one. LIA_ENOTFOUND. Audited. */
+int node_fedca_remove(struct node *n, const char *fp, const char *actor,
+		      struct diag *d);
 /* Install this node's certificate issued by a federation CA: it must be
  * for the node's own TLS key, verify under the node's federation CAs and
  * name this node's agency. Audited. */
@@ -404,6 +429,37 @@ int node_spool_prune(struct node *n, int64_t now, int64_t min_age,
  * file is there and verified. */
 int node_blob_state(const char *home, const char *blob, uint64_t *have,
 		    bool *complete, struct diag *d);
+
+/* At a hub: where it stands with blob, uploaded by agency, for the
+ * envelope env_id it will relay. A complete blob is moved into the spool
+ * of env_id (once; later calls find it there), so that it is forwarded
+ * and then deleted with the envelope's relay rows. LIA_EINVAL for a
+ * malformed id; LIA_EDENIED when the complete blob is not agency's
+ * pending upload (node_blob_own). */
+int node_blob_claim(const char *home, const char *agency, const char *blob,
+		    const char *env_id, uint64_t *have, bool *complete,
+		    struct diag *d);
+
+/* The per-peer quota at the receiver: the bytes agency uploaded that no
+ * accepted envelope names yet (blobs and .part files, counted through
+ * their owner links), with blob counted as total bytes, must not exceed
+ * quota. LIA_EDENIED (the diag says so) when they would; else *used. */
+int node_blob_quota(const char *home, const char *agency, const char *blob,
+		    uint64_t total, uint64_t quota, uint64_t *used,
+		    struct diag *d);
+/* Record that agency uploads blob (a hard link to its .part, which must
+ * exist). */
+int node_blob_own(const char *home, const char *agency, const char *blob,
+		  struct diag *d);
+/* An accepted envelope names blob (or a hub took it into a spool): it no
+ * longer counts against agency's quota and does not expire. Never
+ * fails. */
+void node_blob_disown(const char *home, const char *agency, const char *blob);
+/* Delete uploads not touched for max_age seconds that no accepted
+ * envelope names: .part files no sender finished, and complete blobs no
+ * envelope came for. *removed counts them. */
+int node_blob_prune(const char *home, int64_t now, int64_t max_age,
+		    size_t *removed, struct diag *d);
 
 /* One upload in progress at the receiver. It may outlive a request: the
  * next chunk of the same blob continues it (and its running hash). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -94,6 +95,7 @@ int cmd_identity(struct cli *c, int argc, char **argv)
 static const char peer_usage[] =
 	"add CARD.json --url https://HOST:PORT | add CARD.json --via HUB\n"
 	"       | list | remove AGENCY | ca add CA.pem | ca cert CERT.pem\n"
+	"       | ca list | ca remove SHA256 | ca crl add CRL.pem\n"
 	"\nPin a partner node like an SSH known host: its card (checked:\n"
 	"self-signature, certificate, keys) and the URL of its federation\n"
 	"endpoint. Only pinned peers may connect or receive envelopes.\n"
@@ -104,7 +106,11 @@ static const char peer_usage[] =
 	"partner whose TLS certificate chains to it, with its agency code\n"
 	"as common name, is accepted once its card is pinned (restart serve).\n"
 	"ca cert: present this certificate, issued by a federation CA for\n"
-	"this node's TLS key (keys/tls.key), instead of the self-signed one.\n";
+	"this node's TLS key (keys/tls.key), instead of the self-signed one.\n"
+	"ca list: the federation CAs (SHA-256, subject, expiry); ca remove:\n"
+	"stop trusting one; ca crl add: revocation lists signed by a\n"
+	"federation CA, so that a revoked partner certificate is refused.\n"
+	"ca remove and ca crl add take effect in a running serve.\n";
 
 static int peer_row(const struct store_peer *p, void *ctx)
 {
@@ -119,6 +125,26 @@ static int peer_row(const struct store_peer *p, void *ctx)
 			       ? LIA_ENOMEM
 			       : 0;
 	printf("%-16s %-32s %s\n", p->agency, p->url, p->tls_sha256);
+	return 0;
+}
+
+static int ca_row(const char *fp, const char *dn, int64_t expires, void *ctx)
+{
+	json_t *arr = ctx;
+	char when[32];
+	time_t t = (time_t)expires;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof(when), "?");
+	if (arr)
+		return json_array_append_new(
+			       arr, json_pack("{s:s,s:s,s:s}", "sha256", fp,
+					      "subject", dn, "expires", when))
+			       ? LIA_ENOMEM
+			       : 0;
+	printf("%s %s expires %s\n", fp, dn, when);
 	return 0;
 }
 
@@ -233,6 +259,48 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 		}
 		identity_free(me);
 		free(card);
+	} else if (!strcmp(argv[optind], "ca") && optind + 2 == argc &&
+		   !strcmp(argv[optind + 1], "list")) {
+		json_t *arr = c->json ? json_array() : NULL;
+
+		if ((ex = cli_open(c, "peer", true, &n))) {
+			json_decref(arr);
+			return -ex;
+		}
+		rc = node_fedca_load(n->home, &card, &len, &d);
+		if (rc == LIA_ENOTFOUND)
+			rc = 0; /* none: an empty list */
+		else if (!rc)
+			rc = identity_ca_each(card, len, ca_row, arr, &d);
+		free(card);
+		if (!rc && arr) {
+			node_close(n);
+			return print_json(arr);
+		}
+		json_decref(arr);
+	} else if (!strcmp(argv[optind], "ca") && optind + 3 == argc &&
+		   !strcmp(argv[optind + 1], "remove")) {
+		if ((ex = cli_open(c, "peer", false, &n)))
+			return -ex;
+		rc = node_fedca_remove(n, argv[optind + 2], c->actor, &d);
+		if (!rc)
+			printf("federation CA %s removed\n", argv[optind + 2]);
+	} else if (!strcmp(argv[optind], "ca") && optind + 4 == argc &&
+		   !strcmp(argv[optind + 1], "crl") &&
+		   !strcmp(argv[optind + 2], "add")) {
+		size_t k = 0;
+
+		if ((rc = read_small_file(argv[optind + 3], IDENTITY_CRL_MAX,
+					  &card, &len, &d)))
+			return cli_fail("peer", rc, &d);
+		if ((ex = cli_open(c, "peer", false, &n))) {
+			free(card);
+			return -ex;
+		}
+		rc = node_fedca_crl_add(n, card, len, c->actor, &k, &d);
+		free(card);
+		if (!rc)
+			printf("%zu revocation list(s) added\n", k);
 	} else if (!strcmp(argv[optind], "remove") && optind + 2 == argc) {
 		if ((ex = cli_open(c, "peer", false, &n)))
 			return -ex;

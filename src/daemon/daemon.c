@@ -56,6 +56,11 @@
  * batch with their reasons fit. */
 #define RESPONSE_MAX (256u << 10)
 #define PEER_CONNS_MAX 64 /* peers with a kept-alive connection */
+/* Attachment uploads run beside the delivery worker, so that a large file
+ * to one peer does not hold up envelopes to the others: this many at once
+ * (each its own thread and connection), and at most this many known. */
+#define UPLOAD_THREADS 3
+#define UPLOAD_JOBS_MAX 64
 
 /* ---------------------------------------------------------------- log */
 
@@ -128,6 +133,10 @@ int64_t daemon_backoff_ms(int64_t attempts, uint32_t rnd, int64_t base_ms,
 
 /* ------------------------------------------------------------ context */
 
+/* An upload job's state: queued and running ones are the threads'; done
+ * and failed ones wait for the worker to read them. */
+enum up_state { UP_FREE = 0, UP_QUEUED, UP_RUNNING, UP_DONE, UP_FAILED };
+
 struct daemon {
 	char *home;
 	struct node *http_node; /* used by the MHD thread only */
@@ -158,11 +167,35 @@ struct daemon {
 	 * the next chunk continues its running hash (MHD thread only). */
 	struct node_blob_up *blob_up;
 	int64_t spool_pruned; /* when the worker last pruned the spool */
+	/* The uploads of attachments (envelope, recipient) the worker asked
+	 * for, done by the upload threads; under up_mu. */
+	pthread_mutex_t up_mu;
+	pthread_cond_t up_cv;
+	struct up_job {
+		enum up_state st;
+		char env_id[33];
+		char agency[MARKING_CODE_MAX + 1]; /* the row's recipient */
+		char url[STORE_URL_MAX + 1];	   /* its URL, or its hub's */
+		char pin[128];
+		bool via_hub;
+		char why[600]; /* UP_FAILED */
+	} jobs[UPLOAD_JOBS_MAX];
+	int64_t upload_bps; /* tests: bytes/s per upload, 0 = no limit */
 	/* The federation CAs (HOME/federation-ca.pem), NULL when none: a
 	 * client whose certificate chains to one and names a pinned agency
 	 * is that agency. Read at start. */
 	char *fedca;
 	size_t fedca_len;
+	/* Their revocation lists (HOME/federation-crl.pem), NULL when none.
+	 * Both files are read again when they change (MHD thread). */
+	char *fedcrl;
+	size_t fedcrl_len;
+	struct file_stamp {
+		struct timespec mtime;
+		off_t size;
+		ino_t ino;
+		bool present;
+	} fedca_stamp, fedcrl_stamp;
 	/* This node's certificate from a federation CA, if installed:
 	 * presented instead of keys/tls.crt. */
 	char *ca_cert;
@@ -198,6 +231,8 @@ struct req {
 	struct node_blob_up *up;
 	int up_err;
 	char blob[ATTACH_BLOB_HEX + 1];
+	/* At a hub: the envelope the blob is relayed with, "" = for us. */
+	char relay_env[33];
 };
 
 struct peer_ctx {
@@ -241,6 +276,67 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
 	return answer(c, status, json_pack("{s:s}", "error", msg));
 }
 
+/* Has the file at path changed since *st (which is updated)? */
+static bool file_changed(const char *path, struct file_stamp *st)
+{
+	struct stat sb;
+	struct file_stamp now = {0};
+
+	if (!stat(path, &sb)) {
+		now.mtime = sb.st_mtim;
+		now.size = sb.st_size;
+		now.ino = sb.st_ino;
+		now.present = true;
+	}
+	if (now.present == st->present && now.size == st->size &&
+	    now.ino == st->ino && now.mtime.tv_sec == st->mtime.tv_sec &&
+	    now.mtime.tv_nsec == st->mtime.tv_nsec)
+		return false;
+	*st = now;
+	return true;
+}
+
+/* `peer ca add`, `peer ca remove` and `peer ca crl add` take effect
+ * without a restart: the files are read again when they change. A file
+ * that cannot be read keeps what was read before, except that a removed
+ * file means none. (The CA names the TLS handshake lists to clients are
+ * those of the start; they are a hint, not the check.) */
+static void fedca_refresh(struct daemon *dm)
+{
+	char path[PATH_MAX], *p = NULL;
+	size_t len = 0;
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	snprintf(path, sizeof(path), "%s/%s", dm->home, NODE_FEDCA_FILE);
+	if (file_changed(path, &dm->fedca_stamp)) {
+		err = node_fedca_load(dm->home, &p, &len, &d);
+		if (!err || err == LIA_ENOTFOUND) {
+			free(dm->fedca);
+			dm->fedca = p;
+			dm->fedca_len = len;
+			log_line(LOG_INFO, "federation CAs reloaded: %s",
+				 p ? "trusted" : "none");
+		}
+		p = NULL;
+		len = 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dm->home, NODE_FEDCRL_FILE);
+	if (file_changed(path, &dm->fedcrl_stamp)) {
+		err = node_fedcrl_load(dm->home, &p, &len, &d);
+		if (!err || err == LIA_ENOTFOUND) {
+			free(dm->fedcrl);
+			dm->fedcrl = p;
+			dm->fedcrl_len = len;
+			log_line(LOG_INFO,
+				 "federation revocation lists reloaded "
+				 "(%zu bytes)",
+				 len);
+		}
+	}
+}
+
 /* Not pinned: a certificate chaining to a federation CA is accepted as
  * the agency of its common name, if this node has that agency's card. */
 static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
@@ -252,6 +348,7 @@ static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
 	struct diag d;
 
 	diag_clear(&d);
+	fedca_refresh(dm);
 	if (!dm->fedca) {
 		snprintf(why, why_n, "is not a pinned peer");
 		return LIA_EDENIED;
@@ -260,8 +357,9 @@ static int ca_peer(struct daemon *dm, const gnutls_datum_t *certs, unsigned n,
 		der[i] = certs[i].data;
 		len[i] = certs[i].size;
 	}
-	if (identity_ca_verify(dm->fedca, dm->fedca_len, der, len,
-			       n < 8 ? n : 8, agency, &d)) {
+	if (identity_ca_verify(dm->fedca, dm->fedca_len, dm->fedcrl,
+			       dm->fedcrl_len, der, len, n < 8 ? n : 8, agency,
+			       &d)) {
 		snprintf(why, why_n, "is not pinned and %s", d.msg);
 		return LIA_EDENIED;
 	}
@@ -469,6 +567,18 @@ fail:
 	}
 }
 
+/* 32 lower-case hex digits: an envelope id. */
+static bool hex32(const char *s)
+{
+	size_t i = 0;
+
+	for (; s[i] && i < 33; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 32;
+}
+
 static enum MHD_Result answer_blob(struct MHD_Connection *c, unsigned status,
 				   uint64_t have, bool complete)
 {
@@ -485,9 +595,9 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 				  struct req *rq, const char *blob,
 				  const char *method)
 {
-	const char *cr, *cl;
+	const char *cr, *cl, *env;
 	struct attach_range r;
-	uint64_t have = 0, clen;
+	uint64_t have = 0, clen, used = 0;
 	bool complete = false;
 	struct diag d;
 	char buf[600];
@@ -499,15 +609,40 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 		return answer_error(c, MHD_HTTP_NOT_FOUND, "no route");
 	}
 	(void)str_copy(rq->blob, sizeof(rq->blob), blob);
-	if (!strcmp(method, MHD_HTTP_METHOD_GET)) {
-		rq->refused = true;
-		if ((err =
-			 node_blob_state(dm->home, blob, &have, &complete, &d)))
-			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					    diag_format(&d, buf, sizeof(buf)));
-		return answer_blob(c, MHD_HTTP_OK, have, complete);
-	}
 	rq->refused = true;
+	env = MHD_lookup_connection_value(c, MHD_HEADER_KIND, DAEMON_HDR_RELAY);
+	if (env && !hex32(env))
+		return answer_error(c, MHD_HTTP_BAD_REQUEST,
+				    DAEMON_HDR_RELAY " must be 32 hex digits");
+	if (env)
+		(void)str_copy(rq->relay_env, sizeof(rq->relay_env), env);
+	if (!strcmp(method, MHD_HTTP_METHOD_GET) || env) {
+		/* For a relayed blob, a complete one is moved to the spool
+		 * of its envelope here (or found there); a PUT of one that
+		 * is complete already is answered without reading it. */
+		err =
+		    env ? node_blob_claim(dm->home, rq->agency, blob, env,
+					  &have, &complete, &d)
+			: node_blob_state(dm->home, blob, &have, &complete, &d);
+		if (err) {
+			diag_format(&d, buf, sizeof(buf));
+			if (err == LIA_EDENIED)
+				log_line(LOG_WARN,
+					 "refused relay of attachment %.16s... "
+					 "from %s: %s",
+					 blob, rq->agency, buf);
+			return answer_error(c,
+					    err == LIA_EDENIED
+						? MHD_HTTP_FORBIDDEN
+						: MHD_HTTP_SERVICE_UNAVAILABLE,
+					    buf);
+		}
+		/* In the spool: the hub's to forward, not the peer's. */
+		if (env && complete)
+			node_blob_disown(dm->home, rq->agency, blob);
+		if (!strcmp(method, MHD_HTTP_METHOD_GET) || complete)
+			return answer_blob(c, MHD_HTTP_OK, have, complete);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_PUT))
 		return answer_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "GET or PUT only");
@@ -525,11 +660,27 @@ static enum MHD_Result blob_start(struct daemon *dm, struct MHD_Connection *c,
 				    "Content-Range \"bytes F-L/T\" and its "
 				    "Content-Length required");
 	}
+	/* A peer may not fill the disk: what it has pending here (uploads
+	 * no accepted envelope names yet), with this whole file, must fit
+	 * its quota. */
+	if ((err = node_blob_quota(dm->home, rq->agency, blob, r.total,
+				   dm->http_node->cfg.blob_quota, &used, &d))) {
+		diag_format(&d, buf, sizeof(buf));
+		log_line(LOG_WARN, "refused attachment %.16s... from %s: %s",
+			 blob, rq->agency, buf);
+		return answer_error(c,
+				    err == LIA_EDENIED
+					? MHD_HTTP_INSUFFICIENT_STORAGE
+					: MHD_HTTP_SERVICE_UNAVAILABLE,
+				    buf);
+	}
 	/* The upload a previous request left is continued if it is this
 	 * blob's; this request owns it until it ends. */
 	rq->up = dm->blob_up;
 	dm->blob_up = NULL;
 	err = node_blob_up_begin(dm->home, blob, &r, &rq->up, &have, &d);
+	if (!err && (err = node_blob_own(dm->home, rq->agency, blob, &d)))
+		err = err == LIA_EINVAL ? LIA_EIO : err;
 	if (err == LIA_EEXIST)
 		return answer_blob(c, MHD_HTTP_OK, have, true);
 	if (err == LIA_EINVAL) {
@@ -581,11 +732,25 @@ static enum MHD_Result blob_finish(struct daemon *dm, struct MHD_Connection *c,
 					: MHD_HTTP_SERVICE_UNAVAILABLE,
 				    buf);
 	}
+	if (complete && rq->relay_env[0]) {
+		if ((err = node_blob_claim(dm->home, rq->agency, rq->blob,
+					   rq->relay_env, &have, &complete,
+					   &d))) {
+			diag_format(&d, buf, sizeof(buf));
+			log_line(LOG_ERROR, "attachment %.16s... from %s: %s",
+				 rq->blob, rq->agency, buf);
+			return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    buf);
+		}
+		node_blob_disown(dm->home, rq->agency, rq->blob);
+	}
 	if (complete)
 		log_line(LOG_INFO,
 			 "attachment %.16s... from %s complete "
-			 "(%llu bytes, hash checked)",
-			 rq->blob, rq->agency, (unsigned long long)have);
+			 "(%llu bytes, hash checked%s%s)",
+			 rq->blob, rq->agency, (unsigned long long)have,
+			 rq->relay_env[0] ? ", to relay with " : "",
+			 rq->relay_env);
 	return answer_blob(c, MHD_HTTP_OK, have, complete);
 }
 
@@ -895,11 +1060,26 @@ struct upload {
 	struct daemon *dm;
 	CURL *h;
 	const char *agency, *url, *pin;
+	const char *relay_env; /* the envelope, when url is a hub's */
 	struct strbuf answer;
 	char ebuf[CURL_ERROR_SIZE];
 	char why[600];
 	uint64_t sent; /* bytes of chunks sent */
 };
+
+/* Append s to *l; on failure the whole list is freed (*l NULL). */
+static int slist_add(struct curl_slist **l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(*l, s);
+
+	if (!n) {
+		curl_slist_free_all(*l);
+		*l = NULL;
+		return LIA_ENOMEM;
+	}
+	*l = n;
+	return 0;
+}
 
 /* One GET (f NULL) or PUT of bytes [first, first+len) of total to the
  * blob's URL. *have and *complete from the answer. Returns the HTTP
@@ -911,7 +1091,7 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 	struct sink sink = {.body = u->answer};
 	struct curl_slist *hdr = NULL;
 	struct chunk ck = {f, len};
-	char full[STORE_URL_MAX + 128], range[96];
+	char full[STORE_URL_MAX + 128], range[96], relay[80];
 	size_t ul = strlen(u->url);
 	long status = 0;
 	CURLcode rc;
@@ -922,17 +1102,23 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 		 DAEMON_PATH_ATTACHMENT, blob);
 	curl_easy_reset(u->h);
 	curl_easy_setopt(u->h, CURLOPT_URL, full);
+	if (u->relay_env) {
+		snprintf(relay, sizeof(relay), DAEMON_HDR_RELAY ": %s",
+			 u->relay_env);
+		if (slist_add(&hdr, relay)) {
+			snprintf(u->why, sizeof(u->why), "out of memory");
+			return 0;
+		}
+	}
 	if (f) {
 		snprintf(range, sizeof(range),
 			 "Content-Range: bytes %llu-%llu/%llu",
 			 (unsigned long long)first,
 			 (unsigned long long)(first + len - 1),
 			 (unsigned long long)total);
-		hdr = curl_slist_append(hdr, range);
-		hdr = curl_slist_append(
-		    hdr, "Content-Type: application/octet-stream");
-		hdr = curl_slist_append(hdr, "Expect:");
-		if (!hdr) {
+		if (slist_add(&hdr, range) ||
+		    slist_add(&hdr, "Content-Type: application/octet-stream") ||
+		    slist_add(&hdr, "Expect:")) {
 			snprintf(u->why, sizeof(u->why), "out of memory");
 			return 0;
 		}
@@ -941,8 +1127,12 @@ static long blob_request(struct upload *u, const char *blob, FILE *f,
 		curl_easy_setopt(u->h, CURLOPT_READDATA, &ck);
 		curl_easy_setopt(u->h, CURLOPT_INFILESIZE_LARGE,
 				 (curl_off_t)len);
-		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
+		if (u->dm->upload_bps)
+			curl_easy_setopt(u->h, CURLOPT_MAX_SEND_SPEED_LARGE,
+					 (curl_off_t)u->dm->upload_bps);
 	}
+	if (hdr)
+		curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, hdr);
 	/* A chunk takes as long as the link needs: instead of a total
 	 * time limit, give up when less than 1 KiB/s moves for 60 s. */
 	curl_easy_setopt(u->h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -1052,21 +1242,21 @@ out:
 /* Upload every attachment of envelope env_id (its spool) to a peer
  * before the envelope itself is sent: the receiver accepts the envelope
  * only once they are all there. */
-static int upload_spool(struct daemon *dm, const char *agency, const char *url,
-			const char *pin, const char *env_id, char *why,
-			size_t why_n)
+static int upload_spool(struct daemon *dm, CURL *h, const struct up_job *j,
+			char *why, size_t why_n)
 {
-	struct upload u = {.dm = dm, .agency = agency, .url = url, .pin = pin};
+	struct upload u = {.dm = dm,
+			   .h = h,
+			   .agency = j->agency,
+			   .url = j->url,
+			   .pin = j->pin,
+			   .relay_env = j->via_hub ? j->env_id : NULL};
 	struct diag d;
 	int err;
 
 	diag_clear(&d);
 	strbuf_init(&u.answer, 4096);
-	if (!(u.h = conn_for(dm, agency))) {
-		snprintf(why, why_n, "out of memory");
-		return LIA_ENOMEM;
-	}
-	err = node_spool_each(dm->home, env_id, upload_cb, &u, &d);
+	err = node_spool_each(dm->home, j->env_id, upload_cb, &u, &d);
 	if (err)
 		snprintf(why, why_n, "%s",
 			 u.why[0] ? u.why
@@ -1089,6 +1279,109 @@ static bool has_spool(struct daemon *dm, const char *env_id)
 
 	(void)node_spool_each(dm->home, env_id, spool_count_cb, &k, NULL);
 	return k > 0;
+}
+
+static void wake_self(void *ctx);
+
+/* An upload thread: takes the oldest queued job whose envelope no other
+ * thread is uploading (two uploads of one blob to one hub would collide
+ * on its lock), runs it with its own connection, and wakes the worker. */
+static void *uploader(void *arg)
+{
+	struct daemon *dm = arg;
+	CURL *h = curl_easy_init();
+	char why[600];
+
+	pthread_mutex_lock(&dm->up_mu);
+	while (!atomic_load(&dm->stop)) {
+		struct up_job *j = NULL;
+		int err;
+
+		for (size_t i = 0; h && !j && i < UPLOAD_JOBS_MAX; i++) {
+			bool busy = false;
+
+			if (dm->jobs[i].st != UP_QUEUED)
+				continue;
+			for (size_t k = 0; k < UPLOAD_JOBS_MAX && !busy; k++)
+				busy = dm->jobs[k].st == UP_RUNNING &&
+				       !strcmp(dm->jobs[k].env_id,
+					       dm->jobs[i].env_id);
+			if (!busy)
+				j = &dm->jobs[i];
+		}
+		if (!j) {
+			pthread_cond_wait(&dm->up_cv, &dm->up_mu);
+			continue;
+		}
+		/* A running job is read here and changed by no one else. */
+		j->st = UP_RUNNING;
+		pthread_mutex_unlock(&dm->up_mu);
+		why[0] = 0;
+		err = upload_spool(dm, h, j, why, sizeof(why));
+		pthread_mutex_lock(&dm->up_mu);
+		j->st = err ? UP_FAILED : UP_DONE;
+		(void)str_copy(j->why, sizeof(j->why), why);
+		/* Another thread may now take a job of this envelope. */
+		pthread_cond_broadcast(&dm->up_cv);
+		wake_self(dm);
+	}
+	pthread_mutex_unlock(&dm->up_mu);
+	if (h)
+		curl_easy_cleanup(h);
+	else
+		log_line(LOG_ERROR, "upload thread: libcurl failed");
+	return NULL;
+}
+
+/* Where the upload of envelope env_id's attachments to agency stands, for
+ * the worker: UP_DONE or UP_FAILED (with why) once, then forgotten;
+ * UP_QUEUED or UP_RUNNING while it is not finished (a new one is queued
+ * here; when the table is full, it is queued at a later round). */
+static int upload_status(struct daemon *dm, const char *env_id,
+			 const char *agency, const char *url, const char *pin,
+			 bool via_hub, char *why, size_t why_n)
+{
+	struct up_job *j = NULL, *free_j = NULL, *old_j = NULL;
+	int st;
+
+	pthread_mutex_lock(&dm->up_mu);
+	for (size_t i = 0; !j && i < UPLOAD_JOBS_MAX; i++) {
+		struct up_job *c = &dm->jobs[i];
+
+		if (c->st == UP_FREE) {
+			if (!free_j)
+				free_j = c;
+			continue;
+		}
+		if (!strcmp(c->env_id, env_id) && !strcmp(c->agency, agency))
+			j = c;
+		else if (!old_j && (c->st == UP_DONE || c->st == UP_FAILED))
+			old_j = c;
+	}
+	/* A finished job whose row the worker no longer asks about (given
+	 * up, delivered another way) would hold its slot for ever: when
+	 * none is free, one is taken. Its row, if it comes back, queues the
+	 * upload again, which finds the files at the peer at once. */
+	if (!free_j)
+		free_j = old_j;
+	if (!j && free_j) {
+		j = free_j;
+		memset(j, 0, sizeof(*j));
+		(void)str_copy(j->env_id, sizeof(j->env_id), env_id);
+		(void)str_copy(j->agency, sizeof(j->agency), agency);
+		(void)str_copy(j->url, sizeof(j->url), url);
+		(void)str_copy(j->pin, sizeof(j->pin), pin);
+		j->via_hub = via_hub;
+		j->st = UP_QUEUED;
+		pthread_cond_broadcast(&dm->up_cv);
+	}
+	st = j ? (int)j->st : UP_QUEUED;
+	if (j && (st == UP_DONE || st == UP_FAILED)) {
+		snprintf(why, why_n, "%s", j->why);
+		j->st = UP_FREE;
+	}
+	pthread_mutex_unlock(&dm->up_mu);
+	return st;
 }
 
 /* Run every set-up transfer at once (one per peer), so that a message to
@@ -1207,6 +1500,11 @@ static void mark_done(struct daemon *dm, struct mark *m, long status,
 		 m->it->env_id, m->it->recipient, status, how);
 	m->why[0] = 0;
 	m->st = done ? STORE_OUT_DELIVERED : STORE_OUT_SENT;
+	/* A hub deletes relayed attachments as soon as the recipient has
+	 * them (it accepted the envelope only then), not at the next
+	 * minute's pruning: prune right after these marks commit. */
+	if (!strcmp(m->it->kind, "relay") && has_spool(dm, m->it->env_id))
+		dm->spool_pruned = 0;
 	m->next_at = (int64_t)time(NULL) + dm->receipt_wait_s;
 }
 
@@ -1289,7 +1587,8 @@ static int hub_route(struct daemon *dm, struct identity_card *card, char *url,
  * Rows that do not fit wait for the next round (they stay due); *more
  * says so. Rows that cannot be sent at all get their failed mark now. */
 static void prepare_group(struct daemon *dm, struct store_out_item *it,
-			  struct mark *m, size_t n, struct xfer *x, bool *more)
+			  struct mark *m, size_t n, struct xfer *x, bool *more,
+			  size_t *waiting)
 {
 	const char *to = it[0].recipient;
 	struct identity_card card = {0};
@@ -1297,7 +1596,6 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 	char hub[MARKING_CODE_MAX + 1] = "";
 	struct diag d;
 	size_t k = 0, w = 0;
-	bool up_failed = false;
 
 	diag_clear(&d);
 	x->m = m;
@@ -1312,23 +1610,33 @@ static void prepare_group(struct daemon *dm, struct store_out_item *it,
 		x->k = n;
 		goto out;
 	}
-	/* Attachments first. A row whose attachments could not all be
-	 * uploaded waits for its retry (marked now) and leaves the batch;
-	 * after one transfer failure the others to this peer wait too. */
+	/* Attachments first, by the upload threads: a row goes in the batch
+	 * once its attachments are all at the peer; until then it stays
+	 * due and out of the batch (the threads wake the worker when an
+	 * upload ends). A row whose upload failed waits for its retry
+	 * (marked now). */
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(it[i].kind, "message") ||
-		    !has_spool(dm, it[i].env_id) ||
-		    (!up_failed && !upload_spool(dm, to, url, pin, it[i].env_id,
-						 why, sizeof(why)))) {
+		/* A hub forwards the attachments of what it relays from
+		 * its spool (node_blob_claim) like its own. */
+		bool files = !strcmp(it[i].kind, "message") ||
+			     !strcmp(it[i].kind, "relay");
+		int st = UP_DONE;
+
+		if (files && has_spool(dm, it[i].env_id))
+			st = upload_status(dm, it[i].env_id, to, url, pin,
+					   hub[0] != 0, why, sizeof(why));
+		if (st == UP_DONE) {
 			if (w != i)
 				it[w] = it[i];
 			m[w].it = &it[w];
 			w++;
 			continue;
 		}
-		up_failed = true;
-		mark_retry(dm, &m[i], why);
-		mark_all(dm, &m[i], 1);
+		(*waiting)++;
+		if (st == UP_FAILED) {
+			mark_retry(dm, &m[i], why);
+			mark_all(dm, &m[i], 1);
+		}
 	}
 	n = w;
 	if (!n) {
@@ -1387,9 +1695,10 @@ static void finish_xfer(struct daemon *dm, struct xfer *x)
 
 /* One round: rows it[0..n) (any recipients) go out as one batch per
  * recipient, all requests at once; then every outcome is written in one
- * transaction. Returns true when rows were left for the next round. */
+ * transaction. Returns true when rows were left for the next round;
+ * *waiting counts the rows that wait for their attachments' upload. */
 static bool deliver_round(struct daemon *dm, struct store_out_item *it,
-			  size_t n)
+			  size_t n, size_t *waiting)
 {
 	struct store_out_item *sorted = NULL;
 	struct mark *m = NULL;
@@ -1421,7 +1730,7 @@ static bool deliver_round(struct daemon *dm, struct store_out_item *it,
 		strbuf_init(&x[nx].body, BATCH_MAX);
 		strbuf_init(&x[nx].sink.body, RESPONSE_MAX);
 		prepare_group(dm, &sorted[start], &m[start], k - start, &x[nx],
-			      &more);
+			      &more, waiting);
 		nx++;
 	}
 	post_all(dm, x, nx);
@@ -1552,13 +1861,21 @@ static void *worker(void *arg)
 	struct store_out_item *items = calloc(DUE_BATCH, sizeof(*items));
 	struct store_out_item *live = calloc(DUE_BATCH, sizeof(*live));
 	int64_t last_prune = 0, last_publish = 0;
+	/* Spool and blobs are looked at once a minute, or more often when
+	 * uploads expire sooner (a test's configuration). */
+	int64_t prune_s = dm->work_node->cfg.blob_expiry_s / 2;
+
+	if (prune_s > 60)
+		prune_s = 60;
+	if (prune_s < 1)
+		prune_s = 1;
 
 	if (!items || !live) {
 		log_line(LOG_ERROR, "delivery worker: out of memory");
 		goto out;
 	}
 	while (!atomic_load(&dm->stop)) {
-		size_t n = 0, nl = 0;
+		size_t n = 0, nl = 0, waiting = 0;
 		bool more = false;
 		struct diag d;
 		int64_t now = (int64_t)time(NULL);
@@ -1573,8 +1890,22 @@ static void *worker(void *arg)
 					       now - NODE_MAX_SKEW, NULL, &d);
 			last_prune = now;
 		}
-		if (now - dm->spool_pruned >= 60) {
-			size_t removed = 0;
+		if (now - dm->spool_pruned >= prune_s) {
+			size_t removed = 0, parts = 0;
+
+			/* Uploads from peers that no sender finished, or
+			 * that no envelope came for. */
+			if (!node_blob_prune(dm->home, now,
+					     dm->work_node->cfg.blob_expiry_s,
+					     &parts, &d) &&
+			    parts)
+				log_line(LOG_INFO,
+					 "blobs: removed %zu upload(s) "
+					 "untouched for %llds that no "
+					 "envelope names",
+					 parts,
+					 (long long)
+					     dm->work_node->cfg.blob_expiry_s);
 
 			/* Attachments of envelopes delivered or given up;
 			 * an hour for a send still committing. */
@@ -1615,13 +1946,17 @@ static void *worker(void *arg)
 			mark_all(dm, &m, 1);
 		}
 		if (nl && !atomic_load(&dm->stop))
-			more = deliver_round(dm, live, nl);
+			more = deliver_round(dm, live, nl, &waiting);
 		/* The store stopped early at its byte limit: more are due. */
 		for (size_t i = 0, bytes = 0; i < n && !more; i++)
 			more = (bytes += items[i].len) >= STORE_DUE_BYTES_MAX;
 		for (size_t i = 0; i < n; i++)
 			store_out_item_release(&items[i]);
-		if (n == DUE_BATCH || more)
+		/* Rows waiting for an upload stay due: when nothing else
+		 * went, sleep until an upload ends (it wakes us) or the
+		 * poll interval, rather than asking the store again at
+		 * once. */
+		if ((n == DUE_BATCH || more) && waiting < nl)
 			continue;
 		wait_for_work(dm);
 	}
@@ -1706,8 +2041,18 @@ static int fedca_setup(struct daemon *dm, const char *home,
 {
 	char *cert = NULL;
 	size_t len = 0;
-	int err = node_fedca_load(home, &dm->fedca, &dm->fedca_len, d);
+	char path[PATH_MAX];
+	int err;
 
+	/* The stamps first: a change after them is noticed. */
+	snprintf(path, sizeof(path), "%s/%s", home, NODE_FEDCA_FILE);
+	(void)file_changed(path, &dm->fedca_stamp);
+	snprintf(path, sizeof(path), "%s/%s", home, NODE_FEDCRL_FILE);
+	(void)file_changed(path, &dm->fedcrl_stamp);
+	err = node_fedcrl_load(home, &dm->fedcrl, &dm->fedcrl_len, d);
+	if (err && err != LIA_ENOTFOUND)
+		return err;
+	err = node_fedca_load(home, &dm->fedca, &dm->fedca_len, d);
 	if (err == LIA_ENOTFOUND)
 		return 0;
 	if (err)
@@ -1783,8 +2128,9 @@ int daemon_run_api(const char *home, const char *listen,
 	struct strbuf trust;
 	struct trust_ctx tc = {.pem = &trust};
 	sigset_t sigs, old;
-	pthread_t th;
-	bool started = false, curl_ok = false;
+	pthread_t th, up_th[UPLOAD_THREADS];
+	size_t n_up = 0;
+	bool started = false, curl_ok = false, up_init = false;
 	int lock_fd = -1, sig = 0, err;
 
 	memset(&dm, 0, sizeof(dm));
@@ -1806,7 +2152,8 @@ int daemon_run_api(const char *home, const char *listen,
 	    (err = env_i64("LIAISON_RECEIPT_WAIT_S", DAEMON_RECEIPT_WAIT_S,
 			   &dm.receipt_wait_s, d)) ||
 	    (err = env_i64("LIAISON_WITNESS_INTERVAL_MS",
-			   NODE_WITNESS_INTERVAL_MS, &dm.witness_ms, d)))
+			   NODE_WITNESS_INTERVAL_MS, &dm.witness_ms, d)) ||
+	    (err = env_i64("LIAISON_TEST_UPLOAD_BPS", 0, &dm.upload_bps, d)))
 		goto out;
 	if ((err = lock_home(home, &lock_fd, d)) ||
 	    (err = node_open(home, false, &dm.http_node, d)) ||
@@ -1875,6 +2222,15 @@ int daemon_run_api(const char *home, const char *listen,
 		goto out;
 	if (api_listen)
 		log_line(LOG_INFO, "API on https://%s/v1", api_listen);
+	pthread_mutex_init(&dm.up_mu, NULL);
+	pthread_cond_init(&dm.up_cv, NULL);
+	up_init = true;
+	for (; n_up < UPLOAD_THREADS; n_up++)
+		if (pthread_create(&up_th[n_up], NULL, uploader, &dm)) {
+			diag_set(d, "cannot start the upload threads");
+			err = LIA_EINTERNAL;
+			goto out;
+		}
 	if (pthread_create(&th, NULL, worker, &dm)) {
 		diag_set(d, "cannot start the delivery worker");
 		err = LIA_EINTERNAL;
@@ -1901,6 +2257,16 @@ out:
 	dm.blob_up = NULL;
 	if (started)
 		pthread_join(th, NULL);
+	if (up_init) {
+		/* Their transfers stop at the next progress callback. */
+		pthread_mutex_lock(&dm.up_mu);
+		pthread_cond_broadcast(&dm.up_cv);
+		pthread_mutex_unlock(&dm.up_mu);
+		for (size_t i = 0; i < n_up; i++)
+			pthread_join(up_th[i], NULL);
+		pthread_cond_destroy(&dm.up_cv);
+		pthread_mutex_destroy(&dm.up_mu);
+	}
 	if (dm.multi)
 		curl_multi_cleanup(dm.multi);
 	if (curl_ok)
@@ -1919,6 +2285,7 @@ out:
 			close(dm.pipe_fd[i]);
 	free(dm.home);
 	free(dm.fedca);
+	free(dm.fedcrl);
 	free(dm.ca_cert);
 	if (lock_fd >= 0)
 		close(lock_fd);

@@ -33,6 +33,10 @@
 
 #define SPOOL_DIR "spool"
 #define BLOB_DIR "blobs"
+/* HOME/blobs/by-peer/<agency>/<blob>: a hard link to each blob (or .part)
+ * a peer uploaded that no accepted envelope names yet, so that a peer's
+ * pending bytes can be counted and old ones found. */
+#define OWNER_DIR "blobs/by-peer"
 
 /* HOME/sub[/name[suffix]] into buf. */
 static int path_of(char *buf, size_t n, const char *home, const char *sub,
@@ -302,6 +306,87 @@ int node_blob_state(const char *home, const char *blob, uint64_t *have,
 	return 0;
 }
 
+/*
+ * A hub keeps what it relays in its spool, not among its own blobs: the
+ * uploaded file moves (rename, same file system) to HOME/spool/<env
+ * id>/<blob>, where its delivery worker uploads it to the recipients like
+ * one of its own attachments, and its spool pruning deletes it once no
+ * relay row waits for the envelope. A hub cannot open the body that names
+ * the blobs, so the sender states the envelope with each request.
+ */
+static bool agency_name_ok(const char *a);
+
+/* Is blobs/<blob> the file agency uploaded and no envelope took yet (its
+ * owner link is the same file)? */
+static bool owned_by(const char *home, const char *agency, const char *blob)
+{
+	char dir[PATH_MAX], p[PATH_MAX], q[PATH_MAX];
+	struct stat a, b;
+
+	return !path_of(dir, sizeof(dir), home, OWNER_DIR, agency, NULL,
+			NULL) &&
+	       !path_of(p, sizeof(p), dir, ".", blob, NULL, NULL) &&
+	       !path_of(q, sizeof(q), home, BLOB_DIR, blob, NULL, NULL) &&
+	       !lstat(p, &a) && !lstat(q, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+int node_blob_claim(const char *home, const char *agency, const char *blob,
+		    const char *env_id, uint64_t *have, bool *complete,
+		    struct diag *d)
+{
+	char dir[PATH_MAX], fin[PATH_MAX], src[PATH_MAX], bdir[PATH_MAX];
+	struct stat sb;
+	uint64_t h = 0;
+	bool c = false;
+	int err;
+
+	if (!agency_name_ok(agency) ||
+	    !attach_blob_hex_ok(blob, strlen(blob)) || !node_hex32(env_id))
+		return LIA_EINVAL;
+	if ((err =
+		 path_of(dir, sizeof(dir), home, SPOOL_DIR, env_id, NULL, d)) ||
+	    (err = path_of(fin, sizeof(fin), dir, ".", blob, NULL, d)))
+		return err;
+	if (!stat(fin, &sb)) {
+		*have = (uint64_t)sb.st_size;
+		*complete = true;
+		return 0;
+	}
+	if ((err = node_blob_state(home, blob, &h, &c, d)))
+		return err;
+	/* Only the peer's own pending upload moves: not a blob another
+	 * peer uploaded, nor one an accepted envelope here names. */
+	if (c && !owned_by(home, agency, blob)) {
+		diag_set(d, "blob %.16s... is not an upload of %s", blob,
+			 agency);
+		return LIA_EDENIED;
+	}
+	if (c) {
+		if ((err = path_of(src, sizeof(src), home, BLOB_DIR, blob, NULL,
+				   d)) ||
+		    (err = path_of(bdir, sizeof(bdir), home, BLOB_DIR, NULL,
+				   NULL, d)) ||
+		    (err = path_of(dir, sizeof(dir), home, SPOOL_DIR, NULL,
+				   NULL, d)) ||
+		    (err = mkdir_0700(dir, d)) ||
+		    (err = path_of(dir, sizeof(dir), home, SPOOL_DIR, env_id,
+				   NULL, d)) ||
+		    (err = mkdir_0700(dir, d)))
+			return err;
+		if (rename(src, fin)) {
+			diag_set(d, "%s: %s", fin, strerror(errno));
+			return LIA_EIO;
+		}
+		/* Both folders: a crash leaves the file in one place. */
+		if ((err = sync_dir(dir, d)) || (err = sync_dir(bdir, d)))
+			return err;
+	}
+	*have = h;
+	*complete = c;
+	return 0;
+}
+
 struct node_blob_up {
 	char blob[ATTACH_BLOB_HEX + 1];
 	char home[PATH_MAX];
@@ -528,4 +613,177 @@ int node_blob_status_parse(const char *buf, size_t len, uint64_t *have,
 out:
 	json_decref(o);
 	return err;
+}
+
+/* ---------------------------------------------- quota and expiry */
+
+static bool agency_name_ok(const char *a)
+{
+	size_t n = strlen(a);
+
+	if (!n || n > MARKING_CODE_MAX || !strcmp(a, ".") || !strcmp(a, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((a[i] >= 'A' && a[i] <= 'Z') ||
+		      (a[i] >= '0' && a[i] <= '9') || a[i] == '-' ||
+		      a[i] == '_'))
+			return false;
+	return true;
+}
+
+int node_blob_quota(const char *home, const char *agency, const char *blob,
+		    uint64_t total, uint64_t quota, uint64_t *used,
+		    struct diag *d)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	struct dirent *e;
+	struct stat sb;
+	uint64_t sum = total;
+	DIR *dh;
+	int err;
+
+	if (!agency_name_ok(agency) || !attach_blob_hex_ok(blob, strlen(blob)))
+		return LIA_EINVAL;
+	if ((err = path_of(dir, sizeof(dir), home, OWNER_DIR, agency, NULL, d)))
+		return err;
+	if ((dh = opendir(dir))) {
+		while ((e = readdir(dh))) {
+			if (!attach_blob_hex_ok(e->d_name, strlen(e->d_name)) ||
+			    path_of(p, sizeof(p), dir, ".", e->d_name, NULL,
+				    NULL) ||
+			    lstat(p, &sb))
+				continue;
+			/* The only name left: the blob was deleted (a hub's
+			 * spool pruned, a .part expired). */
+			if (sb.st_nlink < 2) {
+				unlink(p);
+				continue;
+			}
+			/* This blob counts with its whole size. */
+			if (strcmp(e->d_name, blob) &&
+			    __builtin_add_overflow(sum, (uint64_t)sb.st_size,
+						   &sum))
+				sum = UINT64_MAX;
+		}
+		closedir(dh);
+	} else if (errno != ENOENT) {
+		diag_set(d, "%s: %s", dir, strerror(errno));
+		return LIA_EIO;
+	}
+	if (sum > quota) {
+		diag_set(d,
+			 "%s is over its disk quota: %llu bytes pending with "
+			 "this upload, %llu allowed",
+			 agency, (unsigned long long)sum,
+			 (unsigned long long)quota);
+		return LIA_EDENIED;
+	}
+	*used = sum;
+	return 0;
+}
+
+int node_blob_own(const char *home, const char *agency, const char *blob,
+		  struct diag *d)
+{
+	char dir[PATH_MAX], part[PATH_MAX], link_p[PATH_MAX];
+	int err;
+
+	if (!agency_name_ok(agency) || !attach_blob_hex_ok(blob, strlen(blob)))
+		return LIA_EINVAL;
+	if ((err = path_of(dir, sizeof(dir), home, OWNER_DIR, NULL, NULL, d)) ||
+	    (err = mkdir_0700(dir, d)) ||
+	    (err =
+		 path_of(dir, sizeof(dir), home, OWNER_DIR, agency, NULL, d)) ||
+	    (err = mkdir_0700(dir, d)) ||
+	    (err = path_of(link_p, sizeof(link_p), dir, ".", blob, NULL, d)) ||
+	    (err =
+		 path_of(part, sizeof(part), home, BLOB_DIR, blob, ".part", d)))
+		return err;
+	if (link(part, link_p) && errno != EEXIST) {
+		diag_set(d, "%s: %s", link_p, strerror(errno));
+		return LIA_EIO;
+	}
+	return 0;
+}
+
+void node_blob_disown(const char *home, const char *agency, const char *blob)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+
+	if (agency_name_ok(agency) && attach_blob_hex_ok(blob, strlen(blob)) &&
+	    !path_of(dir, sizeof(dir), home, OWNER_DIR, agency, NULL, NULL) &&
+	    !path_of(p, sizeof(p), dir, ".", blob, NULL, NULL))
+		unlink(p);
+}
+
+/* Remove blobs/<name> when it is the file of the owner link lsb. */
+static void unlink_same(const char *home, const char *name, const char *suffix,
+			const struct stat *lsb)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	if (!path_of(p, sizeof(p), home, BLOB_DIR, name, suffix, NULL) &&
+	    !lstat(p, &sb) && sb.st_ino == lsb->st_ino &&
+	    sb.st_dev == lsb->st_dev)
+		unlink(p);
+}
+
+int node_blob_prune(const char *home, int64_t now, int64_t max_age,
+		    size_t *removed, struct diag *d)
+{
+	char dir[PATH_MAX], sub[PATH_MAX], p[PATH_MAX];
+	struct dirent *e, *f;
+	struct stat sb;
+	DIR *dh, *sh;
+	int err;
+
+	*removed = 0;
+	/* Owned uploads first: a complete blob no envelope came for is
+	 * deleted with its link, like an unfinished one. */
+	if ((err = path_of(dir, sizeof(dir), home, OWNER_DIR, NULL, NULL, d)))
+		return err;
+	if ((dh = opendir(dir))) {
+		while ((e = readdir(dh))) {
+			if (!agency_name_ok(e->d_name) ||
+			    path_of(sub, sizeof(sub), dir, ".", e->d_name, NULL,
+				    NULL) ||
+			    !(sh = opendir(sub)))
+				continue;
+			while ((f = readdir(sh))) {
+				if (!attach_blob_hex_ok(f->d_name,
+							strlen(f->d_name)) ||
+				    path_of(p, sizeof(p), sub, ".", f->d_name,
+					    NULL, NULL) ||
+				    lstat(p, &sb) ||
+				    now - (int64_t)sb.st_mtime < max_age)
+					continue;
+				unlink_same(home, f->d_name, NULL, &sb);
+				unlink_same(home, f->d_name, ".part", &sb);
+				unlink(p);
+				(*removed)++;
+			}
+			closedir(sh);
+		}
+		closedir(dh);
+	}
+	/* Then .part files without an owner (from before owners were
+	 * recorded) or whose owner link was lost. */
+	if ((err = path_of(dir, sizeof(dir), home, BLOB_DIR, NULL, NULL, d)))
+		return err;
+	if (!(dh = opendir(dir)))
+		return errno == ENOENT ? 0 : LIA_EIO;
+	while ((e = readdir(dh))) {
+		size_t len = strlen(e->d_name);
+
+		if (len != ATTACH_BLOB_HEX + 5 ||
+		    strcmp(e->d_name + ATTACH_BLOB_HEX, ".part") ||
+		    path_of(p, sizeof(p), dir, ".", e->d_name, NULL, NULL) ||
+		    lstat(p, &sb) || now - (int64_t)sb.st_mtime < max_age)
+			continue;
+		unlink(p);
+		(*removed)++;
+	}
+	closedir(dh);
+	return 0;
 }

@@ -184,6 +184,27 @@ static int config_read(const char *home, struct node_config *c,
 		diag_set(d, "%s: listen must be \"ADDR:PORT\"", path);
 		goto out;
 	}
+	/* Attachments from peers: optional, defaults when absent. */
+	v = json_object_get(o, "blob_quota_mb");
+	c->blob_quota = (uint64_t)NODE_BLOB_QUOTA_MB_DEFAULT << 20;
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		  json_integer_value(v) > (1LL << 24))) {
+		diag_set(d, "%s: blob_quota_mb must be 1 to %lld", path,
+			 1LL << 24);
+		goto out;
+	}
+	if (v)
+		c->blob_quota = (uint64_t)json_integer_value(v) << 20;
+	v = json_object_get(o, "blob_expiry_s");
+	c->blob_expiry_s = NODE_BLOB_EXPIRY_S_DEFAULT;
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		  json_integer_value(v) > 365LL * 86400)) {
+		diag_set(d, "%s: blob_expiry_s must be 1 to %lld", path,
+			 365LL * 86400);
+		goto out;
+	}
+	if (v)
+		c->blob_expiry_s = (int64_t)json_integer_value(v);
 	v = json_object_get(o, "classification_ladder");
 	if (!json_is_array(v) || !json_array_size(v) ||
 	    json_array_size(v) > MARKING_LADDER_MAX) {

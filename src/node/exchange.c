@@ -417,14 +417,6 @@ int node_send(struct node *n, const struct identity *me,
 			goto out;
 		}
 		identity_card_free(&hc);
-		/* The hub would not forward the files (they travel beside
-		 * the envelope, to its next hop only). */
-		if (s->n_attach) {
-			diag_set(d, "attachments through a hub are not "
-				    "supported yet");
-			err = LIA_EINVAL;
-			goto out;
-		}
 	}
 	if (s->reply_to &&
 	    (err = store_msg_case(n->store, s->reply_to, &case_ref, reply_peer,
@@ -1126,6 +1118,14 @@ static int receive_one(struct node *n, const struct identity *me,
 			    (err = blobs_complete(n, id, msg, d)) ||
 			    (err = store_records(n, h, id, msg, d)))
 				goto out;
+			/* The files now belong to the message, not to the
+			 * peer's pending uploads: out of its quota, never
+			 * expired. Done before the commit: a failure after it
+			 * leaves a blob that is merely never pruned. */
+			for (size_t i = 0; i < msg->n_attach; i++)
+				if (msg->attach[i].blob[0])
+					node_blob_disown(n->home, peer_agency,
+							 msg->attach[i].blob);
 			in.subject = msg->subject;
 		}
 		identity_card_peer_key(card, &key);

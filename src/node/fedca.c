@@ -150,6 +150,99 @@ out:
 	return err;
 }
 
+int node_fedcrl_load(const char *home, char **pem, size_t *len, struct diag *d)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if ((err = home_path(path, sizeof(path), home, NODE_FEDCRL_FILE, d)))
+		return err;
+	return read_file(path, IDENTITY_CRL_MAX, pem, len, d);
+}
+
+int node_fedca_crl_add(struct node *n, const char *pem, size_t len,
+		       const char *actor, size_t *count, struct diag *d)
+{
+	char path[PATH_MAX], *ca = NULL, *old = NULL, *all = NULL;
+	char detail[64];
+	size_t ca_len = 0, old_len = 0, k = 0;
+	int err;
+
+	if ((err = node_fedca_load(n->home, &ca, &ca_len, d))) {
+		if (err == LIA_ENOTFOUND)
+			diag_set(d, "no federation CA (liaison peer ca add)");
+		goto out;
+	}
+	if ((err = identity_crl_parse(ca, ca_len, pem, len, &k, d)) ||
+	    (err = home_path(path, sizeof(path), n->home, NODE_FEDCRL_FILE, d)))
+		goto out;
+	err = node_fedcrl_load(n->home, &old, &old_len, d);
+	if (err && err != LIA_ENOTFOUND)
+		goto out;
+	if (old_len > IDENTITY_CRL_MAX || len > IDENTITY_CRL_MAX - old_len) {
+		diag_set(d, "revocation lists would exceed %d bytes",
+			 IDENTITY_CRL_MAX);
+		err = LIA_ETOOBIG;
+		goto out;
+	}
+	if (!(all = malloc(old_len + len + 1))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if (old_len)
+		memcpy(all, old, old_len);
+	memcpy(all + old_len, pem, len);
+	all[old_len + len] = 0;
+	snprintf(detail, sizeof(detail), "%zu revocation list(s) added", k);
+	/* Only the new lists are checked: older ones of a CA removed since
+	 * stay in the file, without effect (serve adds only lists a trusted
+	 * CA signed). */
+	if ((err = write_whole(n->home, path, all, old_len + len, d)) ||
+	    (err = store_audit(n->store, actor, "peer-ca-crl-add",
+			       NODE_FEDCRL_FILE, detail, d)))
+		goto out;
+	*count = k;
+out:
+	free(ca);
+	free(old);
+	free(all);
+	return err;
+}
+
+int node_fedca_remove(struct node *n, const char *fp, const char *actor,
+		      struct diag *d)
+{
+	char path[PATH_MAX], crl[PATH_MAX], *ca = NULL, *rest = NULL;
+	size_t ca_len = 0, rest_len = 0;
+	int err;
+
+	if ((err =
+		 home_path(path, sizeof(path), n->home, NODE_FEDCA_FILE, d)) ||
+	    (err = home_path(crl, sizeof(crl), n->home, NODE_FEDCRL_FILE, d)))
+		return err;
+	if ((err = node_fedca_load(n->home, &ca, &ca_len, d))) {
+		if (err == LIA_ENOTFOUND)
+			diag_set(d, "no federation CA");
+		goto out;
+	}
+	if ((err = identity_ca_remove(ca, ca_len, fp, &rest, &rest_len, d)))
+		goto out;
+	if (rest_len)
+		err = write_whole(n->home, path, rest, rest_len, d);
+	else if (unlink(path) || (unlink(crl) && errno != ENOENT)) {
+		/* No CA left: its revocation lists mean nothing either. */
+		diag_set(d, "%s: %s", path, strerror(errno));
+		err = LIA_EIO;
+	}
+	if (!err)
+		err = store_audit(n->store, actor, "peer-ca-remove", fp,
+				  "federation CA removed", d);
+out:
+	free(ca);
+	free(rest);
+	return err;
+}
+
 /* The public key of a PEM certificate as DER (gnutls_free it). */
 static int cert_pubkey(const char *pem, size_t len, gnutls_datum_t *out,
 		       gnutls_datum_t *der)
@@ -211,8 +304,8 @@ int node_tls_ca_cert_install(struct node *n, const struct identity *me,
 	}
 	chain[0] = der.data;
 	chain_len[0] = der.size;
-	if ((err = identity_ca_verify(ca, ca_len, chain, chain_len, 1, agency,
-				      d))) {
+	if ((err = identity_ca_verify(ca, ca_len, NULL, 0, chain, chain_len, 1,
+				      agency, d))) {
 		diag_prefix(d, "certificate: ");
 		goto out;
 	}

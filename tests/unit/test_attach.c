@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -525,6 +526,160 @@ static void blob_uploads(void **state)
 	free(data);
 }
 
+static void hex_of(const uint8_t *p, size_t n, char hex[ATTACH_BLOB_HEX + 1])
+{
+	uint8_t h[32];
+
+	crypto_generichash(h, 32, p, n, NULL, 0);
+	sodium_bin2hex(hex, ATTACH_BLOB_HEX + 1, h, 32);
+}
+
+/* An upload by agency of bytes [0, upto) of the n bytes p: complete when
+ * upto == n, a .part otherwise; the owner link too when own. */
+static void upload_by(const char *home, const char *agency, const char *hex,
+		      const uint8_t *p, size_t n, size_t upto, bool own)
+{
+	struct attach_range r = {0, upto - 1, n};
+	struct node_blob_up *up = NULL;
+	uint64_t have = 0;
+	bool complete = false;
+	struct diag d;
+
+	assert_int_equal(node_blob_up_begin(home, hex, &r, &up, &have, &d), 0);
+	if (own)
+		assert_int_equal(node_blob_own(home, agency, hex, &d), 0);
+	assert_int_equal(node_blob_up_write(up, p, upto, &d), 0);
+	assert_int_equal(node_blob_up_end(up, &have, &complete, &d), 0);
+	assert_true(have == upto && complete == (upto == n));
+	node_blob_up_free(up);
+}
+
+static bool exists(const char *home, const char *sub, const char *name)
+{
+	char p[600];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", home, sub, name);
+	return !lstat(p, &sb);
+}
+
+/* The receiver's bounds on what peers upload: the per-peer quota over
+ * pending uploads (counted through owner links, the upload in question
+ * with its whole size, links of deleted files forgotten), a hub's claim
+ * of a peer's own complete upload into an envelope's spool (and only
+ * that), and the expiry of uploads no envelope took. */
+static void blob_quota_claim_prune(void **state)
+{
+	char home[] = "/tmp/liaison-quota.XXXXXX", cmd[600];
+	char h1[ATTACH_BLOB_HEX + 1], h2[ATTACH_BLOB_HEX + 1];
+	char h3[ATTACH_BLOB_HEX + 1], h4[ATTACH_BLOB_HEX + 1];
+	char h5[ATTACH_BLOB_HEX + 1], h6[ATTACH_BLOB_HEX + 1];
+	const char *env = "0123456789abcdef0123456789abcdef";
+	uint8_t *data = make_data(200000);
+	uint64_t used = 0, have = 0;
+	bool complete = false;
+	size_t removed = 0;
+	int64_t now = (int64_t)time(NULL);
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(home));
+	hex_of(data, 100000, h1);
+	hex_of(data + 1, 100000, h2);
+	hex_of(data + 2, 100000, h3);
+	hex_of(data + 3, 100000, h4);
+	hex_of(data + 4, 100000, h5);
+	hex_of(data + 5, 100000, h6);
+
+	/* Quota: NL-NP holds 100,000 pending bytes; 50,000 more fit
+	 * 200,000, not 120,000. Another peer's count is its own. */
+	upload_by(home, "NL-NP", h1, data, 100000, 100000, true);
+	assert_true(exists(home, "blobs/by-peer/NL-NP", h1));
+	assert_int_equal(
+	    node_blob_quota(home, "NL-NP", h2, 50000, 120000, &used, &d),
+	    LIA_EDENIED);
+	assert_non_null(strstr(d.msg, "over its disk quota"));
+	assert_int_equal(
+	    node_blob_quota(home, "NL-NP", h2, 50000, 200000, &used, &d), 0);
+	assert_true(used == 150000);
+	assert_int_equal(
+	    node_blob_quota(home, "DE-BKA", h2, 50000, 60000, &used, &d), 0);
+	assert_true(used == 50000);
+	/* The upload asked about counts once, with its whole size. */
+	assert_int_equal(
+	    node_blob_quota(home, "NL-NP", h1, 100000, 100000, &used, &d), 0);
+	assert_true(used == 100000);
+	assert_int_equal(
+	    node_blob_quota(home, "../x", h1, 1, 100000, &used, &d),
+	    LIA_EINVAL);
+
+	/* Claim: not by another peer; by the uploader, moved into the
+	 * envelope's spool, still counted until disowned. */
+	assert_int_equal(
+	    node_blob_claim(home, "DE-BKA", h1, env, &have, &complete, &d),
+	    LIA_EDENIED);
+	assert_true(exists(home, "blobs", h1));
+	assert_int_equal(node_blob_claim(home, "NL-NP", h1, "not-an-id", &have,
+					 &complete, &d),
+			 LIA_EINVAL);
+	assert_int_equal(
+	    node_blob_claim(home, "NL-NP", h1, env, &have, &complete, &d), 0);
+	assert_true(complete && have == 100000);
+	assert_false(exists(home, "blobs", h1));
+	{
+		char sub[100];
+
+		snprintf(sub, sizeof(sub), "spool/%s", env);
+		assert_true(exists(home, sub, h1));
+	}
+	assert_int_equal(
+	    node_blob_claim(home, "NL-NP", h1, env, &have, &complete, &d), 0);
+	assert_true(complete && have == 100000);
+	assert_int_equal(
+	    node_blob_quota(home, "NL-NP", h2, 1, 200000, &used, &d), 0);
+	assert_true(used == 100001);
+	node_blob_disown(home, "NL-NP", h1);
+	assert_false(exists(home, "blobs/by-peer/NL-NP", h1));
+	assert_int_equal(
+	    node_blob_quota(home, "NL-NP", h2, 1, 200000, &used, &d), 0);
+	assert_true(used == 1);
+
+	/* A link whose file was deleted elsewhere is forgotten. */
+	upload_by(home, "NL-NP", h2, data + 1, 100000, 100000, true);
+	snprintf(cmd, sizeof(cmd), "%s/blobs/%s", home, h2);
+	assert_int_equal(unlink(cmd), 0);
+	assert_int_equal(
+	    node_blob_quota(home, "NL-NP", h3, 1, 200000, &used, &d), 0);
+	assert_true(used == 1);
+	assert_false(exists(home, "blobs/by-peer/NL-NP", h2));
+
+	/* Expiry: an unfinished upload (h3), an accepted one (h4), a
+	 * complete one no envelope took (h5), an unfinished one without
+	 * owner (h6, as from before owners were recorded). */
+	upload_by(home, "NL-NP", h3, data + 2, 100000, 10, true);
+	upload_by(home, "NL-NP", h4, data + 3, 100000, 100000, true);
+	node_blob_disown(home, "NL-NP", h4);
+	upload_by(home, "NL-NP", h5, data + 4, 100000, 100000, true);
+	upload_by(home, "NL-NP", h6, data + 5, 100000, 10, false);
+	assert_int_equal(node_blob_prune(home, now, 3600, &removed, &d), 0);
+	assert_true(removed == 0);
+	assert_int_equal(node_blob_prune(home, now + 7200, 3600, &removed, &d),
+			 0);
+	assert_true(removed == 3);
+	snprintf(cmd, sizeof(cmd), "%s.part", h3);
+	assert_false(exists(home, "blobs", cmd));
+	assert_false(exists(home, "blobs/by-peer/NL-NP", h3));
+	assert_true(exists(home, "blobs", h4));
+	assert_false(exists(home, "blobs", h5));
+	assert_false(exists(home, "blobs/by-peer/NL-NP", h5));
+	snprintf(cmd, sizeof(cmd), "%s.part", h6);
+	assert_false(exists(home, "blobs", cmd));
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+	assert_int_equal(system(cmd), 0);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +691,7 @@ int main(void)
 	    cmocka_unit_test(ranges),
 	    cmocka_unit_test(statuses),
 	    cmocka_unit_test(blob_uploads),
+	    cmocka_unit_test(blob_quota_claim_prune),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
