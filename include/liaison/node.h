@@ -15,6 +15,7 @@
 #include "liaison/attach.h"
 #include "liaison/envelope.h"
 #include "liaison/error.h"
+#include "liaison/evidence.h"
 #include "liaison/marking.h"
 #include "liaison/ledger.h"
 #include "liaison/match.h"
@@ -905,6 +906,20 @@ int node_custody_send(struct node *n, const struct identity *me,
 		      struct ledger *lg, const char *home, const char *id,
 		      enum envelope_kind kind, const char *to, int64_t now,
 		      struct diag *d);
+/* Before a custody event is recorded: a transfer to an agency other than
+ * this node's needs that agency pinned as a peer (LIA_ENOTFOUND, said in
+ * d, otherwise), so that what is recorded can be sent. */
+int node_custody_check_to(struct node *n, enum evidence_kind kind,
+			  const char *to, struct diag *d);
+/* After a custody event is recorded (and by `evidence resend`): queue
+ * what the item's chain owes another agency (evidence_owed), with
+ * node_custody_send. *kind and to get what was sent and to whom.
+ * LIA_ENOTFOUND when nothing is owed. The CLI and the API both send
+ * through this, so an event recorded either way travels the same. */
+int node_custody_send_owed(struct node *n, const struct identity *me,
+			   const struct evidence_ctx *ec, const char *id,
+			   int64_t now, enum evidence_kind *kind,
+			   char to[MARKING_CODE_MAX + 1], struct diag *d);
 int node_custody_receive(struct node *n, const struct identity_card *peer,
 			 const struct envelope_header *h, const char *env_id,
 			 const uint8_t *body, size_t len, int64_t now,

@@ -311,60 +311,28 @@ static int print_incoming(const struct store_custody_in *r, void *ctx)
 	return rc == LIA_ENOTFOUND || rc == LIA_EDENIED ? 0 : rc;
 }
 
-/* A transfer to an agency needs it pinned, checked before anything is
- * recorded. */
-static int custody_peer(struct node *n, enum evidence_kind kind, const char *to,
-			struct diag *d)
-{
-	struct identity_card card = {0};
-	int rc;
-
-	if (kind == EVIDENCE_TRANSFERRED && evidence_to_agency(to) &&
-	    strcmp(to, n->cfg.agency)) {
-		if ((rc = node_peer_card(n, to, &card, NULL, 0, d))) {
-			if (rc == LIA_ENOTFOUND)
-				diag_set(d,
-					 "a transfer to agency %s needs it "
-					 "pinned as a peer (liaison peer "
-					 "add)",
-					 to);
-			return rc;
-		}
-		identity_card_free(&card);
-	}
-	return 0;
-}
-
 /* Send what the item's chain owes another agency (evidence_owed): after
  * an event is recorded, and again by `evidence resend` when that failed.
  * Nothing is owed after an event of this node only. */
-static int custody_send_owed(struct open_node *o, const char *home,
-			     const struct evidence_ctx *ec, const char *id,
-			     bool must, struct diag *d)
+static int custody_send_owed(struct open_node *o, const struct evidence_ctx *ec,
+			     const char *id, bool must, struct diag *d)
 {
 	char to[MARKING_CODE_MAX + 1];
 	enum evidence_kind kind;
 	int rc;
 
-	if ((rc = evidence_owed(ec, id, &kind, to, d))) {
-		if (rc == LIA_ENOTFOUND && !must)
-			return 0;
+	rc = node_custody_send_owed(o->n, o->me, ec, id, (int64_t)time(NULL),
+				    &kind, to, d);
+	if (rc == LIA_ENOTFOUND && !must)
+		return 0;
+	if (rc) {
+		/* The officer is told what was recorded and how to send it;
+		 * the reason (which agency, why) follows. */
 		if (!must)
-			diag_prefix(d, "recorded, but not sent: ");
-		return rc;
-	}
-	if ((rc = node_custody_send(o->n, o->me, o->lg, home, id,
-				    kind == EVIDENCE_TRANSFERRED
-					? ENVELOPE_CUSTODY_TRANSFER
-					: ENVELOPE_CUSTODY_RECEIPT,
-				    to, (int64_t)time(NULL), d))) {
-		if (must)
-			diag_prefix(d, "not sent to %s: ", to);
-		else
 			diag_prefix(d,
-				    "recorded, but not sent to %s (liaison "
-				    "evidence resend %s sends it): ",
-				    to, id);
+				    "recorded (liaison evidence resend %s "
+				    "sends it), but ",
+				    id);
 		return rc;
 	}
 	printf("%s sent to %s over the exchange\n",
@@ -434,7 +402,8 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 				    "transferred, received, examined, copied, "
 				    "returned, destroyed");
 			rc = LIA_EINVAL;
-		} else if (!(rc = custody_peer(o.n, kind, op->to, d)) &&
+		} else if (!(rc =
+				 node_custody_check_to(o.n, kind, op->to, d)) &&
 			   !(rc = unlock_user(o.n->store, op->user, op->pwfile,
 					      &who, d)) &&
 			   !(rc = evidence_event(&ec, who, arg, kind, op->to,
@@ -445,8 +414,7 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 			 * from an agency, travels over the exchange. */
 			if (kind == EVIDENCE_TRANSFERRED ||
 			    kind == EVIDENCE_RECEIVED)
-				rc = custody_send_owed(&o, c->home, &ec, arg,
-						       false, d);
+				rc = custody_send_owed(&o, &ec, arg, false, d);
 		}
 	} else if (!strcmp(sub, "resend")) {
 		/* Only those who record custody send it; the outbox row
@@ -461,8 +429,8 @@ static int evidence_run(struct cli *c, const char *sub, const char *arg,
 					 users_key_info(who)->name);
 				rc = LIA_EDENIED;
 			} else if (!(rc = evidence_settle(&ec, arg, NULL, d)) &&
-				   !(rc = custody_send_owed(&o, c->home, &ec,
-							    arg, true, d))) {
+				   !(rc = custody_send_owed(&o, &ec, arg, true,
+							    d))) {
 				char actor[USERS_NAME_MAX + 8];
 
 				snprintf(actor, sizeof(actor), "user:%s",

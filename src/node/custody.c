@@ -245,3 +245,48 @@ out:
 	json_decref(o);
 	return err;
 }
+
+int node_custody_check_to(struct node *n, enum evidence_kind kind,
+			  const char *to, struct diag *d)
+{
+	struct identity_card card = {0};
+	int rc;
+
+	if (kind != EVIDENCE_TRANSFERRED || !evidence_to_agency(to) ||
+	    !strcmp(to, n->cfg.agency))
+		return 0;
+	if ((rc = node_peer_card(n, to, &card, NULL, 0, d))) {
+		if (rc == LIA_ENOTFOUND)
+			diag_set(d,
+				 "a transfer to agency %s needs it pinned as "
+				 "a peer (liaison peer add)",
+				 to);
+		return rc;
+	}
+	identity_card_free(&card);
+	return 0;
+}
+
+int node_custody_send_owed(struct node *n, const struct identity *me,
+			   const struct evidence_ctx *ec, const char *id,
+			   int64_t now, enum evidence_kind *kind,
+			   char to[MARKING_CODE_MAX + 1], struct diag *d)
+{
+	char owed_to[MARKING_CODE_MAX + 1];
+	enum evidence_kind k;
+	int rc;
+
+	if ((rc = evidence_owed(ec, id, &k, owed_to, d)))
+		return rc;
+	if ((rc = node_custody_send(n, me, ec->lg, ec->home, id,
+				    k == EVIDENCE_TRANSFERRED
+					? ENVELOPE_CUSTODY_TRANSFER
+					: ENVELOPE_CUSTODY_RECEIPT,
+				    owed_to, now, d))) {
+		diag_prefix(d, "not sent to %s: ", owed_to);
+		return rc;
+	}
+	*kind = k;
+	memcpy(to, owed_to, strlen(owed_to) + 1);
+	return 0;
+}

@@ -24,7 +24,7 @@ echo "$ERR" | grep -q "owes no other agency a transfer or a receipt" || fail "re
 
 block "$A"
 expect_exit 70 lia "$A" evidence event "$ID" --kind transferred --to DE-BKA --user alice
-echo "$ERR" | grep -q "recorded, but not sent to DE-BKA (liaison evidence resend $ID sends it)" || fail "blocked transfer: $ERR"
+echo "$ERR" | grep -q "recorded (liaison evidence resend $ID sends it), but not sent to DE-BKA" || fail "blocked transfer: $ERR"
 unblock "$A"
 [ "$(outbox_rows "$A" transfer)" = 0 ] || fail "a transfer was queued despite the block"
 lia "$A" evidence show "$ID" >"$TMP/s" && grep -q "event 1 transferred" "$TMP/s" || fail "the transfer was not recorded: $(cat "$TMP/s")"
@@ -46,7 +46,7 @@ ok "evidence resend queues the open transfer; B receives it"
 # The receipt at B cannot be queued either; resend at B sends it.
 block "$B"
 expect_exit 70 lia "$B" evidence event "$ID" --kind received --user bruno
-echo "$ERR" | grep -q "recorded, but not sent to NL-NP" || fail "blocked receipt: $ERR"
+echo "$ERR" | grep -q "recorded (liaison evidence resend $ID sends it), but not sent to NL-NP" || fail "blocked receipt: $ERR"
 unblock "$B"
 OUT=$(lia "$B" evidence resend "$ID" --user bruno) || fail "resend at B: $OUT"
 echo "$OUT" | grep -q "receipt sent to NL-NP over the exchange" || fail "resend at B: $OUT"
