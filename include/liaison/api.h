@@ -12,8 +12,11 @@
  * Prometheus text) body; every error is {"error":{"code","message"}} with
  * one of the stable codes listed in docs/API.md and docs/openapi.json.
  *
- * Threads: one struct api belongs to the listener's single polling
- * thread; nothing in it is shared with the federation endpoint or the
+ * Threads: a struct api is a worker, used by one thread at a time, with
+ * its own node handle. The workers made from one api_new (api_worker_new)
+ * share its screening index, the one sync that keeps the index current,
+ * the metrics and the login pauses, so requests are answered
+ * concurrently. Nothing is shared with the federation endpoint or the
  * delivery worker (each has its own store handle).
  */
 #ifndef LIAISON_API_H
@@ -105,8 +108,16 @@ int api_events_next(struct api *a, int64_t since, unsigned mask, size_t max,
 		    struct strbuf *out, int64_t *last, struct diag *d);
 
 /* The context of a listener over node n (borrowed; n->store is used from
- * the caller's thread only). Loads the screening index once. */
+ * the caller's thread only, and also by the index sync of every worker
+ * made from it, under the sync's lock: a server that runs workers on
+ * other threads keeps this first one for the sync only). Loads the
+ * screening index once. */
 int api_new(struct node *n, struct api **out, struct diag *d);
+/* Another worker over its own node handle n (borrowed), sharing parent's
+ * index, sync, metrics and login pauses. Workers and their parent may be
+ * freed in any order. */
+int api_worker_new(struct api *parent, struct node *n, struct api **out,
+		   struct diag *d);
 void api_free(struct api *a);
 
 /* Answer one request. rs->body is initialised here and released by the

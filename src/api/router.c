@@ -10,6 +10,8 @@
  * docs/API.md.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,15 +53,20 @@ struct metric {
 	uint64_t count;
 };
 
-struct api {
-	struct node *n;
-	struct identity *me; /* loaded on first use (call_me) */
-	struct match_ctx *mc;
+/* What every worker of one listener shares: the screening index and the
+ * one sync that keeps it current, and the counters. The index is safe for
+ * concurrent screen_query (it locks itself for changes); the sync and its
+ * node handle are used under sync_mu only; the counters and the login
+ * pauses under stat_mu. */
+struct api_shared {
+	atomic_uint refs;
+	pthread_mutex_t sync_mu, stat_mu;
+	struct match_ctx *mc; /* the sync's, under sync_mu */
 	struct screen_index *ix;
 	struct node_screen_sync *sync; /* keeps ix current with the store */
-	bool ix_dirty; /* this listener's own handle changed records */
-	api_audit_fn audit_fn; /* NULL: write each audit row at once */
-	void *audit_ctx;
+	/* A worker changed records through the sync's own handle, whose
+	 * own commits do not move its data version. */
+	atomic_bool ix_dirty;
 	struct login_slot logins[LOGIN_SLOTS];
 	struct metric metrics[METRIC_SLOTS];
 	uint64_t hist[HIST_BUCKETS + 1]; /* last one is +Inf */
@@ -68,25 +75,79 @@ struct api {
 	uint64_t screen_names, screen_hits;
 };
 
+/* One worker: used by one thread at a time, with its own store handle and
+ * its own match context (ICU transliterators are not thread-safe). */
+struct api {
+	struct node *n;
+	struct identity *me; /* loaded on first use (call_me) */
+	struct match_ctx *mc;
+	struct api_shared *sh;
+	api_audit_fn audit_fn; /* NULL: write each audit row at once */
+	void *audit_ctx;
+};
+
 static const double hist_le[HIST_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005,
 					     0.01,   0.025, 0.1,    1.0};
 
+static void shared_free(struct api_shared *sh)
+{
+	if (!sh || atomic_fetch_sub(&sh->refs, 1) != 1)
+		return;
+	node_screen_sync_free(sh->sync);
+	screen_index_free(sh->ix);
+	match_ctx_free(sh->mc);
+	pthread_mutex_destroy(&sh->stat_mu);
+	pthread_mutex_destroy(&sh->sync_mu);
+	free(sh);
+}
+
 int api_new(struct node *n, struct api **out, struct diag *d)
 {
-	struct api *a;
+	struct api_shared *sh = NULL;
+	struct api *a = NULL;
 	int err;
 
 	if (!n || !out)
 		return LIA_EINVAL;
-	if (!(a = calloc(1, sizeof(*a))))
+	if (!(sh = calloc(1, sizeof(*sh))) || !(a = calloc(1, sizeof(*a)))) {
+		free(sh);
 		return LIA_ENOMEM;
+	}
+	atomic_init(&sh->refs, 1);
+	atomic_init(&sh->ix_dirty, false);
+	pthread_mutex_init(&sh->sync_mu, NULL);
+	pthread_mutex_init(&sh->stat_mu, NULL);
 	a->n = n;
+	a->sh = sh;
 	/* One index for the life of the listener, kept current by
 	 * applying only what changed: building it costs seconds for a
 	 * million names, a request must cost microseconds. */
-	if ((err = match_ctx_new(&a->mc, d)) ||
-	    (err = screen_index_new(&a->ix)) ||
-	    (err = node_screen_sync_new(n, a->ix, a->mc, &a->sync, d)))
+	if ((err = match_ctx_new(&sh->mc, d)) ||
+	    (err = match_ctx_new(&a->mc, d)) ||
+	    (err = screen_index_new(&sh->ix)) ||
+	    (err = node_screen_sync_new(n, sh->ix, sh->mc, &sh->sync, d)))
+		goto out;
+	*out = a;
+	a = NULL;
+out:
+	api_free(a);
+	return err;
+}
+
+int api_worker_new(struct api *parent, struct node *n, struct api **out,
+		   struct diag *d)
+{
+	struct api *a;
+	int err;
+
+	if (!parent || !n || !out)
+		return LIA_EINVAL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return LIA_ENOMEM;
+	a->n = n;
+	a->sh = parent->sh;
+	atomic_fetch_add(&a->sh->refs, 1);
+	if ((err = match_ctx_new(&a->mc, d)))
 		goto out;
 	*out = a;
 	a = NULL;
@@ -99,8 +160,7 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	node_screen_sync_free(a->sync);
-	screen_index_free(a->ix);
+	shared_free(a->sh);
 	match_ctx_free(a->mc);
 	identity_free(a->me);
 	free(a);
@@ -117,25 +177,29 @@ void api_set_audit_sink(struct api *a, api_audit_fn fn, void *ctx)
 void api_observe(struct api *a, const char *route, unsigned status,
 		 double seconds)
 {
+	struct api_shared *sh;
 	size_t i;
 
 	if (!a)
 		return;
-	for (i = 0; i < METRIC_SLOTS && a->metrics[i].route[0]; i++)
-		if (a->metrics[i].status == status &&
-		    !strcmp(a->metrics[i].route, route))
+	sh = a->sh;
+	pthread_mutex_lock(&sh->stat_mu);
+	for (i = 0; i < METRIC_SLOTS && sh->metrics[i].route[0]; i++)
+		if (sh->metrics[i].status == status &&
+		    !strcmp(sh->metrics[i].route, route))
 			break;
 	if (i < METRIC_SLOTS) {
-		snprintf(a->metrics[i].route, sizeof(a->metrics[i].route), "%s",
-			 route);
-		a->metrics[i].status = status;
-		a->metrics[i].count++;
+		snprintf(sh->metrics[i].route, sizeof(sh->metrics[i].route),
+			 "%s", route);
+		sh->metrics[i].status = status;
+		sh->metrics[i].count++;
 	}
 	for (i = 0; i < HIST_BUCKETS && seconds > hist_le[i]; i++)
 		;
-	a->hist[i]++;
-	a->hist_sum += seconds;
-	a->hist_count++;
+	sh->hist[i]++;
+	sh->hist_sum += seconds;
+	sh->hist_count++;
+	pthread_mutex_unlock(&sh->stat_mu);
 }
 
 /* ------------------------------------------------------------- request */
@@ -292,10 +356,15 @@ static bool after_i64(struct call *c, int64_t *out)
  * (by this listener or by any other process) is applied now. */
 static int sync_index(struct api *a, struct diag *d)
 {
-	int err = node_screen_sync(a->sync, a->ix_dirty, NULL, d);
+	struct api_shared *sh = a->sh;
+	int err;
 
-	if (!err)
-		a->ix_dirty = false;
+	pthread_mutex_lock(&sh->sync_mu);
+	err = node_screen_sync(sh->sync, atomic_exchange(&sh->ix_dirty, false),
+			       NULL, d);
+	if (err)
+		atomic_store(&sh->ix_dirty, true);
+	pthread_mutex_unlock(&sh->sync_mu);
 	return err;
 }
 
@@ -303,7 +372,7 @@ static size_t screened_records(struct api *a)
 {
 	struct screen_stats st;
 
-	screen_stats(a->ix, &st);
+	screen_stats(a->sh->ix, &st);
 	return st.records;
 }
 
@@ -326,26 +395,28 @@ static void h_health(struct call *c)
 static void h_metrics(struct call *c)
 {
 	struct strbuf *b = &c->rs->body;
-	struct api *a = c->a;
+	struct api_shared *sh = c->a->sh;
+	size_t records = screened_records(c->a);
 	uint64_t cum = 0;
 	int err = 0;
 
 	strbuf_reset(b);
+	pthread_mutex_lock(&sh->stat_mu);
 	err |= strbuf_addstr(b, "# HELP liaison_api_requests_total API "
 				"requests by route and status.\n"
 				"# TYPE liaison_api_requests_total counter\n");
-	for (size_t i = 0; i < METRIC_SLOTS && a->metrics[i].route[0]; i++)
+	for (size_t i = 0; i < METRIC_SLOTS && sh->metrics[i].route[0]; i++)
 		err |= strbuf_addf(b,
 				   "liaison_api_requests_total{route=\"%s\","
 				   "status=\"%u\"} %llu\n",
-				   a->metrics[i].route, a->metrics[i].status,
-				   (unsigned long long)a->metrics[i].count);
+				   sh->metrics[i].route, sh->metrics[i].status,
+				   (unsigned long long)sh->metrics[i].count);
 	err |= strbuf_addstr(b, "# HELP liaison_api_request_seconds Time to "
 				"answer a request.\n"
 				"# TYPE liaison_api_request_seconds "
 				"histogram\n");
 	for (size_t i = 0; i <= HIST_BUCKETS; i++) {
-		cum += a->hist[i];
+		cum += sh->hist[i];
 		if (i < HIST_BUCKETS)
 			err |= strbuf_addf(b,
 					   "liaison_api_request_seconds_bucket"
@@ -372,10 +443,11 @@ static void h_metrics(struct call *c)
 			   "screening index.\n"
 			   "# TYPE liaison_screen_records gauge\n"
 			   "liaison_screen_records %zu\n",
-			   a->hist_sum, (unsigned long long)a->hist_count,
-			   (unsigned long long)a->screen_names,
-			   (unsigned long long)a->screen_hits,
-			   screened_records(a));
+			   sh->hist_sum, (unsigned long long)sh->hist_count,
+			   (unsigned long long)sh->screen_names,
+			   (unsigned long long)sh->screen_hits,
+			   records);
+	pthread_mutex_unlock(&sh->stat_mu);
 	if (err) {
 		fail(c, 500, "internal", "out of memory");
 		return;
@@ -384,16 +456,17 @@ static void h_metrics(struct call *c)
 	c->rs->content_type = "text/plain; version=0.0.4";
 }
 
-static struct login_slot *login_slot(struct api *a, const char *name,
+/* Under sh->stat_mu. */
+static struct login_slot *login_slot(struct api_shared *sh, const char *name,
 				     bool create)
 {
-	struct login_slot *oldest = &a->logins[0];
+	struct login_slot *oldest = &sh->logins[0];
 
 	for (size_t i = 0; i < LOGIN_SLOTS; i++) {
-		if (!strcmp(a->logins[i].name, name))
-			return &a->logins[i];
-		if (a->logins[i].until < oldest->until)
-			oldest = &a->logins[i];
+		if (!strcmp(sh->logins[i].name, name))
+			return &sh->logins[i];
+		if (sh->logins[i].until < oldest->until)
+			oldest = &sh->logins[i];
 	}
 	if (!create)
 		return NULL;
@@ -410,7 +483,8 @@ static void h_sessions(struct call *c)
 	json_t *pw = json_object_get(c->body, "password");
 	const char *pass = json_string_value(pw);
 	size_t plen = json_string_length(pw);
-	int64_t now = (int64_t)time(NULL), id;
+	int64_t now = (int64_t)time(NULL), id, pause_s;
+	struct api_shared *sh = c->a->sh;
 	char tok[API_TOKEN_LEN + 1];
 	struct login_slot *sl;
 	struct diag d;
@@ -421,18 +495,29 @@ static void h_sessions(struct call *c)
 		fail(c, 401, "unauthenticated", "wrong name or password");
 		return;
 	}
-	sl = login_slot(c->a, name, false);
-	if (sl && sl->fails >= API_LOGIN_FAILS && sl->until > now) {
+	/* The password hash is not computed under the lock: concurrent
+	 * tries of one name may pass the check together, so at most one
+	 * per API worker more than API_LOGIN_FAILS get through before the
+	 * pause. */
+	pthread_mutex_lock(&sh->stat_mu);
+	sl = login_slot(sh, name, false);
+	pause_s = sl && sl->fails >= API_LOGIN_FAILS && sl->until > now
+		   ? sl->until - now
+		   : 0;
+	pthread_mutex_unlock(&sh->stat_mu);
+	if (pause_s) {
 		fail(c, 429, "too_many_requests",
 		     "too many failed logins for this name; wait %lld s",
-		     (long long)(sl->until - now));
+		     (long long)pause_s);
 		return;
 	}
 	err = users_check_password(c->a->n->store, name, pass, plen, &d);
 	if (err == LIA_EDENIED || err == LIA_ENOTFOUND) {
-		sl = login_slot(c->a, name, true);
+		pthread_mutex_lock(&sh->stat_mu);
+		sl = login_slot(sh, name, true);
 		if (++sl->fails >= API_LOGIN_FAILS)
 			sl->until = now + API_LOGIN_PAUSE_S;
+		pthread_mutex_unlock(&sh->stat_mu);
 		fail(c, 401, "unauthenticated", "wrong name or password");
 		return;
 	}
@@ -440,8 +525,10 @@ static void h_sessions(struct call *c)
 		fail_store(c, err, &d);
 		return;
 	}
-	if ((sl = login_slot(c->a, name, false)))
+	pthread_mutex_lock(&sh->stat_mu);
+	if ((sl = login_slot(sh, name, false)))
 		memset(sl, 0, sizeof(*sl));
+	pthread_mutex_unlock(&sh->stat_mu);
 	if ((err = api_token_create(c->a->n->store, name, "session",
 				    now + API_SESSION_TTL_S, name, tok, &id,
 				    &d))) {
@@ -485,10 +572,12 @@ static int screen_one(struct call *c, const char *name, json_t **out)
 	int err;
 
 	diag_clear(&d);
-	if ((err = screen_query(c->a->ix, c->a->mc, &q, hits, 50, &nh, &d)))
+	if ((err = screen_query(c->a->sh->ix, c->a->mc, &q, hits, 50, &nh, &d)))
 		return err;
-	c->a->screen_names++;
-	c->a->screen_hits += nh;
+	pthread_mutex_lock(&c->a->sh->stat_mu);
+	c->a->sh->screen_names++;
+	c->a->sh->screen_hits += nh;
+	pthread_mutex_unlock(&c->a->sh->stat_mu);
 	*out =
 	    json_pack("{s:s,s:o}", "name", name, "hits", hits_json(hits, nh));
 	return *out ? 0 : LIA_ENOMEM;
@@ -1419,7 +1508,7 @@ static void h_alert_issue(struct call *c)
 	r.expires = ex ? (int64_t)json_integer_value(ex) : 0;
 	r.actor = c->actor;
 	diag_clear(&d);
-	c->a->ix_dirty = true;
+	atomic_store(&c->a->sh->ix_dirty, true);
 	if ((err = node_alert_issue(c->a->n, me, &r, id, &d))) {
 		fail_store(c, err, &d);
 		return;
@@ -1438,7 +1527,7 @@ static void h_alert_withdraw(struct call *c)
 	if (!(me = call_me(c)))
 		return;
 	diag_clear(&d);
-	c->a->ix_dirty = true;
+	atomic_store(&c->a->sh->ix_dirty, true);
 	if ((err = node_alert_withdraw(c->a->n, me, c->param,
 				       body_str(c, "reason"), c->actor, &d))) {
 		fail_store(c, err, &d);
@@ -1527,7 +1616,7 @@ static void h_import(struct call *c)
 	have_file = true;
 	if ((err = node_import(c->a->n, &imp, &counts, &d)))
 		goto out;
-	c->a->ix_dirty = true;
+	atomic_store(&c->a->sh->ix_dirty, true);
 	/* The records are committed: a failure to screen them against
 	 * partners' alerts is answered as an error all the same. */
 	if ((err = node_import_alerts(c->a->n, &sent, &d)))

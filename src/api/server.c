@@ -3,22 +3,27 @@
  * TLS certificate, no client certificate, one internal polling thread.
  *
  * One thread per connection, because a Server-Sent Events stream
- * (GET /v1/events) holds its connection open and waits for rows. The
- * router, its screening index and its store handle are used under one
- * mutex: a screening request costs tens of microseconds, and no part of
- * the router needs to be thread-safe. The listener has its own node
- * handle: SQLite handles are not shared with the other threads of the
- * daemon.
+ * (GET /v1/events) holds its connection open and waits for rows.
+ * Requests are answered concurrently: each takes a router worker (struct
+ * api with its own node handle, so its own SQLite connection; WAL lets
+ * readers run beside the writer) from a pool for the time of its
+ * api_handle, and gives it back. The pool grows on demand up to
+ * WORKERS_MAX handles and keeps them for the life of the listener (a
+ * connection's thread lives only as long as its connection, a handle is
+ * worth keeping). The workers share one screening index, kept current by
+ * one sync over the first node handle (s->n), which no request uses
+ * otherwise. Before, one mutex around a single router and handle made
+ * the two cores of a small machine answer one request at a time.
  *
- * Audit rows are group-committed: a request's rows are queued (under the
- * mutex, by the router's audit sink) and a writer thread with its own
+ * Audit rows are group-committed: a request's rows are queued (by the
+ * router's audit sink, under the queue's lock) and a writer thread with its own
  * node handle writes whatever is queued as one transaction with one sync
  * (store_batch_begin/end), each row in its own savepoint. The request's
- * thread waits, outside the mutex, until its rows are durable and only
+ * thread gives its worker back, waits until its rows are durable and only
  * then sends the answer; a row that could not be written turns the
  * answer into an error (no row, no data). Under load many requests share
- * one sync instead of paying one each, and the sync no longer holds the
- * mutex that screening needs.
+ * one sync instead of paying one each, and no worker is held during the
+ * sync.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -49,12 +54,27 @@ struct audit_row {
 
 #define AUDIT_BATCH_MAX 512 /* rows in one transaction */
 
-struct api_server {
-	struct MHD_Daemon *mhd;
+/* A router worker of the pool, and its own node handle. */
+struct worker {
 	struct node *n;
 	struct api *api;
-	pthread_mutex_t mu; /* guards api and n */
+	struct worker *next;
+};
+
+/* Handles a listener keeps: more than the cores, since a request also
+ * waits for its audit rows and for SQLite; far fewer than the connection
+ * limit, since every handle is a SQLite connection with its own cache. */
+#define WORKERS_MAX 16
+
+struct api_server {
+	struct MHD_Daemon *mhd;
+	struct node *n;	 /* the index sync's handle (through api) */
+	struct api *api; /* the sync, metrics; answers no request */
 	atomic_bool stop;
+	pthread_mutex_t pmu; /* guards the pool */
+	pthread_cond_t freed;
+	struct worker *free_w;
+	size_t n_workers; /* made, free or in use */
 	/* Group commit of audit rows (above). */
 	struct node *wn;     /* the writer's own handle */
 	pthread_mutex_t amu; /* guards q, nq, cap, astop, every wait */
@@ -97,7 +117,8 @@ static void row_free(struct audit_row *r)
 	free(r->detail);
 }
 
-/* The router's audit sink (under s->mu): queue a copy of the row. */
+/* The router's audit sink (on the request's thread): queue a copy of the
+ * row. */
 static int audit_queue(void *ctx, const char *actor, const char *action,
 		       const char *object, const char *detail)
 {
@@ -209,6 +230,63 @@ static int audit_wait(struct api_server *s, struct audit_wait *w)
 	return err;
 }
 
+static void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	api_free(w->api);
+	node_close(w->n);
+	free(w);
+}
+
+/* Take a free worker, make one while the pool is below WORKERS_MAX, or
+ * wait for one to be given back. */
+static int worker_get(struct api_server *s, struct worker **out, struct diag *d)
+{
+	struct worker *w = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&s->pmu);
+	while (!s->free_w && s->n_workers == WORKERS_MAX)
+		pthread_cond_wait(&s->freed, &s->pmu);
+	if ((w = s->free_w)) {
+		s->free_w = w->next;
+		pthread_mutex_unlock(&s->pmu);
+		*out = w;
+		return 0;
+	}
+	s->n_workers++;
+	pthread_mutex_unlock(&s->pmu);
+	/* Opened outside the lock: the other requests go on meanwhile. */
+	if (!(w = calloc(1, sizeof(*w)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = node_open(s->n->home, false, &w->n, d)) ||
+	    (err = api_worker_new(s->api, w->n, &w->api, d)))
+		goto out;
+	*out = w;
+	w = NULL;
+out:
+	if (err) {
+		worker_free(w);
+		pthread_mutex_lock(&s->pmu);
+		s->n_workers--;
+		pthread_cond_signal(&s->freed);
+		pthread_mutex_unlock(&s->pmu);
+	}
+	return err;
+}
+
+static void worker_put(struct api_server *s, struct worker *w)
+{
+	pthread_mutex_lock(&s->pmu);
+	w->next = s->free_w;
+	s->free_w = w;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->pmu);
+}
+
 static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind,
 			      const char *key, const char *value)
 {
@@ -237,6 +315,7 @@ static double elapsed(const struct timespec *t0)
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct stream *st = cls;
+	struct worker *w;
 	struct diag d;
 	size_t n;
 	int err;
@@ -248,10 +327,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		if (atomic_load(&st->s->stop))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		diag_clear(&d);
-		pthread_mutex_lock(&st->s->mu);
-		err = api_events_next(st->s->api, st->since, st->mask,
-				      EVENTS_BATCH, &st->buf, &st->since, &d);
-		pthread_mutex_unlock(&st->s->mu);
+		if ((err = worker_get(st->s, &w, &d)))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		err = api_events_next(w->api, st->since, st->mask, EVENTS_BATCH,
+				      &st->buf, &st->since, &d);
+		worker_put(st->s, w);
 		if (err)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (!st->buf.len &&
@@ -307,6 +387,8 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 {
 	struct api_response rs;
 	struct MHD_Response *r;
+	struct worker *w;
+	struct diag d;
 	enum MHD_Result rc;
 	int err;
 
@@ -319,11 +401,31 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Purpose");
 	p->rq.last_event_id =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
-	pthread_mutex_lock(&s->mu);
-	api_set_audit_sink(s->api, audit_queue, p);
-	api_handle(s->api, &p->rq, &rs);
-	api_set_audit_sink(s->api, NULL, NULL);
-	pthread_mutex_unlock(&s->mu);
+	diag_clear(&d);
+	if ((err = worker_get(s, &w, &d))) {
+		/* No store handle for this request (too many open files,
+		 * out of memory): busy, to be tried again. */
+		memset(&rs, 0, sizeof(rs));
+		strbuf_init(&rs.body, API_BODY_MAX);
+		snprintf(rs.route, sizeof(rs.route), "unavailable");
+		rs.stream = false;
+		rs.content_type = "application/json";
+		rs.status = 503;
+		if (strbuf_addstr(
+			&rs.body,
+			"{\"error\":{\"code\":\"busy\",\"message\":"
+			"\"no store handle is free; try again\"}}\n")) {
+			strbuf_release(&rs.body);
+			return MHD_NO;
+		}
+	} else {
+		api_set_audit_sink(w->api, audit_queue, p);
+		api_handle(w->api, &p->rq, &rs);
+		api_set_audit_sink(w->api, NULL, NULL);
+		worker_put(s, w);
+	}
+	/* Waited for with no worker held: other requests use it while this
+	 * one's rows are synced. */
 	if ((err = audit_wait(s, &p->aw))) {
 		/* The answer is not sent: its audit row is not durable. */
 		if (rs.body.buf)
@@ -361,10 +463,8 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
 	rc = MHD_queue_response(c, rs.status, r);
 	MHD_destroy_response(r);
-	pthread_mutex_lock(&s->mu);
 	api_observe(s->api, rs.route[0] ? rs.route : "unmatched", rs.status,
 		    elapsed(&p->t0));
-	pthread_mutex_unlock(&s->mu);
 	/* The body may hold a session token: wipe before freeing. */
 	if (rs.body.buf)
 		sodium_memzero(rs.body.buf, rs.body.len);
@@ -436,7 +536,8 @@ int api_server_start(const char *home, const char *listen, const char *cert_pem,
 		return err;
 	if (!(s = calloc(1, sizeof(*s))))
 		return LIA_ENOMEM;
-	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->pmu, NULL);
+	pthread_cond_init(&s->freed, NULL);
 	pthread_mutex_init(&s->amu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
@@ -490,12 +591,20 @@ void api_server_stop(struct api_server *s)
 		pthread_join(s->writer_tid, NULL);
 	}
 	free(s->q);
+	/* Every connection is closed: every worker is back in the pool. */
+	while (s->free_w) {
+		struct worker *w = s->free_w;
+
+		s->free_w = w->next;
+		worker_free(w);
+	}
 	api_free(s->api);
 	node_close(s->wn);
 	node_close(s->n);
 	pthread_cond_destroy(&s->done);
 	pthread_cond_destroy(&s->work);
 	pthread_mutex_destroy(&s->amu);
-	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->pmu);
 	free(s);
 }
