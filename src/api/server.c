@@ -8,10 +8,10 @@
  * api with its own node handle, so its own SQLite connection; WAL lets
  * readers run beside the writer) from a pool for the time of its
  * api_handle, and gives it back. The pool grows on demand up to
- * WORKERS_MAX handles and keeps them for the life of the listener (a
- * connection's thread lives only as long as its connection, a handle is
- * worth keeping). The workers share one screening index, kept current by
- * one sync over the first node handle (s->n), which no request uses
+ * WORKERS_MAX handles (or LIAISON_API_WORKERS) and keeps them for the life of
+ * the listener (a connection's thread lives only as long as its connection, a
+ * handle is worth keeping). The workers share one screening index, kept current
+ * by one sync over the first node handle (s->n), which no request uses
  * otherwise. Before, one mutex around a single router and handle made
  * the two cores of a small machine answer one request at a time.
  *
@@ -62,9 +62,27 @@ struct worker {
 };
 
 /* Handles a listener keeps: more than the cores, since a request also
- * waits for its audit rows and for SQLite; far fewer than the connection
- * limit, since every handle is a SQLite connection with its own cache. */
+ * waits for SQLite; far fewer than the connection limit, since every
+ * handle is a SQLite connection with its own cache. */
 #define WORKERS_MAX 16
+#define WORKERS_ENV_MAX 64
+
+/* LIAISON_API_WORKERS (1 to 64) overrides WORKERS_MAX, to measure the
+ * pool's size (bench/api.sh); 1 answers one request at a time, as before
+ * the pool. Anything else is ignored. */
+static size_t workers_max(void)
+{
+	const char *v = getenv("LIAISON_API_WORKERS");
+	unsigned long n;
+	char *end;
+
+	if (!v || !*v)
+		return WORKERS_MAX;
+	n = strtoul(v, &end, 10);
+	if (*end || n < 1 || n > WORKERS_ENV_MAX)
+		return WORKERS_MAX;
+	return (size_t)n;
+}
 
 struct api_server {
 	struct MHD_Daemon *mhd;
@@ -75,6 +93,7 @@ struct api_server {
 	pthread_cond_t freed;
 	struct worker *free_w;
 	size_t n_workers; /* made, free or in use */
+	size_t max_workers;
 	/* Group commit of audit rows (above). */
 	struct node *wn;     /* the writer's own handle */
 	pthread_mutex_t amu; /* guards q, nq, cap, astop, every wait */
@@ -247,7 +266,7 @@ static int worker_get(struct api_server *s, struct worker **out, struct diag *d)
 	int err = 0;
 
 	pthread_mutex_lock(&s->pmu);
-	while (!s->free_w && s->n_workers == WORKERS_MAX)
+	while (!s->free_w && s->n_workers == s->max_workers)
 		pthread_cond_wait(&s->freed, &s->pmu);
 	if ((w = s->free_w)) {
 		s->free_w = w->next;
@@ -536,6 +555,7 @@ int api_server_start(const char *home, const char *listen, const char *cert_pem,
 		return err;
 	if (!(s = calloc(1, sizeof(*s))))
 		return LIA_ENOMEM;
+	s->max_workers = workers_max();
 	pthread_mutex_init(&s->pmu, NULL);
 	pthread_cond_init(&s->freed, NULL);
 	pthread_mutex_init(&s->amu, NULL);
