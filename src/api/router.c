@@ -67,6 +67,10 @@ struct api_shared {
 	/* A worker changed records through the sync's own handle, whose
 	 * own commits do not move its data version. */
 	atomic_bool ix_dirty;
+	/* Syncs numbered as they start (changed under sync_mu, read
+	 * without it), and the number of the last one that succeeded. */
+	atomic_uint_fast64_t sync_started;
+	uint64_t sync_done;
 	struct login_slot logins[LOGIN_SLOTS];
 	struct metric metrics[METRIC_SLOTS];
 	uint64_t hist[HIST_BUCKETS + 1]; /* last one is +Inf */
@@ -115,6 +119,7 @@ int api_new(struct node *n, struct api **out, struct diag *d)
 	}
 	atomic_init(&sh->refs, 1);
 	atomic_init(&sh->ix_dirty, false);
+	atomic_init(&sh->sync_started, 0);
 	pthread_mutex_init(&sh->sync_mu, NULL);
 	pthread_mutex_init(&sh->stat_mu, NULL);
 	a->n = n;
@@ -357,13 +362,23 @@ static bool after_i64(struct call *c, int64_t *out)
 static int sync_index(struct api *a, struct diag *d)
 {
 	struct api_shared *sh = a->sh;
-	int err;
+	uint64_t seen = atomic_load(&sh->sync_started);
+	int err = 0;
 
 	pthread_mutex_lock(&sh->sync_mu);
+	/* A sync that started after this request arrived saw every commit
+	 * this request may need to see: requests that queued up behind one
+	 * sync share it instead of each running their own. */
+	if (sh->sync_done > seen && !atomic_load(&sh->ix_dirty))
+		goto out;
+	seen = atomic_fetch_add(&sh->sync_started, 1) + 1;
 	err = node_screen_sync(sh->sync, atomic_exchange(&sh->ix_dirty, false),
 			       NULL, d);
 	if (err)
 		atomic_store(&sh->ix_dirty, true);
+	else
+		sh->sync_done = seen;
+out:
 	pthread_mutex_unlock(&sh->sync_mu);
 	return err;
 }
