@@ -45,6 +45,11 @@
 #define API_IMPORT_MAX 10000 /* records in one POST /v1/records/import */
 #define API_LOGIN_FAILS 5  /* failed logins per name before a pause */
 #define API_LOGIN_PAUSE_S 60
+/* POST /v1/uploads: the body is streamed to a file, never held in memory,
+ * up to this many bytes; an upload is then named by its id (32 hex
+ * digits) in the "attachments" of POST /v1/messages. */
+#define API_UPLOAD_MAX ((uint64_t)1 << 30)
+#define API_UPLOAD_ID_LEN 32
 
 /* --- tokens ---------------------------------------------------------- */
 
@@ -72,6 +77,14 @@ struct api_arg {
 	const char *name, *value;
 };
 
+/* A body the listener streamed to a file (POST /v1/uploads). */
+struct api_upload {
+	const char *part; /* the file, in HOME/uploads; NULL: none */
+	uint64_t size;
+	char sha256[65]; /* hex, of the bytes received */
+	bool too_big;	 /* more than the maximum was sent (part is gone) */
+};
+
 struct api_request {
 	const char *method;
 	const char *path; /* without the query string */
@@ -84,6 +97,11 @@ struct api_request {
 	const uint8_t *body;
 	size_t body_len;
 	bool body_too_big; /* more than API_BODY_MAX was sent */
+	/* Before a streamed body is accepted: answer only the route, the
+	 * token, the right and the query arguments; rs->status is 0 when
+	 * the request may go on (and rs->body is empty). */
+	bool probe;
+	const struct api_upload *upload; /* POST /v1/uploads, or NULL */
 };
 
 struct api_response {

@@ -9,6 +9,7 @@
  * right table is users_may (src/users/users.c), documented in
  * docs/API.md.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -1278,10 +1280,87 @@ static void reply_slice(struct call *c, json_t *all)
 	reply_list(c, items, (size_t)off + c->limit < n ? next : NULL);
 }
 
+/* ------------------------------------------------------------ uploads */
+
+static bool upload_id_ok(const char *id)
+{
+	if (!id || strlen(id) != API_UPLOAD_ID_LEN)
+		return false;
+	for (size_t i = 0; i < API_UPLOAD_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		      (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* HOME/uploads/USER/ID of the caller's finished upload id (untrusted), if
+ * it exists: a user names only their own uploads. */
+static bool upload_path(struct call *c, const char *id, char *out, size_t n)
+{
+	struct stat st;
+	int k;
+
+	if (!upload_id_ok(id))
+		return false;
+	k = snprintf(out, n, "%s/uploads/%s/%s", c->a->n->home, c->user.name,
+		     id);
+	return k > 0 && (size_t)k < n && !lstat(out, &st) &&
+	       S_ISREG(st.st_mode);
+}
+
+static int mkdir_0700(const char *path)
+{
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* POST /v1/uploads: the listener streamed the body to a part file in
+ * HOME/uploads (API_UPLOAD_MAX at most, SHA-256 computed on the way);
+ * here it becomes the caller's upload HOME/uploads/USER/ID. */
+static void h_upload(struct call *c)
+{
+	const struct api_upload *up = c->rq->upload;
+	uint8_t raw[API_UPLOAD_ID_LEN / 2];
+	char id[API_UPLOAD_ID_LEN + 1], dir[1024], path[1100], what[128];
+	int k;
+
+	if (up && up->too_big) {
+		fail(c, 413, "payload_too_large", "upload over %llu bytes",
+		     (unsigned long long)API_UPLOAD_MAX);
+		return;
+	}
+	if (!up || !up->part) {
+		/* Only the HTTPS listener streams bodies to files. */
+		fail(c, 400, "bad_request", "an upload is a streamed body");
+		return;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
+	k = snprintf(dir, sizeof(dir), "%s/uploads/%s", c->a->n->home,
+		     c->user.name);
+	if (k < 0 || (size_t)k >= sizeof(dir) || mkdir_0700(dir) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, id) >=
+		sizeof(path) ||
+	    rename(up->part, path)) {
+		fail(c, 500, "internal", "the upload could not be kept");
+		return;
+	}
+	snprintf(what, sizeof(what), "%llu bytes, sha256 %.16s...",
+		 (unsigned long long)up->size, up->sha256);
+	if (!audit(c, "api.upload", id, what)) {
+		(void)unlink(path);
+		return;
+	}
+	reply_json(c, 201,
+		   json_pack("{s:s,s:I,s:s}", "id", id, "size",
+			     (json_int_t)up->size, "sha256", up->sha256));
+}
+
 static void h_message_send(struct call *c)
 {
 	char buf[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	const char *to[ENVELOPE_RECIPIENTS_MAX], *recs[NODE_MSG_RECORDS_MAX];
+	const char *ups[NODE_MSG_ATTACH_MAX], *attach[NODE_MSG_ATTACH_MAX];
+	char paths[NODE_MSG_ATTACH_MAX][1100];
 	struct node_send s = {0};
 	enum envelope_priority pr = ENVELOPE_ROUTINE;
 	const char *prs = body_str(c, "priority");
@@ -1306,12 +1385,29 @@ static void h_message_send(struct call *c)
 	s.reply_to = body_str(c, "reply_to");
 	s.priority = (int)pr;
 	s.actor = c->actor;
+	s.n_attach = body_strs(c, "attachments", ups, NODE_MSG_ATTACH_MAX);
+	for (size_t i = 0; i < s.n_attach; i++) {
+		if (!upload_path(c, ups[i], paths[i], sizeof(paths[i]))) {
+			fail(c, 400, "bad_request",
+			     "attachments: no upload %.40s of yours (POST "
+			     "/v1/uploads)",
+			     ups[i]);
+			return;
+		}
+		attach[i] = paths[i];
+	}
+	s.attach = attach;
 	diag_clear(&d);
 	if ((err = node_send(c->a->n, me, &s, env_id, &d))) {
 		fail_store(c, err, &d);
 		return;
 	}
-	snprintf(what, sizeof(what), "send, %zu records", s.n_records);
+	/* Sent: the message holds its own encrypted copies (spooled by
+	 * node_send), the uploads are used up. */
+	for (size_t i = 0; i < s.n_attach; i++)
+		(void)unlink(paths[i]);
+	snprintf(what, sizeof(what), "send, %zu records, %zu attachments",
+		 s.n_records, s.n_attach);
 	if (!audit(c, "api.message.send", env_id, what))
 		return;
 	reply_json(c, 201, json_pack("{s:s}", "id", env_id));
@@ -2184,6 +2280,7 @@ static const struct field message_body[] = {
     {"reply_to", F_STRING, false, 32},
     {"priority", F_STRING, false, 16},
     {"purpose", F_STRING, false, PURPOSE_MAX},
+    {"attachments", F_STRINGS, false, NODE_MSG_ATTACH_MAX},
     {0},
 };
 static const struct field query_body[] = {
@@ -2278,6 +2375,8 @@ static const struct route routes[] = {
      import_body, purpose_args, h_import},
     {"GET", "/v1/records/export", true, USERS_READ_RECORDS, true, NULL,
      export_args, h_export},
+    {"POST", "/v1/uploads", true, USERS_EXCHANGE, false, NULL, no_args,
+     h_upload},
     {"POST", "/v1/messages", true, USERS_EXCHANGE, true, message_body,
      purpose_args, h_message_send},
     {"GET", "/v1/messages/{id}", true, USERS_READ_MESSAGES, true, NULL,
@@ -2682,6 +2781,11 @@ void api_handle(struct api *a, const struct api_request *rq,
 	}
 	if (!check_args(&c))
 		return;
+	if (rq->probe) {
+		/* The listener asks before it accepts a streamed body. */
+		rs->status = 0;
+		return;
+	}
 	if ((err = body_check(c.rt->body, rq->body, rq->body_len, &c.body,
 			      &code, msg, sizeof(msg)))) {
 		if (err == LIA_ETOOBIG)

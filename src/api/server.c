@@ -25,8 +25,11 @@
  * one sync instead of paying one each, and no worker is held during the
  * sync.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +129,12 @@ struct pending {
 	struct timespec t0;
 	struct api_server *s;
 	struct audit_wait aw;
+	/* POST /v1/uploads: the body goes to a part file as it arrives. */
+	bool streamed, answered;
+	int fd; /* the part file, -1 when closed */
+	char part[1100];
+	crypto_hash_sha256_state sha;
+	struct api_upload up;
 };
 
 static void row_free(struct audit_row *r)
@@ -413,6 +422,8 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 
 	p->rq.body = (const uint8_t *)p->body.buf;
 	p->rq.body_len = p->body.len;
+	p->rq.n_args = 0; /* a streamed upload is answered twice */
+	p->rq.too_many_args = false;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_cb, &p->rq);
 	p->rq.authorization = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -465,6 +476,12 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 			return MHD_NO;
 		}
 	}
+	if (p->rq.probe && !rs.status) {
+		/* The upload may go on: nothing to answer yet. */
+		strbuf_release(&rs.body);
+		return MHD_YES;
+	}
+	p->answered = true;
 	if (rs.stream)
 		r = stream_response(s, &rs);
 	else
@@ -491,6 +508,112 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 	return rc;
 }
 
+/* POST /v1/uploads, first call: the token and the right are checked (and
+ * a declared length against the maximum) before a byte is accepted, then
+ * the body goes to a part file of its own in HOME/uploads. */
+static enum MHD_Result upload_start(struct api_server *s,
+				    struct MHD_Connection *c, struct pending *p)
+{
+	const char *cl = MHD_lookup_connection_value(
+	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint8_t raw[16];
+	char hex[33];
+	enum MHD_Result rc;
+	int k;
+
+	p->streamed = true;
+	p->rq.upload = &p->up;
+	if (cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		/* Refused before it is sent (after the token and right,
+		 * so that nobody learns the limit without a token). */
+		if (errno || *end || n > API_UPLOAD_MAX)
+			p->up.too_big = true;
+	}
+	p->rq.probe = !p->up.too_big;
+	rc = answer(s, c, p);
+	p->rq.probe = false;
+	if (p->answered || rc != MHD_YES)
+		return rc;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	k = snprintf(p->part, sizeof(p->part), "%s/uploads", s->n->home);
+	if (k < 0 || (size_t)k >= sizeof(p->part) ||
+	    (mkdir(p->part, 0700) && errno != EEXIST))
+		goto fail;
+	k = snprintf(p->part, sizeof(p->part), "%s/uploads/.part-%s",
+		     s->n->home, hex);
+	if (k < 0 || (size_t)k >= sizeof(p->part))
+		goto fail;
+	p->fd = open(p->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (p->fd < 0)
+		goto fail;
+	crypto_hash_sha256_init(&p->sha);
+	p->up.part = p->part;
+	return MHD_YES;
+fail:
+	p->part[0] = 0;
+	return MHD_NO;
+}
+
+/* POST /v1/uploads, later calls: write and hash what arrived; at the end
+ * the router answers. Constant memory whatever the size. */
+static enum MHD_Result upload_more(struct api_server *s,
+				   struct MHD_Connection *c, struct pending *p,
+				   const char *data, size_t *size)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	size_t n = *size, off = 0;
+
+	if (p->answered) {
+		*size = 0; /* answered already: the rest is dropped */
+		return MHD_YES;
+	}
+	if (n) {
+		*size = 0;
+		if (p->up.too_big)
+			return MHD_YES; /* read and dropped: a 413 follows */
+		if (n > API_UPLOAD_MAX - p->up.size) {
+			/* Over the maximum: the part goes at once. */
+			p->up.too_big = true;
+			close(p->fd);
+			p->fd = -1;
+			(void)unlink(p->part);
+			p->part[0] = 0;
+			p->up.part = NULL;
+			return MHD_YES;
+		}
+		crypto_hash_sha256_update(&p->sha, (const uint8_t *)data, n);
+		while (off < n) {
+			ssize_t w = write(p->fd, data + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return MHD_NO; /* disk full: the part goes */
+			off += (size_t)w;
+		}
+		p->up.size += n;
+		return MHD_YES;
+	}
+	if (!p->up.too_big) {
+		/* Durable before the client is told it is kept. */
+		if (fsync(p->fd) || close(p->fd)) {
+			p->fd = -1;
+			return MHD_NO;
+		}
+		p->fd = -1;
+		crypto_hash_sha256_final(&p->sha, h);
+		sodium_bin2hex(p->up.sha256, sizeof(p->up.sha256), h,
+			       sizeof(h));
+	}
+	return answer(s, c, p);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -506,11 +629,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		clock_gettime(CLOCK_MONOTONIC, &p->t0);
 		strbuf_init(&p->body, API_BODY_MAX);
 		p->s = s;
+		p->fd = -1;
 		p->rq.method = method;
 		p->rq.path = url;
 		*con_cls = p;
+		if (!strcmp(method, "POST") && !strcmp(url, "/v1/uploads"))
+			return upload_start(s, c, p);
 		return MHD_YES;
 	}
+	if (p->streamed)
+		return upload_more(s, c, p, upload, upload_size);
 	if (*upload_size) {
 		/* Past the limit the rest is read and dropped, so the
 		 * client gets a 413 rather than a reset connection. */
@@ -533,6 +661,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!p)
 		return;
+	/* An upload cut off, refused or failed: its part file goes (a kept
+	 * one was renamed by the router). */
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->part[0])
+		(void)unlink(p->part);
 	/* A body may hold a password (POST /v1/sessions). */
 	if (p->body.buf)
 		sodium_memzero(p->body.buf, p->body.len);
