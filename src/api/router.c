@@ -1972,6 +1972,65 @@ out:
 	ledger_close(lg);
 }
 
+/* A new item from the caller's upload, as `liaison evidence add`: the
+ * content is copied under HOME/evidence (by evidence_add), the
+ * registration signed with the user's own key, which the passphrase
+ * unlocks for this one signature; the upload is then used up. */
+static void h_evidence_add(struct call *c)
+{
+	json_t *pw = json_object_get(c->body, "password");
+	const char *up = body_str(c, "upload");
+	char path[1100], id[EVIDENCE_ID_LEN + 1];
+	struct evidence_ctx ec = {0};
+	struct evidence_new e = {0};
+	struct users_key *key = NULL;
+	struct ledger *lg = NULL;
+	struct diag d;
+	int err;
+
+	if (!upload_path(c, up, path, sizeof(path))) {
+		fail(c, 400, "bad_request",
+		     "upload: no upload %.40s of yours (POST /v1/uploads)", up);
+		return;
+	}
+	diag_clear(&d);
+	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
+			   json_string_length(pw), &key, &d);
+	if (err == LIA_EDENIED) {
+		fail(c, 403, "forbidden", "password: wrong passphrase");
+		return;
+	}
+	if (err) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!(lg = call_ledger(c)))
+		goto out;
+	ec.st = c->a->n->store;
+	ec.lg = lg;
+	ec.home = c->a->n->home;
+	ec.agency = c->a->n->cfg.agency;
+	e.file = path;
+	e.case_ref = body_str(c, "case");
+	e.description = body_str(c, "description");
+	e.seized_at = body_str(c, "seized_at");
+	e.seized_on = body_str(c, "seized_on");
+	if ((err = evidence_add(&ec, key, &e, id, &d))) {
+		if (err == LIA_ETOOBIG)
+			fail(c, 413, "payload_too_large", "%s", d.msg);
+		else
+			fail_store(c, err, &d);
+		goto out;
+	}
+	(void)unlink(path);
+	if (!audit(c, "api.evidence.add", id, "registered from an upload"))
+		goto out;
+	reply_json(c, 201, json_pack("{s:s}", "id", id));
+out:
+	users_key_free(key);
+	ledger_close(lg);
+}
+
 /* --------------------------------------------------------------- users */
 
 /* A new user with their own key pair, as `liaison user add`: the
@@ -2325,6 +2384,16 @@ static const struct field custody_body[] = {
     {"purpose", F_STRING, false, PURPOSE_MAX},
     {0},
 };
+static const struct field evidence_body[] = {
+    {"upload", F_STRING, true, API_UPLOAD_ID_LEN},
+    {"case", F_STRING, true, EVIDENCE_FIELD_MAX},
+    {"description", F_STRING, true, EVIDENCE_TEXT_MAX},
+    {"seized_at", F_STRING, false, EVIDENCE_FIELD_MAX},
+    {"seized_on", F_STRING, false, EVIDENCE_FIELD_MAX},
+    {"password", F_STRING, true, USERS_PASSPHRASE_MAX},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
 static const struct field user_body[] = {
     {"name", F_STRING, true, USERS_NAME_MAX},
     {"role", F_STRING, true, 16},
@@ -2399,6 +2468,8 @@ static const struct route routes[] = {
      withdraw_body, no_args, h_alert_withdraw},
     {"GET", "/v1/evidence", true, USERS_VIEW_EVIDENCE, true, NULL,
      evidence_args, h_evidence_list},
+    {"POST", "/v1/evidence", true, USERS_RECORD_CUSTODY, true, evidence_body,
+     purpose_args, h_evidence_add},
     {"GET", "/v1/evidence/{id}", true, USERS_VIEW_EVIDENCE, true, NULL,
      purpose_args, h_evidence_show},
     {"POST", "/v1/evidence/{id}/events", true, USERS_RECORD_CUSTODY, true,

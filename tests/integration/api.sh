@@ -286,6 +286,7 @@ declare -A ALLOW2=(
 	["POST /v1/alerts"]="officer supervisor"
 	["POST /v1/alerts/x/withdraw"]="officer supervisor"
 	["GET /v1/evidence"]="officer analyst supervisor auditor"
+	["POST /v1/evidence"]="officer supervisor"
 	["GET /v1/evidence/00000000000000000000000000000000"]="officer analyst supervisor auditor"
 	["POST /v1/evidence/00000000000000000000000000000000/events"]="officer supervisor"
 	["GET /v1/ledger/proof?index=0"]="officer analyst supervisor auditor admin"
@@ -468,6 +469,24 @@ grep -q '^.*event 2 received .* by usupervisor (supervisor)' "$TMP/verify.out" |
 expect 404 not_found analyst GET /v1/evidence/nothex "" "${P[@]}"
 ! grep -q 'correct horse' "$H.log" || fail "a passphrase reached the log"
 ok "evidence: list, show (verifies offline), custody events (wrong passphrase 403, a custody rule 422)"
+
+# --- evidence registered from an upload: the content is the upload's
+head -c 70001 /dev/urandom >"$TMP/seized.bin"
+expect 201 - officer POST /v1/uploads "" -H "Content-Type: application/octet-stream" --data-binary @"$TMP/seized.bin"
+EUP=$(json_get "$TMP/body" "j['id']")
+expect 403 forbidden analyst POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"password\":\"correct horse battery\"}" "${P[@]}"
+expect 403 forbidden officer POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"password\":\"wrong password!\"}" "${P[@]}"
+expect 400 bad_request supervisor POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"password\":\"correct horse battery\"}" "${P[@]}"
+expect 400 bad_request officer POST /v1/evidence '{"case":"NL-2026-8","description":"USB stick","password":"correct horse battery"}' "${P[@]}"
+expect 201 - officer POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"seized_on\":\"2026-11-20\",\"password\":\"correct horse battery\"}" "${P[@]}"
+EID2=$(json_get "$TMP/body" "j['id']")
+[ ! -e "$H/uploads/uofficer/$EUP" ] || fail "a registered upload is kept"
+expect 200 - auditor GET "/v1/evidence?case=NL-2026-8" "" "${P[@]}"
+[ "$(json_get "$TMP/body" "j['items'][0]['id']")" = "$EID2" ] || fail "evidence from an upload not listed: $(cat "$TMP/body")"
+lia "$H" evidence show "$EID2" >"$TMP/e2.show" 2>&1 || fail "evidence show: $(cat "$TMP/e2.show")"
+grep -q "70001 bytes, .*sha256 $(sha256sum "$TMP/seized.bin" | cut -d' ' -f1)" "$TMP/e2.show" || fail "the item is not the upload: $(cat "$TMP/e2.show")"
+cmp -s "$TMP/seized.bin" "$H/evidence/$(sha256sum "$TMP/seized.bin" | cut -d' ' -f1)" || fail "the kept content differs"
+ok "evidence from an upload: registered with the upload's hash, wrong role and passphrase 403, another user's upload 400"
 
 # --- ledger proofs
 # The same proofs as the CLI's, for the same sizes.
