@@ -389,6 +389,45 @@ static void index_follows_store(void **state)
 	assert_true(screen_hits(f, "Radoslaw Zielinski", "un-43"));
 }
 
+/* POST /v1/uploads through the router alone: the probe the listener
+ * makes before it accepts a body (0 = go on; the token and the right are
+ * checked), a body that was too big, and no streamed body at all. */
+static void uploads_probe(void **state)
+{
+	struct fx *f = *state;
+	struct api_upload up = {0};
+	struct api_request rq = {.method = "POST", .path = "/v1/uploads"};
+	struct api_response rs;
+	char auth[128], code[32];
+
+	snprintf(auth, sizeof(auth), "Bearer %s", f->officer);
+	rq.authorization = auth;
+	rq.probe = true;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 0);
+	strbuf_release(&rs.body);
+	snprintf(auth, sizeof(auth), "Bearer %s", f->auditor);
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 403);
+	strbuf_release(&rs.body);
+	rq.authorization = NULL;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 401);
+	strbuf_release(&rs.body);
+	snprintf(auth, sizeof(auth), "Bearer %s", f->officer);
+	rq.authorization = auth;
+	rq.probe = false;
+	up.too_big = true;
+	rq.upload = &up;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 413);
+	strbuf_release(&rs.body);
+	assert_int_equal(call(f, "POST", "/v1/uploads", f->officer, NULL, code,
+			      sizeof(code)),
+			 400);
+	assert_string_equal(code, "bad_request");
+}
+
 #define WORKERS 4
 #define WORKER_CALLS 100
 
@@ -474,6 +513,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(errors_and_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(uploads_probe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(workers_concurrent, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(index_follows_store, setup,
