@@ -602,11 +602,12 @@ static enum MHD_Result upload_more(struct api_server *s,
 	}
 	if (!p->up.too_big) {
 		/* Durable before the client is told it is kept. */
-		if (fsync(p->fd) || close(p->fd)) {
-			p->fd = -1;
-			return MHD_NO;
-		}
+		int bad = fsync(p->fd);
+
+		bad |= close(p->fd);
 		p->fd = -1;
+		if (bad)
+			return MHD_NO; /* the part goes in on_completed */
 		crypto_hash_sha256_final(&p->sha, h);
 		sodium_bin2hex(p->up.sha256, sizeof(p->up.sha256), h,
 			       sizeof(h));
