@@ -8,6 +8,12 @@
 #   API_SECS   seconds of measurement (default 20)
 #   API_BENCH  screen (default): POST /v1/screen; record: GET
 #              /v1/records/{id}, cycling through 64 records of the lists
+#   API_NAMES  N > 0: also N generated names (bench/gen_names.py --no-real,
+#              seed 1, as bench/screen.sh makes its lists) imported as
+#              the watchlist "bench" (liaison import --list bench), so the
+#              API screens the real lists plus N names. Prints the import
+#              time, the node's start-up time (until it serves) and its RSS
+#              after start-up and after the run.
 #
 # Each request is POST /v1/screen with one name, cycling through 24
 # queries (listed names, spelling variants, transliterations, names not
@@ -37,13 +43,35 @@ print(*[x.getsockname()[1] for x in s])')
 "$LIA" --home "$H" init --agency NL-NP --name "Bench" --country NL >/dev/null
 "$LIA" --home "$H" import --quiet "$S/UN_consolidated.xml" >/dev/null
 "$LIA" --home "$H" import --quiet --format ofac "$S/ofac_sdn.csv" "$S/ofac_alt.csv" "$S/ofac_add.csv" >/dev/null 2>&1
+if [ "${API_NAMES:-0}" -gt 0 ]; then
+	# CSV rows id,name,kind (an alias is another row of the same id) as
+	# FtM entities, one a line, imported as the list "bench".
+	python3 bench/gen_names.py --no-real --total "$API_NAMES" --seed 1 2>/dev/null |
+		python3 -c 'import csv, json, sys
+rows = csv.reader(sys.stdin); next(rows)
+cur = None
+def out(e):
+    if e: sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+for rid, name, kind in rows:
+    if cur and cur["id"] == rid:
+        cur["properties"]["name"].append(name); continue
+    out(cur)
+    cur = {"id": rid, "schema": "Person" if kind == "person" else "Organization", "properties": {"name": [name]}}
+out(cur)' >"$W/names.ijson"
+	t0=$(date +%s.%N)
+	"$LIA" --home "$H" import --quiet --list bench "$W/names.ijson" >/dev/null
+	echo "import of $API_NAMES generated names as the list bench: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+fi
 export LIAISON_PASSWORD="bench passphrase 1"
 "$LIA" --home "$H" user add bench --role officer >/dev/null
 TOKEN=$("$LIA" --home "$H" user token create bench 2>/dev/null)
 "$LIA" --home "$H" serve --listen "127.0.0.1:$PF" --api "127.0.0.1:$PAPI" 2>"$W/serve.log" &
 PID=$!
-for _ in $(seq 600); do grep -q "serving on" "$W/serve.log" && break; sleep 0.1; done
-curl -sk "https://127.0.0.1:$PAPI/v1/health"; echo
+t0=$(date +%s.%N)
+for _ in $(seq 6000); do grep -q "serving on" "$W/serve.log" && break; sleep 0.1; done
+for _ in $(seq 6000); do curl -sfk "https://127.0.0.1:$PAPI/v1/health" >"$W/health" && break; sleep 0.1; done
+cat "$W/health"; echo
+echo "start-up until the API answers: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
 
 if [ "${API_BENCH:-screen}" = record ]; then
 	"$LIA" --home "$H" export --schema Person -o "$W/people.ijson"
@@ -82,6 +110,7 @@ LUA
 fi
 wrk -t"${API_THREADS:-2}" -c"${API_CONNS:-32}" -d"${API_SECS:-20}s" --latency \
 	-s "$W/screen.lua" "https://127.0.0.1:$PAPI" | tee "$W/wrk.out"
+echo "RSS after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
 python3 - "$W/wrk.out" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()

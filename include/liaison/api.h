@@ -12,8 +12,11 @@
  * Prometheus text) body; every error is {"error":{"code","message"}} with
  * one of the stable codes listed in docs/API.md and docs/openapi.json.
  *
- * Threads: one struct api belongs to the listener's single polling
- * thread; nothing in it is shared with the federation endpoint or the
+ * Threads: a struct api is a worker, used by one thread at a time, with
+ * its own node handle. The workers made from one api_new (api_worker_new)
+ * share its screening index, the one sync that keeps the index current,
+ * the metrics and the login pauses, so requests are answered
+ * concurrently. Nothing is shared with the federation endpoint or the
  * delivery worker (each has its own store handle).
  */
 #ifndef LIAISON_API_H
@@ -42,6 +45,11 @@
 #define API_IMPORT_MAX 10000 /* records in one POST /v1/records/import */
 #define API_LOGIN_FAILS 5  /* failed logins per name before a pause */
 #define API_LOGIN_PAUSE_S 60
+/* POST /v1/uploads: the body is streamed to a file, never held in memory,
+ * up to this many bytes; an upload is then named by its id (32 hex
+ * digits) in the "attachments" of POST /v1/messages. */
+#define API_UPLOAD_MAX ((uint64_t)1 << 30)
+#define API_UPLOAD_ID_LEN 32
 
 /* --- tokens ---------------------------------------------------------- */
 
@@ -69,6 +77,14 @@ struct api_arg {
 	const char *name, *value;
 };
 
+/* A body the listener streamed to a file (POST /v1/uploads). */
+struct api_upload {
+	const char *part; /* the file, in HOME/uploads; NULL: none */
+	uint64_t size;
+	char sha256[65]; /* hex, of the bytes received */
+	bool too_big;	 /* more than the maximum was sent (part is gone) */
+};
+
 struct api_request {
 	const char *method;
 	const char *path; /* without the query string */
@@ -81,6 +97,11 @@ struct api_request {
 	const uint8_t *body;
 	size_t body_len;
 	bool body_too_big; /* more than API_BODY_MAX was sent */
+	/* Before a streamed body is accepted: answer only the route, the
+	 * token, the right and the query arguments; rs->status is 0 when
+	 * the request may go on (and rs->body is empty). */
+	bool probe;
+	const struct api_upload *upload; /* POST /v1/uploads, or NULL */
 };
 
 struct api_response {
@@ -105,8 +126,16 @@ int api_events_next(struct api *a, int64_t since, unsigned mask, size_t max,
 		    struct strbuf *out, int64_t *last, struct diag *d);
 
 /* The context of a listener over node n (borrowed; n->store is used from
- * the caller's thread only). Loads the screening index once. */
+ * the caller's thread only, and also by the index sync of every worker
+ * made from it, under the sync's lock: a server that runs workers on
+ * other threads keeps this first one for the sync only). Loads the
+ * screening index once. */
 int api_new(struct node *n, struct api **out, struct diag *d);
+/* Another worker over its own node handle n (borrowed), sharing parent's
+ * index, sync, metrics and login pauses. Workers and their parent may be
+ * freed in any order. */
+int api_worker_new(struct api *parent, struct node *n, struct api **out,
+		   struct diag *d);
 void api_free(struct api *a);
 
 /* Answer one request. rs->body is initialised here and released by the

@@ -114,6 +114,12 @@ struct node_import {
 	void (*warn)(void *ctx, const struct diag *d);
 	void *warn_ctx;
 	uint64_t warnings;         /* out: number of warnings */
+	/* NULL, or make the import a watchlist of this name (see
+	 * node_list_name_ok): its records get the source "list:NAME"
+	 * instead of the format's name and are screened by default, like
+	 * the public lists, until a later import of the same record that
+	 * is not the list replaces them. */
+	const char *list;
 };
 
 /* The marking an import uses unless told otherwise: the node's defaults,
@@ -147,8 +153,22 @@ struct screen_index;
 struct match_ctx;
 
 /* True for the lists screened when no list is named: the public sanctions
- * lists and notices (and, with the exchange, received alerts). */
+ * lists and notices (and, with the exchange, received alerts), and every
+ * list imported with `liaison import --list NAME` (source "list:NAME"). */
 bool node_default_list(const char *list);
+
+/* Watchlists an analyst imports (node_import.list): the source of their
+ * records is NODE_LIST_PREFIX followed by the name. */
+#define NODE_LIST_PREFIX "list:"
+#define NODE_LIST_NAME_MAX 24
+/* A list name: 1 to NODE_LIST_NAME_MAX of a-z, 0-9, '-' and '_',
+ * starting with a letter or digit, and not the name of a built-in list
+ * or source (un, ofac, interpol, alert, and the import formats), so that
+ * a hit's list always says where the record came from. */
+bool node_list_name_ok(const char *name);
+/* The list a record of this source is screened in, as hits report it:
+ * NAME for "list:NAME", the source itself otherwise. */
+const char *node_source_list(const char *source);
 
 /* Fill ix with every matchable record of the store whose list (the format
  * of the import that wrote it) is `only_list`, or a default list when

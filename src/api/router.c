@@ -9,13 +9,17 @@
  * right table is users_may (src/users/users.c), documented in
  * docs/API.md.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -51,15 +55,24 @@ struct metric {
 	uint64_t count;
 };
 
-struct api {
-	struct node *n;
-	struct identity *me; /* loaded on first use (call_me) */
-	struct match_ctx *mc;
+/* What every worker of one listener shares: the screening index and the
+ * one sync that keeps it current, and the counters. The index is safe for
+ * concurrent screen_query (it locks itself for changes); the sync and its
+ * node handle are used under sync_mu only; the counters and the login
+ * pauses under stat_mu. */
+struct api_shared {
+	atomic_uint refs;
+	pthread_mutex_t sync_mu, stat_mu;
+	struct match_ctx *mc; /* the sync's, under sync_mu */
 	struct screen_index *ix;
 	struct node_screen_sync *sync; /* keeps ix current with the store */
-	bool ix_dirty; /* this listener's own handle changed records */
-	api_audit_fn audit_fn; /* NULL: write each audit row at once */
-	void *audit_ctx;
+	/* A worker changed records through the sync's own handle, whose
+	 * own commits do not move its data version. */
+	atomic_bool ix_dirty;
+	/* Syncs numbered as they start (changed under sync_mu, read
+	 * without it), and the number of the last one that succeeded. */
+	atomic_uint_fast64_t sync_started;
+	uint64_t sync_done;
 	struct login_slot logins[LOGIN_SLOTS];
 	struct metric metrics[METRIC_SLOTS];
 	uint64_t hist[HIST_BUCKETS + 1]; /* last one is +Inf */
@@ -68,25 +81,80 @@ struct api {
 	uint64_t screen_names, screen_hits;
 };
 
+/* One worker: used by one thread at a time, with its own store handle and
+ * its own match context (ICU transliterators are not thread-safe). */
+struct api {
+	struct node *n;
+	struct identity *me; /* loaded on first use (call_me) */
+	struct match_ctx *mc;
+	struct api_shared *sh;
+	api_audit_fn audit_fn; /* NULL: write each audit row at once */
+	void *audit_ctx;
+};
+
 static const double hist_le[HIST_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005,
 					     0.01,   0.025, 0.1,    1.0};
 
+static void shared_free(struct api_shared *sh)
+{
+	if (!sh || atomic_fetch_sub(&sh->refs, 1) != 1)
+		return;
+	node_screen_sync_free(sh->sync);
+	screen_index_free(sh->ix);
+	match_ctx_free(sh->mc);
+	pthread_mutex_destroy(&sh->stat_mu);
+	pthread_mutex_destroy(&sh->sync_mu);
+	free(sh);
+}
+
 int api_new(struct node *n, struct api **out, struct diag *d)
 {
-	struct api *a;
+	struct api_shared *sh = NULL;
+	struct api *a = NULL;
 	int err;
 
 	if (!n || !out)
 		return LIA_EINVAL;
-	if (!(a = calloc(1, sizeof(*a))))
+	if (!(sh = calloc(1, sizeof(*sh))) || !(a = calloc(1, sizeof(*a)))) {
+		free(sh);
 		return LIA_ENOMEM;
+	}
+	atomic_init(&sh->refs, 1);
+	atomic_init(&sh->ix_dirty, false);
+	atomic_init(&sh->sync_started, 0);
+	pthread_mutex_init(&sh->sync_mu, NULL);
+	pthread_mutex_init(&sh->stat_mu, NULL);
 	a->n = n;
+	a->sh = sh;
 	/* One index for the life of the listener, kept current by
 	 * applying only what changed: building it costs seconds for a
 	 * million names, a request must cost microseconds. */
-	if ((err = match_ctx_new(&a->mc, d)) ||
-	    (err = screen_index_new(&a->ix)) ||
-	    (err = node_screen_sync_new(n, a->ix, a->mc, &a->sync, d)))
+	if ((err = match_ctx_new(&sh->mc, d)) ||
+	    (err = match_ctx_new(&a->mc, d)) ||
+	    (err = screen_index_new(&sh->ix)) ||
+	    (err = node_screen_sync_new(n, sh->ix, sh->mc, &sh->sync, d)))
+		goto out;
+	*out = a;
+	a = NULL;
+out:
+	api_free(a);
+	return err;
+}
+
+int api_worker_new(struct api *parent, struct node *n, struct api **out,
+		   struct diag *d)
+{
+	struct api *a;
+	int err;
+
+	if (!parent || !n || !out)
+		return LIA_EINVAL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return LIA_ENOMEM;
+	a->n = n;
+	a->sh = parent->sh;
+	atomic_fetch_add(&a->sh->refs, 1);
+	if ((err = match_ctx_new(&a->mc, d)))
 		goto out;
 	*out = a;
 	a = NULL;
@@ -99,8 +167,7 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	node_screen_sync_free(a->sync);
-	screen_index_free(a->ix);
+	shared_free(a->sh);
 	match_ctx_free(a->mc);
 	identity_free(a->me);
 	free(a);
@@ -117,25 +184,29 @@ void api_set_audit_sink(struct api *a, api_audit_fn fn, void *ctx)
 void api_observe(struct api *a, const char *route, unsigned status,
 		 double seconds)
 {
+	struct api_shared *sh;
 	size_t i;
 
 	if (!a)
 		return;
-	for (i = 0; i < METRIC_SLOTS && a->metrics[i].route[0]; i++)
-		if (a->metrics[i].status == status &&
-		    !strcmp(a->metrics[i].route, route))
+	sh = a->sh;
+	pthread_mutex_lock(&sh->stat_mu);
+	for (i = 0; i < METRIC_SLOTS && sh->metrics[i].route[0]; i++)
+		if (sh->metrics[i].status == status &&
+		    !strcmp(sh->metrics[i].route, route))
 			break;
 	if (i < METRIC_SLOTS) {
-		snprintf(a->metrics[i].route, sizeof(a->metrics[i].route), "%s",
-			 route);
-		a->metrics[i].status = status;
-		a->metrics[i].count++;
+		snprintf(sh->metrics[i].route, sizeof(sh->metrics[i].route),
+			 "%s", route);
+		sh->metrics[i].status = status;
+		sh->metrics[i].count++;
 	}
 	for (i = 0; i < HIST_BUCKETS && seconds > hist_le[i]; i++)
 		;
-	a->hist[i]++;
-	a->hist_sum += seconds;
-	a->hist_count++;
+	sh->hist[i]++;
+	sh->hist_sum += seconds;
+	sh->hist_count++;
+	pthread_mutex_unlock(&sh->stat_mu);
 }
 
 /* ------------------------------------------------------------- request */
@@ -292,10 +363,25 @@ static bool after_i64(struct call *c, int64_t *out)
  * (by this listener or by any other process) is applied now. */
 static int sync_index(struct api *a, struct diag *d)
 {
-	int err = node_screen_sync(a->sync, a->ix_dirty, NULL, d);
+	struct api_shared *sh = a->sh;
+	uint64_t seen = atomic_load(&sh->sync_started);
+	int err = 0;
 
-	if (!err)
-		a->ix_dirty = false;
+	pthread_mutex_lock(&sh->sync_mu);
+	/* A sync that started after this request arrived saw every commit
+	 * this request may need to see: requests that queued up behind one
+	 * sync share it instead of each running their own. */
+	if (sh->sync_done > seen && !atomic_load(&sh->ix_dirty))
+		goto out;
+	seen = atomic_fetch_add(&sh->sync_started, 1) + 1;
+	err = node_screen_sync(sh->sync, atomic_exchange(&sh->ix_dirty, false),
+			       NULL, d);
+	if (err)
+		atomic_store(&sh->ix_dirty, true);
+	else
+		sh->sync_done = seen;
+out:
+	pthread_mutex_unlock(&sh->sync_mu);
 	return err;
 }
 
@@ -303,7 +389,7 @@ static size_t screened_records(struct api *a)
 {
 	struct screen_stats st;
 
-	screen_stats(a->ix, &st);
+	screen_stats(a->sh->ix, &st);
 	return st.records;
 }
 
@@ -326,26 +412,28 @@ static void h_health(struct call *c)
 static void h_metrics(struct call *c)
 {
 	struct strbuf *b = &c->rs->body;
-	struct api *a = c->a;
+	struct api_shared *sh = c->a->sh;
+	size_t records = screened_records(c->a);
 	uint64_t cum = 0;
 	int err = 0;
 
 	strbuf_reset(b);
+	pthread_mutex_lock(&sh->stat_mu);
 	err |= strbuf_addstr(b, "# HELP liaison_api_requests_total API "
 				"requests by route and status.\n"
 				"# TYPE liaison_api_requests_total counter\n");
-	for (size_t i = 0; i < METRIC_SLOTS && a->metrics[i].route[0]; i++)
+	for (size_t i = 0; i < METRIC_SLOTS && sh->metrics[i].route[0]; i++)
 		err |= strbuf_addf(b,
 				   "liaison_api_requests_total{route=\"%s\","
 				   "status=\"%u\"} %llu\n",
-				   a->metrics[i].route, a->metrics[i].status,
-				   (unsigned long long)a->metrics[i].count);
+				   sh->metrics[i].route, sh->metrics[i].status,
+				   (unsigned long long)sh->metrics[i].count);
 	err |= strbuf_addstr(b, "# HELP liaison_api_request_seconds Time to "
 				"answer a request.\n"
 				"# TYPE liaison_api_request_seconds "
 				"histogram\n");
 	for (size_t i = 0; i <= HIST_BUCKETS; i++) {
-		cum += a->hist[i];
+		cum += sh->hist[i];
 		if (i < HIST_BUCKETS)
 			err |= strbuf_addf(b,
 					   "liaison_api_request_seconds_bucket"
@@ -372,10 +460,11 @@ static void h_metrics(struct call *c)
 			   "screening index.\n"
 			   "# TYPE liaison_screen_records gauge\n"
 			   "liaison_screen_records %zu\n",
-			   a->hist_sum, (unsigned long long)a->hist_count,
-			   (unsigned long long)a->screen_names,
-			   (unsigned long long)a->screen_hits,
-			   screened_records(a));
+			   sh->hist_sum, (unsigned long long)sh->hist_count,
+			   (unsigned long long)sh->screen_names,
+			   (unsigned long long)sh->screen_hits,
+			   records);
+	pthread_mutex_unlock(&sh->stat_mu);
 	if (err) {
 		fail(c, 500, "internal", "out of memory");
 		return;
@@ -384,16 +473,17 @@ static void h_metrics(struct call *c)
 	c->rs->content_type = "text/plain; version=0.0.4";
 }
 
-static struct login_slot *login_slot(struct api *a, const char *name,
+/* Under sh->stat_mu. */
+static struct login_slot *login_slot(struct api_shared *sh, const char *name,
 				     bool create)
 {
-	struct login_slot *oldest = &a->logins[0];
+	struct login_slot *oldest = &sh->logins[0];
 
 	for (size_t i = 0; i < LOGIN_SLOTS; i++) {
-		if (!strcmp(a->logins[i].name, name))
-			return &a->logins[i];
-		if (a->logins[i].until < oldest->until)
-			oldest = &a->logins[i];
+		if (!strcmp(sh->logins[i].name, name))
+			return &sh->logins[i];
+		if (sh->logins[i].until < oldest->until)
+			oldest = &sh->logins[i];
 	}
 	if (!create)
 		return NULL;
@@ -410,7 +500,8 @@ static void h_sessions(struct call *c)
 	json_t *pw = json_object_get(c->body, "password");
 	const char *pass = json_string_value(pw);
 	size_t plen = json_string_length(pw);
-	int64_t now = (int64_t)time(NULL), id;
+	int64_t now = (int64_t)time(NULL), id, pause_s;
+	struct api_shared *sh = c->a->sh;
 	char tok[API_TOKEN_LEN + 1];
 	struct login_slot *sl;
 	struct diag d;
@@ -421,18 +512,29 @@ static void h_sessions(struct call *c)
 		fail(c, 401, "unauthenticated", "wrong name or password");
 		return;
 	}
-	sl = login_slot(c->a, name, false);
-	if (sl && sl->fails >= API_LOGIN_FAILS && sl->until > now) {
+	/* The password hash is not computed under the lock: concurrent
+	 * tries of one name may pass the check together, so at most one
+	 * per API worker more than API_LOGIN_FAILS get through before the
+	 * pause. */
+	pthread_mutex_lock(&sh->stat_mu);
+	sl = login_slot(sh, name, false);
+	pause_s = sl && sl->fails >= API_LOGIN_FAILS && sl->until > now
+		   ? sl->until - now
+		   : 0;
+	pthread_mutex_unlock(&sh->stat_mu);
+	if (pause_s) {
 		fail(c, 429, "too_many_requests",
 		     "too many failed logins for this name; wait %lld s",
-		     (long long)(sl->until - now));
+		     (long long)pause_s);
 		return;
 	}
 	err = users_check_password(c->a->n->store, name, pass, plen, &d);
 	if (err == LIA_EDENIED || err == LIA_ENOTFOUND) {
-		sl = login_slot(c->a, name, true);
+		pthread_mutex_lock(&sh->stat_mu);
+		sl = login_slot(sh, name, true);
 		if (++sl->fails >= API_LOGIN_FAILS)
 			sl->until = now + API_LOGIN_PAUSE_S;
+		pthread_mutex_unlock(&sh->stat_mu);
 		fail(c, 401, "unauthenticated", "wrong name or password");
 		return;
 	}
@@ -440,8 +542,10 @@ static void h_sessions(struct call *c)
 		fail_store(c, err, &d);
 		return;
 	}
-	if ((sl = login_slot(c->a, name, false)))
+	pthread_mutex_lock(&sh->stat_mu);
+	if ((sl = login_slot(sh, name, false)))
 		memset(sl, 0, sizeof(*sl));
+	pthread_mutex_unlock(&sh->stat_mu);
 	if ((err = api_token_create(c->a->n->store, name, "session",
 				    now + API_SESSION_TTL_S, name, tok, &id,
 				    &d))) {
@@ -485,10 +589,12 @@ static int screen_one(struct call *c, const char *name, json_t **out)
 	int err;
 
 	diag_clear(&d);
-	if ((err = screen_query(c->a->ix, c->a->mc, &q, hits, 50, &nh, &d)))
+	if ((err = screen_query(c->a->sh->ix, c->a->mc, &q, hits, 50, &nh, &d)))
 		return err;
-	c->a->screen_names++;
-	c->a->screen_hits += nh;
+	pthread_mutex_lock(&c->a->sh->stat_mu);
+	c->a->sh->screen_names++;
+	c->a->sh->screen_hits += nh;
+	pthread_mutex_unlock(&c->a->sh->stat_mu);
 	*out =
 	    json_pack("{s:s,s:o}", "name", name, "hits", hits_json(hits, nh));
 	return *out ? 0 : LIA_ENOMEM;
@@ -1174,10 +1280,87 @@ static void reply_slice(struct call *c, json_t *all)
 	reply_list(c, items, (size_t)off + c->limit < n ? next : NULL);
 }
 
+/* ------------------------------------------------------------ uploads */
+
+static bool upload_id_ok(const char *id)
+{
+	if (!id || strlen(id) != API_UPLOAD_ID_LEN)
+		return false;
+	for (size_t i = 0; i < API_UPLOAD_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		      (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* HOME/uploads/USER/ID of the caller's finished upload id (untrusted), if
+ * it exists: a user names only their own uploads. */
+static bool upload_path(struct call *c, const char *id, char *out, size_t n)
+{
+	struct stat st;
+	int k;
+
+	if (!upload_id_ok(id))
+		return false;
+	k = snprintf(out, n, "%s/uploads/%s/%s", c->a->n->home, c->user.name,
+		     id);
+	return k > 0 && (size_t)k < n && !lstat(out, &st) &&
+	       S_ISREG(st.st_mode);
+}
+
+static int mkdir_0700(const char *path)
+{
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* POST /v1/uploads: the listener streamed the body to a part file in
+ * HOME/uploads (API_UPLOAD_MAX at most, SHA-256 computed on the way);
+ * here it becomes the caller's upload HOME/uploads/USER/ID. */
+static void h_upload(struct call *c)
+{
+	const struct api_upload *up = c->rq->upload;
+	uint8_t raw[API_UPLOAD_ID_LEN / 2];
+	char id[API_UPLOAD_ID_LEN + 1], dir[1024], path[1100], what[128];
+	int k;
+
+	if (up && up->too_big) {
+		fail(c, 413, "payload_too_large", "upload over %llu bytes",
+		     (unsigned long long)API_UPLOAD_MAX);
+		return;
+	}
+	if (!up || !up->part) {
+		/* Only the HTTPS listener streams bodies to files. */
+		fail(c, 400, "bad_request", "an upload is a streamed body");
+		return;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
+	k = snprintf(dir, sizeof(dir), "%s/uploads/%s", c->a->n->home,
+		     c->user.name);
+	if (k < 0 || (size_t)k >= sizeof(dir) || mkdir_0700(dir) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, id) >=
+		sizeof(path) ||
+	    rename(up->part, path)) {
+		fail(c, 500, "internal", "the upload could not be kept");
+		return;
+	}
+	snprintf(what, sizeof(what), "%llu bytes, sha256 %.16s...",
+		 (unsigned long long)up->size, up->sha256);
+	if (!audit(c, "api.upload", id, what)) {
+		(void)unlink(path);
+		return;
+	}
+	reply_json(c, 201,
+		   json_pack("{s:s,s:I,s:s}", "id", id, "size",
+			     (json_int_t)up->size, "sha256", up->sha256));
+}
+
 static void h_message_send(struct call *c)
 {
 	char buf[ENVELOPE_RECIPIENTS_MAX][MARKING_CODE_MAX + 1];
 	const char *to[ENVELOPE_RECIPIENTS_MAX], *recs[NODE_MSG_RECORDS_MAX];
+	const char *ups[NODE_MSG_ATTACH_MAX], *attach[NODE_MSG_ATTACH_MAX];
+	char paths[NODE_MSG_ATTACH_MAX][1100];
 	struct node_send s = {0};
 	enum envelope_priority pr = ENVELOPE_ROUTINE;
 	const char *prs = body_str(c, "priority");
@@ -1202,12 +1385,29 @@ static void h_message_send(struct call *c)
 	s.reply_to = body_str(c, "reply_to");
 	s.priority = (int)pr;
 	s.actor = c->actor;
+	s.n_attach = body_strs(c, "attachments", ups, NODE_MSG_ATTACH_MAX);
+	for (size_t i = 0; i < s.n_attach; i++) {
+		if (!upload_path(c, ups[i], paths[i], sizeof(paths[i]))) {
+			fail(c, 400, "bad_request",
+			     "attachments: no upload %.40s of yours (POST "
+			     "/v1/uploads)",
+			     ups[i]);
+			return;
+		}
+		attach[i] = paths[i];
+	}
+	s.attach = attach;
 	diag_clear(&d);
 	if ((err = node_send(c->a->n, me, &s, env_id, &d))) {
 		fail_store(c, err, &d);
 		return;
 	}
-	snprintf(what, sizeof(what), "send, %zu records", s.n_records);
+	/* Sent: the message holds its own encrypted copies (spooled by
+	 * node_send), the uploads are used up. */
+	for (size_t i = 0; i < s.n_attach; i++)
+		(void)unlink(paths[i]);
+	snprintf(what, sizeof(what), "send, %zu records, %zu attachments",
+		 s.n_records, s.n_attach);
 	if (!audit(c, "api.message.send", env_id, what))
 		return;
 	reply_json(c, 201, json_pack("{s:s}", "id", env_id));
@@ -1419,7 +1619,7 @@ static void h_alert_issue(struct call *c)
 	r.expires = ex ? (int64_t)json_integer_value(ex) : 0;
 	r.actor = c->actor;
 	diag_clear(&d);
-	c->a->ix_dirty = true;
+	atomic_store(&c->a->sh->ix_dirty, true);
 	if ((err = node_alert_issue(c->a->n, me, &r, id, &d))) {
 		fail_store(c, err, &d);
 		return;
@@ -1438,7 +1638,7 @@ static void h_alert_withdraw(struct call *c)
 	if (!(me = call_me(c)))
 		return;
 	diag_clear(&d);
-	c->a->ix_dirty = true;
+	atomic_store(&c->a->sh->ix_dirty, true);
 	if ((err = node_alert_withdraw(c->a->n, me, c->param,
 				       body_str(c, "reason"), c->actor, &d))) {
 		fail_store(c, err, &d);
@@ -1527,7 +1727,7 @@ static void h_import(struct call *c)
 	have_file = true;
 	if ((err = node_import(c->a->n, &imp, &counts, &d)))
 		goto out;
-	c->a->ix_dirty = true;
+	atomic_store(&c->a->sh->ix_dirty, true);
 	/* The records are committed: a failure to screen them against
 	 * partners' alerts is answered as an error all the same. */
 	if ((err = node_import_alerts(c->a->n, &sent, &d)))
@@ -1767,6 +1967,65 @@ static void h_evidence_event(struct call *c)
 		   json_pack("{s:s,s:I,s:s}", "id", c->param, "seq",
 			     (json_int_t)seq, "kind",
 			     evidence_kind_name(kind)));
+out:
+	users_key_free(key);
+	ledger_close(lg);
+}
+
+/* A new item from the caller's upload, as `liaison evidence add`: the
+ * content is copied under HOME/evidence (by evidence_add), the
+ * registration signed with the user's own key, which the passphrase
+ * unlocks for this one signature; the upload is then used up. */
+static void h_evidence_add(struct call *c)
+{
+	json_t *pw = json_object_get(c->body, "password");
+	const char *up = body_str(c, "upload");
+	char path[1100], id[EVIDENCE_ID_LEN + 1];
+	struct evidence_ctx ec = {0};
+	struct evidence_new e = {0};
+	struct users_key *key = NULL;
+	struct ledger *lg = NULL;
+	struct diag d;
+	int err;
+
+	if (!upload_path(c, up, path, sizeof(path))) {
+		fail(c, 400, "bad_request",
+		     "upload: no upload %.40s of yours (POST /v1/uploads)", up);
+		return;
+	}
+	diag_clear(&d);
+	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
+			   json_string_length(pw), &key, &d);
+	if (err == LIA_EDENIED) {
+		fail(c, 403, "forbidden", "password: wrong passphrase");
+		return;
+	}
+	if (err) {
+		fail_store(c, err, &d);
+		return;
+	}
+	if (!(lg = call_ledger(c)))
+		goto out;
+	ec.st = c->a->n->store;
+	ec.lg = lg;
+	ec.home = c->a->n->home;
+	ec.agency = c->a->n->cfg.agency;
+	e.file = path;
+	e.case_ref = body_str(c, "case");
+	e.description = body_str(c, "description");
+	e.seized_at = body_str(c, "seized_at");
+	e.seized_on = body_str(c, "seized_on");
+	if ((err = evidence_add(&ec, key, &e, id, &d))) {
+		if (err == LIA_ETOOBIG)
+			fail(c, 413, "payload_too_large", "%s", d.msg);
+		else
+			fail_store(c, err, &d);
+		goto out;
+	}
+	(void)unlink(path);
+	if (!audit(c, "api.evidence.add", id, "registered from an upload"))
+		goto out;
+	reply_json(c, 201, json_pack("{s:s}", "id", id));
 out:
 	users_key_free(key);
 	ledger_close(lg);
@@ -2080,6 +2339,7 @@ static const struct field message_body[] = {
     {"reply_to", F_STRING, false, 32},
     {"priority", F_STRING, false, 16},
     {"purpose", F_STRING, false, PURPOSE_MAX},
+    {"attachments", F_STRINGS, false, NODE_MSG_ATTACH_MAX},
     {0},
 };
 static const struct field query_body[] = {
@@ -2120,6 +2380,16 @@ static const struct field custody_body[] = {
     {"kind", F_STRING, true, 16},
     {"to", F_STRING, false, USERS_NAME_MAX},
     {"note", F_STRING, false, EVIDENCE_TEXT_MAX},
+    {"password", F_STRING, true, USERS_PASSPHRASE_MAX},
+    {"purpose", F_STRING, false, PURPOSE_MAX},
+    {0},
+};
+static const struct field evidence_body[] = {
+    {"upload", F_STRING, true, API_UPLOAD_ID_LEN},
+    {"case", F_STRING, true, EVIDENCE_FIELD_MAX},
+    {"description", F_STRING, true, EVIDENCE_TEXT_MAX},
+    {"seized_at", F_STRING, false, EVIDENCE_FIELD_MAX},
+    {"seized_on", F_STRING, false, EVIDENCE_FIELD_MAX},
     {"password", F_STRING, true, USERS_PASSPHRASE_MAX},
     {"purpose", F_STRING, false, PURPOSE_MAX},
     {0},
@@ -2174,6 +2444,8 @@ static const struct route routes[] = {
      import_body, purpose_args, h_import},
     {"GET", "/v1/records/export", true, USERS_READ_RECORDS, true, NULL,
      export_args, h_export},
+    {"POST", "/v1/uploads", true, USERS_EXCHANGE, false, NULL, no_args,
+     h_upload},
     {"POST", "/v1/messages", true, USERS_EXCHANGE, true, message_body,
      purpose_args, h_message_send},
     {"GET", "/v1/messages/{id}", true, USERS_READ_MESSAGES, true, NULL,
@@ -2196,6 +2468,8 @@ static const struct route routes[] = {
      withdraw_body, no_args, h_alert_withdraw},
     {"GET", "/v1/evidence", true, USERS_VIEW_EVIDENCE, true, NULL,
      evidence_args, h_evidence_list},
+    {"POST", "/v1/evidence", true, USERS_RECORD_CUSTODY, true, evidence_body,
+     purpose_args, h_evidence_add},
     {"GET", "/v1/evidence/{id}", true, USERS_VIEW_EVIDENCE, true, NULL,
      purpose_args, h_evidence_show},
     {"POST", "/v1/evidence/{id}/events", true, USERS_RECORD_CUSTODY, true,
@@ -2578,6 +2852,11 @@ void api_handle(struct api *a, const struct api_request *rq,
 	}
 	if (!check_args(&c))
 		return;
+	if (rq->probe) {
+		/* The listener asks before it accepts a streamed body. */
+		rs->status = 0;
+		return;
+	}
 	if ((err = body_check(c.rt->body, rq->body, rq->body_len, &c.body,
 			      &code, msg, sizeof(msg)))) {
 		if (err == LIA_ETOOBIG)

@@ -3,25 +3,33 @@
  * TLS certificate, no client certificate, one internal polling thread.
  *
  * One thread per connection, because a Server-Sent Events stream
- * (GET /v1/events) holds its connection open and waits for rows. The
- * router, its screening index and its store handle are used under one
- * mutex: a screening request costs tens of microseconds, and no part of
- * the router needs to be thread-safe. The listener has its own node
- * handle: SQLite handles are not shared with the other threads of the
- * daemon.
+ * (GET /v1/events) holds its connection open and waits for rows.
+ * Requests are answered concurrently: each takes a router worker (struct
+ * api with its own node handle, so its own SQLite connection; WAL lets
+ * readers run beside the writer) from a pool for the time of its
+ * api_handle, and gives it back. The pool grows on demand up to
+ * WORKERS_MAX handles (or LIAISON_API_WORKERS) and keeps them for the life of
+ * the listener (a connection's thread lives only as long as its connection, a
+ * handle is worth keeping). The workers share one screening index, kept current
+ * by one sync over the first node handle (s->n), which no request uses
+ * otherwise. Before, one mutex around a single router and handle made
+ * the two cores of a small machine answer one request at a time.
  *
- * Audit rows are group-committed: a request's rows are queued (under the
- * mutex, by the router's audit sink) and a writer thread with its own
+ * Audit rows are group-committed: a request's rows are queued (by the
+ * router's audit sink, under the queue's lock) and a writer thread with its own
  * node handle writes whatever is queued as one transaction with one sync
  * (store_batch_begin/end), each row in its own savepoint. The request's
- * thread waits, outside the mutex, until its rows are durable and only
+ * thread gives its worker back, waits until its rows are durable and only
  * then sends the answer; a row that could not be written turns the
  * answer into an error (no row, no data). Under load many requests share
- * one sync instead of paying one each, and the sync no longer holds the
- * mutex that screening needs.
+ * one sync instead of paying one each, and no worker is held during the
+ * sync.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +57,46 @@ struct audit_row {
 
 #define AUDIT_BATCH_MAX 512 /* rows in one transaction */
 
-struct api_server {
-	struct MHD_Daemon *mhd;
+/* A router worker of the pool, and its own node handle. */
+struct worker {
 	struct node *n;
 	struct api *api;
-	pthread_mutex_t mu; /* guards api and n */
+	struct worker *next;
+};
+
+/* Handles a listener keeps: more than the cores, since a request also
+ * waits for SQLite; far fewer than the connection limit, since every
+ * handle is a SQLite connection with its own cache. */
+#define WORKERS_MAX 16
+#define WORKERS_ENV_MAX 64
+
+/* LIAISON_API_WORKERS (1 to 64) overrides WORKERS_MAX, to measure the
+ * pool's size (bench/api.sh); 1 answers one request at a time, as before
+ * the pool. Anything else is ignored. */
+static size_t workers_max(void)
+{
+	const char *v = getenv("LIAISON_API_WORKERS");
+	unsigned long n;
+	char *end;
+
+	if (!v || !*v)
+		return WORKERS_MAX;
+	n = strtoul(v, &end, 10);
+	if (*end || n < 1 || n > WORKERS_ENV_MAX)
+		return WORKERS_MAX;
+	return (size_t)n;
+}
+
+struct api_server {
+	struct MHD_Daemon *mhd;
+	struct node *n;	 /* the index sync's handle (through api) */
+	struct api *api; /* the sync, metrics; answers no request */
 	atomic_bool stop;
+	pthread_mutex_t pmu; /* guards the pool */
+	pthread_cond_t freed;
+	struct worker *free_w;
+	size_t n_workers; /* made, free or in use */
+	size_t max_workers;
 	/* Group commit of audit rows (above). */
 	struct node *wn;     /* the writer's own handle */
 	pthread_mutex_t amu; /* guards q, nq, cap, astop, every wait */
@@ -87,6 +129,12 @@ struct pending {
 	struct timespec t0;
 	struct api_server *s;
 	struct audit_wait aw;
+	/* POST /v1/uploads: the body goes to a part file as it arrives. */
+	bool streamed, answered;
+	int fd; /* the part file, -1 when closed */
+	char part[1100];
+	crypto_hash_sha256_state sha;
+	struct api_upload up;
 };
 
 static void row_free(struct audit_row *r)
@@ -97,7 +145,8 @@ static void row_free(struct audit_row *r)
 	free(r->detail);
 }
 
-/* The router's audit sink (under s->mu): queue a copy of the row. */
+/* The router's audit sink (on the request's thread): queue a copy of the
+ * row. */
 static int audit_queue(void *ctx, const char *actor, const char *action,
 		       const char *object, const char *detail)
 {
@@ -209,6 +258,63 @@ static int audit_wait(struct api_server *s, struct audit_wait *w)
 	return err;
 }
 
+static void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	api_free(w->api);
+	node_close(w->n);
+	free(w);
+}
+
+/* Take a free worker, make one while the pool is below WORKERS_MAX, or
+ * wait for one to be given back. */
+static int worker_get(struct api_server *s, struct worker **out, struct diag *d)
+{
+	struct worker *w = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&s->pmu);
+	while (!s->free_w && s->n_workers == s->max_workers)
+		pthread_cond_wait(&s->freed, &s->pmu);
+	if ((w = s->free_w)) {
+		s->free_w = w->next;
+		pthread_mutex_unlock(&s->pmu);
+		*out = w;
+		return 0;
+	}
+	s->n_workers++;
+	pthread_mutex_unlock(&s->pmu);
+	/* Opened outside the lock: the other requests go on meanwhile. */
+	if (!(w = calloc(1, sizeof(*w)))) {
+		err = LIA_ENOMEM;
+		goto out;
+	}
+	if ((err = node_open(s->n->home, false, &w->n, d)) ||
+	    (err = api_worker_new(s->api, w->n, &w->api, d)))
+		goto out;
+	*out = w;
+	w = NULL;
+out:
+	if (err) {
+		worker_free(w);
+		pthread_mutex_lock(&s->pmu);
+		s->n_workers--;
+		pthread_cond_signal(&s->freed);
+		pthread_mutex_unlock(&s->pmu);
+	}
+	return err;
+}
+
+static void worker_put(struct api_server *s, struct worker *w)
+{
+	pthread_mutex_lock(&s->pmu);
+	w->next = s->free_w;
+	s->free_w = w;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->pmu);
+}
+
 static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind,
 			      const char *key, const char *value)
 {
@@ -237,6 +343,7 @@ static double elapsed(const struct timespec *t0)
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct stream *st = cls;
+	struct worker *w;
 	struct diag d;
 	size_t n;
 	int err;
@@ -248,10 +355,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		if (atomic_load(&st->s->stop))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		diag_clear(&d);
-		pthread_mutex_lock(&st->s->mu);
-		err = api_events_next(st->s->api, st->since, st->mask,
-				      EVENTS_BATCH, &st->buf, &st->since, &d);
-		pthread_mutex_unlock(&st->s->mu);
+		if ((err = worker_get(st->s, &w, &d)))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		err = api_events_next(w->api, st->since, st->mask, EVENTS_BATCH,
+				      &st->buf, &st->since, &d);
+		worker_put(st->s, w);
 		if (err)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (!st->buf.len &&
@@ -307,11 +415,15 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 {
 	struct api_response rs;
 	struct MHD_Response *r;
+	struct worker *w;
+	struct diag d;
 	enum MHD_Result rc;
 	int err;
 
 	p->rq.body = (const uint8_t *)p->body.buf;
 	p->rq.body_len = p->body.len;
+	p->rq.n_args = 0; /* a streamed upload is answered twice */
+	p->rq.too_many_args = false;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_cb, &p->rq);
 	p->rq.authorization = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -319,11 +431,31 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Purpose");
 	p->rq.last_event_id =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
-	pthread_mutex_lock(&s->mu);
-	api_set_audit_sink(s->api, audit_queue, p);
-	api_handle(s->api, &p->rq, &rs);
-	api_set_audit_sink(s->api, NULL, NULL);
-	pthread_mutex_unlock(&s->mu);
+	diag_clear(&d);
+	if ((err = worker_get(s, &w, &d))) {
+		/* No store handle for this request (too many open files,
+		 * out of memory): busy, to be tried again. */
+		memset(&rs, 0, sizeof(rs));
+		strbuf_init(&rs.body, API_BODY_MAX);
+		snprintf(rs.route, sizeof(rs.route), "unavailable");
+		rs.stream = false;
+		rs.content_type = "application/json";
+		rs.status = 503;
+		if (strbuf_addstr(
+			&rs.body,
+			"{\"error\":{\"code\":\"busy\",\"message\":"
+			"\"no store handle is free; try again\"}}\n")) {
+			strbuf_release(&rs.body);
+			return MHD_NO;
+		}
+	} else {
+		api_set_audit_sink(w->api, audit_queue, p);
+		api_handle(w->api, &p->rq, &rs);
+		api_set_audit_sink(w->api, NULL, NULL);
+		worker_put(s, w);
+	}
+	/* Waited for with no worker held: other requests use it while this
+	 * one's rows are synced. */
 	if ((err = audit_wait(s, &p->aw))) {
 		/* The answer is not sent: its audit row is not durable. */
 		if (rs.body.buf)
@@ -344,6 +476,12 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 			return MHD_NO;
 		}
 	}
+	if (p->rq.probe && !rs.status) {
+		/* The upload may go on: nothing to answer yet. */
+		strbuf_release(&rs.body);
+		return MHD_YES;
+	}
+	p->answered = true;
 	if (rs.stream)
 		r = stream_response(s, &rs);
 	else
@@ -361,15 +499,120 @@ static enum MHD_Result answer(struct api_server *s, struct MHD_Connection *c,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
 	rc = MHD_queue_response(c, rs.status, r);
 	MHD_destroy_response(r);
-	pthread_mutex_lock(&s->mu);
 	api_observe(s->api, rs.route[0] ? rs.route : "unmatched", rs.status,
 		    elapsed(&p->t0));
-	pthread_mutex_unlock(&s->mu);
 	/* The body may hold a session token: wipe before freeing. */
 	if (rs.body.buf)
 		sodium_memzero(rs.body.buf, rs.body.len);
 	strbuf_release(&rs.body);
 	return rc;
+}
+
+/* POST /v1/uploads, first call: the token and the right are checked (and
+ * a declared length against the maximum) before a byte is accepted, then
+ * the body goes to a part file of its own in HOME/uploads. */
+static enum MHD_Result upload_start(struct api_server *s,
+				    struct MHD_Connection *c, struct pending *p)
+{
+	const char *cl = MHD_lookup_connection_value(
+	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint8_t raw[16];
+	char hex[33];
+	enum MHD_Result rc;
+	int k;
+
+	p->streamed = true;
+	p->rq.upload = &p->up;
+	if (cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		/* Refused before it is sent (after the token and right,
+		 * so that nobody learns the limit without a token). */
+		if (errno || *end || n > API_UPLOAD_MAX)
+			p->up.too_big = true;
+	}
+	p->rq.probe = !p->up.too_big;
+	rc = answer(s, c, p);
+	p->rq.probe = false;
+	if (p->answered || rc != MHD_YES)
+		return rc;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	k = snprintf(p->part, sizeof(p->part), "%s/uploads", s->n->home);
+	if (k < 0 || (size_t)k >= sizeof(p->part) ||
+	    (mkdir(p->part, 0700) && errno != EEXIST))
+		goto fail;
+	k = snprintf(p->part, sizeof(p->part), "%s/uploads/.part-%s",
+		     s->n->home, hex);
+	if (k < 0 || (size_t)k >= sizeof(p->part))
+		goto fail;
+	p->fd = open(p->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (p->fd < 0)
+		goto fail;
+	crypto_hash_sha256_init(&p->sha);
+	p->up.part = p->part;
+	return MHD_YES;
+fail:
+	p->part[0] = 0;
+	return MHD_NO;
+}
+
+/* POST /v1/uploads, later calls: write and hash what arrived; at the end
+ * the router answers. Constant memory whatever the size. */
+static enum MHD_Result upload_more(struct api_server *s,
+				   struct MHD_Connection *c, struct pending *p,
+				   const char *data, size_t *size)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	size_t n = *size, off = 0;
+
+	if (p->answered) {
+		*size = 0; /* answered already: the rest is dropped */
+		return MHD_YES;
+	}
+	if (n) {
+		*size = 0;
+		if (p->up.too_big)
+			return MHD_YES; /* read and dropped: a 413 follows */
+		if (n > API_UPLOAD_MAX - p->up.size) {
+			/* Over the maximum: the part goes at once. */
+			p->up.too_big = true;
+			close(p->fd);
+			p->fd = -1;
+			(void)unlink(p->part);
+			p->part[0] = 0;
+			p->up.part = NULL;
+			return MHD_YES;
+		}
+		crypto_hash_sha256_update(&p->sha, (const uint8_t *)data, n);
+		while (off < n) {
+			ssize_t w = write(p->fd, data + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return MHD_NO; /* disk full: the part goes */
+			off += (size_t)w;
+		}
+		p->up.size += n;
+		return MHD_YES;
+	}
+	if (!p->up.too_big) {
+		/* Durable before the client is told it is kept. */
+		int bad = fsync(p->fd);
+
+		bad |= close(p->fd);
+		p->fd = -1;
+		if (bad)
+			return MHD_NO; /* the part goes in on_completed */
+		crypto_hash_sha256_final(&p->sha, h);
+		sodium_bin2hex(p->up.sha256, sizeof(p->up.sha256), h,
+			       sizeof(h));
+	}
+	return answer(s, c, p);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -387,11 +630,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		clock_gettime(CLOCK_MONOTONIC, &p->t0);
 		strbuf_init(&p->body, API_BODY_MAX);
 		p->s = s;
+		p->fd = -1;
 		p->rq.method = method;
 		p->rq.path = url;
 		*con_cls = p;
+		if (!strcmp(method, "POST") && !strcmp(url, "/v1/uploads"))
+			return upload_start(s, c, p);
 		return MHD_YES;
 	}
+	if (p->streamed)
+		return upload_more(s, c, p, upload, upload_size);
 	if (*upload_size) {
 		/* Past the limit the rest is read and dropped, so the
 		 * client gets a 413 rather than a reset connection. */
@@ -414,6 +662,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!p)
 		return;
+	/* An upload cut off, refused or failed: its part file goes (a kept
+	 * one was renamed by the router). */
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->part[0])
+		(void)unlink(p->part);
 	/* A body may hold a password (POST /v1/sessions). */
 	if (p->body.buf)
 		sodium_memzero(p->body.buf, p->body.len);
@@ -436,7 +690,9 @@ int api_server_start(const char *home, const char *listen, const char *cert_pem,
 		return err;
 	if (!(s = calloc(1, sizeof(*s))))
 		return LIA_ENOMEM;
-	pthread_mutex_init(&s->mu, NULL);
+	s->max_workers = workers_max();
+	pthread_mutex_init(&s->pmu, NULL);
+	pthread_cond_init(&s->freed, NULL);
 	pthread_mutex_init(&s->amu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
@@ -490,12 +746,20 @@ void api_server_stop(struct api_server *s)
 		pthread_join(s->writer_tid, NULL);
 	}
 	free(s->q);
+	/* Every connection is closed: every worker is back in the pool. */
+	while (s->free_w) {
+		struct worker *w = s->free_w;
+
+		s->free_w = w->next;
+		worker_free(w);
+	}
 	api_free(s->api);
 	node_close(s->wn);
 	node_close(s->n);
 	pthread_cond_destroy(&s->done);
 	pthread_cond_destroy(&s->work);
 	pthread_mutex_destroy(&s->amu);
-	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->pmu);
 	free(s);
 }

@@ -112,11 +112,15 @@ static const char import_usage[] =
 	"[--format ftm|un|ofac|interpol|csv] [--mapping FILE]\n"
 	"       [--agency CODE] [--classification LEVEL] [--handling H0-H3]\n"
 	"       [--conditions TEXT] [--tlp TLP] [--evaluation B2]\n"
-	"       [--review-by YYYY-MM-DD] [--audience CODE,...] [--quiet] FILE...\n"
+	"       [--review-by YYYY-MM-DD] [--audience CODE,...] [--list NAME]\n"
+	"       [--quiet] FILE...\n"
 	"\nImport one file (OFAC: sdn.csv with alt.csv, add.csv and\n"
 	"sdn_comments.csv) as one transaction. On any error nothing is\n"
 	"stored and the reason is printed as file:line:col: reason (exit 65).\n"
-	"The marking options override the node's defaults for this import.\n";
+	"The marking options override the node's defaults for this import.\n"
+	"--list NAME makes the import a watchlist: its records are screened\n"
+	"(liaison screen, the API) like the public lists, and hits name the\n"
+	"list NAME (a-z, 0-9, '-', '_'; not un, ofac, interpol or alert).\n";
 
 /* The import itself is already committed: a failure to screen it
  * against partners' alerts is reported, with a non-zero exit. */
@@ -148,6 +152,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		{"evaluation", required_argument, NULL, 'E'},
 		{"review-by", required_argument, NULL, 'R'},
 		{"audience", required_argument, NULL, 'U'},
+		{"list", required_argument, NULL, 'L'},
 		{"quiet", no_argument, NULL, 'q'},
 		COMMON_OPTS, {0},
 	};
@@ -177,6 +182,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		case 'E': o_eval = optarg; break;
 		case 'R': o_review = optarg; break;
 		case 'U': o_aud = optarg; break;
+		case 'L': imp.list = optarg; break;
 		case 'q': quiet = true; break;
 		case 'j': c->json = true; break;
 		case 'h': printf("usage: liaison import %s", import_usage); return EX_OK;

@@ -467,6 +467,7 @@ int node_import(struct node *n, struct node_import *imp,
 	struct sink_ctx c;
 	struct ingest_sink sink = {0};
 	struct store_import si = {0};
+	char list_src[sizeof(NODE_LIST_PREFIX) + NODE_LIST_NAME_MAX];
 	struct csv_mapping *map = NULL;
 	struct marking mk;
 	struct strbuf names;
@@ -559,6 +560,21 @@ int node_import(struct node *n, struct node_import *imp,
 			goto out;
 	}
 	si.format = node_format_name(fmt);
+	if (imp->list) {
+		/* Checked here, not only by the CLI: the name becomes part
+		 * of every record's source and of every hit. */
+		if (!node_list_name_ok(imp->list)) {
+			diag_set(d, "--list: \"%s\" is not a list name "
+				    "(a-z, 0-9, '-', '_', at most %d, not a "
+				    "built-in list or format)",
+				 imp->list, NODE_LIST_NAME_MAX);
+			rc = LIA_EINVAL;
+			goto out;
+		}
+		snprintf(list_src, sizeof(list_src), "%s%s", NODE_LIST_PREFIX,
+			 imp->list);
+		si.format = list_src;
+	}
 	si.files = names.buf;
 	si.sha256 = hex;
 	si.actor = imp->actor;

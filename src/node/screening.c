@@ -17,12 +17,50 @@
 static const char *const default_lists[] = {"un", "ofac", "interpol",
 					    "alert", NULL};
 
+/* Names a watchlist may not take: the built-in lists and every other
+ * source a record can have (import formats, received messages). */
+static const char *const reserved_lists[] = {
+    "un",  "ofac", "interpol", "alert", "auto", "ftm",
+    "csv", "message", "list", NULL};
+
+bool node_list_name_ok(const char *name)
+{
+	size_t n;
+
+	if (!name || !(n = strlen(name)) || n > NODE_LIST_NAME_MAX)
+		return false;
+	if (!((name[0] >= 'a' && name[0] <= 'z') ||
+	      (name[0] >= '0' && name[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
+		      name[i] == '_'))
+			return false;
+	for (size_t i = 0; reserved_lists[i]; i++)
+		if (!strcmp(name, reserved_lists[i]))
+			return false;
+	return true;
+}
+
+const char *node_source_list(const char *source)
+{
+	size_t k = strlen(NODE_LIST_PREFIX);
+
+	if (!strncmp(source, NODE_LIST_PREFIX, k) &&
+	    node_list_name_ok(source + k))
+		return source + k;
+	return source;
+}
+
 bool node_default_list(const char *list)
 {
 	for (size_t i = 0; default_lists[i]; i++)
 		if (!strcmp(list, default_lists[i]))
 			return true;
-	return false;
+	/* An analyst's watchlist: a source that only an import made with
+	 * --list can have. */
+	return node_source_list(list) != list;
 }
 
 struct load_ctx {
@@ -52,7 +90,10 @@ int node_screen_apply(struct screen_index *ix, struct match_ctx *mc,
 	bool put = false;
 	int rc = 0;
 
-	if (only_list ? strcmp(r->source, only_list)
+	/* Named lists are matched as hits report them: "--list pep"
+	 * screens the records of "list:pep". */
+	if (only_list ? strcmp(r->source, only_list) &&
+			    strcmp(node_source_list(r->source), only_list)
 		      : !node_default_list(r->source))
 		goto out;
 	if (!strcmp(r->source, "alert")) {
@@ -61,7 +102,8 @@ int node_screen_apply(struct screen_index *ix, struct match_ctx *mc,
 					  sizeof(*active_alerts), cmp_str))
 			goto out;
 	}
-	rc = screen_entry_from_entity(r->entity, r->source, &e, &stg);
+	rc = screen_entry_from_entity(r->entity, node_source_list(r->source),
+				      &e, &stg);
 	if (rc == LIA_ENOTFOUND) {
 		rc = 0; /* addresses, sanctions, documents: not names */
 		goto out;

@@ -275,6 +275,7 @@ declare -A ALLOW2=(
 	["POST /v1/records/import"]="officer analyst supervisor"
 	["GET /v1/records/export"]="officer analyst supervisor"
 	["POST /v1/messages"]="officer analyst supervisor"
+	["POST /v1/uploads"]="officer analyst supervisor"
 	["GET /v1/messages/00000000000000000000000000000000"]="officer analyst supervisor"
 	["POST /v1/queries"]="officer analyst supervisor"
 	["GET /v1/queries"]="officer analyst supervisor"
@@ -285,6 +286,7 @@ declare -A ALLOW2=(
 	["POST /v1/alerts"]="officer supervisor"
 	["POST /v1/alerts/x/withdraw"]="officer supervisor"
 	["GET /v1/evidence"]="officer analyst supervisor auditor"
+	["POST /v1/evidence"]="officer supervisor"
 	["GET /v1/evidence/00000000000000000000000000000000"]="officer analyst supervisor auditor"
 	["POST /v1/evidence/00000000000000000000000000000000/events"]="officer supervisor"
 	["GET /v1/ledger/proof?index=0"]="officer analyst supervisor auditor admin"
@@ -349,6 +351,46 @@ expect 200 - supervisor GET "/v1/messages/$IN" "" "${P[@]}"
 grep -q 'to Hamburg' "$TMP/body" || fail "message text: $(cat "$TMP/body")"
 expect 404 not_found supervisor GET /v1/messages/00000000000000000000000000000000 "" "${P[@]}"
 ok "messages: send (a record outside its audience refused, 422), read a received one"
+
+# --- uploads: a body streamed to a file (SHA-256 on the way), then named
+# in a message's attachments; the receiver decrypts the same bytes
+head -c 300001 /dev/urandom >"$TMP/up.bin"
+UP=(-H "Content-Type: application/octet-stream" --data-binary @"$TMP/up.bin")
+expect 201 - officer POST /v1/uploads "" "${UP[@]}"
+UID1=$(json_get "$TMP/body" "j['id']")
+[ "$(json_get "$TMP/body" "j['size']")" = 300001 ] || fail "upload size: $(cat "$TMP/body")"
+[ "$(json_get "$TMP/body" "j['sha256']")" = "$(sha256sum "$TMP/up.bin" | cut -d' ' -f1)" ] || fail "upload sha256"
+cmp -s "$TMP/up.bin" "$H/uploads/uofficer/$UID1" || fail "the upload on disk differs"
+expect 403 forbidden auditor POST /v1/uploads "" "${UP[@]}"
+expect 401 unauthenticated - POST /v1/uploads "" "${UP[@]}"
+# Declared over the maximum (1 GiB): refused before a byte is read.
+expect 413 payload_too_large officer POST /v1/uploads "" -H "Content-Length: 1073741825" --data-binary @"$TMP/up.bin" --max-time 10
+# Cut off: the client declares more than it sends and goes away.
+python3 - "$PAPI" "${TOK[officer]}" <<'PY'
+import socket, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+s.sendall(b"POST /v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + sys.argv[2].encode() +
+          b"\r\nContent-Length: 100000\r\n\r\n" + b"x" * 5000)
+s.close()
+PY
+no_parts() { [ -z "$(find "$H/uploads" -name '.part-*')" ]; }
+wait_for 20 no_parts || fail "a cut-off upload left its part: $(ls -A "$H/uploads")"
+[ -f "$H/uploads/uofficer/$UID1" ] || fail "the finished upload is gone"
+# Attachments name uploads of the caller's own only.
+expect 400 bad_request officer POST /v1/messages '{"to":["DE-BKA"],"subject":"x","attachments":["00000000000000000000000000000000"]}' "${P[@]}"
+expect 400 bad_request supervisor POST /v1/messages "{\"to\":[\"DE-BKA\"],\"subject\":\"x\",\"attachments\":[\"$UID1\"]}" "${P[@]}"
+expect 400 bad_request officer POST /v1/messages '{"to":["DE-BKA"],"subject":"x","attachments":["../../keys/tls"]}' "${P[@]}"
+expect 201 - officer POST /v1/messages "{\"to\":[\"DE-BKA\"],\"subject\":\"scan of the passport\",\"attachments\":[\"$UID1\"]}" "${P[@]}"
+[ ! -e "$H/uploads/uofficer/$UID1" ] || fail "a sent upload is kept"
+b_has_scan() { lia "$HB" --json inbox >"$TMP/binbox" 2>/dev/null && grep -q 'scan of the passport' "$TMP/binbox"; }
+wait_for 30 b_has_scan || fail "B did not get the attachment message"
+BMID=$(json_get "$TMP/binbox" "[m['id'] for m in (j if isinstance(j, list) else j['items']) if m['subject']=='scan of the passport'][0]")
+mkdir "$TMP/saved"
+b_saved() { lia "$HB" read --save-attachments "$TMP/saved" "$BMID" >/dev/null 2>&1 && [ -n "$(ls -A "$TMP/saved")" ]; }
+wait_for 30 b_saved || fail "B cannot save the attachment"
+cmp -s "$TMP/up.bin" "$TMP/saved/$(ls "$TMP/saved" | head -1)" || fail "B's attachment differs from the upload"
+ok "uploads: streamed with its SHA-256, wrong role and no token refused, over the maximum 413, a cut-off one leaves nothing, sent as an attachment and received intact"
 
 # --- queries and release requests, both ways with B
 expect 201 - officer POST /v1/queries '{"to":["all"],"name":"Hans Gruber","reason":"case 7"}' "${P[@]}"
@@ -427,6 +469,24 @@ grep -q '^.*event 2 received .* by usupervisor (supervisor)' "$TMP/verify.out" |
 expect 404 not_found analyst GET /v1/evidence/nothex "" "${P[@]}"
 ! grep -q 'correct horse' "$H.log" || fail "a passphrase reached the log"
 ok "evidence: list, show (verifies offline), custody events (wrong passphrase 403, a custody rule 422)"
+
+# --- evidence registered from an upload: the content is the upload's
+head -c 70001 /dev/urandom >"$TMP/seized.bin"
+expect 201 - officer POST /v1/uploads "" -H "Content-Type: application/octet-stream" --data-binary @"$TMP/seized.bin"
+EUP=$(json_get "$TMP/body" "j['id']")
+expect 403 forbidden analyst POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"password\":\"correct horse battery\"}" "${P[@]}"
+expect 403 forbidden officer POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"password\":\"wrong password!\"}" "${P[@]}"
+expect 400 bad_request supervisor POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"password\":\"correct horse battery\"}" "${P[@]}"
+expect 400 bad_request officer POST /v1/evidence '{"case":"NL-2026-8","description":"USB stick","password":"correct horse battery"}' "${P[@]}"
+expect 201 - officer POST /v1/evidence "{\"upload\":\"$EUP\",\"case\":\"NL-2026-8\",\"description\":\"USB stick\",\"seized_on\":\"2026-11-20\",\"password\":\"correct horse battery\"}" "${P[@]}"
+EID2=$(json_get "$TMP/body" "j['id']")
+[ ! -e "$H/uploads/uofficer/$EUP" ] || fail "a registered upload is kept"
+expect 200 - auditor GET "/v1/evidence?case=NL-2026-8" "" "${P[@]}"
+[ "$(json_get "$TMP/body" "j['items'][0]['id']")" = "$EID2" ] || fail "evidence from an upload not listed: $(cat "$TMP/body")"
+lia "$H" evidence show "$EID2" >"$TMP/e2.show" 2>&1 || fail "evidence show: $(cat "$TMP/e2.show")"
+grep -q "70001 bytes, .*sha256 $(sha256sum "$TMP/seized.bin" | cut -d' ' -f1)" "$TMP/e2.show" || fail "the item is not the upload: $(cat "$TMP/e2.show")"
+cmp -s "$TMP/seized.bin" "$H/evidence/$(sha256sum "$TMP/seized.bin" | cut -d' ' -f1)" || fail "the kept content differs"
+ok "evidence from an upload: registered with the upload's hash, wrong role and passphrase 403, another user's upload 400"
 
 # --- ledger proofs
 # The same proofs as the CLI's, for the same sizes.

@@ -1,8 +1,10 @@
 /* test_api.c - the HTTP API without HTTP: tokens (create, check, revoke,
  * expiry), the router's error answers and role checks through api_handle
  * on a real node, strict bodies, the screening index following records
- * written through another handle, and the route table against
+ * written through another handle, workers answering concurrently from one
+ * shared index, and the route table against
  * docs/openapi.json in both directions. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +28,9 @@ struct fx {
 	char dir[64];
 	struct node *n;
 	struct api *api;
+	struct node *extra; /* a worker's handle, closed after api */
 	char officer[API_TOKEN_LEN + 1], auditor[API_TOKEN_LEN + 1];
+	char admin[API_TOKEN_LEN + 1];
 	int64_t officer_id;
 };
 
@@ -54,6 +58,10 @@ static int setup(void **state)
 			     &f->officer_id, &d) ||
 	    api_token_create(f->n->store, "aud", NULL, 0, "test", f->auditor,
 			     &id, &d) ||
+	    users_add(f->n->store, lg, "NL-NP", "adm", USERS_ADMIN, PASS,
+		      strlen(PASS), "test", NULL, &d) ||
+	    api_token_create(f->n->store, "adm", NULL, 0, "test", f->admin, &id,
+			     &d) ||
 	    api_new(f->n, &f->api, &d)) {
 		fprintf(stderr, "setup: %s\n", d.msg);
 		return -1;
@@ -69,6 +77,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	api_free(f->api);
+	node_close(f->extra);
 	node_close(f->n);
 	f->dir[strlen(f->dir) - 2] = 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
@@ -329,27 +338,40 @@ static int import_un(const char *home, const char *first, const char *last)
 	return err;
 }
 
-/* Does screening name through the router return record id? */
-static bool screen_hits(struct fx *f, const char *name, const char *id)
+/* Screen name through worker a: 1 if record id is among the hits, 0 if
+ * not, -1 if the answer is not a 200 (no cmocka assertion: called from
+ * other threads too). */
+static int screen_on(struct api *a, const char *token, const char *name,
+		     const char *id)
 {
 	struct api_request rq = {.method = "POST", .path = "/v1/screen"};
 	struct api_response rs;
 	char auth[128], body[256], want[160];
-	bool hit;
+	int hit;
 
-	snprintf(auth, sizeof(auth), "Bearer %s", f->officer);
+	snprintf(auth, sizeof(auth), "Bearer %s", token);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
 	snprintf(want, sizeof(want), "\"record_id\":\"%s\"", id);
 	rq.authorization = auth;
 	rq.purpose = "unit test";
 	rq.body = (const uint8_t *)body;
 	rq.body_len = strlen(body);
-	api_handle(f->api, &rq, &rs);
-	assert_int_equal(rs.status, 200);
-	assert_non_null(rs.body.buf);
-	hit = strstr(rs.body.buf, want) != NULL;
+	api_handle(a, &rq, &rs);
+	if (rs.status != 200 || !rs.body.buf)
+		hit = -1;
+	else
+		hit = strstr(rs.body.buf, want) != NULL;
 	strbuf_release(&rs.body);
 	return hit;
+}
+
+/* Does screening name through the router return record id? */
+static bool screen_hits(struct fx *f, const char *name, const char *id)
+{
+	int hit = screen_on(f->api, f->officer, name, id);
+
+	assert_int_not_equal(hit, -1);
+	return hit == 1;
 }
 
 /* The listener's index follows the store: a record written through
@@ -367,11 +389,133 @@ static void index_follows_store(void **state)
 	assert_true(screen_hits(f, "Radoslaw Zielinski", "un-43"));
 }
 
+/* POST /v1/uploads through the router alone: the probe the listener
+ * makes before it accepts a body (0 = go on; the token and the right are
+ * checked), a body that was too big, and no streamed body at all. */
+static void uploads_probe(void **state)
+{
+	struct fx *f = *state;
+	struct api_upload up = {0};
+	struct api_request rq = {.method = "POST", .path = "/v1/uploads"};
+	struct api_response rs;
+	char auth[128], code[32];
+
+	snprintf(auth, sizeof(auth), "Bearer %s", f->officer);
+	rq.authorization = auth;
+	rq.probe = true;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 0);
+	strbuf_release(&rs.body);
+	snprintf(auth, sizeof(auth), "Bearer %s", f->auditor);
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 403);
+	strbuf_release(&rs.body);
+	rq.authorization = NULL;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 401);
+	strbuf_release(&rs.body);
+	snprintf(auth, sizeof(auth), "Bearer %s", f->officer);
+	rq.authorization = auth;
+	rq.probe = false;
+	up.too_big = true;
+	rq.upload = &up;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 413);
+	strbuf_release(&rs.body);
+	assert_int_equal(call(f, "POST", "/v1/uploads", f->officer, NULL, code,
+			      sizeof(code)),
+			 400);
+	assert_string_equal(code, "bad_request");
+}
+
+#define WORKERS 4
+#define WORKER_CALLS 100
+
+struct worker_run {
+	struct api *api;
+	const char *token;
+	int wrong; /* answers that were not a hit on un-43 */
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker_run *w = arg;
+
+	for (int i = 0; i < WORKER_CALLS; i++)
+		if (screen_on(w->api, w->token,
+			      i % 2 ? "Borislav Kowalczyk"
+				    : "Kowalczyk Borislav",
+			      "un-43") != 1)
+			w->wrong++;
+	return NULL;
+}
+
+/* Workers over their own handles answer at the same time from one shared
+ * index: every answer right, every screening counted once in the shared
+ * metrics, and a record changed through yet another handle is seen by
+ * every worker at its next screening. */
+static void workers_concurrent(void **state)
+{
+	struct fx *f = *state;
+	struct node *hn[WORKERS] = {0};
+	struct worker_run run[WORKERS] = {0};
+	pthread_t tid[WORKERS];
+	struct api_request rq = {.method = "GET", .path = "/v1/metrics"};
+	struct api_response rs;
+	char auth[128], want[64];
+	struct diag d;
+
+	assert_int_equal(import_un(f->dir, "BORISLAV", "KOWALCZYK"), 0);
+	for (int i = 0; i < WORKERS; i++) {
+		assert_int_equal(node_open(f->dir, false, &hn[i], &d), 0);
+		assert_int_equal(api_worker_new(f->api, hn[i], &run[i].api, &d),
+				 0);
+		run[i].token = f->officer;
+	}
+	for (int i = 0; i < WORKERS; i++)
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, worker_run, &run[i]), 0);
+	for (int i = 0; i < WORKERS; i++) {
+		assert_int_equal(pthread_join(tid[i], NULL), 0);
+		assert_int_equal(run[i].wrong, 0);
+	}
+	/* The parent may go first: the workers keep the shared part. */
+	api_free(f->api);
+	f->api = run[0].api;
+	run[0].api = NULL;
+	snprintf(auth, sizeof(auth), "Bearer %s", f->admin);
+	rq.authorization = auth;
+	api_handle(f->api, &rq, &rs);
+	assert_int_equal(rs.status, 200);
+	snprintf(want, sizeof(want), "liaison_screen_names_total %d\n",
+		 WORKERS * WORKER_CALLS);
+	assert_non_null(strstr(rs.body.buf, want));
+	strbuf_release(&rs.body);
+	assert_int_equal(import_un(f->dir, "RADOSLAW", "ZIELINSKI"), 0);
+	for (int i = 1; i < WORKERS; i++) {
+		assert_int_equal(screen_on(run[i].api, f->officer,
+					   "Radoslaw Zielinski", "un-43"),
+				 1);
+		assert_int_equal(screen_on(run[i].api, f->officer,
+					   "Borislav Kowalczyk", "un-43"),
+				 0);
+	}
+	for (int i = 1; i < WORKERS; i++)
+		api_free(run[i].api);
+	/* f->api (a worker over hn[0]) is freed by teardown, then hn[0]. */
+	f->extra = hn[0];
+	for (int i = 1; i < WORKERS; i++)
+		node_close(hn[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(errors_and_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(uploads_probe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(workers_concurrent, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(index_follows_store, setup,
 					    teardown),
 	    cmocka_unit_test(bodies),
