@@ -462,8 +462,7 @@ static void h_metrics(struct call *c)
 			   "liaison_screen_records %zu\n",
 			   sh->hist_sum, (unsigned long long)sh->hist_count,
 			   (unsigned long long)sh->screen_names,
-			   (unsigned long long)sh->screen_hits,
-			   records);
+			   (unsigned long long)sh->screen_hits, records);
 	pthread_mutex_unlock(&sh->stat_mu);
 	if (err) {
 		fail(c, 500, "internal", "out of memory");
@@ -519,8 +518,8 @@ static void h_sessions(struct call *c)
 	pthread_mutex_lock(&sh->stat_mu);
 	sl = login_slot(sh, name, false);
 	pause_s = sl && sl->fails >= API_LOGIN_FAILS && sl->until > now
-		   ? sl->until - now
-		   : 0;
+		      ? sl->until - now
+		      : 0;
 	pthread_mutex_unlock(&sh->stat_mu);
 	if (pause_s) {
 		fail(c, 429, "too_many_requests",
@@ -1924,7 +1923,7 @@ out:
  * unlocks the key for this one signature and is wiped. */
 static void h_evidence_event(struct call *c)
 {
-	json_t *pw = json_object_get(c->body, "password");
+	json_t *pw = json_object_get(c->body, "password"), *res = NULL;
 	struct evidence_ctx ec = {0};
 	struct users_key *key = NULL;
 	struct ledger *lg = NULL;
@@ -1940,6 +1939,16 @@ static void h_evidence_event(struct call *c)
 		return;
 	}
 	diag_clear(&d);
+	/* A transfer to an agency is sent as the CLI sends it, so the
+	 * agency must be a pinned peer before anything is recorded. */
+	if ((err =
+		 node_custody_check_to(c->a->n, kind, body_str(c, "to"), &d))) {
+		if (err == LIA_ENOTFOUND)
+			fail(c, 422, "refused", "%s", d.msg);
+		else
+			fail_store(c, err, &d);
+		return;
+	}
 	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
 			   json_string_length(pw), &key, &d);
 	if (err == LIA_EDENIED) {
@@ -1963,11 +1972,38 @@ static void h_evidence_event(struct call *c)
 	}
 	if (!audit(c, "api.evidence.event", c->param, evidence_kind_name(kind)))
 		goto out;
-	reply_json(c, 201,
-		   json_pack("{s:s,s:I,s:s}", "id", c->param, "seq",
-			     (json_int_t)seq, "kind",
-			     evidence_kind_name(kind)));
+	res = json_pack("{s:s,s:I,s:s}", "id", c->param, "seq", (json_int_t)seq,
+			"kind", evidence_kind_name(kind));
+	/* A transfer to an agency, or the receipt of one, travels over the
+	 * exchange (node_custody_send_owed, as `evidence event`). The event
+	 * is recorded either way: a failure to queue it is said in the
+	 * answer, and `liaison evidence resend` sends it later. */
+	if (res &&
+	    (kind == EVIDENCE_TRANSFERRED || kind == EVIDENCE_RECEIVED)) {
+		struct identity *me = call_me(c);
+		char to[MARKING_CODE_MAX + 1];
+		enum evidence_kind sent;
+
+		diag_clear(&d);
+		/* call_me() answered 500 if the identity is missing; the
+		 * event is recorded all the same, so the answer says that
+		 * (reply_json replaces the error). */
+		err = me ? node_custody_send_owed(c->a->n, me, &ec, c->param,
+						  (int64_t)time(NULL), &sent,
+						  to, &d)
+			 : LIA_EINTERNAL;
+		if (!me)
+			diag_set(&d, "the node's identity could not be read");
+		if (!err)
+			json_object_set_new(res, "sent_to", json_string(to));
+		else if (err != LIA_ENOTFOUND)
+			json_object_set_new(res, "send_error",
+					    json_string(d.msg));
+	}
+	reply_json(c, 201, res);
+	res = NULL;
 out:
+	json_decref(res);
 	users_key_free(key);
 	ledger_close(lg);
 }

@@ -108,3 +108,31 @@ ok "a changed signature in DE-BKA's section, or the section or the receipt left 
 lia "$A" ledger verify >/dev/null || fail "ledger verify A"
 lia "$B" ledger verify >/dev/null || fail "ledger verify B"
 ok "both ledgers verify"
+
+# Through the API (POST /v1/evidence/{id}/events) a transfer travels as it
+# does from the command line: refused before anything is recorded when the
+# agency is not pinned, sent over the exchange (sent_to) when it is, and
+# received at B the same way.
+stop "${PIDS[0]}"
+lia "$A" user add alan --role officer >/dev/null
+TOKEN=$(lia "$A" user token create alan 2>/dev/null)
+ID2=$(lia "$A" evidence add "$TMP/item.bin" --case NL-2026-10 --description "Phone" --user alan)
+PAPI=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+before=$(grep -c "serving on" "$A.log" || true)
+"$LIAISON" --home "$A" serve --listen "127.0.0.1:$PA" --api "127.0.0.1:$PAPI" 2>>"$A.log" &
+PIDS+=($!)
+served() { [ "$(grep -c "serving on" "$A.log" || true)" -gt "$before" ]; }
+wait_for 30 served || fail "A did not start with the API: $(tail -5 "$A.log")"
+api_event() {
+	curl -sk -o "$TMP/api.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "X-Purpose: custody test" \
+		-H "Content-Type: application/json" -d "$2" "https://127.0.0.1:$PAPI/v1/evidence/$1/events"
+}
+code=$(api_event "$ID2" "{\"kind\":\"transferred\",\"to\":\"XX-NONE\",\"password\":\"$LIAISON_PASSWORD\"}")
+[ "$code" = 422 ] && grep -q "pinned as a peer" "$TMP/api.json" || fail "API transfer to an unpinned agency: $code $(cat "$TMP/api.json")"
+lia "$A" evidence show "$ID2" | grep -q "transferred" && fail "the refused transfer was recorded"
+code=$(api_event "$ID2" "{\"kind\":\"transferred\",\"to\":\"DE-BKA\",\"note\":\"by API\",\"password\":\"$LIAISON_PASSWORD\"}")
+[ "$code" = 201 ] || fail "API transfer: $code $(cat "$TMP/api.json")"
+[ "$(json_get "$TMP/api.json" 'j.get("sent_to")')" = DE-BKA ] || fail "API transfer not sent: $(cat "$TMP/api.json")"
+incoming2() { lia "$B" evidence list | grep -q "^$ID2  transferred by NL-NP, awaiting the receipt here"; }
+wait_for 30 incoming2 || fail "B has no incoming transfer from the API: $(tail -5 "$B.log")"
+ok "a transfer recorded through the API is refused for an unpinned agency, and sent over the exchange to a pinned one"
