@@ -184,4 +184,14 @@ int api_server_start(const char *home, const char *listen, const char *cert_pem,
 		     struct diag *d);
 void api_server_stop(struct api_server *s); /* s may be NULL */
 
+/* Delete what the API's uploads left in HOME/uploads: part files (every
+ * one when all_parts, as at the listener's start, when no upload can be
+ * in flight; otherwise those not written for max_age seconds) and
+ * finished uploads (HOME/uploads/USER/ID) no message or item of evidence
+ * used within max_age seconds. Only regular files are removed, never
+ * through a symbolic link. *removed counts them. A missing HOME/uploads
+ * is no error. */
+int api_uploads_prune(const char *home, int64_t now, int64_t max_age,
+		      bool all_parts, size_t *removed, struct diag *d);
+
 #endif

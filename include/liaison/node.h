@@ -47,10 +47,15 @@ struct node_config {
 	 * "blob_expiry_s"). */
 	uint64_t blob_quota;
 	int64_t blob_expiry_s;
+	/* Files uploaded through the API (POST /v1/uploads) that no message
+	 * or item of evidence used are deleted after this many seconds
+	 * (config.json "upload_expiry_s"). */
+	int64_t upload_expiry_s;
 };
 
 #define NODE_BLOB_QUOTA_MB_DEFAULT 16384       /* 16 GiB per peer */
 #define NODE_BLOB_EXPIRY_S_DEFAULT (3 * 86400) /* > a sender's 2 days */
+#define NODE_UPLOAD_EXPIRY_S_DEFAULT (7 * 86400)
 
 /* Where `liaison serve` listens unless config.json or --listen says. */
 #define NODE_LISTEN_DEFAULT "127.0.0.1:7443"

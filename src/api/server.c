@@ -25,6 +25,7 @@
  * one sync instead of paying one each, and no worker is held during the
  * sync.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -676,6 +677,75 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Remove the regular file name in dir when old enough (or always when
+ * max_age < 0), counting it. */
+static void prune_file(int dir, const char *name, int64_t now, int64_t max_age,
+		       size_t *removed)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISREG(st.st_mode))
+		return;
+	if (max_age >= 0 && (int64_t)st.st_mtime > now - max_age)
+		return;
+	if (!unlinkat(dir, name, 0))
+		(*removed)++;
+}
+
+int api_uploads_prune(const char *home, int64_t now, int64_t max_age,
+		      bool all_parts, size_t *removed, struct diag *d)
+{
+	char path[1100];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *top;
+	int k;
+
+	k = snprintf(path, sizeof(path), "%s/uploads", home);
+	if (k < 0 || (size_t)k >= sizeof(path))
+		return LIA_ETOOBIG;
+	if (!(top = opendir(path))) {
+		if (errno == ENOENT)
+			goto done;
+		diag_set(d, "%s: %s", path, strerror(errno));
+		return LIA_EIO;
+	}
+	while ((e = readdir(top))) {
+		struct stat st;
+		struct dirent *f;
+		DIR *user;
+		int fd;
+
+		if (!strncmp(e->d_name, ".part-", 6)) {
+			prune_file(dirfd(top), e->d_name, now,
+				   all_parts ? -1 : max_age, &n);
+			continue;
+		}
+		/* A user's folder: its finished uploads. */
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(top), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		fd = openat(dirfd(top), e->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || !(user = fdopendir(fd))) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while ((f = readdir(user)))
+			if (f->d_name[0] != '.')
+				prune_file(dirfd(user), f->d_name, now, max_age,
+					   &n);
+		closedir(user);
+	}
+	closedir(top);
+done:
+	*removed = n;
+	return 0;
+}
+
 int api_server_start(const char *home, const char *listen, const char *cert_pem,
 		     const char *key_pem, struct api_server **out,
 		     struct diag *d)
@@ -701,6 +771,18 @@ int api_server_start(const char *home, const char *listen, const char *cert_pem,
 	    (err = node_open(home, false, &s->wn, d)) ||
 	    (err = api_new(s->n, &s->api, d)))
 		goto out;
+	/* No upload is in flight before the listener runs (a second node
+	 * on this home refuses to start): every part file is one a crash
+	 * left. Expired uploads go too; the daemon's delivery worker prunes
+	 * them later, when it prunes the uploads of peers. */
+	{
+		size_t gone = 0;
+
+		if ((err = api_uploads_prune(home, (int64_t)time(NULL),
+					     s->n->cfg.upload_expiry_s, true,
+					     &gone, d)))
+			goto out;
+	}
 	if (pthread_create(&s->writer_tid, NULL, audit_writer, s)) {
 		diag_set(d, "cannot start the API's audit writer");
 		err = LIA_EIO;

@@ -1863,7 +1863,12 @@ static void *worker(void *arg)
 	int64_t last_prune = 0, last_publish = 0;
 	/* Spool and blobs are looked at once a minute, or more often when
 	 * uploads expire sooner (a test's configuration). */
-	int64_t prune_s = dm->work_node->cfg.blob_expiry_s / 2;
+	const struct node_config *cfg = &dm->work_node->cfg;
+	int64_t prune_s = cfg->blob_expiry_s;
+
+	if (cfg->upload_expiry_s < prune_s)
+		prune_s = cfg->upload_expiry_s;
+	prune_s /= 2;
 
 	if (prune_s > 60)
 		prune_s = 60;
@@ -1906,6 +1911,18 @@ static void *worker(void *arg)
 					 parts,
 					 (long long)
 					     dm->work_node->cfg.blob_expiry_s);
+
+			/* Files uploaded through the API and never used. */
+			parts = 0;
+			if (!api_uploads_prune(dm->home, now,
+					       cfg->upload_expiry_s, false,
+					       &parts, &d) &&
+			    parts)
+				log_line(LOG_INFO,
+					 "api: removed %zu upload(s) unused "
+					 "for %llds",
+					 parts,
+					 (long long)cfg->upload_expiry_s);
 
 			/* Attachments of envelopes delivered or given up;
 			 * an hour for a send still committing. */

@@ -205,6 +205,16 @@ static int config_read(const char *home, struct node_config *c,
 	}
 	if (v)
 		c->blob_expiry_s = (int64_t)json_integer_value(v);
+	v = json_object_get(o, "upload_expiry_s");
+	c->upload_expiry_s = NODE_UPLOAD_EXPIRY_S_DEFAULT;
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		  json_integer_value(v) > 365LL * 86400)) {
+		diag_set(d, "%s: upload_expiry_s must be 1 to %lld", path,
+			 365LL * 86400);
+		goto out;
+	}
+	if (v)
+		c->upload_expiry_s = (int64_t)json_integer_value(v);
 	v = json_object_get(o, "classification_ladder");
 	if (!json_is_array(v) || !json_array_size(v) ||
 	    json_array_size(v) > MARKING_LADDER_MAX) {

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -392,6 +394,75 @@ static void index_follows_store(void **state)
 /* POST /v1/uploads through the router alone: the probe the listener
  * makes before it accepts a body (0 = go on; the token and the right are
  * checked), a body that was too big, and no streamed body at all. */
+static void touch_file(const char *path, int64_t mtime)
+{
+	struct timespec ts[2] = {{.tv_sec = (time_t)mtime},
+				 {.tv_sec = (time_t)mtime}};
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs("personal data", fp);
+	fclose(fp);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* What uploads leave behind is deleted: every part file when the
+ * listener starts (all_parts), old ones later; finished uploads unused
+ * for the expiry; nothing through a symbolic link, nothing recent. */
+static void uploads_prune(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = (int64_t)time(NULL), day = 86400;
+	char p[8][200], outside[200];
+	size_t removed = 99;
+	struct diag d;
+
+	assert_int_equal(
+	    api_uploads_prune(f->dir, now, day, true, &removed, &d), 0);
+	assert_int_equal(removed, 0); /* no HOME/uploads yet */
+	snprintf(p[0], sizeof(p[0]), "%s/uploads", f->dir);
+	snprintf(p[1], sizeof(p[1]), "%s/uploads/olga", f->dir);
+	assert_int_equal(mkdir(p[0], 0700), 0);
+	assert_int_equal(mkdir(p[1], 0700), 0);
+	snprintf(p[2], sizeof(p[2]), "%s/uploads/.part-new", f->dir);
+	snprintf(p[3], sizeof(p[3]), "%s/uploads/.part-old", f->dir);
+	snprintf(p[4], sizeof(p[4]), "%s/uploads/olga/fresh", f->dir);
+	snprintf(p[5], sizeof(p[5]), "%s/uploads/olga/stale", f->dir);
+	snprintf(p[6], sizeof(p[6]), "%s/uploads/olga/link", f->dir);
+	snprintf(outside, sizeof(outside), "%s/keep-me", f->dir);
+	touch_file(p[2], now);
+	touch_file(p[3], now - 2 * day);
+	touch_file(p[4], now - 60);
+	touch_file(p[5], now - 2 * day);
+	touch_file(outside, now - 2 * day);
+	assert_int_equal(symlink(outside, p[6]), 0);
+
+	/* While the listener runs: only what is older than the expiry. */
+	assert_int_equal(
+	    api_uploads_prune(f->dir, now, day, false, &removed, &d), 0);
+	assert_int_equal(removed, 2);
+	assert_true(exists(p[2]));
+	assert_false(exists(p[3]));
+	assert_true(exists(p[4]));
+	assert_false(exists(p[5]));
+	assert_true(exists(p[6]));
+	assert_true(exists(outside));
+	/* At the start: every part file (none can be in flight). */
+	assert_int_equal(
+	    api_uploads_prune(f->dir, now, day, true, &removed, &d), 0);
+	assert_int_equal(removed, 1);
+	assert_false(exists(p[2]));
+	assert_true(exists(p[4]));
+	assert_true(exists(outside));
+}
+
 static void uploads_probe(void **state)
 {
 	struct fx *f = *state;
@@ -514,6 +585,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(errors_and_roles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(uploads_probe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(uploads_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(workers_concurrent, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(index_follows_store, setup,
