@@ -1879,6 +1879,44 @@ static bool evidence_id_ok(struct call *c)
 	return true;
 }
 
+/* The evidence context of a request, on the request's own ledger handle. */
+static void call_evidence(struct call *c, struct ledger *lg,
+			  struct evidence_ctx *ec)
+{
+	*ec = (struct evidence_ctx){.st = c->a->n->store,
+				    .lg = lg,
+				    .home = c->a->n->home,
+				    .agency = c->a->n->cfg.agency};
+}
+
+/* A request that signs custody: the caller's own key, unlocked by the
+ * passphrase in the body for this one signature, and the ledger with its
+ * evidence context. False when the answer (403 for a wrong passphrase)
+ * is given; *key and *lg are then the caller's to free, as on success. */
+static bool call_signer(struct call *c, struct users_key **key,
+			struct ledger **lg, struct evidence_ctx *ec)
+{
+	json_t *pw = json_object_get(c->body, "password");
+	struct diag d;
+	int err;
+
+	diag_clear(&d);
+	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
+			   json_string_length(pw), key, &d);
+	if (err == LIA_EDENIED) {
+		fail(c, 403, "forbidden", "password: wrong passphrase");
+		return false;
+	}
+	if (err) {
+		fail_store(c, err, &d);
+		return false;
+	}
+	if (!(*lg = call_ledger(c)))
+		return false;
+	call_evidence(c, *lg, ec);
+	return true;
+}
+
 /* An item with its whole custody chain, every entry with its signature
  * and inclusion proof under a fresh signed tree head: the bundle format
  * (docs/LEDGER-FORMAT.md) without the content, which a client can verify
@@ -1895,10 +1933,7 @@ static void h_evidence_show(struct call *c)
 
 	if (!evidence_id_ok(c) || !(me = call_me(c)) || !(lg = call_ledger(c)))
 		return;
-	ec.st = c->a->n->store;
-	ec.lg = lg;
-	ec.home = c->a->n->home;
-	ec.agency = c->a->n->cfg.agency;
+	call_evidence(c, lg, &ec);
 	diag_clear(&d);
 	if ((err = evidence_bundle(&ec, me, c->param, false, &out, &len, &d))) {
 		fail_store(c, err, &d);
@@ -1923,7 +1958,7 @@ out:
  * unlocks the key for this one signature and is wiped. */
 static void h_evidence_event(struct call *c)
 {
-	json_t *pw = json_object_get(c->body, "password"), *res = NULL;
+	json_t *res = NULL;
 	struct evidence_ctx ec = {0};
 	struct users_key *key = NULL;
 	struct ledger *lg = NULL;
@@ -1949,22 +1984,8 @@ static void h_evidence_event(struct call *c)
 			fail_store(c, err, &d);
 		return;
 	}
-	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
-			   json_string_length(pw), &key, &d);
-	if (err == LIA_EDENIED) {
-		fail(c, 403, "forbidden", "password: wrong passphrase");
-		return;
-	}
-	if (err) {
-		fail_store(c, err, &d);
-		return;
-	}
-	if (!(lg = call_ledger(c)))
+	if (!call_signer(c, &key, &lg, &ec))
 		goto out;
-	ec.st = c->a->n->store;
-	ec.lg = lg;
-	ec.home = c->a->n->home;
-	ec.agency = c->a->n->cfg.agency;
 	if ((err = evidence_event(&ec, key, c->param, kind, body_str(c, "to"),
 				  body_str(c, "note"), &seq, &d))) {
 		fail_store(c, err, &d);
@@ -2014,7 +2035,6 @@ out:
  * unlocks for this one signature; the upload is then used up. */
 static void h_evidence_add(struct call *c)
 {
-	json_t *pw = json_object_get(c->body, "password");
 	const char *up = body_str(c, "upload");
 	char path[1100], id[EVIDENCE_ID_LEN + 1];
 	struct evidence_ctx ec = {0};
@@ -2030,22 +2050,8 @@ static void h_evidence_add(struct call *c)
 		return;
 	}
 	diag_clear(&d);
-	err = users_unlock(c->a->n->store, c->user.name, json_string_value(pw),
-			   json_string_length(pw), &key, &d);
-	if (err == LIA_EDENIED) {
-		fail(c, 403, "forbidden", "password: wrong passphrase");
-		return;
-	}
-	if (err) {
-		fail_store(c, err, &d);
-		return;
-	}
-	if (!(lg = call_ledger(c)))
+	if (!call_signer(c, &key, &lg, &ec))
 		goto out;
-	ec.st = c->a->n->store;
-	ec.lg = lg;
-	ec.home = c->a->n->home;
-	ec.agency = c->a->n->cfg.agency;
 	e.file = path;
 	e.case_ref = body_str(c, "case");
 	e.description = body_str(c, "description");
