@@ -41,6 +41,13 @@ int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 /* Shorten to len (len <= sb->len). */
 void strbuf_setlen(struct strbuf *sb, size_t len);
 
+struct diag;
+/* The whole file at path, at most max bytes, NUL-terminated, into *out
+ * (free it) and *len. LIA_ENOTFOUND when it does not exist, LIA_ETOOBIG
+ * when larger than max, LIA_EIO; the reason, with the path, in d. */
+int strbuf_read_file(const char *path, size_t max, char **out, size_t *len,
+		     struct diag *d);
+
 /* Checked size arithmetic: return LIA_EOVERFLOW instead of wrapping. */
 static inline int size_add(size_t a, size_t b, size_t *out)
 {

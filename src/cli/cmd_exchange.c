@@ -148,36 +148,6 @@ static int ca_row(const char *fp, const char *dn, int64_t expires, void *ctx)
 	return 0;
 }
 
-static int read_small_file(const char *path, size_t max, char **out,
-			   size_t *len, struct diag *d)
-{
-	FILE *f = fopen(path, "rb");
-	struct strbuf sb;
-	char buf[4096];
-	size_t n;
-	int err = 0;
-
-	if (!f) {
-		diag_set(d, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
-	}
-	strbuf_init(&sb, max);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if ((err = strbuf_add(&sb, buf, n))) {
-			diag_set(d, "%s: larger than %zu bytes", path, max);
-			break;
-		}
-	if (!err && ferror(f)) {
-		diag_set(d, "%s: read error", path);
-		err = LIA_EIO;
-	}
-	fclose(f);
-	if (!err && !(*out = strbuf_detach(&sb, len)))
-		err = LIA_ENOMEM;
-	strbuf_release(&sb);
-	return err;
-}
-
 int cmd_peer(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -209,8 +179,8 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 	}
 	diag_clear(&d);
 	if (!strcmp(argv[optind], "add") && optind + 2 == argc && url) {
-		if ((rc = read_small_file(argv[optind + 1], IDENTITY_CARD_MAX,
-					  &card, &len, &d)))
+		if ((rc = strbuf_read_file(argv[optind + 1], IDENTITY_CARD_MAX,
+					   &card, &len, &d)))
 			return cli_fail("peer", rc, &d);
 		if ((ex = cli_open(c, "peer", false, &n))) {
 			free(card);
@@ -238,9 +208,9 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 		struct identity *me = NULL;
 		char fp[65];
 
-		if ((rc = read_small_file(argv[optind + 2],
-					  16 * IDENTITY_CERT_MAX, &card, &len,
-					  &d)))
+		if ((rc = strbuf_read_file(argv[optind + 2],
+					   16 * IDENTITY_CERT_MAX, &card, &len,
+					   &d)))
 			return cli_fail("peer", rc, &d);
 		if ((ex = cli_open(c, "peer", false, &n))) {
 			free(card);
@@ -290,8 +260,8 @@ int cmd_peer(struct cli *c, int argc, char **argv)
 		   !strcmp(argv[optind + 2], "add")) {
 		size_t k = 0;
 
-		if ((rc = read_small_file(argv[optind + 3], IDENTITY_CRL_MAX,
-					  &card, &len, &d)))
+		if ((rc = strbuf_read_file(argv[optind + 3], IDENTITY_CRL_MAX,
+					   &card, &len, &d)))
 			return cli_fail("peer", rc, &d);
 		if ((ex = cli_open(c, "peer", false, &n))) {
 			free(card);

@@ -38,38 +38,6 @@ static int home_path(char *buf, size_t n, const char *home, const char *name,
 	return 0;
 }
 
-static int read_file(const char *path, size_t max, char **out, size_t *len,
-		     struct diag *d)
-{
-	struct strbuf sb;
-	char buf[4096];
-	size_t k;
-	int err = 0;
-	FILE *f = fopen(path, "rb");
-
-	if (!f) {
-		if (errno == ENOENT)
-			return LIA_ENOTFOUND;
-		diag_set(d, "%s: %s", path, strerror(errno));
-		return LIA_EIO;
-	}
-	strbuf_init(&sb, max);
-	while (!err && (k = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (strbuf_add(&sb, buf, k)) {
-			diag_set(d, "%s: larger than %zu bytes", path, max);
-			err = LIA_ETOOBIG;
-		}
-	if (!err && ferror(f)) {
-		diag_set(d, "%s: read error", path);
-		err = LIA_EIO;
-	}
-	fclose(f);
-	if (!err && !(*out = strbuf_detach(&sb, len)))
-		err = LIA_ENOMEM;
-	strbuf_release(&sb);
-	return err;
-}
-
 /* Replace path with (p, n), durably: a reader sees the old file or the
  * new one. */
 static int write_whole(const char *home, const char *path, const char *p,
@@ -109,7 +77,7 @@ int node_fedca_load(const char *home, char **pem, size_t *len, struct diag *d)
 
 	if ((err = home_path(path, sizeof(path), home, NODE_FEDCA_FILE, d)))
 		return err;
-	return read_file(path, FEDCA_MAX, pem, len, d);
+	return strbuf_read_file(path, FEDCA_MAX, pem, len, d);
 }
 
 int node_fedca_add(struct node *n, const char *pem, size_t len,
@@ -157,7 +125,7 @@ int node_fedcrl_load(const char *home, char **pem, size_t *len, struct diag *d)
 
 	if ((err = home_path(path, sizeof(path), home, NODE_FEDCRL_FILE, d)))
 		return err;
-	return read_file(path, IDENTITY_CRL_MAX, pem, len, d);
+	return strbuf_read_file(path, IDENTITY_CRL_MAX, pem, len, d);
 }
 
 int node_fedca_crl_add(struct node *n, const char *pem, size_t len,

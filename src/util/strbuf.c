@@ -230,3 +230,33 @@ fail:
 		*bad = i;
 	return false;
 }
+
+int strbuf_read_file(const char *path, size_t max, char **out, size_t *len,
+		     struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb;
+	char buf[4096];
+	size_t n;
+	int err = 0;
+
+	if (!f) {
+		diag_set(d, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? LIA_ENOTFOUND : LIA_EIO;
+	}
+	strbuf_init(&sb, max);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if ((err = strbuf_add(&sb, buf, n))) {
+			diag_set(d, "%s: larger than %zu bytes", path, max);
+			break;
+		}
+	if (!err && ferror(f)) {
+		diag_set(d, "%s: read error", path);
+		err = LIA_EIO;
+	}
+	fclose(f);
+	if (!err && !(*out = strbuf_detach(&sb, len)))
+		err = LIA_ENOMEM;
+	strbuf_release(&sb);
+	return err;
+}
