@@ -822,7 +822,8 @@ int node_alert_report_from(struct node *n, const struct identity *me,
 /* Screen the records written by the import just committed (new or
  * changed) against the active received alerts, and report their hits as
  * node_alert_report does (channel "import"); *notified gets the number of
- * notifications queued. Nothing is done when no alert is active. */
+ * notifications queued. Nothing is done when no alert is active; me
+ * may be NULL, the node's identity is then loaded only when one is. */
 int node_alert_screen_import(struct node *n, const struct identity *me,
 			     size_t *notified, struct diag *d);
 /* The record ids of the active, unexpired received alerts (*ids and each

@@ -1340,6 +1340,7 @@ int node_alert_screen_import(struct node *n, const struct identity *me,
 {
 	struct imp_ctx c = {.d = d};
 	struct store_query all = {0};
+	struct identity *own = NULL;
 	char **ids = NULL;
 	size_t n_ids = 0, loaded = 0, sent = 0;
 	int err;
@@ -1354,6 +1355,10 @@ int node_alert_screen_import(struct node *n, const struct identity *me,
 		*notified = 0;
 		return 0;
 	}
+	if (!me && (err = identity_load(n->home, &own, d)))
+		return err;
+	if (own)
+		me = own;
 	if ((err = match_ctx_new(&c.mc, d)) ||
 	    (err = screen_index_new(&c.ix)) ||
 	    (err = node_screen_load(n, c.ix, c.mc, "alert", &loaded, d)))
@@ -1384,5 +1389,6 @@ out:
 	free(c.hits);
 	screen_index_free(c.ix);
 	match_ctx_free(c.mc);
+	identity_free(own);
 	return err;
 }

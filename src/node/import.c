@@ -647,24 +647,8 @@ out:
  * committed: a failure here is the caller's to report. */
 int node_import_alerts(struct node *n, size_t *sent, struct diag *d)
 {
-	struct identity *me = NULL;
-	char **ids = NULL;
-	size_t n_ids = 0, got = 0;
-	int err;
-
 	if (!n || !sent)
 		return LIA_EINVAL;
-	if ((err = node_alert_active_ids(n, (int64_t)time(NULL), &ids, &n_ids,
-					 d)))
-		return err;
-	for (size_t i = 0; i < n_ids; i++)
-		free(ids[i]);
-	free(ids);
-	if (n_ids && ((err = identity_load(n->home, &me, d)) ||
-		      (err = node_alert_screen_import(n, me, &got, d))))
-		goto out;
-	*sent = got;
-out:
-	identity_free(me);
-	return err;
+	/* The identity is loaded there, only when an alert is active. */
+	return node_alert_screen_import(n, NULL, sent, d);
 }
