@@ -47,23 +47,9 @@ for mib in "${SIZES[@]}"; do
 	t1=$(now)
 	# A fresh sending daemon per size, so its VmHWM is this size's.
 	: >"$A.log"; start "$A" "$PA"; PA_PID=${PIDS[-1]}
-	python3 - "$A/store.db" "${ids[@]}" <<'PY'
-import sqlite3, sys, time
-c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-ids = sys.argv[2:]
-q = "select count(*) from outbox where state='delivered' and env_id in (%s)" % ",".join("?" * len(ids))
-while c.execute(q, ids).fetchone()[0] < len(ids):
-    time.sleep(0.01)
-PY
+	wait_delivered "$A" "${ids[@]}"
 	t2=$(now)
-	t_start=$(python3 - "$A.log" <<'PY'
-import sys, datetime
-for line in open(sys.argv[1]):
-    if "serving on" in line:
-        t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
-        print(t.replace(tzinfo=datetime.timezone.utc).timestamp())
-PY
-)
+	t_start=$(served_at "$A")
 	ha=$(hwm "$PA_PID"); hb=$(hwm "$PB_PID")
 	kill "$PA_PID"; wait "$PA_PID" 2>/dev/null || true
 	rm -rf "$W/save"; mkdir "$W/save"

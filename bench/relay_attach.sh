@@ -21,32 +21,15 @@ BUILD="${BUILD:-$SRC/build/release}"
 LIAISON="$BUILD/liaison"
 [ -x "$LIAISON" ] || { echo "relay_attach.sh: $LIAISON not built (make release)" >&2; exit 1; }
 COUNT=${1:-10}; MIB=${2:-1}; ROUNDS=${3:-2}
-W="$(mktemp -d "${TMPDIR:-/tmp}/liaison-bench.XXXXXX")"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-lia() { local h="$1"; shift; "$LIAISON" --home "$h" "$@"; }
-read -r PA PB PH < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-A="$W/a"; B="$W/b"; H="$W/h"
-lia "$A" init --agency NL-NP --name "Netherlands Police" --country NL >/dev/null
-lia "$B" init --agency DE-BKA --name "Bundeskriminalamt" --country DE >/dev/null
+. "$SRC/bench/twonodes.bash"
+PH=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+H="$W/h"
 lia "$H" init --agency FR-PN --name "Police nationale" --country FR >/dev/null
-for x in a b h; do lia "$W/$x" identity export >"$W/$x.card"; done
+lia "$H" identity export >"$W/h.card"
 lia "$H" peer add "$W/a.card" --url "https://127.0.0.1:$PA" >/dev/null
 lia "$H" peer add "$W/b.card" --url "https://127.0.0.1:$PB" >/dev/null
 lia "$A" peer add "$W/h.card" --url "https://127.0.0.1:$PH" >/dev/null
 lia "$B" peer add "$W/h.card" --url "https://127.0.0.1:$PH" >/dev/null
-start() { # HOME PORT
-	local before
-	before=$(grep -c "serving on" "$1.log" 2>/dev/null || true)
-	"$LIAISON" --home "$1" serve --listen "127.0.0.1:$2" 2>>"$1.log" &
-	PIDS+=($!)
-	for _ in $(seq 1000); do [ "$(grep -c "serving on" "$1.log" 2>/dev/null || true)" -gt "${before:-0}" ] && return 0; sleep 0.005; done
-	echo "relay_attach.sh: node $1 did not start" >&2; exit 1
-}
 stop_all() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=(); }
 pin() { # direct | hub
 	lia "$A" peer remove DE-BKA >/dev/null 2>&1 || true
@@ -70,23 +53,9 @@ run() { # direct | hub
 		ids+=("$(lia "$A" send --to DE-BKA --subject "f$i" --attach "$W/f.bin" | awk '{print $1}')")
 	done
 	: >"$A.log"; start "$A" "$PA"
-	python3 - "$A/store.db" "${ids[@]}" <<'PY'
-import sqlite3, sys, time
-c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-ids = sys.argv[2:]
-q = "select count(*) from outbox where state='delivered' and env_id in (%s)" % ",".join("?" * len(ids))
-while c.execute(q, ids).fetchone()[0] < len(ids):
-    time.sleep(0.01)
-PY
+	wait_delivered "$A" "${ids[@]}"
 	t_end=$(date +%s.%N)
-	t_start=$(python3 - "$A.log" <<'PY'
-import sys, datetime
-for line in open(sys.argv[1]):
-    if "serving on" in line:
-        t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
-        print(t.replace(tzinfo=datetime.timezone.utc).timestamp())
-PY
-)
+	t_start=$(served_at "$A")
 	stop_all
 	tt=$(python3 -c "print(f'{$t_end-$t_start:.2f}')")
 	mb=$(python3 -c "print($COUNT*$MIB*1048576/1e6)")
